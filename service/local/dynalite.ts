@@ -1,0 +1,113 @@
+/**
+ * dynalite (the DynamoDB API over HTTP, on LevelDB) for the local stack, the tests and the benchmark, plus the
+ * tables the service needs, created and seeded with the real SDK.
+ */
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { TemplateItem } from '../src/adapters/template-seed.js';
+
+const require = createRequire(import.meta.url);
+const dynalite = require('dynalite') as (options: Record<string, unknown>) => import('node:http').Server;
+
+/** A running dynalite. */
+export type RunningDynalite = { endpoint: string; close(): Promise<void> };
+
+/**
+ * Starts dynalite on 127.0.0.1.
+ *
+ * @param options - `port` (0 = a free one), `persistDir` (LevelDB folder; in memory when omitted)
+ */
+export async function startDynalite(
+  options: { port?: number; persistDir?: string } = {},
+): Promise<RunningDynalite> {
+  const server = dynalite({
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+    ...(options.persistDir ? { path: options.persistDir } : {}),
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections?.();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A DynamoDB client for a local endpoint, with dummy credentials (dynalite ignores them). */
+export function localDynamoClient(endpoint: string): DynamoDBClient {
+  return new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+}
+
+/**
+ * Creates the templates table (`pk`, `sk`) and the Powertools idempotency table (`id`), on demand, if absent.
+ *
+ * @param client - DynamoDB client
+ * @param names - table names (dynalite needs ≥ 3 characters)
+ */
+export async function createTables(
+  client: DynamoDBClient,
+  names: { templatesTable: string; idempotencyTable: string },
+): Promise<void> {
+  const create = async (input: ConstructorParameters<typeof CreateTableCommand>[0]) => {
+    try {
+      await client.send(new CreateTableCommand(input));
+    } catch (error) {
+      if (!(error instanceof ResourceInUseException)) throw error;
+    }
+  };
+  await create({
+    TableName: names.templatesTable,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [
+      { AttributeName: 'pk', AttributeType: 'S' },
+      { AttributeName: 'sk', AttributeType: 'S' },
+    ],
+    KeySchema: [
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'sk', KeyType: 'RANGE' },
+    ],
+  });
+  await create({
+    TableName: names.idempotencyTable,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+    KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+  });
+}
+
+/**
+ * Writes items into the templates table (overwriting: for local seeding and tests only; the deploy-time seeder
+ * never overwrites).
+ *
+ * @param client - DynamoDB client
+ * @param table - templates table name
+ * @param items - items `{ pk, sk, value }`
+ */
+export async function seedTemplates(
+  client: DynamoDBClient,
+  table: string,
+  items: TemplateItem[],
+): Promise<void> {
+  const doc = DynamoDBDocumentClient.from(client);
+  for (let i = 0; i < items.length; i += 25) {
+    await doc.send(
+      new BatchWriteCommand({
+        RequestItems: { [table]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) },
+      }),
+    );
+  }
+}

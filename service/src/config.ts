@@ -1,0 +1,128 @@
+/**
+ * Configuration, read from the environment once at cold start. A missing or malformed setting throws
+ * a {@link ConfigError} that names the variable, so a bad deploy fails loudly on its first invocation.
+ */
+
+/** A setting is missing or malformed. */
+export class ConfigError extends Error {
+  public override readonly name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+function required(env: Env, name: string): string {
+  const value = env[name]?.trim();
+  if (!value) throw new ConfigError(`${name} is required but not set`);
+  return value;
+}
+
+function optional(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function url(name: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return new URL(value).toString().replace(/\/$/, '');
+  } catch {
+    throw new ConfigError(`${name} must be an absolute URL, got "${value}"`);
+  }
+}
+
+function list(env: Env, name: string): string[] {
+  return (optional(env, name) ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+}
+
+/** Settings of the Lambda authorizer. */
+export type AuthorizerConfig = {
+  issuer: string;
+  audience: string;
+  jwksUri: string;
+  requiredScope: string;
+  allowedClientIds: string[];
+  algorithms: string[];
+  jwksTimeoutMs: number;
+  jwksCooldownMs: number;
+  clockToleranceSeconds: number;
+};
+
+/** Settings of the delivery Lambda. */
+export type HookConfig = {
+  region: string;
+  templatesTableName: string;
+  idempotencyTableName: string;
+  dlqUrl: string;
+  deadlineMs: number;
+  templatesMaxAgeSeconds: number;
+  defaultLocale: string;
+  configurationSetName?: string;
+  endpoints: { dynamodb?: string; smsVoice?: string; sqs?: string };
+};
+
+/**
+ * Reads and validates the authorizer's settings.
+ *
+ * @param env - defaults to `process.env`
+ */
+export function loadAuthorizerConfig(env: Env = process.env): AuthorizerConfig {
+  const issuer = url('OKTA_ISSUER', required(env, 'OKTA_ISSUER')) as string;
+  const algorithms = list(env, 'JWT_ALGORITHMS');
+  const allowed = ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'PS256'];
+  for (const alg of algorithms) {
+    if (!allowed.includes(alg))
+      throw new ConfigError(`JWT_ALGORITHMS may only list ${allowed.join(', ')}, got "${alg}"`);
+  }
+  return {
+    issuer,
+    audience: required(env, 'OKTA_AUDIENCE'),
+    jwksUri: url('OKTA_JWKS_URI', optional(env, 'OKTA_JWKS_URI')) ?? `${issuer}/v1/keys`,
+    requiredScope: optional(env, 'REQUIRED_SCOPE') ?? 'okta.telephony.send',
+    allowedClientIds: list(env, 'ALLOWED_CLIENT_IDS'),
+    algorithms: algorithms.length > 0 ? algorithms : ['RS256'],
+    jwksTimeoutMs: integer(env, 'JWKS_TIMEOUT_MS', 1500, 50, 1500),
+    jwksCooldownMs: integer(env, 'JWKS_COOLDOWN_MS', 30_000, 1000, 600_000),
+    clockToleranceSeconds: integer(env, 'CLOCK_TOLERANCE_SECONDS', 60, 0, 60),
+  };
+}
+
+/**
+ * Reads and validates the delivery Lambda's settings.
+ *
+ * @param env - defaults to `process.env`
+ */
+export function loadHookConfig(env: Env = process.env): HookConfig {
+  const configurationSetName = optional(env, 'CONFIGURATION_SET_NAME');
+  const defaultLocale = (optional(env, 'DEFAULT_LOCALE') ?? 'en').toLowerCase();
+  if (!/^[a-z]{2,3}(-[a-z0-9]{2,8})?$/.test(defaultLocale)) {
+    throw new ConfigError(`DEFAULT_LOCALE must look like "en" or "es-mx", got "${defaultLocale}"`);
+  }
+  return {
+    region: optional(env, 'AWS_REGION') ?? optional(env, 'AWS_DEFAULT_REGION') ?? 'us-east-1',
+    templatesTableName: required(env, 'TEMPLATES_TABLE_NAME'),
+    idempotencyTableName: required(env, 'IDEMPOTENCY_TABLE_NAME'),
+    dlqUrl: url('DLQ_URL', required(env, 'DLQ_URL')) as string,
+    deadlineMs: integer(env, 'DEADLINE_MS', 2500, 100, 2900),
+    templatesMaxAgeSeconds: integer(env, 'TEMPLATES_MAX_AGE_SECONDS', 300, 0, 86_400),
+    defaultLocale,
+    ...(configurationSetName ? { configurationSetName } : {}),
+    endpoints: {
+      dynamodb: url('DYNAMODB_ENDPOINT', optional(env, 'DYNAMODB_ENDPOINT')),
+      smsVoice: url('SMS_VOICE_ENDPOINT', optional(env, 'SMS_VOICE_ENDPOINT')),
+      sqs: url('SQS_ENDPOINT', optional(env, 'SQS_ENDPOINT')),
+    },
+  };
+}

@@ -1,0 +1,138 @@
+import { Ajv, type ErrorObject } from 'ajv';
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import { HookPayloadError, type PayloadProblem } from './errors.js';
+import { normaliseLocale } from './locale.js';
+import { CHANNEL_SPELLINGS, oktaHookSchema } from './okta-hook-schema.js';
+import type { Channel } from './templates.js';
+
+/** Default OTP lifetime when Okta's `otpExpires` is missing or unreadable. */
+export const DEFAULT_OTP_LIFETIME_SECONDS = 600;
+
+/** A validated, normalised hook request: everything the delivery needs and nothing else. */
+export type DeliveryRequest = {
+  /** `eventId`, falling back to `data.context.request.id`. */
+  idempotencyKey: string;
+  eventId?: string;
+  requestId: string;
+  requestType: string;
+  channel: Channel;
+  /** E.164 (`+14155550123`) when the number parses, otherwise undefined (undeliverable). */
+  phone?: string;
+  /** ISO 3166-1 alpha-2 of the number, when known. */
+  country?: string;
+  /** The number as Okta sent it; only ever used masked. */
+  rawPhone: string;
+  otpCode: string;
+  locale?: string;
+  /** Seconds until the code expires (≥ 60): the idempotency record and SMS TTL. */
+  ttlSeconds: number;
+  /** Okta's own SMS text; last-resort fallback. Contains the code. */
+  oktaMessage?: string;
+  /** What a replay must match: a digest of phone and code, never the code itself. */
+  fingerprint: string;
+};
+
+const ajv = new Ajv({ allErrors: true, strict: false });
+const validate = ajv.compile(oktaHookSchema);
+
+function problemFrom(error: ErrorObject): PayloadProblem {
+  const path = error.instancePath.replace(/^\//, '').replace(/\//g, '.');
+  if (error.keyword === 'required') {
+    const field = (error.params as { missingProperty: string }).missingProperty;
+    const location = path ? `${path}.${field}` : field;
+    return { location, message: `${location} is required` };
+  }
+  const location = path || '(body)';
+  if (error.keyword === 'enum') {
+    const allowed = (error.params as { allowedValues: unknown[] }).allowedValues.join(', ');
+    return { location, message: `${location} must be one of: ${allowed}` };
+  }
+  if (error.keyword === 'pattern' && location.endsWith('deliveryChannel')) {
+    return { location, message: `${location} must be SMS, CALL, Voice call or voice` };
+  }
+  return { location, message: `${location} ${error.message ?? 'is invalid'}` };
+}
+
+function channelOf(deliveryChannel: string): Channel {
+  const value = deliveryChannel.trim().toLowerCase();
+  return (CHANNEL_SPELLINGS.sms as readonly string[]).includes(value) ? 'sms' : 'voice';
+}
+
+function ttlSecondsOf(otpExpires: string | undefined, now: number): number {
+  const expiresAt = otpExpires ? Date.parse(otpExpires) : Number.NaN;
+  // Unreadable, or already past (clock skew, replayed samples): use the default lifetime, so the idempotency
+  // record still outlives Okta's single retry.
+  if (Number.isNaN(expiresAt) || expiresAt <= now) return DEFAULT_OTP_LIFETIME_SECONDS;
+  return Math.min(Math.max(Math.ceil((expiresAt - now) / 1000), 60), 24 * 3600);
+}
+
+async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
+  return Buffer.from(digest).toString('hex');
+}
+
+/**
+ * Parses and validates a hook body against {@link oktaHookSchema}, then normalises it.
+ * Throws {@link HookPayloadError} (HTTP 400) for a body that is not JSON or not the hook schema.
+ * A number that does not parse is not a 400: it is a valid request that cannot be delivered.
+ *
+ * @param body - the raw HTTP body
+ * @param now - clock (ms since epoch), for tests
+ */
+export async function parseHookRequest(
+  body: string | null | undefined,
+  now = Date.now(),
+): Promise<DeliveryRequest> {
+  if (!body?.trim())
+    throw new HookPayloadError('The request body is empty', [
+      { location: '(body)', message: 'a JSON body is required' },
+    ]);
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    throw new HookPayloadError('The request body is not valid JSON', [
+      { location: '(body)', message: 'body must be JSON' },
+    ]);
+  }
+  if (!validate(json)) {
+    const problems = (validate.errors ?? []).map(problemFrom);
+    throw new HookPayloadError('The request does not match the telephony hook schema', problems);
+  }
+  const payload = json as {
+    eventId?: string;
+    requestType: string;
+    data: {
+      context: { request: { id: string } };
+      messageProfile: {
+        phoneNumber: string;
+        otpCode: string;
+        deliveryChannel: string;
+        locale?: string;
+        otpExpires?: string;
+        msgTemplate?: string;
+      };
+    };
+  };
+  const profile = payload.data.messageProfile;
+  const digits = profile.phoneNumber.replace(/[^\d+]/g, '');
+  const parsed = parsePhoneNumberFromString(digits.startsWith('+') ? digits : `+${digits}`);
+  const valid = parsed?.isValid() === true;
+  const phone = valid ? parsed.number : undefined;
+  const locale = normaliseLocale(profile.locale);
+  return {
+    idempotencyKey: payload.eventId ?? payload.data.context.request.id,
+    ...(payload.eventId ? { eventId: payload.eventId } : {}),
+    requestId: payload.data.context.request.id,
+    requestType: payload.requestType,
+    channel: channelOf(profile.deliveryChannel),
+    ...(phone ? { phone } : {}),
+    ...(valid && parsed.country ? { country: parsed.country } : {}),
+    rawPhone: profile.phoneNumber,
+    otpCode: profile.otpCode,
+    ...(locale ? { locale } : {}),
+    ttlSeconds: ttlSecondsOf(profile.otpExpires, now),
+    ...(profile.msgTemplate ? { oktaMessage: profile.msgTemplate } : {}),
+    fingerprint: await sha256Hex(`${phone ?? digits}\u0000${profile.otpCode}`),
+  };
+}

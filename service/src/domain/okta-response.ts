@@ -1,0 +1,134 @@
+import { PROVIDER_NAME } from '../powertools/constants.js';
+import type { FailureReason, PayloadProblem } from './errors.js';
+import type { Channel } from './templates.js';
+
+/** Okta's telephony action status. */
+export type OktaStatus = 'SUCCESSFUL' | 'PENDING' | 'FAILED';
+
+/** Okta's success shape. */
+export type OktaCommandsResponse = {
+  commands: Array<{
+    type: 'com.okta.telephony.action';
+    value: Array<{
+      status: OktaStatus;
+      provider: string;
+      transactionId: string;
+      transactionMetadata: string;
+    }>;
+  }>;
+};
+
+/** Okta's error shape. */
+export type OktaErrorResponse = {
+  error: {
+    errorSummary: string;
+    errorCauses: Array<{ errorSummary: string; reason: string; location: string }>;
+  };
+};
+
+/** What the handler answers: HTTP status and body. Also what the idempotency store keeps. */
+export type HookAnswer = { statusCode: number; body: OktaCommandsResponse | OktaErrorResponse };
+
+/**
+ * The answer for a message End User Messaging accepted.
+ *
+ * @param status - SUCCESSFUL, or PENDING when a duplicate could not learn the first request's outcome in time
+ * @param transactionId - End User Messaging's MessageId (or the idempotency key for PENDING)
+ * @param metadata - channel, country and duration, shown in Okta's System Log
+ */
+export function commandsAnswer(
+  status: OktaStatus,
+  transactionId: string,
+  metadata: { channel: Channel; country?: string; durationMs: number },
+): HookAnswer {
+  return {
+    statusCode: 200,
+    body: {
+      commands: [
+        {
+          type: 'com.okta.telephony.action',
+          value: [
+            {
+              status,
+              provider: PROVIDER_NAME,
+              transactionId,
+              transactionMetadata: JSON.stringify({
+                channel: metadata.channel,
+                country: metadata.country ?? 'unknown',
+                durationMs: Math.round(metadata.durationMs),
+              }),
+            },
+          ],
+        },
+      ],
+    },
+  };
+}
+
+const REASON_SUMMARIES: Record<FailureReason, string> = {
+  invalid_phone_number: 'The phone number is not a valid number',
+  country_not_allowed: 'The destination country is not allowed',
+  no_origination_identity: 'No origination identity is configured for the destination country',
+  config_unavailable: 'The routing configuration could not be read',
+  idempotency_key_reused: 'This eventId was already used for a different phone number or code',
+  provider_rejected: 'The messaging provider rejected the message',
+  throttled: 'The messaging provider is throttling requests',
+  provider_error: 'The messaging provider failed to accept the message',
+  deadline_exceeded: 'The messaging provider did not answer in time',
+};
+
+/**
+ * Okta's error object for a delivery that did not happen (HTTP 200: the request itself was fine).
+ *
+ * @param channel - sms or voice
+ * @param reason - stable failure reason
+ * @param location - where: the destination country, or the payload field at fault
+ */
+export function deliveryFailedAnswer(channel: Channel, reason: FailureReason, location: string): HookAnswer {
+  return {
+    statusCode: 200,
+    body: {
+      error: {
+        errorSummary: `Failed to deliver the one-time passcode by ${channel === 'sms' ? 'SMS' : 'voice call'}`,
+        errorCauses: [{ errorSummary: REASON_SUMMARIES[reason], reason: reason.toUpperCase(), location }],
+      },
+    },
+  };
+}
+
+/**
+ * Okta's error object for a body that is not JSON or not the hook schema (HTTP 400).
+ *
+ * @param summary - what is wrong overall
+ * @param problems - each field at fault
+ */
+export function badRequestAnswer(summary: string, problems: PayloadProblem[]): HookAnswer {
+  return {
+    statusCode: 400,
+    body: {
+      error: {
+        errorSummary: summary,
+        errorCauses: problems.map((p) => ({
+          errorSummary: p.message,
+          reason: 'INVALID_PAYLOAD',
+          location: p.location,
+        })),
+      },
+    },
+  };
+}
+
+/** Okta's error object for a bug (HTTP 500), with no internals. */
+export function internalErrorAnswer(): HookAnswer {
+  return {
+    statusCode: 500,
+    body: {
+      error: {
+        errorSummary: 'The telephony hook failed unexpectedly',
+        errorCauses: [
+          { errorSummary: 'Internal error', reason: 'INTERNAL_ERROR', location: 'okta-phone-mfa' },
+        ],
+      },
+    },
+  };
+}
