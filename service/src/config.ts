@@ -3,6 +3,8 @@
  * a {@link ConfigError} that names the variable, so a bad deploy fails loudly on its first invocation.
  */
 
+import { type RoutingConfig, routingConfigFrom } from './domain/routing.js';
+
 /** A setting is missing or malformed. */
 export class ConfigError extends Error {
   public override readonly name = 'ConfigError';
@@ -70,8 +72,30 @@ export type HookConfig = {
   templatesMaxAgeSeconds: number;
   defaultLocale: string;
   configurationSetName?: string;
+  /** Deploy-time routing, used only when the table cannot be read on a cold cache. */
+  fallbackRouting?: RoutingConfig;
   endpoints: { dynamodb?: string; smsVoice?: string; sqs?: string };
 };
+
+function fallbackRouting(env: Env): RoutingConfig | undefined {
+  const defaultOriginationIdentity = optional(env, 'DEFAULT_ORIGINATION_IDENTITY');
+  if (!defaultOriginationIdentity) return undefined;
+  let originationIdentities: Record<string, string> = {};
+  const raw = optional(env, 'ORIGINATION_IDENTITIES');
+  if (raw) {
+    try {
+      originationIdentities = routingConfigFrom({
+        originationIdentities: JSON.parse(raw),
+      }).originationIdentities;
+    } catch {
+      throw new ConfigError(
+        `ORIGINATION_IDENTITIES must be a JSON object of country to identity, got "${raw}"`,
+      );
+    }
+  }
+  const allowedCountries = list(env, 'ALLOWED_COUNTRIES').map((c) => c.toUpperCase());
+  return { defaultOriginationIdentity, originationIdentities, allowedCountries };
+}
 
 /**
  * Reads and validates the authorizer's settings.
@@ -119,6 +143,7 @@ export function loadHookConfig(env: Env = process.env): HookConfig {
     templatesMaxAgeSeconds: integer(env, 'TEMPLATES_MAX_AGE_SECONDS', 300, 0, 86_400),
     defaultLocale,
     ...(configurationSetName ? { configurationSetName } : {}),
+    ...(fallbackRouting(env) ? { fallbackRouting: fallbackRouting(env) } : {}),
     endpoints: {
       dynamodb: url('DYNAMODB_ENDPOINT', optional(env, 'DYNAMODB_ENDPOINT')),
       smsVoice: url('SMS_VOICE_ENDPOINT', optional(env, 'SMS_VOICE_ENDPOINT')),

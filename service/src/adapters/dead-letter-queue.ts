@@ -19,7 +19,7 @@ export class SqsDeadLetterSink implements DeadLetterSink {
   ) {}
 
   public async write(record: DlqRecord, deadline: Deadline): Promise<void> {
-    const timeoutMs = Math.max(DLQ_MIN_MS, deadline.remainingMs() - DLQ_RESERVE_MS);
+    const timeoutMs = Math.floor(Math.max(DLQ_MIN_MS, deadline.remainingMs() - DLQ_RESERVE_MS));
     try {
       await this.client.send(
         new SendMessageCommand({

@@ -70,7 +70,7 @@ export class DynamoTemplateSource implements TemplateSource {
       return parsed;
     } catch (error) {
       this.#failedAt.set(partition, Date.now());
-      logger.warn('Templates table unreachable; serving the last good copy', {
+      logger.warn('Templates table unreachable; serving the last good copy, if any', {
         partition,
         cached: last !== undefined,
         errorName: error instanceof Error ? error.name : String(error),

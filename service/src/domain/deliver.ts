@@ -54,6 +54,8 @@ export type DeliveryDeps = {
   sender: MessageSender;
   deadLetters: DeadLetterSink;
   defaultLocale: string;
+  /** Deploy-time routing, for when the table cannot be read and nothing is cached. */
+  fallbackRouting?: RoutingConfig;
 };
 
 /**
@@ -76,7 +78,8 @@ export async function deliverOtp(
     if (!request.phone || !request.country) {
       throw new UndeliverableError('invalid_phone_number', 'The phone number is not a valid E.164 number');
     }
-    const [routing, templates] = await Promise.all([deps.templates.routing(), deps.templates.templates()]);
+    const [stored, templates] = await Promise.all([deps.templates.routing(), deps.templates.templates()]);
+    const routing = stored ?? deps.fallbackRouting;
     if (!routing)
       throw new UndeliverableError('config_unavailable', 'The routing configuration is unavailable');
     const originationIdentity = chooseOriginationIdentity(request.country, routing);

@@ -47,7 +47,7 @@ export function buildDlqRecord(
     error: {
       name: failure.name,
       reason: failure.reason,
-      message: scrubText(failure.message, [request.otpCode, request.rawPhone]).slice(0, 500),
+      message: scrubText(failure.message, [request.otpCode]).slice(0, 500),
     },
     attempts: failure.attempts,
     elapsedMs: Math.round(elapsedMs),

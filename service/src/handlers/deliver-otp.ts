@@ -39,6 +39,7 @@ const deps: DeliveryDeps = {
   sender: new EndUserMessagingSender(clients.messaging, config.configurationSetName),
   deadLetters: new SqsDeadLetterSink(clients.sqs, config.dlqUrl),
   defaultLocale: config.defaultLocale,
+  ...(config.fallbackRouting ? { fallbackRouting: config.fallbackRouting } : {}),
 };
 const idempotency = createIdempotency(clients.idempotencyDb, config.idempotencyTableName);
 

@@ -1,0 +1,96 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** An AWS-shaped error: HTTP status, `__type`, message. The SDK reads `__type` to name the exception. */
+export class AwsError extends Error {
+  constructor(
+    public readonly type: string,
+    message: string,
+    public readonly status = 400,
+  ) {
+    super(message);
+  }
+}
+
+/** Handles one AWS JSON 1.0 operation: input → output, or throws {@link AwsError}. */
+export type AwsJsonOperation = (
+  input: Record<string, any>,
+  request: IncomingMessage,
+) => Promise<unknown> | unknown;
+
+/** Reads a request body as text. */
+export async function readBody(req: IncomingMessage, limitBytes = 1024 * 1024): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limitBytes) throw new AwsError('RequestEntityTooLarge', 'Request body too large', 413);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * Serves AWS JSON 1.0 (`X-Amz-Target: Service.Operation`, `application/x-amz-json-1.0`) the way AWS does,
+ * including AWS-shaped errors, so the real SDK clients (and their retries) run unchanged.
+ *
+ * @param operations - by full target, e.g. `PinpointSMSVoiceV2.SendTextMessage`
+ */
+export function awsJsonHandler(operations: Record<string, AwsJsonOperation>) {
+  return async (req: IncomingMessage, res: ServerResponse, rawBody?: string): Promise<void> => {
+    const requestId = randomUUID();
+    const reply = (status: number, body: unknown) => {
+      if (res.destroyed || res.writableEnded) return;
+      res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': requestId });
+      res.end(JSON.stringify(body));
+    };
+    try {
+      const target = String(req.headers['x-amz-target'] ?? '');
+      const operation = operations[target];
+      if (!operation)
+        throw new AwsError('UnknownOperationException', `Unknown operation ${target || '(none)'}`);
+      const text = rawBody ?? (await readBody(req));
+      let input: Record<string, any>;
+      try {
+        input = text ? (JSON.parse(text) as Record<string, any>) : {};
+      } catch {
+        throw new AwsError('SerializationException', 'Request body is not JSON');
+      }
+      reply(200, (await operation(input, req)) ?? {});
+    } catch (error) {
+      if (error instanceof AwsError) reply(error.status, { __type: error.type, message: error.message });
+      else reply(500, { __type: 'InternalFailure', message: 'The stand-in failed' });
+    }
+  };
+}
+
+/** A stand-in listening on 127.0.0.1. */
+export type RunningServer = { server: Server; endpoint: string; close(): Promise<void> };
+
+/**
+ * Listens on 127.0.0.1 (port 0 = a free one).
+ *
+ * @param handler - request handler
+ * @param port - port
+ */
+export async function listen(
+  handler: (req: IncomingMessage, res: ServerResponse) => void | Promise<void>,
+  port = 0,
+): Promise<RunningServer> {
+  const server = createServer((req, res) => void handler(req, res));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    server,
+    endpoint,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,101 @@
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { vi } from 'vitest';
+import {
+  createTables,
+  localDynamoClient,
+  type RunningDynalite,
+  seedTemplates,
+  startDynalite,
+} from '../../local/dynalite.js';
+import { startMessagingEmulator, startSqsEmulator } from '../../local/emulators/index.js';
+import { lambdaContext } from '../../local/lambda-context.js';
+import { defaultTemplateItems } from '../../src/adapters/template-seed.js';
+
+type DeliverOtp = typeof import('../../src/handlers/deliver-otp.js');
+
+/** A hook answer as Okta would read it. */
+export type Answer = { statusCode: number; body: any };
+
+/**
+ * The real `deliver-otp` handler wired to real parts on 127.0.0.1: dynalite for both tables, and the End User
+ * Messaging and SQS stand-ins speaking AWS JSON 1.0, so the SDK clients and their retries run for real.
+ */
+export class HookHarness {
+  public db!: RunningDynalite;
+  public messaging!: Awaited<ReturnType<typeof startMessagingEmulator>>;
+  public sqs!: Awaited<ReturnType<typeof startSqsEmulator>>;
+  public module!: DeliverOtp;
+  readonly #env: Record<string, string>;
+  #extraKeys: string[] = [];
+
+  constructor(env: Record<string, string> = {}) {
+    this.#env = env;
+  }
+
+  async start(): Promise<this> {
+    this.db = await startDynalite();
+    const client = localDynamoClient(this.db.endpoint);
+    await createTables(client, { templatesTable: 'templates', idempotencyTable: 'idempotency' });
+    await seedTemplates(client, 'templates', defaultTemplateItems());
+    this.messaging = await startMessagingEmulator();
+    this.sqs = await startSqsEmulator();
+    await this.load();
+    return this;
+  }
+
+  /** (Re)imports the handler with the harness environment: a cold start. */
+  async load(env: Record<string, string> = {}): Promise<DeliverOtp> {
+    vi.resetModules();
+    for (const key of this.#extraKeys) delete process.env[key];
+    this.#extraKeys = Object.keys(env);
+    Object.assign(process.env, {
+      TEMPLATES_TABLE_NAME: 'templates',
+      IDEMPOTENCY_TABLE_NAME: 'idempotency',
+      DLQ_URL: this.sqs.queueUrl,
+      DYNAMODB_ENDPOINT: this.db.endpoint,
+      SMS_VOICE_ENDPOINT: this.messaging.endpoint,
+      SQS_ENDPOINT: this.sqs.endpoint,
+      DEADLINE_MS: '2500',
+      TEMPLATES_MAX_AGE_SECONDS: '300',
+      DEFAULT_LOCALE: 'en',
+      ...this.#env,
+      ...env,
+    });
+    this.module = await import('../../src/handlers/deliver-otp.js');
+    return this.module;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([this.messaging?.close(), this.sqs?.close(), this.db?.close()]);
+  }
+
+  /** Invokes the handler as API Gateway's proxy integration would. */
+  async invoke(body: unknown): Promise<Answer> {
+    const event = {
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+      headers: { 'content-type': 'application/json' },
+      httpMethod: 'POST',
+      path: '/hook',
+      resource: '/hook',
+      isBase64Encoded: false,
+    } as unknown as APIGatewayProxyEvent;
+    const result = await this.module.handler(event, lambdaContext('deliver-otp'));
+    return { statusCode: result.statusCode, body: JSON.parse(result.body) };
+  }
+
+  /** What the messaging stand-in accepted. */
+  sent(): Array<Record<string, any>> {
+    return this.messaging.emulator.outbox() as Array<Record<string, any>>;
+  }
+
+  /** What reached the dead-letter queue, parsed. */
+  deadLetters(): Array<Record<string, any>> {
+    return this.sqs.emulator.messages().map((m: { body: string }) => JSON.parse(m.body));
+  }
+
+  reset(): void {
+    this.messaging.emulator.clear();
+    this.messaging.emulator.setFault(undefined);
+    this.sqs.emulator.clear();
+  }
+}

@@ -1,0 +1,65 @@
+// Configuration is read once and fails at cold start with a message that names the setting.
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadAuthorizerConfig, loadHookConfig } from '../../../src/config.js';
+
+const hookEnv = {
+  TEMPLATES_TABLE_NAME: 't',
+  IDEMPOTENCY_TABLE_NAME: 'i',
+  DLQ_URL: 'https://sqs.eu-west-1.amazonaws.com/1/dlq',
+};
+
+describe('loadHookConfig', () => {
+  it('applies the documented defaults', () => {
+    expect(loadHookConfig(hookEnv)).toMatchObject({
+      deadlineMs: 2500,
+      templatesMaxAgeSeconds: 300,
+      defaultLocale: 'en',
+      endpoints: {},
+    });
+  });
+
+  it.each(['TEMPLATES_TABLE_NAME', 'IDEMPOTENCY_TABLE_NAME', 'DLQ_URL'])('names the missing %s', (name) => {
+    expect(() => loadHookConfig({ ...hookEnv, [name]: '' })).toThrowError(
+      new ConfigError(`${name} is required but not set`),
+    );
+  });
+
+  it.each([
+    ['DEADLINE_MS', '3000'],
+    ['DEADLINE_MS', 'soon'],
+    ['TEMPLATES_MAX_AGE_SECONDS', '-1'],
+    ['DLQ_URL', 'not a url'],
+    ['DEFAULT_LOCALE', 'english!'],
+    ['SMS_VOICE_ENDPOINT', 'localhost'],
+  ])('refuses %s=%s naming it', (name, value) => {
+    expect(() => loadHookConfig({ ...hookEnv, [name]: value })).toThrowError(new RegExp(`^${name} `));
+  });
+});
+
+describe('loadAuthorizerConfig', () => {
+  const env = { OKTA_ISSUER: 'https://acme.okta.com/oauth2/default/', OKTA_AUDIENCE: 'api://hook' };
+
+  it('derives the JWKS URI from the issuer and defaults to RS256 only', () => {
+    expect(loadAuthorizerConfig(env)).toMatchObject({
+      issuer: 'https://acme.okta.com/oauth2/default',
+      jwksUri: 'https://acme.okta.com/oauth2/default/v1/keys',
+      algorithms: ['RS256'],
+      jwksTimeoutMs: 1500,
+      clockToleranceSeconds: 60,
+    });
+  });
+
+  it('reads the client allow-list', () => {
+    expect(loadAuthorizerConfig({ ...env, ALLOWED_CLIENT_IDS: 'a, b' }).allowedClientIds).toEqual(['a', 'b']);
+  });
+
+  it.each([
+    ['OKTA_ISSUER', ''],
+    ['OKTA_AUDIENCE', ''],
+    ['JWKS_TIMEOUT_MS', '5000'],
+    ['CLOCK_TOLERANCE_SECONDS', '300'],
+    ['JWT_ALGORITHMS', 'HS256'],
+  ])('refuses %s=%j naming it', (name, value) => {
+    expect(() => loadAuthorizerConfig({ ...env, [name]: value })).toThrowError(new RegExp(name));
+  });
+});

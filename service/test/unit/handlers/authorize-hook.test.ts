@@ -1,0 +1,292 @@
+// The authorizer admits only Okta's tokens for this hook: every way a token can be wrong is denied with a 401,
+// a reason metric and a WARN line that never holds the token; a rotated key and an Okta keys outage are survived.
+import { exportSPKI, SignJWT } from 'jose';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { TestIssuer } from '../../helpers/jwks-server.js';
+import { OutputCapture } from '../../helpers/output-capture.js';
+
+type Authorizer = typeof import('../../../src/handlers/authorize-hook.js');
+
+const METHOD_ARN = 'arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/POST/hook';
+const issuer = new TestIssuer();
+const output = new OutputCapture();
+
+async function loadAuthorizer(env: Record<string, string> = {}): Promise<Authorizer> {
+  vi.resetModules();
+  Object.assign(process.env, {
+    OKTA_ISSUER: issuer.issuer,
+    OKTA_AUDIENCE: 'api://okta-phone-mfa',
+    REQUIRED_SCOPE: 'okta.telephony.send',
+    JWKS_COOLDOWN_MS: '30000',
+    JWKS_TIMEOUT_MS: '1500',
+    ALLOWED_CLIENT_IDS: '',
+    ...env,
+  });
+  return import('../../../src/handlers/authorize-hook.js');
+}
+
+function event(authorizationToken: string) {
+  return { type: 'TOKEN' as const, methodArn: METHOD_ARN, authorizationToken };
+}
+
+async function denialReason(authorizer: Authorizer, header: string): Promise<string> {
+  output.clear();
+  await expect(authorizer.handler(event(header))).rejects.toThrow('Unauthorized');
+  const denied = output.metrics().filter((m) => m.name === 'AuthorizerDenied');
+  expect(denied).toHaveLength(1);
+  return denied[0]!.dimensions.reason!;
+}
+
+function b64url(value: unknown): string {
+  return Buffer.from(JSON.stringify(value)).toString('base64url');
+}
+
+beforeAll(async () => {
+  await issuer.start();
+  output.start();
+});
+afterAll(async () => {
+  output.stop();
+  await issuer.stop();
+});
+afterEach(() => {
+  vi.useRealTimers();
+  issuer.mode = 'up';
+});
+
+describe('allowing', () => {
+  it('allows a valid Okta token with a policy for the stage POST /hook and the client in the context', async () => {
+    // Prepare
+    const authorizer = await loadAuthorizer();
+    const token = await issuer.mint();
+
+    // Act
+    const result = await authorizer.handler(event(`Bearer ${token}`));
+
+    // Assess
+    expect(result.policyDocument.Statement).toEqual([
+      {
+        Action: 'execute-api:Invoke',
+        Effect: 'Allow',
+        Resource: 'arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/POST/hook',
+      },
+    ]);
+    expect(result.context).toEqual({ clientId: '0oaOktaHookClient', subject: '0oaOktaHookClient' });
+  });
+
+  it('scopes the policy to POST /hook of the stage, whatever request ARN came in', async () => {
+    const authorizer = await loadAuthorizer();
+    expect(authorizer.hookResourceArn('arn:aws:execute-api:r:1:api/stage/POST/hook/extra')).toBe(
+      'arn:aws:execute-api:r:1:api/stage/POST/hook',
+    );
+  });
+
+  it.each(['Bearer', 'bearer', 'BEARER', 'BeArEr'])(
+    'reads the %s scheme case-insensitively',
+    async (scheme) => {
+      const authorizer = await loadAuthorizer();
+      const token = await issuer.mint();
+      await expect(authorizer.handler(event(`${scheme} ${token}`))).resolves.toHaveProperty('principalId');
+    },
+  );
+
+  it('accepts the scope as a space-separated scope string', async () => {
+    const authorizer = await loadAuthorizer();
+    const token = await issuer.mint({ claims: { scp: undefined, scope: 'openid okta.telephony.send' } });
+    await expect(authorizer.handler(event(`Bearer ${token}`))).resolves.toHaveProperty('principalId');
+  });
+
+  it('tolerates up to 60 s of clock skew on exp', async () => {
+    const authorizer = await loadAuthorizer();
+    const token = await issuer.mint({ expiresInSeconds: -30 });
+    await expect(authorizer.handler(event(`Bearer ${token}`))).resolves.toHaveProperty('principalId');
+  });
+});
+
+describe('denying', () => {
+  let authorizer: Authorizer;
+  beforeAll(async () => {
+    authorizer = await loadAuthorizer({ ALLOWED_CLIENT_IDS: '0oaOktaHookClient,0oaSecondClient' });
+  });
+
+  it('denies a request with no Authorization header as missing', async () => {
+    expect(await denialReason(authorizer, '')).toBe('missing');
+  });
+
+  it.each(['Basic dXNlcjpwYXNz', 'Bearer', 'Bearer not-a-jwt', 'Token a.b.c'])(
+    'denies %j as malformed',
+    async (header) => {
+      expect(await denialReason(authorizer, header)).toBe('malformed');
+    },
+  );
+
+  it('denies alg: none', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const payload = {
+      iss: issuer.issuer,
+      aud: 'api://okta-phone-mfa',
+      scp: ['okta.telephony.send'],
+      exp: now + 300,
+    };
+    const token = `${b64url({ alg: 'none', kid: 'key-1' })}.${b64url(payload)}.`;
+    expect(await denialReason(authorizer, `Bearer ${token}`)).toBe('signature');
+  });
+
+  it('denies HS256 signed with the RSA public key (algorithm confusion)', async () => {
+    // Prepare
+    const pem = await exportSPKI(issuer.keys[0]!.publicKey);
+    const now = Math.floor(Date.now() / 1000);
+    const token = await new SignJWT({
+      iss: issuer.issuer,
+      aud: 'api://okta-phone-mfa',
+      scp: ['okta.telephony.send'],
+    })
+      .setProtectedHeader({ alg: 'HS256', kid: 'key-1' })
+      .setExpirationTime(now + 300)
+      .sign(new TextEncoder().encode(pem));
+
+    // Act & Assess
+    expect(await denialReason(authorizer, `Bearer ${token}`)).toBe('signature');
+  });
+
+  it('denies a tampered signature', async () => {
+    const token = await issuer.mint();
+    const [header, payload, signature] = token.split('.');
+    const flipped = `${signature!.slice(0, -4)}${signature!.slice(-4) === 'AAAA' ? 'BBBB' : 'AAAA'}`;
+    expect(await denialReason(authorizer, `Bearer ${header}.${payload}.${flipped}`)).toBe('signature');
+  });
+
+  it('denies a tampered payload', async () => {
+    const token = await issuer.mint();
+    const [header, , signature] = token.split('.');
+    const forged = b64url({
+      iss: issuer.issuer,
+      aud: 'api://okta-phone-mfa',
+      scp: ['okta.telephony.send'],
+      exp: 9e9,
+    });
+    expect(await denialReason(authorizer, `Bearer ${header}.${forged}.${signature}`)).toBe('signature');
+  });
+
+  it('denies an expired token beyond the clock tolerance', async () => {
+    expect(await denialReason(authorizer, `Bearer ${await issuer.mint({ expiresInSeconds: -120 })}`)).toBe(
+      'expired',
+    );
+  });
+
+  it('denies a token that is not yet valid', async () => {
+    const nbf = Math.floor(Date.now() / 1000) + 600;
+    expect(await denialReason(authorizer, `Bearer ${await issuer.mint({ claims: { nbf } })}`)).toBe(
+      'not_yet_valid',
+    );
+  });
+
+  it('denies the wrong issuer', async () => {
+    const token = await issuer.mint({ claims: { iss: 'https://evil.example.com/oauth2/default' } });
+    expect(await denialReason(authorizer, `Bearer ${token}`)).toBe('issuer');
+  });
+
+  it('denies the wrong audience', async () => {
+    expect(
+      await denialReason(authorizer, `Bearer ${await issuer.mint({ claims: { aud: 'api://other' } })}`),
+    ).toBe('audience');
+  });
+
+  it('denies a token without the required scope', async () => {
+    expect(
+      await denialReason(authorizer, `Bearer ${await issuer.mint({ claims: { scp: ['openid'] } })}`),
+    ).toBe('scope');
+  });
+
+  it('denies a client that is not in the allow-list', async () => {
+    expect(
+      await denialReason(authorizer, `Bearer ${await issuer.mint({ claims: { cid: '0oaStranger' } })}`),
+    ).toBe('client');
+  });
+
+  it('denies a token signed by a key with an unknown kid', async () => {
+    const { newSigningKey } = await import('../../helpers/jwks-server.js');
+    const stranger = await newSigningKey('stranger');
+    expect(await denialReason(authorizer, `Bearer ${await issuer.mint({ key: stranger })}`)).toBe(
+      'unknown_key',
+    );
+  });
+
+  it('logs a WARN line with the reason and never the token', async () => {
+    // Prepare
+    const token = await issuer.mint({ claims: { aud: 'api://other' } });
+    output.clear();
+
+    // Act
+    await expect(authorizer.handler(event(`Bearer ${token}`))).rejects.toThrow('Unauthorized');
+
+    // Assess
+    const warn = output.logs().find((l) => l.message === 'Token denied');
+    expect(warn).toMatchObject({ level: 'WARN', reason: 'audience' });
+    const signature = token.split('.')[2]!;
+    expect(output.lines.join('\n')).not.toContain(signature);
+  });
+});
+
+describe('keys', () => {
+  it('accepts a rotated key after exactly one JWKS refetch', async () => {
+    // Prepare
+    const authorizer = await loadAuthorizer();
+    await authorizer.handler(event(`Bearer ${await issuer.mint()}`));
+    const fetchesBefore = issuer.fetches;
+    const rotated = await issuer.rotate(`key-${Date.now()}`);
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 31_000 });
+
+    // Act
+    const result = await authorizer.handler(event(`Bearer ${await issuer.mint({ key: rotated })}`));
+
+    // Assess
+    expect(result.principalId).toBe('0oaOktaHookClient');
+    expect(issuer.fetches - fetchesBefore).toBe(1);
+  });
+
+  it('refetches at most once per cooldown when flooded with random kids', async () => {
+    // Prepare
+    const authorizer = await loadAuthorizer();
+    await authorizer.handler(event(`Bearer ${await issuer.mint()}`));
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 31_000 });
+    const fetchesBefore = issuer.fetches;
+
+    // Act
+    for (let i = 0; i < 50; i += 1) {
+      const token = await issuer.mint({ header: { kid: `random-${i}` } });
+      await expect(authorizer.handler(event(`Bearer ${token}`))).rejects.toThrow('Unauthorized');
+    }
+
+    // Assess
+    expect(issuer.fetches - fetchesBefore).toBeLessThanOrEqual(1);
+  });
+
+  it('keeps verifying with the cached key when the JWKS is unreachable', async () => {
+    // Prepare: warm the cache, let it go stale, take Okta's keys endpoint down.
+    const authorizer = await loadAuthorizer();
+    await authorizer.handler(event(`Bearer ${await issuer.mint()}`));
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 11 * 60_000 });
+    issuer.mode = 'down';
+
+    // Act
+    const result = await authorizer.handler(event(`Bearer ${await issuer.mint()}`));
+
+    // Assess
+    expect(result.principalId).toBe('0oaOktaHookClient');
+  });
+
+  it('denies as jwks_unavailable when the JWKS hangs and nothing is cached, within the fetch timeout', async () => {
+    // Prepare
+    const authorizer = await loadAuthorizer({ JWKS_TIMEOUT_MS: '300' });
+    issuer.mode = 'hang';
+    const started = performance.now();
+
+    // Act
+    const reason = await denialReason(authorizer, `Bearer ${await issuer.mint()}`);
+
+    // Assess: bounded by the configured timeout, not the 5 s jose default.
+    expect(reason).toBe('jwks_unavailable');
+    expect(performance.now() - started).toBeLessThan(1500);
+  });
+});

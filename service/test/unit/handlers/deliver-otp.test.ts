@@ -1,0 +1,420 @@
+// The delivery handler against real parts (dynalite, protocol-level End User Messaging and SQS stand-ins):
+// every documented payload delivers once, every failure answers Okta in its format with one DLQ record, retries and
+// concurrent duplicates never send twice, and the deadline always holds.
+import { randomUUID } from 'node:crypto';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  loadFixture,
+  loadRequestFixtures,
+  type OktaHookRequestFixture,
+} from '../../../../contracts/fixtures/index.js';
+import { localDynamoClient } from '../../../local/dynalite.js';
+import { HookHarness } from '../../helpers/hook-harness.js';
+import { OutputCapture } from '../../helpers/output-capture.js';
+
+const harness = new HookHarness({ DEADLINE_MS: '1000' });
+const output = new OutputCapture();
+
+/** A fixture with a fresh eventId, so tests never collide on the idempotency key. */
+function payload(name = 'request-sms-mfa-verification', edit?: (p: OktaHookRequestFixture) => void) {
+  const p = loadFixture(name);
+  p.eventId = randomUUID();
+  p.data.messageProfile.otpExpires = new Date(Date.now() + 300_000).toISOString();
+  edit?.(p);
+  return p;
+}
+
+const metric = (name: string) => output.metrics().filter((m) => m.name === name);
+
+beforeAll(async () => {
+  await harness.start();
+  output.start();
+});
+afterAll(async () => {
+  output.stop();
+  await harness.stop();
+});
+beforeEach(() => {
+  harness.reset();
+  output.clear();
+});
+
+describe('delivering', () => {
+  it('sends an SMS in the user language and answers SUCCESSFUL with the MessageId', async () => {
+    // Prepare
+    const request = payload();
+
+    // Act
+    const answer = await harness.invoke(request);
+
+    // Assess
+    expect(answer.statusCode).toBe(200);
+    const [sent, ...more] = harness.sent();
+    expect(more).toHaveLength(0);
+    expect(sent).toMatchObject({
+      channel: 'SMS',
+      DestinationPhoneNumber: '+14155550123',
+      OriginationIdentity: '+12065550100',
+      MessageType: 'TRANSACTIONAL',
+      Context: { eventId: request.eventId },
+    });
+    expect(sent?.MessageBody).toBe(
+      'Your verification code is 627381. It expires in 5 minutes. Never share it.',
+    );
+    expect(sent?.TimeToLive).toBeGreaterThan(290);
+    expect(sent?.TimeToLive).toBeLessThanOrEqual(300);
+    const value = answer.body.commands[0].value[0];
+    expect(answer.body.commands[0].type).toBe('com.okta.telephony.action');
+    expect(value).toMatchObject({
+      status: 'SUCCESSFUL',
+      provider: 'AWS End User Messaging',
+      transactionId: sent?.messageId,
+    });
+    expect(JSON.parse(value.transactionMetadata)).toMatchObject({ channel: 'sms', country: 'US' });
+    expect(metric('OtpDelivered')).toEqual([expect.objectContaining({ dimensions: { channel: 'sms' } })]);
+    expect(metric('DeliveryLatency')).toHaveLength(1);
+  });
+
+  it('calls with SSML in Mexican Spanish, the digits spoken one by one, with a Polly voice', async () => {
+    const answer = await harness.invoke(payload('request-call-account-unlock-es-mx'));
+
+    expect(answer.body.commands[0].value[0].status).toBe('SUCCESSFUL');
+    const [call] = harness.sent();
+    expect(call).toMatchObject({
+      channel: 'VOICE',
+      DestinationPhoneNumber: '+525512345678',
+      MessageBodyTextType: 'SSML',
+      VoiceId: 'MIA',
+    });
+    expect(call?.MessageBody).toMatch(
+      /^<speak>.*Tu código de verificación es <say-as interpret-as="characters">3<\/say-as>/,
+    );
+    expect(call?.MessageBody.match(/interpret-as="characters">3</g)).toHaveLength(2);
+  });
+
+  it.each(loadRequestFixtures().map(({ name }) => name))(
+    'delivers the documented payload %s',
+    async (name) => {
+      const answer = await harness.invoke(payload(name));
+      expect(answer.statusCode).toBe(200);
+      expect(answer.body.commands?.[0]?.value?.[0]?.status).toBe('SUCCESSFUL');
+      expect(harness.sent()).toHaveLength(1);
+    },
+  );
+
+  it('adds the + to a number that lacks it', async () => {
+    await harness.invoke(payload('request-sms-pre-enrollment-no-plus'));
+    expect(harness.sent()[0]?.DestinationPhoneNumber).toBe('+14155550124');
+  });
+
+  it('falls back to the default language for an unknown locale and counts the fallback', async () => {
+    // Act
+    await harness.invoke(payload('request-voice-call-password-reset-unknown-locale'));
+
+    // Assess
+    expect(harness.sent()[0]).toMatchObject({ VoiceId: 'JOANNA' });
+    expect(harness.sent()[0]?.MessageBody).toContain('Your verification code is');
+    expect(metric('TemplateFallback')).toEqual([
+      expect.objectContaining({ dimensions: { level: 'default' } }),
+    ]);
+  });
+});
+
+describe('bad input', () => {
+  it.each([
+    ['not JSON', 'this is not json'],
+    ['an empty body', ''],
+    ['the wrong eventType', JSON.stringify(payload(undefined, (p) => (p.eventType = 'com.okta.other')))],
+    [
+      'no phone number',
+      JSON.stringify(payload(undefined, (p) => delete (p.data.messageProfile as any).phoneNumber)),
+    ],
+  ])('answers 400 with an Okta error object for %s, and sends nothing', async (_, body) => {
+    const answer = await harness.invoke(body);
+    expect(answer.statusCode).toBe(400);
+    expect(answer.body.error.errorSummary).toEqual(expect.any(String));
+    expect(answer.body.error.errorCauses.length).toBeGreaterThan(0);
+    expect(harness.sent()).toHaveLength(0);
+    expect(metric('OtpDeliveryFailed')).toEqual([
+      expect.objectContaining({ dimensions: { channel: 'unknown', reason: 'invalid_payload' } }),
+    ]);
+  });
+});
+
+describe('undeliverable', () => {
+  it.each([
+    ['a number that does not exist', '+1415555', 'INVALID_PHONE_NUMBER'],
+    ['a country that is not allowed', '+821012345678', 'COUNTRY_NOT_ALLOWED'],
+  ])(
+    'answers 200 with an error object for %s, sends nothing and dead-letters it',
+    async (_, phone, reason) => {
+      // Act
+      const answer = await harness.invoke(
+        payload(undefined, (p) => (p.data.messageProfile.phoneNumber = phone)),
+      );
+
+      // Assess
+      expect(answer.statusCode).toBe(200);
+      expect(answer.body.error.errorCauses[0].reason).toBe(reason);
+      expect(harness.sent()).toHaveLength(0);
+      const [record, ...more] = harness.deadLetters();
+      expect(more).toHaveLength(0);
+      expect(record).toMatchObject({ version: 1, error: { reason: reason.toLowerCase() } });
+      expect(metric('OtpDeliveryFailed')[0]?.dimensions).toEqual({
+        channel: 'sms',
+        reason: reason.toLowerCase(),
+      });
+    },
+  );
+});
+
+describe('provider failures', () => {
+  it('answers with an error object and one DLQ record when End User Messaging fails, after the SDK retries', async () => {
+    // Prepare
+    harness.messaging.emulator.setFault({ mode: 'error' });
+    const request = payload();
+
+    // Act
+    const answer = await harness.invoke(request);
+
+    // Assess
+    expect(answer).toMatchObject({
+      statusCode: 200,
+      body: { error: { errorCauses: [{ reason: 'PROVIDER_ERROR' }] } },
+    });
+    const records = harness.deadLetters();
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({
+      eventId: request.eventId,
+      phone: '+1415***0123',
+      attempts: 3,
+      channel: 'sms',
+    });
+  });
+
+  it('answers THROTTLED within the deadline when End User Messaging keeps throttling', async () => {
+    harness.messaging.emulator.setFault({ mode: 'throttle' });
+    const answer = await harness.invoke(payload());
+    expect(answer.body.error.errorCauses[0].reason).toBe('THROTTLED');
+    expect(harness.deadLetters()[0]).toMatchObject({ error: { reason: 'throttled' }, attempts: 3 });
+  });
+
+  it('answers within the budget and dead-letters when End User Messaging hangs', async () => {
+    // Prepare
+    harness.messaging.emulator.setFault({ mode: 'latency', latencyMs: 10_000 });
+    const started = performance.now();
+
+    // Act
+    const answer = await harness.invoke(payload());
+    const elapsed = performance.now() - started;
+
+    // Assess: DEADLINE_MS is 1,000 here.
+    expect(elapsed).toBeLessThan(1_000 + 150);
+    expect(answer.body.error.errorCauses[0].reason).toBe('DEADLINE_EXCEEDED');
+    expect(harness.deadLetters()).toEqual([
+      expect.objectContaining({ error: expect.objectContaining({ reason: 'deadline_exceeded' }) }),
+    ]);
+  });
+});
+
+describe('idempotency', () => {
+  it("answers Okta's retry with the stored answer and does not send again", async () => {
+    // Prepare
+    const request = payload();
+    const first = await harness.invoke(request);
+
+    // Act
+    const retry = await harness.invoke(request);
+
+    // Assess
+    expect(retry).toEqual(first);
+    expect(harness.sent()).toHaveLength(1);
+    expect(metric('IdempotentReplay')).toHaveLength(1);
+  });
+
+  it('sends exactly once for 20 concurrent duplicates', async () => {
+    // Prepare
+    harness.messaging.emulator.setFault({ mode: 'latency', latencyMs: 150 });
+    const request = payload();
+
+    // Act
+    const answers = await Promise.all(Array.from({ length: 20 }, () => harness.invoke(request)));
+
+    // Assess
+    expect(harness.sent()).toHaveLength(1);
+    const messageId = harness.sent()[0]?.messageId;
+    for (const answer of answers) {
+      expect(answer.statusCode).toBe(200);
+      expect(answer.body.commands[0].value[0]).toMatchObject({
+        status: 'SUCCESSFUL',
+        transactionId: messageId,
+      });
+    }
+  });
+
+  it('answers PENDING when a duplicate outlives its own deadline while the first send is still in flight', async () => {
+    // Prepare: the first request runs on an instance with the full budget and a slow provider; the duplicate lands on
+    // another instance (a fresh module) whose budget ends first.
+    harness.messaging.emulator.setFault({ mode: 'latency', latencyMs: 1_200 });
+    const slowInstance = await harness.load({ DEADLINE_MS: '2500' });
+    const request = payload();
+    const first = slowInstance.handler(
+      { body: JSON.stringify(request) } as never,
+      (await import('../../../local/lambda-context.js')).lambdaContext('deliver-otp'),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await harness.load({ DEADLINE_MS: '400' });
+
+    // Act
+    const duplicate = await harness.invoke(request);
+    const firstAnswer = JSON.parse((await first).body);
+
+    // Assess
+    expect(duplicate.statusCode).toBe(200);
+    expect(duplicate.body.commands[0].value[0]).toMatchObject({
+      status: 'PENDING',
+      transactionId: request.eventId,
+    });
+    expect(firstAnswer.commands[0].value[0].status).toBe('SUCCESSFUL');
+    expect(harness.sent()).toHaveLength(1);
+    await harness.load();
+  });
+
+  it('refuses a reused eventId that carries another code', async () => {
+    // Prepare
+    const request = payload();
+    await harness.invoke(request);
+    const reused = structuredClone(request);
+    reused.data.messageProfile.otpCode = '999999';
+
+    // Act
+    const answer = await harness.invoke(reused);
+
+    // Assess
+    expect(answer.body.error.errorCauses[0].reason).toBe('IDEMPOTENCY_KEY_REUSED');
+    expect(harness.sent()).toHaveLength(1);
+  });
+
+  it('keys on the request id when eventId is missing', async () => {
+    const request = payload(undefined, (p) => {
+      delete p.eventId;
+      p.data.context.request.id = randomUUID();
+    });
+    await harness.invoke(request);
+    await harness.invoke(request);
+    expect(harness.sent()).toHaveLength(1);
+  });
+
+  it('keeps the idempotency record exactly as long as the OTP lives', async () => {
+    // Prepare
+    const request = payload(undefined, (p) => {
+      p.data.messageProfile.otpExpires = new Date(Date.now() + 120_000).toISOString();
+    });
+
+    // Act
+    await harness.invoke(request);
+
+    // Assess
+    const { Items } = await localDynamoClient(harness.db.endpoint).send(
+      new ScanCommand({ TableName: 'idempotency' }),
+    );
+    const item = Items?.map((i) => unmarshall(i)).find((i) =>
+      JSON.stringify(i.data ?? '').includes(harness.sent()[0]?.messageId),
+    );
+    const expected = Date.now() / 1000 + 120;
+    expect(item?.status).toBe('COMPLETED');
+    expect(item?.expiration).toBeGreaterThan(expected - 5);
+    expect(item?.expiration).toBeLessThan(expected + 5);
+    expect(JSON.stringify(item)).not.toContain(request.data.messageProfile.otpCode);
+  });
+
+  it('gives the Lambda context to Powertools, so in-flight records expire with the invocation', async () => {
+    await harness.invoke(payload());
+    expect(output.lines.join('\n')).not.toContain('Could not determine remaining time');
+  });
+});
+
+describe('no leaks', () => {
+  it('never writes an OTP or a token in any log line or metric across a full set of runs', async () => {
+    // Prepare
+    const requests = [
+      ...loadRequestFixtures().map(({ name }) => payload(name)),
+      payload(undefined, (p) => (p.data.messageProfile.phoneNumber = '+821012345678')),
+      payload(undefined, (p) => (p.data.messageProfile.phoneNumber = '+1415555')),
+    ];
+    const codes = requests.map((r) => r.data.messageProfile.otpCode);
+
+    // Act
+    for (const request of requests) await harness.invoke(request);
+    harness.messaging.emulator.setFault({ mode: 'error' });
+    await harness.invoke(requests[0]!);
+    await harness.invoke(payload());
+    await harness.invoke('{"broken": ');
+
+    // Assess
+    const everything = output.lines.join('\n') + JSON.stringify(harness.deadLetters());
+    expect(output.logs().length).toBeGreaterThan(requests.length);
+    for (const code of [...codes, '627381']) expect(everything).not.toContain(code);
+    expect(everything).not.toMatch(/eyJ[\w-]+\.[\w-]+\./);
+    expect(everything).not.toContain('4155550123');
+  });
+});
+
+describe('degraded dependencies', () => {
+  afterAll(async () => {
+    await harness.load();
+  });
+
+  it('delivers anyway and counts it when the idempotency store is unreachable', async () => {
+    // Prepare
+    await harness.load({ IDEMPOTENCY_TABLE_NAME: 'no-such-table' });
+
+    // Act
+    const answer = await harness.invoke(payload());
+
+    // Assess
+    expect(answer.body.commands[0].value[0].status).toBe('SUCCESSFUL');
+    expect(harness.sent()).toHaveLength(1);
+    expect(metric('IdempotencyStoreUnavailable')).toHaveLength(1);
+  });
+
+  it("sends Okta's own SMS text when the templates table is unreachable on a cold start", async () => {
+    // Prepare
+    await harness.load({
+      TEMPLATES_TABLE_NAME: 'no-such-table',
+      DEFAULT_ORIGINATION_IDENTITY: '+12065550199',
+      ALLOWED_COUNTRIES: 'US',
+    });
+    const request = payload();
+
+    // Act
+    const answer = await harness.invoke(request);
+
+    // Assess
+    expect(answer.body.commands[0].value[0].status).toBe('SUCCESSFUL');
+    expect(harness.sent()[0]).toMatchObject({
+      MessageBody: request.data.messageProfile.msgTemplate,
+      OriginationIdentity: '+12065550199',
+    });
+    expect(metric('TemplateFallback')).toEqual([expect.objectContaining({ dimensions: { level: 'okta' } })]);
+  });
+
+  it('calls with the built-in English voice template when the templates table is unreachable', async () => {
+    await harness.load({
+      TEMPLATES_TABLE_NAME: 'no-such-table',
+      DEFAULT_ORIGINATION_IDENTITY: '+12065550199',
+      ALLOWED_COUNTRIES: '*',
+    });
+    await harness.invoke(payload('request-call-account-unlock-es-mx'));
+    expect(harness.sent()[0]).toMatchObject({ VoiceId: 'JOANNA', MessageBodyTextType: 'SSML' });
+  });
+
+  it('answers CONFIG_UNAVAILABLE with a DLQ record when the table is unreachable and no fallback routing is deployed', async () => {
+    await harness.load({ TEMPLATES_TABLE_NAME: 'no-such-table' });
+    const answer = await harness.invoke(payload());
+    expect(answer.body.error.errorCauses[0].reason).toBe('CONFIG_UNAVAILABLE');
+    expect(harness.deadLetters()).toHaveLength(1);
+  });
+});
