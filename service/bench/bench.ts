@@ -2,25 +2,22 @@
  * `npm run bench [-- --json]`: the service's speed, measured on this machine.
  * - authorizerVerifyPerSec: full authorizer invocations per second with a warm JWKS, one process.
  * - hookWarmP50Ms / hookWarmP99Ms: 1,000 sequential in-process deliveries after warm-up, cached templates,
- *   dynalite idempotency, a zero-latency End User Messaging stand-in.
+ *   dynalite idempotency, a zero-latency End User Messaging stand-in. The backends run in a child process, as they
+ *   run elsewhere in AWS, so the figure is the handler's own time plus loopback round trips.
  * - hookWarmP99MsLargeTable: the same with 10,000 extra items in the templates table.
  * - *BundleBytes / *RequireMs: esbuild bundles built as the deploy builds them, and the median `require()` time in a
  *   fresh Node process.
  * Everything runs on 127.0.0.1.
  */
 import '../../scripts/require-node24.cjs';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { loadFixture } from '../../contracts/fixtures/index.js';
 import { esbuildOptions, handlerEntries } from '../../infra/lib/bundling.js';
-import { createTables, localDynamoClient, seedTemplates, startDynalite } from '../local/dynalite.js';
-import { startMessagingEmulator, startSqsEmulator } from '../local/emulators/index.js';
 import { lambdaContext } from '../local/lambda-context.js';
-import type { TemplateItem } from '../src/adapters/template-seed.js';
-import { defaultTemplateItems } from '../src/adapters/template-seed.js';
 import { TestIssuer } from '../test/helpers/jwks-server.js';
 
 const json = process.argv.includes('--json');
@@ -65,31 +62,42 @@ async function benchAuthorizer(): Promise<number> {
   return perSec;
 }
 
-async function benchHook(extraItems: number): Promise<{ p50: number; p99: number }> {
-  const db = await startDynalite();
-  const client = localDynamoClient(db.endpoint);
-  await createTables(client, { templatesTable: 'templates', idempotencyTable: 'idempotency' });
-  const extra: TemplateItem[] = Array.from({ length: extraItems }, (_, i) => ({
-    pk: 'template',
-    sk: `sms#x-${String(i).padStart(5, '0')}`,
-    value: {
-      body: `Synthetic template ${i} with enough text to look like a real one: {{otp}} ({{minutes}} min).`,
+/** Starts the backends in a child process and resolves their endpoints. */
+async function startBackends(extraItems: number) {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'service/bench/backends.ts', '--extra', String(extraItems)],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
     },
-  }));
-  await seedTemplates(client, 'templates', [...defaultTemplateItems(), ...extra]);
-  const messaging = await startMessagingEmulator();
-  const sqs = await startSqsEmulator();
+  );
+  const line = await new Promise<string>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`backends exited with ${code}`)));
+    child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString()));
+  });
+  const endpoints = JSON.parse(line) as {
+    dynamodb: string;
+    messaging: string;
+    sqs: string;
+    queueUrl: string;
+  };
+  return { ...endpoints, stop: () => child.stdin.end() };
+}
+
+async function benchHook(extraItems: number): Promise<{ p50: number; p99: number }> {
+  const backends = await startBackends(extraItems);
   Object.assign(process.env, {
     TEMPLATES_TABLE_NAME: 'templates',
     IDEMPOTENCY_TABLE_NAME: 'idempotency',
-    DLQ_URL: sqs.queueUrl,
-    DYNAMODB_ENDPOINT: db.endpoint,
-    SMS_VOICE_ENDPOINT: messaging.endpoint,
-    SQS_ENDPOINT: sqs.endpoint,
+    DLQ_URL: backends.queueUrl,
+    DYNAMODB_ENDPOINT: backends.dynamodb,
+    SMS_VOICE_ENDPOINT: backends.messaging,
+    SQS_ENDPOINT: backends.sqs,
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
     AWS_REGION: 'us-east-1',
   });
+  // A fresh module per run: a separate cold start, with its own caches.
   const { handler } = await import(`../src/handlers/deliver-otp.js?bench=${extraItems}`);
   const fixture = loadFixture('request-sms-mfa-verification');
   const invoke = async () => {
@@ -106,7 +114,7 @@ async function benchHook(extraItems: number): Promise<{ p50: number; p99: number
     for (let i = 0; i < RUNS; i += 1) out.push(await invoke());
     return out;
   });
-  await Promise.all([messaging.close(), sqs.close(), db.close()]);
+  backends.stop();
   timings.sort((a, b) => a - b);
   return { p50: percentile(timings, 50), p99: percentile(timings, 99) };
 }

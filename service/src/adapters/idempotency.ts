@@ -11,18 +11,23 @@ import type { DeliveryRequest } from '../domain/hook-request.js';
  */
 export class OtpIdempotencyStore extends DynamoDBPersistenceLayer {
   public override saveInProgress(data: JSONValue, remainingTimeInMillis?: number): Promise<void> {
-    this.#useLifetimeOf(data);
-    return super.saveInProgress(data, remainingTimeInMillis);
+    return this.#withLifetimeOf(data, () => super.saveInProgress(data, remainingTimeInMillis));
   }
 
   public override saveSuccess(data: JSONValue, result: JSONValue): Promise<void> {
-    this.#useLifetimeOf(data);
-    return super.saveSuccess(data, result);
+    return this.#withLifetimeOf(data, () => super.saveSuccess(data, result));
   }
 
-  #useLifetimeOf(data: JSONValue): void {
+  /** Runs `save` with the request's lifetime, then restores the configured one (Powertools checks it per call). */
+  #withLifetimeOf(data: JSONValue, save: () => Promise<void>): Promise<void> {
     const ttl = (data as Partial<DeliveryRequest> | null)?.ttlSeconds;
+    const configured = this.expiresAfterSeconds;
     if (typeof ttl === 'number' && ttl > 0) this.expiresAfterSeconds = ttl;
+    try {
+      return save();
+    } finally {
+      this.expiresAfterSeconds = configured;
+    }
   }
 }
 

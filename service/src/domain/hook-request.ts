@@ -1,8 +1,8 @@
-import { Ajv, type ErrorObject } from 'ajv';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { HookPayloadError, type PayloadProblem } from './errors.js';
 import { normaliseLocale } from './locale.js';
 import { CHANNEL_SPELLINGS, oktaHookSchema } from './okta-hook-schema.js';
+import { compileSchema, type SchemaViolation } from './schema-validator.js';
 import type { Channel } from './templates.js';
 
 /** Default OTP lifetime when Okta's `otpExpires` is missing or unreadable. */
@@ -32,25 +32,22 @@ export type DeliveryRequest = {
   fingerprint: string;
 };
 
-const ajv = new Ajv({ allErrors: true, strict: false });
-const validate = ajv.compile(oktaHookSchema);
+const validate = compileSchema(oktaHookSchema);
 
-function problemFrom(error: ErrorObject): PayloadProblem {
-  const path = error.instancePath.replace(/^\//, '').replace(/\//g, '.');
-  if (error.keyword === 'required') {
-    const field = (error.params as { missingProperty: string }).missingProperty;
-    const location = path ? `${path}.${field}` : field;
+function problemFrom(violation: SchemaViolation): PayloadProblem {
+  if (violation.keyword === 'required') {
+    const field = violation.missingProperty ?? '';
+    const location = violation.path ? `${violation.path}.${field}` : field;
     return { location, message: `${location} is required` };
   }
-  const location = path || '(body)';
-  if (error.keyword === 'enum') {
-    const allowed = (error.params as { allowedValues: unknown[] }).allowedValues.join(', ');
-    return { location, message: `${location} must be one of: ${allowed}` };
+  const location = violation.path || '(body)';
+  if (violation.keyword === 'enum') {
+    return { location, message: `${location} must be one of: ${(violation.allowedValues ?? []).join(', ')}` };
   }
-  if (error.keyword === 'pattern' && location.endsWith('deliveryChannel')) {
+  if (violation.keyword === 'pattern' && location.endsWith('deliveryChannel')) {
     return { location, message: `${location} must be SMS, CALL, Voice call or voice` };
   }
-  return { location, message: `${location} ${error.message ?? 'is invalid'}` };
+  return { location, message: `${location} ${violation.message}` };
 }
 
 function channelOf(deliveryChannel: string): Channel {
@@ -95,9 +92,12 @@ export async function parseHookRequest(
       { location: '(body)', message: 'body must be JSON' },
     ]);
   }
-  if (!validate(json)) {
-    const problems = (validate.errors ?? []).map(problemFrom);
-    throw new HookPayloadError('The request does not match the telephony hook schema', problems);
+  const violations = validate(json);
+  if (violations.length > 0) {
+    throw new HookPayloadError(
+      'The request does not match the telephony hook schema',
+      violations.map(problemFrom),
+    );
   }
   const payload = json as {
     eventId?: string;

@@ -1,0 +1,28 @@
+/**
+ * The benchmark's backends in their own process, as DynamoDB, End User Messaging and SQS are in AWS: dynalite with
+ * both tables (seeded, plus `--extra N` synthetic templates) and the zero-latency stand-ins. Prints one JSON line
+ * with the endpoints, then serves until stdin closes.
+ */
+import { createTables, localDynamoClient, seedTemplates, startDynalite } from '../local/dynalite.js';
+import { startMessagingEmulator, startSqsEmulator } from '../local/emulators/index.js';
+import { defaultTemplateItems, type TemplateItem } from '../src/adapters/template-seed.js';
+
+const extraIndex = process.argv.indexOf('--extra');
+const extraItems = extraIndex > 0 ? Number(process.argv[extraIndex + 1]) : 0;
+
+const db = await startDynalite();
+const client = localDynamoClient(db.endpoint);
+await createTables(client, { templatesTable: 'templates', idempotencyTable: 'idempotency' });
+const extra: TemplateItem[] = Array.from({ length: extraItems }, (_, i) => ({
+  pk: 'template',
+  sk: `sms#x-${String(i).padStart(5, '0')}`,
+  value: { body: `Synthetic template ${i}, long enough to look like a real one: {{otp}} ({{minutes}} min).` },
+}));
+await seedTemplates(client, 'templates', [...defaultTemplateItems(), ...extra]);
+const messaging = await startMessagingEmulator();
+const sqs = await startSqsEmulator();
+process.stdout.write(
+  `${JSON.stringify({ dynamodb: db.endpoint, messaging: messaging.endpoint, sqs: sqs.endpoint, queueUrl: sqs.queueUrl })}\n`,
+);
+process.stdin.resume();
+process.stdin.on('end', () => process.exit(0));
