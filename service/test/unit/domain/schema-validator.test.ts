@@ -26,16 +26,30 @@ function ourPaths(value: unknown): string[] {
     .sort();
 }
 
+/** Applies `edit` to the payload and returns it. */
+const spoilt =
+  (edit: (p: Record<string, any>) => void) =>
+  (p: Record<string, any>): unknown => {
+    edit(p);
+    return p;
+  };
+
 const broken: Array<[string, (p: Record<string, any>) => unknown]> = [
   ['not an object', () => 'text'],
   ['an array', () => []],
   ['no data', (p) => ({ ...p, data: undefined })],
   ['data as a string', (p) => ({ ...p, data: 'x' })],
-  ['a numeric otpCode', (p) => ((p.data.messageProfile.otpCode = 627381), p)],
-  ['an unknown channel', (p) => ((p.data.messageProfile.deliveryChannel = 'fax'), p)],
-  ['a long locale', (p) => ((p.data.messageProfile.locale = 'x'.repeat(40)), p)],
-  ['an empty request id', (p) => ((p.data.context.request.id = ''), p)],
-  ['several faults at once', (p) => ((p.requestType = 'x'), (p.data.messageProfile = {}), p)],
+  ['a numeric otpCode', spoilt((p) => (p.data.messageProfile.otpCode = 627381))],
+  ['an unknown channel', spoilt((p) => (p.data.messageProfile.deliveryChannel = 'fax'))],
+  ['a long locale', spoilt((p) => (p.data.messageProfile.locale = 'x'.repeat(40)))],
+  ['an empty request id', spoilt((p) => (p.data.context.request.id = ''))],
+  [
+    'several faults at once',
+    spoilt((p) => {
+      p.requestType = 'x';
+      p.data.messageProfile = {};
+    }),
+  ],
 ];
 
 describe('compileSchema', () => {
