@@ -1,0 +1,160 @@
+/**
+ * `GET /`: the local outbox as a page. SMS as phone-style bubbles, voice calls as their SSML with the voice id,
+ * newest first, refreshed every 1.5 s from the `/_local` routes; a dead-letter queue tab and a faults panel.
+ * Everything is rendered with `textContent`, so message text can never inject markup.
+ */
+export function outboxPage(): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>okta-phone-mfa · local outbox</title>
+<style>
+  :root { --bg:#f4f5f7; --card:#fff; --ink:#1d1f23; --muted:#6b7280; --sms:#2f7cf6; --voice:#7c3aed; --bad:#dc2626; }
+  * { box-sizing: border-box; }
+  body { margin:0; font:14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; background:var(--bg); color:var(--ink); }
+  header { display:flex; align-items:center; gap:16px; padding:14px 24px; background:#111827; color:#fff; }
+  header h1 { font-size:16px; margin:0; font-weight:600; }
+  header .hint { color:#9ca3af; font-size:12px; }
+  nav { display:flex; gap:4px; margin-left:auto; }
+  nav button { background:transparent; color:#d1d5db; border:1px solid #374151; border-radius:6px; padding:6px 12px; cursor:pointer; }
+  nav button[aria-selected="true"] { background:#fff; color:#111827; }
+  main { display:grid; grid-template-columns: 1fr 280px; gap:24px; padding:24px; max-width:1200px; margin:0 auto; }
+  .list { display:flex; flex-direction:column; gap:14px; }
+  .empty { color:var(--muted); padding:40px; text-align:center; border:2px dashed #d1d5db; border-radius:12px; }
+  .card { background:var(--card); border-radius:12px; padding:14px 16px; box-shadow:0 1px 2px rgba(0,0,0,.06); }
+  .meta { display:flex; flex-wrap:wrap; gap:8px; align-items:center; color:var(--muted); font-size:12px; margin-bottom:8px; }
+  .badge { font-weight:600; font-size:11px; letter-spacing:.04em; padding:2px 8px; border-radius:999px; color:#fff; }
+  .badge.SMS { background:var(--sms); } .badge.VOICE { background:var(--voice); } .badge.DLQ { background:var(--bad); }
+  .phone { max-width:360px; background:#e5e7eb; border-radius:18px; padding:12px; }
+  .bubble { display:inline-block; background:var(--sms); color:#fff; padding:9px 13px; border-radius:18px 18px 18px 4px; white-space:pre-wrap; word-break:break-word; }
+  .from { font-size:11px; color:var(--muted); margin:0 0 6px 4px; }
+  pre { margin:0; white-space:pre-wrap; word-break:break-word; background:#f5f3ff; border-left:3px solid var(--voice); padding:10px 12px; border-radius:6px; font:12.5px/1.5 ui-monospace, SFMono-Regular, Menlo, monospace; }
+  pre.dlq { background:#fef2f2; border-left-color:var(--bad); }
+  aside .card h2 { font-size:14px; margin:0 0 10px; }
+  aside button { display:block; width:100%; margin:6px 0; padding:7px 10px; border-radius:6px; border:1px solid #d1d5db; background:#fff; cursor:pointer; text-align:left; }
+  aside button.on { border-color:var(--bad); background:#fef2f2; color:var(--bad); font-weight:600; }
+  aside .state { font-size:12px; color:var(--muted); margin-top:8px; word-break:break-word; }
+  .count { font-variant-numeric: tabular-nums; }
+</style>
+</head>
+<body>
+<header>
+  <h1>okta-phone-mfa · local outbox</h1>
+  <span class="hint">what End User Messaging "delivered" · refreshes every 1.5 s</span>
+  <nav role="tablist">
+    <button role="tab" id="tab-outbox" aria-selected="true">Outbox <span class="count" id="count-outbox">0</span></button>
+    <button role="tab" id="tab-dlq" aria-selected="false">Dead-letter queue <span class="count" id="count-dlq">0</span></button>
+  </nav>
+</header>
+<main>
+  <section>
+    <div class="list" id="outbox" data-testid="outbox"></div>
+    <div class="list" id="dlq" data-testid="dlq" hidden></div>
+  </section>
+  <aside>
+    <div class="card" data-testid="faults">
+      <h2>Faults</h2>
+      <button data-fault='{"messaging":{"mode":"throttle"}}'>Messaging: throttle</button>
+      <button data-fault='{"messaging":{"mode":"error"}}'>Messaging: 5xx error</button>
+      <button data-fault='{"messaging":{"mode":"latency","latencyMs":10000}}'>Messaging: hang 10 s</button>
+      <button data-fault='{"templates":"unavailable"}'>Templates table unreachable</button>
+      <button data-fault='{"jwks":"unavailable"}'>Okta JWKS unreachable</button>
+      <button id="clear-faults">Clear all faults</button>
+      <div class="state" id="fault-state">none</div>
+    </div>
+    <div class="card" style="margin-top:16px">
+      <h2>Clear</h2>
+      <button id="clear-outbox">Empty the outbox</button>
+      <button id="clear-dlq">Empty the dead-letter queue</button>
+    </div>
+  </aside>
+</main>
+<script>
+  const el = (tag, cls, text) => { const n = document.createElement(tag); if (cls) n.className = cls; if (text !== undefined) n.textContent = text; return n; };
+  const mask = (p) => { const d = String(p || '').replace(/\\D/g, ''); return d.length < 8 ? '***' : '+' + d.slice(0, 4) + '***' + d.slice(-4); };
+  const when = (iso) => new Date(iso).toLocaleTimeString();
+  let tab = 'outbox';
+  let faults = {};
+
+  function renderOutbox(messages) {
+    const list = document.getElementById('outbox');
+    document.getElementById('count-outbox').textContent = messages.length;
+    list.replaceChildren();
+    if (!messages.length) { list.append(el('div', 'empty', 'Nothing delivered yet. Try: npm run okta -- send --phone +14155550100 --channel sms')); return; }
+    for (const m of [...messages].reverse()) {
+      const card = el('article', 'card'); card.dataset.testid = 'message'; card.dataset.channel = m.channel;
+      const meta = el('div', 'meta');
+      meta.append(el('span', 'badge ' + m.channel, m.channel), el('span', '', 'to ' + mask(m.DestinationPhoneNumber)),
+        el('span', '', 'from ' + (m.OriginationIdentity || '?')), el('span', '', when(m.receivedAt)), el('span', '', 'MessageId ' + m.messageId));
+      card.append(meta);
+      if (m.channel === 'SMS') {
+        const phone = el('div', 'phone');
+        phone.append(el('div', 'from', m.OriginationIdentity || ''), el('div', 'bubble', m.MessageBody));
+        card.append(phone);
+      } else {
+        meta.append(el('span', 'badge VOICE', 'voice ' + (m.VoiceId || 'default')));
+        card.append(el('pre', '', m.MessageBody));
+      }
+      list.append(card);
+    }
+  }
+
+  function renderDlq(messages) {
+    const list = document.getElementById('dlq');
+    document.getElementById('count-dlq').textContent = messages.length;
+    list.replaceChildren();
+    if (!messages.length) { list.append(el('div', 'empty', 'No failed deliveries.')); return; }
+    for (const m of [...messages].reverse()) {
+      let record = m.body; try { record = JSON.parse(m.body); } catch {}
+      const card = el('article', 'card'); card.dataset.testid = 'dlq-record';
+      const meta = el('div', 'meta');
+      meta.append(el('span', 'badge DLQ', (record.error && record.error.reason) || 'failed'), el('span', '', when(m.receivedAt)), el('span', '', 'MessageId ' + m.messageId));
+      card.append(meta, el('pre', 'dlq', JSON.stringify(record, null, 2)));
+      list.append(card);
+    }
+  }
+
+  function renderFaults() {
+    const active = JSON.stringify(faults);
+    for (const b of document.querySelectorAll('[data-fault]')) {
+      const f = JSON.parse(b.dataset.fault); const key = Object.keys(f)[0];
+      b.classList.toggle('on', JSON.stringify(faults[key]) === JSON.stringify(f[key]));
+    }
+    document.getElementById('fault-state').textContent = active === '{}' ? 'none' : active;
+  }
+
+  async function refresh() {
+    try {
+      const [outbox, dlq, f] = await Promise.all(['/_local/outbox', '/_local/dlq', '/_local/faults'].map((u) => fetch(u).then((r) => r.json())));
+      renderOutbox(outbox.messages); renderDlq(dlq.messages); faults = f; renderFaults();
+    } catch {}
+  }
+
+  function show(which) {
+    tab = which;
+    for (const name of ['outbox', 'dlq']) {
+      document.getElementById(name).hidden = name !== which;
+      document.getElementById('tab-' + name).setAttribute('aria-selected', String(name === which));
+    }
+  }
+  document.getElementById('tab-outbox').onclick = () => show('outbox');
+  document.getElementById('tab-dlq').onclick = () => show('dlq');
+  for (const b of document.querySelectorAll('[data-fault]')) {
+    b.onclick = async () => {
+      const f = JSON.parse(b.dataset.fault); const key = Object.keys(f)[0];
+      const on = JSON.stringify(faults[key]) === JSON.stringify(f[key]);
+      await fetch('/_local/faults', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(on ? { [key]: null } : f) });
+      refresh();
+    };
+  }
+  document.getElementById('clear-faults').onclick = async () => { await fetch('/_local/faults', { method: 'DELETE' }); refresh(); };
+  document.getElementById('clear-outbox').onclick = async () => { await fetch('/_local/outbox', { method: 'DELETE' }); refresh(); };
+  document.getElementById('clear-dlq').onclick = async () => { await fetch('/_local/dlq', { method: 'DELETE' }); refresh(); };
+  refresh();
+  setInterval(refresh, 1500);
+</script>
+</body>
+</html>`;
+}
