@@ -1,0 +1,301 @@
+/**
+ * The one CloudWatch dashboard, row by row in the order on-call reads it: is it working, is it fast, why does it
+ * fail, who is refused, what is waiting in the DLQ, how Lambda, WAF and DynamoDB are doing.
+ */
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type { Construct } from 'constructs';
+import { MetricName } from '../service/src/powertools/constants.js';
+import type { ServiceAlarms } from './alarms.js';
+import {
+  CHANNELS,
+  insightsSum,
+  lambdaMetric,
+  OKTA_TIMEOUT_MS,
+  type ServiceSignals,
+  serviceMetric,
+  type TotalMetrics,
+  wafMetric,
+} from './metrics.js';
+
+/** Row titles (RUNBOOK.md refers to them by these names). */
+export const DASHBOARD_ROWS = [
+  'Traffic and outcomes by channel',
+  'Latency',
+  'Failures by reason, channel and country',
+  'Authorizer denials by reason',
+  'DLQ depth and age',
+  'Lambda',
+  'WAF',
+  'DynamoDB',
+] as const;
+
+type Row = (typeof DASHBOARD_ROWS)[number];
+
+const WIDTH = 24;
+
+function header(row: Row, hint: string): cloudwatch.TextWidget {
+  return new cloudwatch.TextWidget({ markdown: `## ${row}\n${hint}`, width: WIDTH, height: 2 });
+}
+
+function graph(
+  title: string,
+  left: cloudwatch.IMetric[],
+  options: Partial<cloudwatch.GraphWidgetProps> = {},
+): cloudwatch.GraphWidget {
+  return new cloudwatch.GraphWidget({ title, left, width: 8, height: 6, ...options });
+}
+
+/**
+ * Creates the dashboard.
+ *
+ * @param scope - construct scope
+ * @param signals - the stack's parts
+ * @param totals - metric-filter totals
+ * @param alarms - the alarms (shown in a status strip at the top)
+ */
+export function createDashboard(
+  scope: Construct,
+  signals: ServiceSignals,
+  totals: TotalMetrics,
+  alarms: ServiceAlarms,
+): cloudwatch.Dashboard {
+  const stack = Stack.of(scope);
+  const dashboard = new cloudwatch.Dashboard(scope, 'Dashboard', {
+    dashboardName: `${stack.stackName}-okta-phone-mfa`,
+    defaultInterval: Duration.hours(3),
+  });
+  const perChannel = (name: (typeof MetricName)[keyof typeof MetricName], statistic?: string) =>
+    CHANNELS.map((channel) =>
+      serviceMetric(name, { channel }, { label: channel, ...(statistic ? { statistic } : {}) }),
+    );
+  const budget: cloudwatch.HorizontalAnnotation[] = [
+    { value: OKTA_TIMEOUT_MS, label: "Okta's 3 s timeout", color: cloudwatch.Color.RED },
+    { value: signals.deadlineMs, label: `deadline ${signals.deadlineMs} ms`, color: cloudwatch.Color.ORANGE },
+  ];
+
+  dashboard.addWidgets(
+    new cloudwatch.AlarmStatusWidget({
+      title: 'Alarms (each description names its RUNBOOK.md section)',
+      alarms: [
+        alarms.deliveryDegraded,
+        alarms.deliveryFailureRate,
+        alarms.hookLatencyP99,
+        alarms.hookErrors,
+        alarms.lambdaThrottles,
+        alarms.api5xx,
+        alarms.dlqNotEmpty,
+        alarms.authorizerDenialsSpike,
+        alarms.wafBlockedSpike,
+      ],
+      width: WIDTH,
+      height: 3,
+    }),
+  );
+
+  dashboard.addWidgets(
+    header(
+      DASHBOARD_ROWS[0],
+      'Delivered and failed OTPs per channel; duplicates Okta retried; what API Gateway saw.',
+    ),
+    graph('Delivered by channel', perChannel(MetricName.OtpDelivered), { stacked: true }),
+    graph(
+      'Failed by channel',
+      [insightsSum(MetricName.OtpDeliveryFailed, ['channel', 'reason'], 'channel')],
+      {
+        stacked: true,
+      },
+    ),
+    graph('Requests, replays, 4xx', [
+      signals.stage.metricCount({ label: 'API requests', statistic: cloudwatch.Stats.SUM }),
+      ...perChannel(MetricName.IdempotentReplay).map((m) => m.with({ label: `replays ${m.label}` })),
+      signals.stage.metricClientError({ label: 'API 4xx', statistic: cloudwatch.Stats.SUM }),
+    ]),
+  );
+
+  dashboard.addWidgets(
+    header(DASHBOARD_ROWS[1], `Red line: Okta gives up at ${OKTA_TIMEOUT_MS} ms. Orange: our deadline.`),
+    graph(
+      'Delivery latency (handler start → answer)',
+      ['p50', 'p90', 'p99'].flatMap((p) =>
+        CHANNELS.map((channel) =>
+          serviceMetric(MetricName.DeliveryLatency, { channel }, { statistic: p, label: `${channel} ${p}` }),
+        ),
+      ),
+      { leftAnnotations: budget },
+    ),
+    graph(
+      'Hook Lambda duration',
+      ['p50', 'p90', 'p99'].map((p) => lambdaMetric(signals.hookFunction, 'Duration', p, p)),
+      { leftAnnotations: budget },
+    ),
+    graph(
+      'API latency (includes authorizer)',
+      ['p50', 'p90', 'p99'].map((p) => signals.stage.metricLatency({ statistic: p, label: p })),
+      { leftAnnotations: budget },
+    ),
+  );
+
+  dashboard.addWidgets(
+    header(DASHBOARD_ROWS[2], "Reasons are the DLQ record's `error.reason`. Countries come from the logs."),
+    graph(
+      'Failures by reason',
+      [insightsSum(MetricName.OtpDeliveryFailed, ['channel', 'reason'], 'reason')],
+      {
+        stacked: true,
+      },
+    ),
+    graph('Failure rate (%) and totals', [
+      new cloudwatch.MathExpression({
+        label: 'failed %',
+        expression: '100 * FILL(failed, 0) / (FILL(delivered, 0) + FILL(failed, 0))',
+        usingMetrics: { delivered: totals.delivered, failed: totals.failed },
+        period: Duration.minutes(5),
+      }),
+    ]),
+    new cloudwatch.LogQueryWidget({
+      title: 'Failures by country and reason',
+      logGroupNames: [signals.hookLogGroup.logGroupName],
+      queryLines: [
+        'filter outcome in ["failed", "rejected", "error"]',
+        'stats count(*) as failures by country, reason, channel',
+        'sort failures desc',
+        'limit 20',
+      ],
+      view: cloudwatch.LogQueryVisualizationType.TABLE,
+      width: 8,
+      height: 6,
+    }),
+  );
+
+  dashboard.addWidgets(
+    header(
+      DASHBOARD_ROWS[3],
+      "scope/audience/client/issuer: our config or Okta's; signature/malformed/missing: callers that are not Okta.",
+    ),
+    graph('Denials by reason', [insightsSum(MetricName.AuthorizerDenied, ['reason'], 'reason')], {
+      stacked: true,
+      width: 12,
+    }),
+    graph(
+      'Authorizer invocations and duration',
+      [lambdaMetric(signals.authorizerFunction, 'Invocations', cloudwatch.Stats.SUM, 'invocations')],
+      {
+        right: [lambdaMetric(signals.authorizerFunction, 'Duration', 'p99', 'p99 ms')],
+        width: 12,
+      },
+    ),
+  );
+
+  dashboard.addWidgets(
+    header(DASHBOARD_ROWS[4], 'Each message is one user who got no code from us. `npm run dlq -- stats`.'),
+    graph(
+      'DLQ depth',
+      [
+        signals.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+          statistic: cloudwatch.Stats.MAXIMUM,
+          label: 'visible',
+        }),
+        signals.deadLetterQueue.metricNumberOfMessagesSent({
+          statistic: cloudwatch.Stats.SUM,
+          label: 'sent',
+        }),
+      ],
+      { width: 8 },
+    ),
+    graph(
+      'Oldest DLQ message (s)',
+      [signals.deadLetterQueue.metricApproximateAgeOfOldestMessage({ statistic: cloudwatch.Stats.MAXIMUM })],
+      { width: 8 },
+    ),
+    graph('DLQ writes that failed (record only in logs)', [serviceMetric(MetricName.DlqWriteFailed)], {
+      width: 8,
+    }),
+  );
+
+  dashboard.addWidgets(
+    header(DASHBOARD_ROWS[5], "Cold starts spend Okta's budget; throttles send users to Okta's fallback."),
+    graph('Cold starts (hook)', [
+      new cloudwatch.MathExpression({
+        label: 'cold starts',
+        expression: `SELECT SUM(ColdStart) FROM SCHEMA(${serviceMetric(MetricName.OtpDelivered).namespace}, function_name, service)`,
+        period: Duration.minutes(5),
+      }),
+    ]),
+    graph(
+      'Duration p99 and concurrency',
+      [
+        lambdaMetric(
+          signals.hookFunction,
+          'ConcurrentExecutions',
+          cloudwatch.Stats.MAXIMUM,
+          'hook concurrency',
+        ),
+        lambdaMetric(
+          signals.authorizerFunction,
+          'ConcurrentExecutions',
+          cloudwatch.Stats.MAXIMUM,
+          'authorizer concurrency',
+        ),
+      ],
+      {
+        right: [
+          lambdaMetric(signals.hookFunction, 'Duration', 'p99', 'hook p99 ms'),
+          lambdaMetric(signals.authorizerFunction, 'Duration', 'p99', 'authorizer p99 ms'),
+        ],
+      },
+    ),
+    graph('Errors and throttles', [
+      lambdaMetric(signals.hookFunction, 'Errors', cloudwatch.Stats.SUM, 'hook errors'),
+      lambdaMetric(signals.hookFunction, 'Throttles', cloudwatch.Stats.SUM, 'hook throttles'),
+      lambdaMetric(signals.authorizerFunction, 'Throttles', cloudwatch.Stats.SUM, 'authorizer throttles'),
+    ]),
+  );
+
+  dashboard.addWidgets(
+    header(
+      DASHBOARD_ROWS[6],
+      'Blocked by rule: WAF console → sampled requests, or the aws-waf-logs-* log group.',
+    ),
+    graph(
+      'WAF allowed and blocked',
+      [wafMetric(signals, 'AllowedRequests'), wafMetric(signals, 'BlockedRequests')],
+      {
+        width: 24,
+      },
+    ),
+  );
+
+  const throttles = (table: typeof signals.templatesTable, label: string) =>
+    ['ReadThrottleEvents', 'WriteThrottleEvents'].map((name) =>
+      table.metric(name, { statistic: cloudwatch.Stats.SUM, label: `${label} ${name}` }),
+    );
+  dashboard.addWidgets(
+    header(
+      DASHBOARD_ROWS[7],
+      'Throttled reads fall back to cached templates; an unavailable idempotency store is bypassed.',
+    ),
+    graph(
+      'Table throttles',
+      [
+        ...throttles(signals.templatesTable, 'templates'),
+        ...throttles(signals.idempotencyTable, 'idempotency'),
+      ],
+      {
+        width: 12,
+      },
+    ),
+    graph(
+      'Store fallbacks',
+      [
+        serviceMetric(MetricName.IdempotencyStoreUnavailable, {}, { label: 'idempotency store unavailable' }),
+        ...['language', 'default', 'okta', 'builtin'].map((level) =>
+          serviceMetric(MetricName.TemplateFallback, { level }, { label: `template fallback: ${level}` }),
+        ),
+      ],
+      { width: 12 },
+    ),
+  );
+
+  return dashboard;
+}

@@ -1,0 +1,152 @@
+/**
+ * The metrics the dashboard and alarms read: the service's own (Powertools EMF, namespace `OktaPhoneMfa`) and the
+ * AWS ones of each part of the stack. Names come from the service's constants, never retyped.
+ */
+import { Duration, Stack } from 'aws-cdk-lib';
+import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { METRICS_NAMESPACE, MetricName, SERVICE_NAME } from '../service/src/powertools/constants.js';
+
+/** What the operations layer watches: the stack's parts, handed over by infra. */
+export interface ServiceSignals {
+  /** The delivery function. */
+  readonly hookFunction: lambda.IFunction;
+  /** The TOKEN authorizer function. */
+  readonly authorizerFunction: lambda.IFunction;
+  /** Log group of the delivery function. */
+  readonly hookLogGroup: logs.ILogGroup;
+  /** Log group of the authorizer. */
+  readonly authorizerLogGroup: logs.ILogGroup;
+  /** API Gateway access log group. */
+  readonly accessLogGroup: logs.ILogGroup;
+  /** The API stage Okta calls. */
+  readonly stage: apigateway.Stage;
+  /** The dead-letter queue. */
+  readonly deadLetterQueue: sqs.IQueue;
+  /** Templates and config table. */
+  readonly templatesTable: dynamodb.ITable;
+  /** Idempotency table. */
+  readonly idempotencyTable: dynamodb.ITable;
+  /** Name of the web ACL (its metrics' `WebACL` dimension). */
+  readonly webAclName: string;
+  /** The hook's deadline (DEADLINE_MS), drawn on the latency graphs. */
+  readonly deadlineMs: number;
+}
+
+/** Okta's hook timeout: past this Okta retries once, then uses its own providers. */
+export const OKTA_TIMEOUT_MS = 3000;
+
+/** Channels the service reports (`channel` dimension). */
+export const CHANNELS = ['sms', 'voice'] as const;
+
+const FIVE_MINUTES = Duration.minutes(5);
+
+/** A service metric with its exact Powertools dimension set (the `service` dimension is always there). */
+export function serviceMetric(
+  name: (typeof MetricName)[keyof typeof MetricName],
+  dimensions: Record<string, string> = {},
+  options: cloudwatch.MetricOptions = {},
+): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName: name,
+    dimensionsMap: { service: SERVICE_NAME, ...dimensions },
+    statistic: cloudwatch.Stats.SUM,
+    period: FIVE_MINUTES,
+    ...options,
+  });
+}
+
+/**
+ * A Metrics Insights query summing a service metric across all values of its other dimensions, grouped by one
+ * of them. For graphs only: reasons and countries are open-ended, which a fixed list of metrics cannot cover.
+ *
+ * @param name - metric name
+ * @param schemaDimensions - the metric's full dimension set, besides `service`
+ * @param groupBy - dimension to split by, or none for one total
+ */
+export function insightsSum(
+  name: string,
+  schemaDimensions: string[],
+  groupBy?: string,
+  label?: string,
+): cloudwatch.MathExpression {
+  const schema = [METRICS_NAMESPACE, ...schemaDimensions, 'service'].join(', ');
+  return new cloudwatch.MathExpression({
+    expression: `SELECT SUM(${name}) FROM SCHEMA(${schema}) WHERE service = '${SERVICE_NAME}'${groupBy ? ` GROUP BY ${groupBy}` : ''}`,
+    period: FIVE_MINUTES,
+    ...(label ? { label } : {}),
+  });
+}
+
+/** Dimensionless totals published by metric filters, for alarms (which cannot sum over dimension values). */
+export type TotalMetrics = {
+  delivered: cloudwatch.Metric;
+  failed: cloudwatch.Metric;
+  denied: cloudwatch.Metric;
+};
+
+/** Names of the metric-filter totals. */
+export const TOTAL_METRIC_NAMES = {
+  delivered: `${MetricName.OtpDelivered}Total`,
+  failed: `${MetricName.OtpDeliveryFailed}Total`,
+  denied: `${MetricName.AuthorizerDenied}Total`,
+} as const;
+
+/**
+ * Metric filters that add up the service's EMF lines into one dimensionless metric each. The EMF line carries the
+ * metric's value under its name (`"OtpDeliveryFailed": 1`), whatever its channel or reason.
+ */
+export class ServiceTotals extends Construct {
+  /** The totals, as metrics. */
+  public readonly metrics: TotalMetrics;
+
+  constructor(scope: Construct, id: string, signals: ServiceSignals) {
+    super(scope, id);
+    const total = (key: keyof TotalMetrics, source: string, logGroup: logs.ILogGroup) => {
+      const filter = new logs.MetricFilter(this, `${TOTAL_METRIC_NAMES[key]}Filter`, {
+        logGroup,
+        metricNamespace: METRICS_NAMESPACE,
+        metricName: TOTAL_METRIC_NAMES[key],
+        filterPattern: logs.FilterPattern.numberValue(`$.${source}`, '>=', 1),
+        metricValue: `$.${source}`,
+        unit: cloudwatch.Unit.COUNT,
+      });
+      return filter.metric({ statistic: cloudwatch.Stats.SUM, period: FIVE_MINUTES });
+    };
+    this.metrics = {
+      delivered: total('delivered', MetricName.OtpDelivered, signals.hookLogGroup),
+      failed: total('failed', MetricName.OtpDeliveryFailed, signals.hookLogGroup),
+      denied: total('denied', MetricName.AuthorizerDenied, signals.authorizerLogGroup),
+    };
+  }
+}
+
+/** AWS/WAFV2 metric of the web ACL, all rules. */
+export function wafMetric(
+  signals: ServiceSignals,
+  name: 'AllowedRequests' | 'BlockedRequests',
+): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: 'AWS/WAFV2',
+    metricName: name,
+    dimensionsMap: { WebACL: signals.webAclName, Region: Stack.of(signals.stage).region, Rule: 'ALL' },
+    statistic: cloudwatch.Stats.SUM,
+    period: FIVE_MINUTES,
+  });
+}
+
+/** A Lambda metric by function name (all versions and aliases). */
+export function lambdaMetric(
+  fn: lambda.IFunction,
+  name: string,
+  statistic: string = cloudwatch.Stats.SUM,
+  label?: string,
+): cloudwatch.Metric {
+  return fn.metric(name, { statistic, period: FIVE_MINUTES, ...(label ? { label } : {}) });
+}

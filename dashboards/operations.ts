@@ -1,0 +1,49 @@
+/**
+ * Everything on-call uses, as one construct that infra adds to the stack: metric-filter totals, alarms and the
+ * composite, the dashboard, and the saved Logs Insights queries.
+ */
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { createAlarms, type ServiceAlarms } from './alarms.js';
+import { createDashboard } from './dashboard.js';
+import { type ServiceSignals, ServiceTotals } from './metrics.js';
+import { type QueryLogGroup, SAVED_QUERIES } from './queries/index.js';
+
+/** Properties of {@link ServiceOperations}. */
+export interface ServiceOperationsProps {
+  /** The stack's parts to watch. */
+  readonly signals: ServiceSignals;
+  /** Where alarms notify (KMS-encrypted, with the on-call subscription). */
+  readonly alarmTopic: sns.ITopic;
+}
+
+/** Alarms, dashboard and saved queries of the hook. */
+export class ServiceOperations extends Construct {
+  /** The alarms, by name. */
+  public readonly alarms: ServiceAlarms;
+  /** The dashboard. */
+  public readonly dashboard: cloudwatch.Dashboard;
+
+  constructor(scope: Construct, id: string, props: ServiceOperationsProps) {
+    super(scope, id);
+    const { signals } = props;
+    const totals = new ServiceTotals(this, 'Totals', signals).metrics;
+    this.alarms = createAlarms(this, signals, totals, props.alarmTopic);
+    this.dashboard = createDashboard(this, signals, totals, this.alarms);
+
+    const groups: Record<QueryLogGroup, logs.ILogGroup> = {
+      hook: signals.hookLogGroup,
+      authorizer: signals.authorizerLogGroup,
+      access: signals.accessLogGroup,
+    };
+    for (const query of SAVED_QUERIES) {
+      new logs.CfnQueryDefinition(this, query.id, {
+        name: query.name,
+        queryString: query.query,
+        logGroupNames: query.logGroups.map((group) => groups[group].logGroupName),
+      });
+    }
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * Saved CloudWatch Logs Insights queries for on-call, deployed as `AWS::Logs::QueryDefinition` under the
+ * `okta-phone-mfa/` folder of the Logs Insights console. Each also works pasted by hand.
+ *
+ * The field names are the service's log keys (Powertools Logger JSON): `eventId`, `requestId`, `channel`,
+ * `country`, `outcome` (`delivered`, `failed`, `pending`, `rejected`, `error`), `reason`, `elapsedMs`, `cold_start`.
+ * No query reads a phone number or a code: neither is ever logged.
+ */
+
+/** Which log groups a query runs over. */
+export type QueryLogGroup = 'hook' | 'authorizer' | 'access';
+
+/** One saved query. */
+export type SavedQuery = {
+  /** Stable id (construct id and file-like name). */
+  id: string;
+  /** Name shown in the console, under the `okta-phone-mfa/` folder. */
+  name: string;
+  /** When on-call reaches for it. */
+  description: string;
+  /** Log groups it is saved with. */
+  logGroups: QueryLogGroup[];
+  /** The Logs Insights query. */
+  query: string;
+};
+
+/** Replace this placeholder with the `eventId` (or Okta `requestId`) from Okta's System Log or the DLQ record. */
+export const EVENT_ID_PLACEHOLDER = 'PASTE-EVENT-ID';
+
+/** The saved queries. */
+export const SAVED_QUERIES: SavedQuery[] = [
+  {
+    id: 'OneRequestByEventId',
+    name: 'okta-phone-mfa/one-request-by-event-id',
+    description:
+      "Everything logged for one Okta request: paste the eventId from Okta's System Log or a DLQ record.",
+    logGroups: ['hook', 'authorizer'],
+    query: [
+      'fields @timestamp, @log, level, message, eventId, requestId, requestType, channel, country, outcome, reason, elapsedMs, attempts, replay, templateLevel, messageId, cold_start, function_request_id',
+      `| filter eventId = "${EVENT_ID_PLACEHOLDER}" or requestId = "${EVENT_ID_PLACEHOLDER}"`,
+      '| sort @timestamp asc',
+      '| limit 200',
+    ].join('\n'),
+  },
+  {
+    id: 'ErrorsByReason',
+    name: 'okta-phone-mfa/errors-by-reason',
+    description: 'Failed, rejected and errored requests grouped by reason, channel and country.',
+    logGroups: ['hook'],
+    query: [
+      'filter outcome in ["failed", "rejected", "error"] or level = "ERROR"',
+      '| stats count(*) as requests by reason, channel, country',
+      '| sort requests desc',
+      '| limit 100',
+    ].join('\n'),
+  },
+  {
+    id: 'SlowestRequests',
+    name: 'okta-phone-mfa/slowest-requests',
+    description:
+      'The 50 slowest answered requests (elapsedMs from handler start); Okta gives up at 3,000 ms.',
+    logGroups: ['hook'],
+    query: [
+      'filter ispresent(elapsedMs)',
+      '| fields @timestamp, eventId, channel, country, outcome, reason, elapsedMs, attempts, cold_start',
+      '| sort elapsedMs desc',
+      '| limit 50',
+    ].join('\n'),
+  },
+  {
+    id: 'ColdStarts',
+    name: 'okta-phone-mfa/cold-starts',
+    description: 'Cold starts and their init time per function, in 5-minute bins (Lambda REPORT lines).',
+    logGroups: ['hook', 'authorizer'],
+    query: [
+      'filter @type = "REPORT"',
+      '| stats count(*) as invocations, sum(ispresent(@initDuration)) as coldStarts, avg(@initDuration) as avgInitMs, max(@initDuration) as maxInitMs, pct(@duration, 99) as p99DurationMs by @log, bin(5m)',
+    ].join('\n'),
+  },
+];

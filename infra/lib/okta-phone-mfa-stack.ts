@@ -1,0 +1,353 @@
+import {
+  ArnFormat,
+  CfnOutput,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+  Tags,
+  Token,
+  Validations,
+} from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { ServiceOperations } from '../../dashboards/operations.js';
+import { defaultTemplateItems, type TemplateItem } from '../../service/src/adapters/template-seed.js';
+import { SERVICE_NAME } from '../../service/src/powertools/constants.js';
+import { handlerEntries } from './bundling.js';
+import { HookApi } from './constructs/hook-api.js';
+import { HookFirewall } from './constructs/hook-firewall.js';
+import { ServiceFunction } from './constructs/service-function.js';
+import { TemplatesSeed } from './constructs/templates-seed.js';
+import { isSmsVoiceArn, type Settings } from './settings.js';
+
+/** Properties of {@link OktaPhoneMfaStack}. */
+export interface OktaPhoneMfaStackProps extends StackProps {
+  /** Validated deploy settings (see `readSettings`). */
+  readonly settings: Settings;
+  /**
+   * Memory of the delivery function, in MB.
+   * @default 512
+   */
+  readonly hookMemoryMb?: number;
+  /**
+   * Memory of the authorizer, in MB.
+   * @default 256
+   */
+  readonly authorizerMemoryMb?: number;
+}
+
+/**
+ * The routing config items (`pk=config`) from the deploy settings. They replace the repository defaults in what
+ * the seeder writes, so a fresh table routes as configured; an existing item is still never overwritten.
+ *
+ * @param settings - deploy settings
+ */
+export function routingItems(settings: Settings): TemplateItem[] {
+  return [
+    ...(settings.defaultOriginationIdentity
+      ? [
+          {
+            pk: 'config' as const,
+            sk: 'defaultOriginationIdentity',
+            value: settings.defaultOriginationIdentity,
+          },
+        ]
+      : []),
+    { pk: 'config', sk: 'originationIdentities', value: settings.originationIdentities },
+    { pk: 'config', sk: 'allowedCountries', value: settings.allowedCountries },
+  ];
+}
+
+/** An ARN as cdk-nag prints it in a finding id: pseudo-parameter tokens appear as `<AWS::Region>` etc. */
+function nagArn(stack: Stack, service: string, resource: string): string {
+  const show = (value: string, pseudo: string) => (Token.isUnresolved(value) ? `<AWS::${pseudo}>` : value);
+  return `arn:${show(stack.partition, 'Partition')}:${service}:${show(stack.region, 'Region')}:${show(stack.account, 'AccountId')}:${resource}`;
+}
+
+/** The hook's Lambda timeout: the deadline plus room for a cold start's tail, far below API Gateway's 29 s. */
+export function hookTimeout(deadlineMs: number): Duration {
+  return Duration.seconds(Math.ceil(deadlineMs / 1000) + 3);
+}
+
+/**
+ * The whole Okta telephony hook: WAF → API Gateway (TOKEN authorizer, validated body) → delivery Lambda →
+ * DynamoDB templates and idempotency, End User Messaging, an encrypted DLQ; alarms, dashboard and saved queries.
+ */
+export class OktaPhoneMfaStack extends Stack {
+  /** The URL to configure in Okta. */
+  public readonly hookUrl: string;
+
+  constructor(scope: Construct, id: string, props: OktaPhoneMfaStackProps) {
+    super(scope, id, props);
+    const { settings } = props;
+    const logRetention = settings.logRetentionDays as logs.RetentionDays;
+    // CloudFormation's dashboard resource takes no tags (cfn-lint E3002).
+    Tags.of(this).add('service', SERVICE_NAME, { excludeResourceTypes: ['AWS::CloudWatch::Dashboard'] });
+
+    // --- Data -------------------------------------------------------------------------------------------------
+    const templatesTable = new dynamodb.Table(this, 'TemplatesTable', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+      // Operators edit templates and routing in place: the table outlives the stack.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    const idempotencyTable = new dynamodb.Table(this, 'IdempotencyTable', {
+      partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: 'expiration',
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    Validations.of(idempotencyTable).acknowledge({
+      id: 'AwsSolutions-DDB3',
+      reason:
+        'Idempotency records live minutes (TTL on expiration) and are rebuilt by the next request; a point-in-time backup of them would restore only expired state.',
+    });
+
+    const dlqKey = new kms.Key(this, 'DeadLetterKey', {
+      description: 'okta-phone-mfa: dead-letter queue of redacted failed-delivery records',
+      enableKeyRotation: true,
+    });
+    const deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: dlqKey,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is itself the terminal dead-letter store for failed OTP deliveries, reviewed with npm run dlq; nothing consumes it, so a queue behind it would never receive anything.',
+    });
+
+    // --- Compute ----------------------------------------------------------------------------------------------
+    // Memory buys CPU. Starting points until the lead's bench figures land (update this comment with them): the
+    // hook signs up to three SDK calls inside a 2.5 s budget and its cold start loads the bundled SDK, so 512 MB;
+    // the authorizer verifies one RS256 signature per uncached token (~0.1 ms warm), so 256 MB.
+    const alias = { provisionedConcurrency: settings.provisionedConcurrency };
+    const authorizer = new ServiceFunction(this, 'Authorizer', {
+      entry: handlerEntries.authorizeHook,
+      description: "Verifies Okta's OAuth 2.0 access token for the telephony hook",
+      memorySize: props.authorizerMemoryMb ?? 256,
+      timeout: Duration.seconds(5),
+      logRetention,
+      alias,
+      environment: {
+        OKTA_ISSUER: settings.oktaIssuer,
+        OKTA_AUDIENCE: settings.oktaAudience,
+        REQUIRED_SCOPE: settings.requiredScope,
+        ...(settings.allowedClientIds.length > 0
+          ? { ALLOWED_CLIENT_IDS: settings.allowedClientIds.join(',') }
+          : {}),
+        JWT_ALGORITHMS: 'RS256',
+        JWKS_TIMEOUT_MS: '1500',
+        JWKS_COOLDOWN_MS: '30000',
+      },
+    });
+
+    const hook = new ServiceFunction(this, 'DeliverOtp', {
+      entry: handlerEntries.deliverOtp,
+      description: 'Delivers Okta one-time passcodes by SMS or voice through AWS End User Messaging',
+      memorySize: props.hookMemoryMb ?? 512,
+      timeout: hookTimeout(settings.deadlineMs),
+      logRetention,
+      alias,
+      environment: {
+        TEMPLATES_TABLE_NAME: templatesTable.tableName,
+        IDEMPOTENCY_TABLE_NAME: idempotencyTable.tableName,
+        DLQ_URL: deadLetterQueue.queueUrl,
+        DEADLINE_MS: String(settings.deadlineMs),
+        TEMPLATES_MAX_AGE_SECONDS: '300',
+        DEFAULT_LOCALE: 'en',
+        ...(settings.configurationSetName ? { CONFIGURATION_SET_NAME: settings.configurationSetName } : {}),
+        // Deploy-time routing, used only if the table cannot be read on a cold cache.
+        ...(settings.defaultOriginationIdentity
+          ? { DEFAULT_ORIGINATION_IDENTITY: settings.defaultOriginationIdentity }
+          : {}),
+        ORIGINATION_IDENTITIES: JSON.stringify(settings.originationIdentities),
+        ALLOWED_COUNTRIES: settings.allowedCountries.join(','),
+      },
+    });
+
+    templatesTable.grantReadData(hook.function);
+    idempotencyTable.grantReadWriteData(hook.function);
+    // grantSendMessages includes the CMK rights; the function's deadLetterQueue prop alone would not.
+    deadLetterQueue.grantSendMessages(hook.function);
+    const messaging = this.messagingResources(settings);
+    hook.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['sms-voice:SendTextMessage', 'sms-voice:SendVoiceMessage'],
+        resources: messaging.resources,
+      }),
+    );
+    const hookPolicy = hook.role.node.findChild('DefaultPolicy');
+    for (const type of messaging.accountWide) {
+      Validations.of(hookPolicy).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${nagArn(this, 'sms-voice', `${type}/*`)}]`,
+        reason:
+          type === 'opt-out-list'
+            ? 'End User Messaging also authorizes each send against the opt-out list of the identity, which the settings do not name; an opt-out list grants no sending identity, and only SendTextMessage/SendVoiceMessage are allowed.'
+            : `Origination identities configured as phone numbers or sender ids have no ARN at synth and operators re-route in the templates table at run time, so ${type} is granted account- and region-wide, for SendTextMessage/SendVoiceMessage only. Configure identities as ARNs to scope it to them.`,
+      });
+    }
+    for (const action of ['kms:GenerateDataKey*', 'kms:ReEncrypt*']) {
+      Validations.of(hookPolicy).acknowledge({
+        id: `AwsSolutions-IAM5[Action::${action}]`,
+        reason: `${action} comes from grantSendMessages on the DLQ and is limited to the DLQ's own KMS key ARN: SQS needs it to encrypt each message.`,
+      });
+    }
+
+    new TemplatesSeed(this, 'TemplatesSeed', {
+      table: templatesTable,
+      items: [...defaultTemplateItems().filter((item) => item.pk !== 'config'), ...routingItems(settings)],
+      logRetention,
+    });
+
+    // --- Edge -------------------------------------------------------------------------------------------------
+    const api = new HookApi(this, 'HookApi', {
+      authorizer: authorizer.alias!,
+      hook: hook.alias!,
+      logRetention,
+    });
+    this.hookUrl = api.hookUrl;
+    Validations.of(api.api).acknowledge({
+      id: 'AwsSolutions-COG4',
+      reason:
+        "Okta, not Cognito, is the identity provider: the TOKEN authorizer verifies Okta's OAuth 2.0 access tokens (issuer, audience, scope, client, signature against Okta's JWKS).",
+    });
+    Validations.of(api.api).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+      reason:
+        "API Gateway's account-level CloudWatch role: AWS's managed policy for it is the documented way to let API Gateway write execution and access logs.",
+    });
+
+    const operationsKey = new kms.Key(this, 'OperationsKey', {
+      description: 'okta-phone-mfa: alarm topic and WAF logs',
+      enableKeyRotation: true,
+    });
+    operationsKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchLogsEncryptWafLogs',
+        principals: [new iam.ServicePrincipal(`logs.${this.region}.amazonaws.com`)],
+        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+        resources: ['*'],
+        conditions: {
+          ArnLike: {
+            'kms:EncryptionContext:aws:logs:arn': this.formatArn({
+              service: 'logs',
+              resource: 'log-group',
+              resourceName: 'aws-waf-logs-*',
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
+        },
+      }),
+    );
+    operationsKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsPublishToEncryptedTopic',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+    );
+
+    const firewall = new HookFirewall(this, 'Firewall', {
+      stageArn: api.stage.stageArn,
+      ipAllowList: settings.oktaIpAllowList,
+      logKey: operationsKey,
+      logRetention,
+    });
+
+    // --- Operations -------------------------------------------------------------------------------------------
+    const alarmTopic = new sns.Topic(this, 'AlarmTopic', {
+      displayName: 'okta-phone-mfa alarms',
+      masterKey: operationsKey,
+      enforceSSL: true,
+    });
+    if (settings.alarmEmail)
+      alarmTopic.addSubscription(new subscriptions.EmailSubscription(settings.alarmEmail));
+
+    const operations = new ServiceOperations(this, 'Operations', {
+      alarmTopic,
+      signals: {
+        hookFunction: hook.function,
+        authorizerFunction: authorizer.function,
+        hookLogGroup: hook.logGroup,
+        authorizerLogGroup: authorizer.logGroup,
+        accessLogGroup: api.accessLogGroup,
+        stage: api.stage,
+        deadLetterQueue,
+        templatesTable,
+        idempotencyTable,
+        webAclName: firewall.webAclName,
+        deadlineMs: settings.deadlineMs,
+      },
+    });
+
+    // --- Outputs ----------------------------------------------------------------------------------------------
+    const output = (id: string, value: string, description: string) =>
+      new CfnOutput(this, id, { value, description });
+    output(
+      'HookUrl',
+      api.hookUrl,
+      'The telephony inline hook URL to enter in Okta (Workflow → Inline Hooks)',
+    );
+    output('TemplatesTableName', templatesTable.tableName, 'npm run templates -- --table <this>');
+    output('IdempotencyTableName', idempotencyTable.tableName, 'Powertools idempotency records (TTL)');
+    output('DeadLetterQueueUrl', deadLetterQueue.queueUrl, 'npm run dlq -- --queue-url <this>');
+    output('AlarmTopicArn', alarmTopic.topicArn, 'Subscribe on-call here (e-mail, chat, pager)');
+    output(
+      'DashboardUrl',
+      `https://${this.region}.console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards/dashboard/${operations.dashboard.dashboardName}`,
+      'The on-call dashboard',
+    );
+    output('HookFunctionName', hook.function.functionName, 'Delivery Lambda');
+    output('AuthorizerFunctionName', authorizer.function.functionName, 'Authorizer Lambda');
+    output('WebAclArn', firewall.webAcl.attrArn, 'WAF web ACL in front of the API');
+    output('WafLogGroupName', firewall.logGroup.logGroupName, 'WAF logs (Authorization redacted)');
+  }
+
+  /**
+   * The resources the hook may send from. When every configured identity is an ARN, exactly those (plus the
+   * configuration set and opt-out lists, which SendTextMessage also authorizes against). Phone numbers and
+   * sender ids written as such have no ARN known at synth, and operators can re-route in the table at run time,
+   * so otherwise the grant is every origination identity of this account and region — still only the two send
+   * actions.
+   */
+  private messagingResources(settings: Settings): { resources: string[]; accountWide: string[] } {
+    const arn = (resource: string, resourceName: string) =>
+      this.formatArn({ service: 'sms-voice', resource, resourceName });
+    const identities = [
+      settings.defaultOriginationIdentity,
+      ...Object.values(settings.originationIdentities),
+    ].filter((identity): identity is string => Boolean(identity));
+    const name = settings.configurationSetName;
+    const configurationSet = name
+      ? name.startsWith('arn:')
+        ? [name]
+        : [arn('configuration-set', name)]
+      : [];
+    // Opt-out lists are checked on every send and have no ARN in the settings; granting them does not widen who
+    // the function can send from.
+    if (identities.length > 0 && identities.every(isSmsVoiceArn)) {
+      return {
+        resources: [...new Set(identities), ...configurationSet, arn('opt-out-list', '*')],
+        accountWide: ['opt-out-list'],
+      };
+    }
+    const accountWide = ['phone-number', 'pool', 'sender-id', 'opt-out-list'];
+    return { resources: [...accountWide.map((type) => arn(type, '*')), ...configurationSet], accountWide };
+  }
+}

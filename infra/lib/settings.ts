@@ -1,0 +1,298 @@
+/**
+ * Deploy settings: read from CDK context (defaults in `cdk.json`, overrides with `-c key=value`) and validated at
+ * synth, so a typo fails `cdk synth` with a message naming the setting instead of failing a sign-in later.
+ *
+ * Values given on the command line arrive as strings: lists accept a JSON array or a comma-separated string,
+ * maps a JSON object, numbers a numeric string.
+ */
+
+/** The validated settings of one deployment. */
+export type Settings = {
+  /** Okta authorization server issuer, e.g. `https://acme.okta.com/oauth2/default`. */
+  oktaIssuer: string;
+  /** Audience of the authorization server (`aud` of the access token). */
+  oktaAudience: string;
+  /** Custom scope Okta requests for the hook (`scp`). */
+  requiredScope: string;
+  /** Okta client ids (`cid`) allowed to call the hook; empty = any client of the issuer. */
+  allowedClientIds: string[];
+  /** Origination identity for countries without their own; undefined = per-country only. */
+  defaultOriginationIdentity?: string;
+  /** ISO 3166-1 alpha-2 country → origination identity (phone number, sender id, pool id or ARN). */
+  originationIdentities: Record<string, string>;
+  /** ISO countries the hook may send to, or `["*"]`. */
+  allowedCountries: string[];
+  /** End User Messaging configuration set (events, opt-outs); undefined = none. */
+  configurationSetName?: string;
+  /** The hook's whole-request budget in ms (Okta waits 3 s). */
+  deadlineMs: number;
+  /** Provisioned concurrency on each function's `live` alias; 0 = on demand. */
+  provisionedConcurrency: number;
+  /** E-mail subscribed to the alarm topic; undefined = subscribe yourself. */
+  alarmEmail?: string;
+  /** CIDRs allowed to reach the API (Okta's published ranges); empty = no IP allow-list. */
+  oktaIpAllowList: string[];
+  /** Retention of every log group, in days (a CloudWatch Logs retention value). */
+  logRetentionDays: number;
+};
+
+/** The context keys this app reads. */
+export const SETTING_KEYS = [
+  'oktaIssuer',
+  'oktaAudience',
+  'requiredScope',
+  'allowedClientIds',
+  'defaultOriginationIdentity',
+  'originationIdentities',
+  'allowedCountries',
+  'configurationSetName',
+  'deadlineMs',
+  'provisionedConcurrency',
+  'alarmEmail',
+  'oktaIpAllowList',
+  'logRetentionDays',
+] as const satisfies readonly (keyof Settings)[];
+
+/** One or more settings are invalid; the message lists every problem, one per line. */
+export class SettingsError extends Error {
+  public override readonly name = 'SettingsError';
+  constructor(public readonly problems: string[]) {
+    super(
+      `Invalid deploy settings (CDK context, see cdk.json and README "Deploy"):\n  - ${problems.join('\n  - ')}`,
+    );
+  }
+}
+
+/** Retention values CloudWatch Logs accepts. */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+const E164 = /^\+[1-9]\d{6,14}$/;
+const SMS_VOICE_ARN = /^arn:aws[a-z-]*:sms-voice:[a-z0-9-]+:\d{12}:(phone-number|pool|sender-id)\/.+$/;
+const IDENTITY_ID = /^(phone|pool|senderid)-[0-9a-f]{32}$/;
+const SENDER_ID = /^(?=.*[A-Za-z])[A-Za-z0-9-]{1,11}$/;
+const COUNTRY = /^[A-Z]{2}$/;
+const CLIENT_ID = /^[A-Za-z0-9_-]{1,100}$/;
+const SCOPE = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
+const CONFIGURATION_SET =
+  /^([A-Za-z0-9_-]{1,64}|arn:aws[a-z-]*:sms-voice:[a-z0-9-]+:\d{12}:configuration-set\/[A-Za-z0-9_-]+)$/;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** True when `value` is an End User Messaging ARN (IAM can then be scoped to it). */
+export function isSmsVoiceArn(value: string): boolean {
+  return SMS_VOICE_ARN.test(value);
+}
+
+/** An origination identity as SendTextMessage/SendVoiceMessage accept it: E.164, id, sender id or ARN. */
+function isOriginationIdentity(value: string): boolean {
+  return E164.test(value) || SMS_VOICE_ARN.test(value) || IDENTITY_ID.test(value) || SENDER_ID.test(value);
+}
+
+/** True for an IPv4 or IPv6 CIDR with an explicit prefix length (what WAF IP sets take). */
+export function isCidr(value: string): boolean {
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(value);
+  if (v4) {
+    const octets = v4.slice(1, 5).map(Number);
+    return octets.every((o) => o <= 255) && Number(v4[5]) <= 32 && Number(v4[5]) >= 1;
+  }
+  const v6 = /^([0-9a-fA-F:]+)\/(\d{1,3})$/.exec(value);
+  if (!v6?.[1]?.includes(':')) return false;
+  const prefix = Number(v6[2]);
+  if (prefix < 1 || prefix > 128) return false;
+  const parts = v6[1].split('::');
+  if (parts.length > 2) return false;
+  const groups = parts.flatMap((p) => (p ? p.split(':') : []));
+  return (
+    groups.every((g) => /^[0-9a-fA-F]{1,4}$/.test(g)) &&
+    (parts.length === 2 ? groups.length < 8 : groups.length === 8)
+  );
+}
+
+type Reader = (key: string) => unknown;
+
+class Collector {
+  public readonly problems: string[] = [];
+  constructor(private readonly read: Reader) {}
+
+  public fail(key: string, message: string): undefined {
+    this.problems.push(`${key}: ${message}`);
+    return undefined;
+  }
+
+  /** A trimmed string, or undefined when absent or blank. */
+  public text(key: string): string | undefined {
+    const raw = this.read(key);
+    if (raw === undefined || raw === null) return undefined;
+    if (typeof raw !== 'string') return this.fail(key, `must be a string, got ${JSON.stringify(raw)}`);
+    return raw.trim() || undefined;
+  }
+
+  public requiredText(key: string, example: string): string {
+    const raw = this.read(key);
+    const value = this.text(key);
+    if (value === undefined && (raw === undefined || raw === null || typeof raw === 'string')) {
+      this.fail(key, `is required (e.g. "${example}")`);
+    }
+    return value ?? '';
+  }
+
+  public list(key: string): string[] {
+    const raw = this.read(key);
+    if (raw === undefined || raw === null || raw === '') return [];
+    let value: unknown = raw;
+    if (typeof raw === 'string') {
+      if (raw.trim().startsWith('[')) {
+        try {
+          value = JSON.parse(raw);
+        } catch {
+          return this.fail(key, `is not a valid JSON array: ${raw}`) ?? [];
+        }
+      } else {
+        value = raw.split(',');
+      }
+    }
+    if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) {
+      return this.fail(key, `must be a list of strings, got ${JSON.stringify(raw)}`) ?? [];
+    }
+    return value.map((v) => v.trim()).filter(Boolean);
+  }
+
+  public map(key: string): Record<string, string> {
+    const raw = this.read(key);
+    if (raw === undefined || raw === null || raw === '') return {};
+    let value: unknown = raw;
+    if (typeof raw === 'string') {
+      try {
+        value = JSON.parse(raw);
+      } catch {
+        return this.fail(key, `is not a valid JSON object: ${raw}`) ?? {};
+      }
+    }
+    if (
+      !value ||
+      typeof value !== 'object' ||
+      Array.isArray(value) ||
+      !Object.values(value).every((v) => typeof v === 'string')
+    ) {
+      return this.fail(key, `must be an object of strings, got ${JSON.stringify(raw)}`) ?? {};
+    }
+    return value as Record<string, string>;
+  }
+
+  public integer(key: string, fallback: number, min: number, max: number): number {
+    const raw = this.read(key);
+    if (raw === undefined || raw === null || raw === '') return fallback;
+    const value = typeof raw === 'string' ? Number(raw.trim()) : raw;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      return (
+        this.fail(key, `must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`) ?? fallback
+      );
+    }
+    return value;
+  }
+}
+
+function validIssuer(c: Collector): string {
+  const raw = c.requiredText('oktaIssuer', 'https://acme.okta.com/oauth2/default');
+  if (!raw) return '';
+  try {
+    const url = new URL(raw);
+    if (url.protocol !== 'https:') return c.fail('oktaIssuer', `must be an https URL, got "${raw}"`) ?? '';
+    if (url.search || url.hash)
+      return c.fail('oktaIssuer', `must not have a query or fragment: "${raw}"`) ?? '';
+    return url.toString().replace(/\/$/, '');
+  } catch {
+    return c.fail('oktaIssuer', `must be an absolute URL, got "${raw}"`) ?? '';
+  }
+}
+
+/**
+ * Reads and validates every setting. All problems are reported at once.
+ *
+ * @param read - a context reader, e.g. `(key) => app.node.tryGetContext(key)`
+ * @throws {SettingsError} listing every invalid setting
+ */
+export function readSettings(read: Reader): Settings {
+  const c = new Collector(read);
+
+  const oktaIssuer = validIssuer(c);
+  const oktaAudience = c.requiredText('oktaAudience', 'api://okta-phone-mfa');
+  const requiredScope = c.text('requiredScope') ?? 'okta.telephony.send';
+  if (!SCOPE.test(requiredScope))
+    c.fail('requiredScope', `must be one OAuth scope token, got "${requiredScope}"`);
+
+  const allowedClientIds = c.list('allowedClientIds');
+  for (const id of allowedClientIds) {
+    if (!CLIENT_ID.test(id)) c.fail('allowedClientIds', `"${id}" is not an Okta client id`);
+  }
+
+  const defaultOriginationIdentity = c.text('defaultOriginationIdentity');
+  if (defaultOriginationIdentity && !isOriginationIdentity(defaultOriginationIdentity)) {
+    c.fail(
+      'defaultOriginationIdentity',
+      `"${defaultOriginationIdentity}" is not an E.164 number, sender id, phone/pool id or sms-voice ARN`,
+    );
+  }
+
+  const originationIdentities: Record<string, string> = {};
+  for (const [country, identity] of Object.entries(c.map('originationIdentities'))) {
+    const iso = country.trim().toUpperCase();
+    if (!COUNTRY.test(iso)) c.fail('originationIdentities', `"${country}" is not an ISO 3166-1 alpha-2 code`);
+    else if (!isOriginationIdentity(identity.trim())) {
+      c.fail('originationIdentities', `${iso}: "${identity}" is not a valid origination identity`);
+    } else originationIdentities[iso] = identity.trim();
+  }
+
+  const allowedCountries = c.list('allowedCountries').map((x) => x.toUpperCase());
+  if (allowedCountries.length === 0) {
+    c.fail('allowedCountries', 'must list at least one ISO country code, or ["*"] for all');
+  }
+  for (const country of allowedCountries) {
+    if (country !== '*' && !COUNTRY.test(country)) {
+      c.fail('allowedCountries', `"${country}" is not an ISO 3166-1 alpha-2 code or "*"`);
+    }
+  }
+  if (!defaultOriginationIdentity && Object.keys(originationIdentities).length === 0) {
+    c.fail('defaultOriginationIdentity', 'set it, or originationIdentities, or nothing can be sent');
+  }
+
+  const configurationSetName = c.text('configurationSetName');
+  if (configurationSetName && !CONFIGURATION_SET.test(configurationSetName)) {
+    c.fail('configurationSetName', `"${configurationSetName}" is not a configuration set name or ARN`);
+  }
+
+  // Same bounds as the hook's DEADLINE_MS (service/src/config.ts): always under Okta's 3 s.
+  const deadlineMs = c.integer('deadlineMs', 2500, 100, 2900);
+  const provisionedConcurrency = c.integer('provisionedConcurrency', 0, 0, 1000);
+
+  const alarmEmail = c.text('alarmEmail');
+  if (alarmEmail && !EMAIL.test(alarmEmail)) c.fail('alarmEmail', `"${alarmEmail}" is not an e-mail address`);
+
+  const oktaIpAllowList = c.list('oktaIpAllowList');
+  for (const cidr of oktaIpAllowList) {
+    if (!isCidr(cidr)) c.fail('oktaIpAllowList', `"${cidr}" is not a CIDR such as 203.0.113.0/24`);
+  }
+
+  const logRetentionDays = c.integer('logRetentionDays', 30, 1, 3653);
+  if (!(LOG_RETENTION_DAYS as readonly number[]).includes(logRetentionDays)) {
+    c.fail('logRetentionDays', `must be one of ${LOG_RETENTION_DAYS.join(', ')}; got ${logRetentionDays}`);
+  }
+
+  if (c.problems.length > 0) throw new SettingsError(c.problems);
+  return {
+    oktaIssuer,
+    oktaAudience,
+    requiredScope,
+    allowedClientIds,
+    ...(defaultOriginationIdentity ? { defaultOriginationIdentity } : {}),
+    originationIdentities,
+    allowedCountries,
+    ...(configurationSetName ? { configurationSetName } : {}),
+    deadlineMs,
+    provisionedConcurrency,
+    ...(alarmEmail ? { alarmEmail } : {}),
+    oktaIpAllowList,
+    logRetentionDays,
+  };
+}

@@ -1,0 +1,48 @@
+import { readFileSync } from 'node:fs';
+import { App, Validations } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { OktaPhoneMfaStack } from '../lib/okta-phone-mfa-stack.js';
+import { readSettings, type Settings } from '../lib/settings.js';
+
+/** The context defaults shipped in cdk.json. */
+export const cdkJsonContext: Record<string, unknown> = JSON.parse(
+  readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8'),
+).context;
+
+/** The stack as `npm run synth` builds it, with context overrides; bundling skipped (no esbuild run). */
+export function synthStack(
+  overrides: Record<string, unknown> = {},
+  options: { nag?: boolean } = {},
+): { app: App; stack: OktaPhoneMfaStack; template: Template; settings: Settings } {
+  const context = { ...cdkJsonContext, ...overrides };
+  const app = new App({
+    context: { ...context, 'aws:cdk:bundling-stacks': [], 'aws:cdk:enable-path-metadata': true },
+  });
+  const settings = readSettings((key) => app.node.tryGetContext(key));
+  const stack = new OktaPhoneMfaStack(app, 'OktaPhoneMfa', {
+    settings,
+    env: { account: '123456789012', region: 'eu-west-1' },
+  });
+  if (options.nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return { app, stack, template: Template.fromStack(stack), settings };
+}
+
+/** Every IAM policy statement in the template: inline role policies and AWS::IAM::Policy documents. */
+export function iamStatements(
+  template: Template,
+): Array<{ Action: unknown; Resource: unknown; Effect: string }> {
+  const statements: Array<{ Action: unknown; Resource: unknown; Effect: string }> = [];
+  for (const policy of Object.values(template.findResources('AWS::IAM::Policy'))) {
+    statements.push(...policy.Properties.PolicyDocument.Statement);
+  }
+  for (const role of Object.values(template.findResources('AWS::IAM::Role'))) {
+    for (const inline of role.Properties.Policies ?? []) statements.push(...inline.PolicyDocument.Statement);
+  }
+  return statements;
+}
+
+/** A list from a value that may be one item or an array. */
+export function asList<T>(value: T | T[]): T[] {
+  return Array.isArray(value) ? value : [value];
+}

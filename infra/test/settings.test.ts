@@ -1,0 +1,162 @@
+/**
+ * Deploy settings are validated at synth: a typo in cdk.json or `-c key=value` fails `cdk synth` with a message
+ * naming the setting, and command-line strings are read like their cdk.json equivalents.
+ */
+import { describe, expect, it } from 'vitest';
+import { isCidr, readSettings, SettingsError } from '../lib/settings.js';
+import { cdkJsonContext } from './helpers.js';
+
+const reader = (overrides: Record<string, unknown> = {}) => {
+  const context: Record<string, unknown> = { ...cdkJsonContext, ...overrides };
+  return (key: string) => context[key];
+};
+
+function problemsOf(overrides: Record<string, unknown>): string[] {
+  try {
+    readSettings(reader(overrides));
+  } catch (error) {
+    if (error instanceof SettingsError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('readSettings', () => {
+  it('accepts the placeholder defaults in cdk.json so synth works offline', () => {
+    // Act
+    const settings = readSettings(reader());
+
+    // Assess
+    expect(settings).toMatchObject({
+      oktaIssuer: 'https://example.okta.com/oauth2/default',
+      oktaAudience: 'api://okta-phone-mfa',
+      requiredScope: 'okta.telephony.send',
+      allowedClientIds: [],
+      deadlineMs: 2500,
+      provisionedConcurrency: 0,
+      oktaIpAllowList: [],
+      logRetentionDays: 30,
+    });
+    expect(settings.configurationSetName).toBeUndefined();
+    expect(settings.alarmEmail).toBeUndefined();
+  });
+
+  it('applies documented defaults when a setting is absent', () => {
+    const settings = readSettings(
+      (key) =>
+        ({
+          oktaIssuer: 'https://acme.okta.com/oauth2/default',
+          oktaAudience: 'api://x',
+          allowedCountries: ['US'],
+          defaultOriginationIdentity: '+12065550100',
+        })[key],
+    );
+    expect(settings.requiredScope).toBe('okta.telephony.send');
+    expect(settings.deadlineMs).toBe(2500);
+    expect(settings.provisionedConcurrency).toBe(0);
+    expect(settings.logRetentionDays).toBe(30);
+  });
+
+  it('reads command-line strings: comma lists, JSON arrays, JSON maps and numbers', () => {
+    // Act
+    const settings = readSettings(
+      reader({
+        allowedClientIds: '0oa1abc, 0oa2def',
+        allowedCountries: '["us","mx"]',
+        originationIdentities: '{"mx":"+525555550100"}',
+        deadlineMs: '2000',
+        provisionedConcurrency: '2',
+        oktaIpAllowList: '203.0.113.0/24,2001:db8::/32',
+      }),
+    );
+
+    // Assess
+    expect(settings.allowedClientIds).toEqual(['0oa1abc', '0oa2def']);
+    expect(settings.allowedCountries).toEqual(['US', 'MX']);
+    expect(settings.originationIdentities).toEqual({ MX: '+525555550100' });
+    expect(settings.deadlineMs).toBe(2000);
+    expect(settings.provisionedConcurrency).toBe(2);
+    expect(settings.oktaIpAllowList).toEqual(['203.0.113.0/24', '2001:db8::/32']);
+  });
+
+  it('drops a trailing slash from the issuer, as Okta writes it in tokens', () => {
+    expect(readSettings(reader({ oktaIssuer: 'https://acme.okta.com/oauth2/aus1/' })).oktaIssuer).toBe(
+      'https://acme.okta.com/oauth2/aus1',
+    );
+  });
+
+  it.each([
+    [{ oktaIssuer: 'http://acme.okta.com/oauth2/default' }, 'oktaIssuer: must be an https URL'],
+    [{ oktaIssuer: 'not a url' }, 'oktaIssuer: must be an absolute URL'],
+    [{ oktaIssuer: '' }, 'oktaIssuer: is required'],
+    [{ oktaAudience: undefined }, 'oktaAudience: is required'],
+    [{ requiredScope: 'two scopes' }, 'requiredScope: must be one OAuth scope token'],
+    [{ allowedClientIds: ['bad id!'] }, 'allowedClientIds: "bad id!" is not an Okta client id'],
+    [{ defaultOriginationIdentity: '12065550100' }, 'defaultOriginationIdentity: "12065550100" is not'],
+    [{ originationIdentities: { USA: '+12065550100' } }, 'originationIdentities: "USA" is not an ISO'],
+    [{ originationIdentities: { US: 'not valid!' } }, 'originationIdentities: US: "not valid!"'],
+    [{ originationIdentities: '{oops' }, 'originationIdentities: is not a valid JSON object'],
+    [{ allowedCountries: [] }, 'allowedCountries: must list at least one'],
+    [{ allowedCountries: ['USA'] }, 'allowedCountries: "USA" is not'],
+    [{ configurationSetName: 'has spaces' }, 'configurationSetName: "has spaces"'],
+    [{ deadlineMs: 3000 }, 'deadlineMs: must be an integer from 100 to 2900'],
+    [{ deadlineMs: 'fast' }, 'deadlineMs: must be an integer'],
+    [{ provisionedConcurrency: -1 }, 'provisionedConcurrency: must be an integer from 0'],
+    [{ alarmEmail: 'oncall' }, 'alarmEmail: "oncall" is not an e-mail address'],
+    [{ oktaIpAllowList: ['203.0.113.7'] }, 'oktaIpAllowList: "203.0.113.7" is not a CIDR'],
+    [{ logRetentionDays: 10 }, 'logRetentionDays: must be one of'],
+  ])('refuses %j naming the setting', (overrides, expected) => {
+    expect(problemsOf(overrides).join('\n')).toContain(expected);
+  });
+
+  it('refuses a deployment that could send from no identity at all', () => {
+    expect(problemsOf({ defaultOriginationIdentity: '', originationIdentities: {} })).toContain(
+      'defaultOriginationIdentity: set it, or originationIdentities, or nothing can be sent',
+    );
+  });
+
+  it('reports every invalid setting at once, one per line', () => {
+    // Act
+    const error = (() => {
+      try {
+        readSettings(reader({ deadlineMs: 5, alarmEmail: 'x', logRetentionDays: 2 }));
+      } catch (caught) {
+        return caught as SettingsError;
+      }
+    })();
+
+    // Assess
+    expect(error).toBeInstanceOf(SettingsError);
+    expect(error?.problems).toHaveLength(3);
+    expect(error?.message).toMatch(
+      /^Invalid deploy settings.*\n {2}- deadlineMs.*\n {2}- alarmEmail.*\n {2}- logRetentionDays/,
+    );
+  });
+
+  it('accepts every kind of origination identity End User Messaging takes', () => {
+    for (const identity of [
+      '+447700900123',
+      'OKTAMFA',
+      `pool-${'a'.repeat(32)}`,
+      'arn:aws:sms-voice:eu-west-1:123456789012:phone-number/phone-0123456789abcdef0123456789abcdef',
+    ]) {
+      expect(problemsOf({ defaultOriginationIdentity: identity })).toEqual([]);
+    }
+  });
+});
+
+describe('isCidr', () => {
+  it.each(['203.0.113.0/24', '198.51.100.7/32', '2001:db8::/32', '2001:db8:0:0:0:0:0:1/128'])(
+    'accepts %s',
+    (cidr) => {
+      expect(isCidr(cidr)).toBe(true);
+    },
+  );
+
+  it.each(['203.0.113.0', '256.0.0.0/8', '10.0.0.0/33', '2001:db8::/129', 'fe80:::1/64', 'abc/24'])(
+    'refuses %s',
+    (cidr) => {
+      expect(isCidr(cidr)).toBe(false);
+    },
+  );
+});

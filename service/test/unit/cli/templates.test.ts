@@ -1,0 +1,179 @@
+/**
+ * `npm run templates` manages templates and routing with the real SDK against any DynamoDB endpoint: here
+ * dynalite, exactly as against the local stack.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type CliIo, UsageError } from '../../../cli/common.js';
+import { templatesCli, validateItem } from '../../../cli/templates.js';
+import {
+  createTables,
+  localDynamoClient,
+  type RunningDynalite,
+  startDynalite,
+} from '../../../local/dynalite.js';
+import { defaultTemplateItems } from '../../../src/adapters/template-seed.js';
+
+let dynalite: RunningDynalite;
+let client: DynamoDBClient;
+let doc: DynamoDBDocumentClient;
+let table: string;
+let counter = 0;
+const dirs: string[] = [];
+
+function capture(): CliIo & { stdout: string[]; stderr: string[] } {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  return {
+    stdout,
+    stderr,
+    out: (line) => stdout.push(line),
+    err: (line) => stderr.push(line),
+    interactive: false,
+    ask: async () => '',
+  };
+}
+
+const run = (argv: string[], io = capture()) =>
+  templatesCli([...argv, '--table', table, '--endpoint', dynalite.endpoint], io, {}).then((code) => ({
+    code,
+    io,
+  }));
+
+const storedValue = async (pk: string, sk: string) =>
+  (await doc.send(new GetCommand({ TableName: table, Key: { pk, sk } }))).Item?.value;
+
+beforeAll(async () => {
+  dynalite = await startDynalite();
+  client = localDynamoClient(dynalite.endpoint);
+  doc = DynamoDBDocumentClient.from(client);
+});
+
+afterAll(async () => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  await dynalite.close();
+});
+
+beforeEach(async () => {
+  counter += 1;
+  table = `cli-templates-${counter}`;
+  await createTables(client, { templatesTable: table, idempotencyTable: `cli-idem-${counter}` });
+});
+
+describe('npm run templates', () => {
+  it('imports the repository defaults, then lists templates and config', async () => {
+    // Act
+    const imported = await run(['import', 'service/templates']);
+    const listed = await run(['list']);
+
+    // Assess
+    expect(imported.code).toBe(0);
+    expect(imported.io.stdout.join()).toContain(`Imported ${defaultTemplateItems().length} item(s)`);
+    expect(listed.io.stdout).toHaveLength(defaultTemplateItems().length);
+    expect(listed.io.stdout.some((line) => /^template +sms#es-mx +Tu código/.test(line))).toBe(true);
+    expect(listed.io.stdout.some((line) => /^config +allowedCountries +\["US"/.test(line))).toBe(true);
+  });
+
+  it("keeps an operator's edit on import unless --overwrite is given", async () => {
+    // Prepare
+    await doc.send(
+      new PutCommand({
+        TableName: table,
+        Item: { pk: 'template', sk: 'sms#en', value: { body: 'ACME {{otp}}' } },
+      }),
+    );
+
+    // Act
+    const kept = await run(['import', 'service/templates']);
+
+    // Assess
+    expect(kept.io.stdout.join()).toMatch(/kept 1 existing \(use --overwrite/);
+    expect(await storedValue('template', 'sms#en')).toEqual({ body: 'ACME {{otp}}' });
+    await run(['import', 'service/templates', '--overwrite']);
+    expect(await storedValue('template', 'sms#en')).toEqual(
+      defaultTemplateItems().find((i) => i.sk === 'sms#en')?.value,
+    );
+  });
+
+  it('gets one value as JSON, inferring the partition from the key', async () => {
+    // Prepare
+    await run(['import', 'service/templates']);
+
+    // Act
+    const template = await run(['get', 'voice#es-mx']);
+    const config = await run(['get', 'allowedCountries']);
+
+    // Assess
+    expect(JSON.parse(template.io.stdout.join('\n'))).toMatchObject({ voiceId: 'MIA' });
+    expect(JSON.parse(config.io.stdout.join('\n'))).toContain('MX');
+  });
+
+  it('puts a checked value, from the command line or a file', async () => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'tpl-'));
+    dirs.push(dir);
+    writeFileSync(join(dir, 'value.json'), JSON.stringify({ body: 'Bonjour {{otp}}', voiceId: 'LEA' }));
+
+    // Act
+    const inline = await run(['put', 'sms#fr-ca', '{"body":"Votre code: {{otp}}"}']);
+    const fromFile = await run(['put', 'voice#fr-ca', '--file', join(dir, 'value.json')]);
+
+    // Assess
+    expect([inline.code, fromFile.code]).toEqual([0, 0]);
+    expect(await storedValue('template', 'sms#fr-ca')).toEqual({ body: 'Votre code: {{otp}}' });
+    expect(await storedValue('template', 'voice#fr-ca')).toEqual({ body: 'Bonjour {{otp}}', voiceId: 'LEA' });
+  });
+
+  it('refuses a template without {{otp}} and writes nothing', async () => {
+    // Act
+    const { code, io } = await run(['put', 'sms#en', '{"body":"Hello"}']);
+
+    // Assess
+    expect(code).toBe(1);
+    expect(io.stderr.join()).toContain('must contain {{otp}}');
+    expect(await storedValue('template', 'sms#en')).toBeUndefined();
+  });
+
+  it('imports nothing when any file has an invalid item', async () => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'tpl-'));
+    dirs.push(dir);
+    writeFileSync(
+      join(dir, 'sms.json'),
+      JSON.stringify({ en: { body: 'ok {{otp}}' }, de: { body: 'kein Code' } }),
+    );
+
+    // Act
+    const { code, io } = await run(['import', dir]);
+
+    // Assess
+    expect(code).toBe(1);
+    expect(io.stderr.join('\n')).toContain('sms#de: body must contain {{otp}}');
+    expect(await storedValue('template', 'sms#en')).toBeUndefined();
+  });
+
+  it('names a wrong key or a missing table as a usage error', async () => {
+    await expect(run(['get', 'email#en'])).rejects.toThrow(UsageError);
+    await expect(run(['get', 'senderIds'])).rejects.toThrow(/not a config key/);
+    await expect(templatesCli(['list'], capture(), {})).rejects.toThrow(/TEMPLATES_TABLE_NAME/);
+  });
+});
+
+describe('validateItem', () => {
+  it.each([
+    [{ pk: 'template', sk: 'voice#en', value: { body: '{{otp}}', voiceId: 'joanna' } }, 'voiceId must be'],
+    [
+      { pk: 'template', sk: 'sms#en', value: { body: '{{otp}}', voiceId: 'JOANNA' } },
+      'voiceId only applies to voice',
+    ],
+    [{ pk: 'config', sk: 'allowedCountries', value: ['us'] }, 'upper-case ISO country codes'],
+    [{ pk: 'config', sk: 'originationIdentities', value: { mx: '+52' } }, 'upper-case ISO country'],
+    [{ pk: 'config', sk: 'defaultOriginationIdentity', value: '' }, 'non-empty string'],
+  ] as const)('refuses %j', (item, problem) => {
+    expect(validateItem(item as never).join()).toContain(problem);
+  });
+});
