@@ -163,6 +163,7 @@ describe('edge: API Gateway', () => {
     });
     expect(regex.test('Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln')).toBe(true);
     expect(regex.test('bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln')).toBe(true);
+    expect(regex.test('BEARER eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln')).toBe(true);
     expect(regex.test('Basic dXNlcjpwYXNz')).toBe(false);
     expect(regex.test('Bearer not-a-jwt')).toBe(false);
   });

@@ -13,6 +13,7 @@ export function outboxPage(): string {
 <style>
   :root { --bg:#f4f5f7; --card:#fff; --ink:#1d1f23; --muted:#6b7280; --sms:#2f7cf6; --voice:#7c3aed; --bad:#dc2626; }
   * { box-sizing: border-box; }
+  [hidden] { display: none !important; }
   body { margin:0; font:14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; background:var(--bg); color:var(--ink); }
   header { display:flex; align-items:center; gap:16px; padding:14px 24px; background:#111827; color:#fff; }
   header h1 { font-size:16px; margin:0; font-weight:600; }

@@ -3,6 +3,7 @@ import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { BEARER_VALIDATION_EXPRESSION } from '../../../service/src/domain/bearer.js';
 import { apiGatewayModelSchema } from '../../../service/src/domain/okta-hook-schema.js';
 import { toCdkJsonSchema } from '../json-schema.js';
 
@@ -30,9 +31,6 @@ export interface HookApiProps {
    */
   readonly throttlingBurstLimit?: number;
 }
-
-/** `Bearer <jwt>`: API Gateway refuses anything else with 401 before invoking the authorizer. */
-export const BEARER_VALIDATION_EXPRESSION = '^[Bb]earer [-0-9A-Za-z_]+\\.[-0-9A-Za-z_]+\\.[-0-9A-Za-z_]*$';
 
 /**
  * The regional REST API Okta calls: `POST /hook` behind a Lambda TOKEN authorizer (decisions cached 300 s per

@@ -6,6 +6,7 @@ import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent, Contex
 import { errors, type JWTPayload, jwtVerify } from 'jose';
 import { createKeyResolver, JwksUnavailableError } from '../adapters/jwks.js';
 import { loadAuthorizerConfig } from '../config.js';
+import { parseBearer } from '../domain/bearer.js';
 import { emitMetric, logger, MetricName, secrets } from '../powertools/index.js';
 
 const config = loadAuthorizerConfig();
@@ -47,9 +48,9 @@ export class TokenDeniedError extends Error {
  */
 export function bearerToken(header: string | undefined): string {
   if (!header?.trim()) throw new TokenDeniedError('missing', 'No Authorization header');
-  const match = /^\s*bearer\s+([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)\s*$/i.exec(header);
-  if (!match?.[1]) throw new TokenDeniedError('malformed', 'Authorization is not "Bearer <jwt>"');
-  return match[1];
+  const token = parseBearer(header);
+  if (!token) throw new TokenDeniedError('malformed', 'Authorization is not "Bearer <jwt>"');
+  return token;
 }
 
 function reasonOf(error: unknown): DenyReason {

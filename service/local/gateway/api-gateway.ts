@@ -1,0 +1,336 @@
+/**
+ * A local stand-in for the REST API in infra/lib/constructs/hook-api.ts: the WAF body-size rule, the TOKEN
+ * authorizer (identity source `Authorization`, validation regex, decisions cached per token), IAM policy evaluation,
+ * the request validator with the service's own schema, and the Lambda proxy integration, with API Gateway's own
+ * error answers.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type {
+  APIGatewayAuthorizerResult,
+  APIGatewayProxyEvent,
+  APIGatewayProxyResult,
+  APIGatewayTokenAuthorizerEvent,
+} from 'aws-lambda';
+import { parseBearer } from '../../src/domain/bearer.js';
+import { oktaHookSchema } from '../../src/domain/okta-hook-schema.js';
+import { compileSchema } from '../../src/domain/schema-validator.js';
+import { InvocationError, type LocalFunction } from '../runtime/local-function.js';
+import { evaluatePolicy } from './policy.js';
+
+/** Settings of {@link LocalApiGateway}. */
+export type LocalApiGatewayOptions = {
+  authorizer: LocalFunction;
+  hook: LocalFunction;
+  /** Authorizer decisions are cached per token this long (the infra's `resultsCacheTtl`). */
+  authorizerCacheTtlSeconds?: number;
+  /** Larger bodies are blocked, as the WAF rule `HookBodySize` blocks them (403). */
+  maxBodyBytes?: number;
+  stage?: string;
+  apiId?: string;
+  region?: string;
+  accountId?: string;
+  /** Receives one JSON access log line per request (no headers, no body). */
+  onAccessLog?: (line: string) => void;
+};
+
+type CachedDecision = { expiresAt: number; result: APIGatewayAuthorizerResult };
+
+/** How many tokens the authorizer cache holds before it drops the oldest. */
+const CACHE_MAX_ENTRIES = 10_000;
+/** API Gateway's integration timeout. */
+const INTEGRATION_TIMEOUT_MS = 29_000;
+
+const validateBody = compileSchema(oktaHookSchema);
+
+/** What the gateway did with one request, for tests and the access log. */
+export type GatewayStats = {
+  authorizerInvocations: number;
+  authorizerCacheHits: number;
+  hookInvocations: number;
+};
+
+type Answer = { status: number; headers?: Record<string, string>; body: string; errorType?: string };
+
+const gatewayError = (status: number, errorType: string, body: unknown): Answer => ({
+  status,
+  errorType,
+  body: JSON.stringify(body),
+});
+
+/** The local REST API: `POST /hook` only, like the deployed one. */
+export class LocalApiGateway {
+  readonly stage: string;
+  readonly apiId: string;
+  readonly region: string;
+  readonly accountId: string;
+  readonly #options: LocalApiGatewayOptions;
+  readonly #cache = new Map<string, CachedDecision>();
+  readonly #stats: GatewayStats = { authorizerInvocations: 0, authorizerCacheHits: 0, hookInvocations: 0 };
+
+  constructor(options: LocalApiGatewayOptions) {
+    this.#options = options;
+    this.stage = options.stage ?? 'local';
+    this.apiId = options.apiId ?? 'localapi01';
+    this.region = options.region ?? 'us-east-1';
+    this.accountId = options.accountId ?? '000000000000';
+  }
+
+  /** The method ARN of `POST /hook`, as the authorizer event carries it. */
+  methodArn(method = 'POST', path = 'hook'): string {
+    return `arn:aws:execute-api:${this.region}:${this.accountId}:${this.apiId}/${this.stage}/${method}/${path}`;
+  }
+
+  stats(): GatewayStats {
+    return { ...this.#stats };
+  }
+
+  /** Forgets every cached authorizer decision (API Gateway's "flush authorizer cache"). */
+  flushAuthorizerCache(): void {
+    this.#cache.clear();
+  }
+
+  /**
+   * Serves one `POST /hook`.
+   *
+   * @param req - the request (its body already read)
+   * @param res - the response
+   * @param body - the raw body; undefined when it exceeded the size limit
+   */
+  async handle(req: IncomingMessage, res: ServerResponse, body: Buffer | undefined): Promise<void> {
+    const started = performance.now();
+    const requestId = randomUUID();
+    const log: Record<string, unknown> = {
+      requestId,
+      requestTime: Date.now(),
+      ip: req.socket.remoteAddress,
+      httpMethod: req.method,
+      resourcePath: '/hook',
+    };
+    let answer: Answer;
+    try {
+      answer = await this.#process(req, body, requestId, log);
+    } catch {
+      answer = gatewayError(500, 'InternalServerErrorException', { message: 'Internal server error' });
+    }
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      ...answer.headers,
+      'x-amzn-requestid': requestId,
+      'x-amz-apigw-id': requestId.slice(0, 16),
+      ...(answer.errorType ? { 'x-amzn-errortype': answer.errorType } : {}),
+    };
+    if (!res.headersSent) {
+      res.writeHead(answer.status, headers);
+      res.end(answer.body);
+    }
+    log.status = answer.status;
+    log.responseLatency = Math.round(performance.now() - started);
+    if (answer.errorType) log.errorType = answer.errorType;
+    this.#options.onAccessLog?.(JSON.stringify(log));
+  }
+
+  async #process(
+    req: IncomingMessage,
+    body: Buffer | undefined,
+    requestId: string,
+    log: Record<string, unknown>,
+  ): Promise<Answer> {
+    if (body === undefined) {
+      log.wafStatus = 'BLOCK';
+      return gatewayError(403, 'WAFBlocked', { message: 'Forbidden' });
+    }
+    const authorization = req.headers.authorization;
+    // API Gateway checks the identity source and the validation regex itself, without invoking the authorizer.
+    if (!authorization || !parseBearer(authorization)) {
+      log.authorizerStatus = 401;
+      return gatewayError(401, 'UnauthorizedException', { message: 'Unauthorized' });
+    }
+    const methodArn = this.methodArn();
+    const decision = await this.#authorize(authorization, methodArn, log);
+    if ('status' in decision) return decision;
+    const verdict = evaluatePolicy(decision.policyDocument, methodArn);
+    if (verdict === 'deny') {
+      log.authorizerStatus = 403;
+      return gatewayError(403, 'AccessDeniedException', {
+        Message: 'User is not authorized to access this resource with an explicit deny',
+      });
+    }
+    if (verdict === 'no-match') {
+      log.authorizerStatus = 403;
+      return gatewayError(403, 'AccessDeniedException', {
+        Message: 'User is not authorized to access this resource',
+      });
+    }
+    log.authorizerStatus = 200;
+    log.clientId = decision.context?.clientId;
+
+    const text = body.toString('utf8');
+    const invalid = this.#validate(text);
+    if (invalid) return invalid;
+
+    return this.#integrate(req, text, decision, requestId, log);
+  }
+
+  async #authorize(
+    token: string,
+    methodArn: string,
+    log: Record<string, unknown>,
+  ): Promise<APIGatewayAuthorizerResult | Answer> {
+    const now = Date.now();
+    const cached = this.#cache.get(token);
+    if (cached && cached.expiresAt > now) {
+      this.#stats.authorizerCacheHits += 1;
+      log.authorizerCache = 'hit';
+      return cached.result;
+    }
+    this.#cache.delete(token);
+    this.#stats.authorizerInvocations += 1;
+    const started = performance.now();
+    const event: APIGatewayTokenAuthorizerEvent = { type: 'TOKEN', authorizationToken: token, methodArn };
+    try {
+      const result = await this.#options.authorizer.invoke<APIGatewayAuthorizerResult>(event);
+      log.authorizerLatency = Math.round(performance.now() - started);
+      if (!result || typeof result.principalId !== 'string' || !result.policyDocument) {
+        log.authorizerStatus = 500;
+        return gatewayError(500, 'AuthorizerConfigurationException', { message: null });
+      }
+      const ttl = (this.#options.authorizerCacheTtlSeconds ?? 300) * 1000;
+      if (ttl > 0) {
+        if (this.#cache.size >= CACHE_MAX_ENTRIES) {
+          const oldest = this.#cache.keys().next().value;
+          if (oldest !== undefined) this.#cache.delete(oldest);
+        }
+        this.#cache.set(token, { expiresAt: now + ttl, result });
+      }
+      return result;
+    } catch (error) {
+      log.authorizerLatency = Math.round(performance.now() - started);
+      if (
+        error instanceof InvocationError &&
+        error.kind === 'handler' &&
+        error.errorMessage === 'Unauthorized'
+      ) {
+        log.authorizerStatus = 401;
+        return gatewayError(401, 'UnauthorizedException', { message: 'Unauthorized' });
+      }
+      log.authorizerStatus = 500;
+      log.authorizerError = error instanceof Error ? error.message : String(error);
+      return gatewayError(500, 'AuthorizerFailureException', { message: null });
+    }
+  }
+
+  /** The request validator with the body model; answers with the infra's `BAD_REQUEST_BODY` gateway response. */
+  #validate(text: string): Answer | undefined {
+    let problems: string[] | undefined;
+    try {
+      const violations = validateBody(JSON.parse(text) as unknown);
+      if (violations.length > 0) problems = violations.map((v) => `${v.path || 'body'} ${v.message}`);
+    } catch {
+      problems = ['Invalid JSON in request body'];
+    }
+    if (!problems) return undefined;
+    return gatewayError(400, 'BadRequestException', {
+      error: {
+        errorSummary: 'The request body is not an Okta telephony hook request',
+        errorCauses: [
+          { errorSummary: `[${problems.join(', ')}]`, reason: 'INVALID_REQUEST', location: 'body' },
+        ],
+      },
+    });
+  }
+
+  async #integrate(
+    req: IncomingMessage,
+    body: string,
+    decision: APIGatewayAuthorizerResult,
+    requestId: string,
+    log: Record<string, unknown>,
+  ): Promise<Answer> {
+    const headers: Record<string, string> = {};
+    const multiValueHeaders: Record<string, string[]> = {};
+    for (let i = 0; i < req.rawHeaders.length; i += 2) {
+      const name = req.rawHeaders[i]!;
+      const value = req.rawHeaders[i + 1]!;
+      headers[name] = value;
+      multiValueHeaders[name] = [...(multiValueHeaders[name] ?? []), value];
+    }
+    const now = Date.now();
+    const event: APIGatewayProxyEvent = {
+      resource: '/hook',
+      path: '/hook',
+      httpMethod: 'POST',
+      headers,
+      multiValueHeaders,
+      queryStringParameters: null,
+      multiValueQueryStringParameters: null,
+      pathParameters: null,
+      stageVariables: null,
+      body,
+      isBase64Encoded: false,
+      requestContext: {
+        accountId: this.accountId,
+        apiId: this.apiId,
+        authorizer: { ...decision.context, principalId: decision.principalId, integrationLatency: 0 },
+        domainName: String(req.headers.host ?? '127.0.0.1'),
+        domainPrefix: '127',
+        extendedRequestId: requestId.slice(0, 16),
+        httpMethod: 'POST',
+        identity: {
+          accessKey: null,
+          accountId: null,
+          apiKey: null,
+          apiKeyId: null,
+          caller: null,
+          clientCert: null,
+          cognitoAuthenticationProvider: null,
+          cognitoAuthenticationType: null,
+          cognitoIdentityId: null,
+          cognitoIdentityPoolId: null,
+          principalOrgId: null,
+          sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+          user: null,
+          userAgent: String(req.headers['user-agent'] ?? ''),
+          userArn: null,
+        },
+        path: `/${this.stage}/hook`,
+        protocol: `HTTP/${req.httpVersion}`,
+        requestId,
+        requestTime: new Date(now).toUTCString(),
+        requestTimeEpoch: now,
+        resourceId: 'hook01',
+        resourcePath: '/hook',
+        stage: this.stage,
+      },
+    };
+    this.#stats.hookInvocations += 1;
+    const started = performance.now();
+    try {
+      const result = await Promise.race([
+        this.#options.hook.invoke<APIGatewayProxyResult>(event),
+        new Promise<'timeout'>((resolve) => setTimeout(resolve, INTEGRATION_TIMEOUT_MS, 'timeout').unref()),
+      ]);
+      log.integrationLatency = Math.round(performance.now() - started);
+      if (result === 'timeout') {
+        return gatewayError(504, 'IntegrationTimeout', { message: 'Endpoint request timed out' });
+      }
+      if (
+        !result ||
+        typeof result.statusCode !== 'number' ||
+        (result.body !== undefined && typeof result.body !== 'string')
+      ) {
+        log.integrationStatus = 200;
+        return gatewayError(502, 'InternalServerErrorException', { message: 'Internal server error' });
+      }
+      log.integrationStatus = 200;
+      const out: Record<string, string> = {};
+      for (const [name, value] of Object.entries(result.headers ?? {}))
+        out[name.toLowerCase()] = String(value);
+      return { status: result.statusCode, headers: out, body: result.body ?? '' };
+    } catch {
+      log.integrationLatency = Math.round(performance.now() - started);
+      log.integrationStatus = 500;
+      return gatewayError(502, 'InternalServerErrorException', { message: 'Internal server error' });
+    }
+  }
+}

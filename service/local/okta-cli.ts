@@ -1,0 +1,203 @@
+/**
+ * `npm run okta -- send --phone +14155550100 --channel sms|voice [--locale es-MX] [--request-type mfa-verification]
+ * [--event-id X] [--repeat N]`: acts as Okta does. Gets an access token with client credentials, posts a payload
+ * shaped exactly like Okta's documented sample (from contracts/fixtures/) and prints the status, the answer and the
+ * elapsed time. With `--url` it can point at a deployed stage, with `--token` or with Okta client credentials
+ * (`--issuer`, `--client-id`, `--client-secret`, or OKTA_ISSUER / OKTA_CLIENT_ID / OKTA_CLIENT_SECRET).
+ * The OTP and the token are never printed; the phone number is masked.
+ */
+import '../../scripts/require-node24.cjs';
+import { randomBytes, randomInt } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { loadFixture, type OktaHookRequestFixture } from '../../contracts/fixtures/index.js';
+import { maskPhone } from '../src/domain/redact.js';
+import { LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, LOCAL_SCOPE } from './issuer.js';
+
+const USAGE = `usage: npm run okta -- send --phone +14155550100 --channel sms|voice [options]
+  --locale es-MX              Okta's messageProfile.locale (default EN-US)
+  --request-type TYPE         pre-enrollment | mfa-verification | account-unlock | password-reset
+  --event-id ID               reuse an eventId (an Okta retry); default: a new one
+  --repeat N                  send the same request N times, one after another (Okta's retry)
+  --url URL                   local stack base URL or a deployed HookUrl (default http://127.0.0.1:\${PORT:-3000})
+  --token JWT                 bearer token to send as is
+  --issuer URL --client-id ID --client-secret SECRET [--scope SCOPE]
+                              get a token from this Okta authorization server (default: the local one)`;
+
+const REQUEST_TYPES = ['pre-enrollment', 'mfa-verification', 'account-unlock', 'password-reset'];
+
+/** The CLI was used wrongly; the message says how. */
+class UsageError extends Error {}
+
+/** Builds a hook request like Okta's documented sample, with a fresh code and ids. */
+export function buildHookRequest(input: {
+  phone: string;
+  channel: 'sms' | 'voice';
+  locale: string;
+  requestType: string;
+  eventId?: string;
+  now?: Date;
+}): OktaHookRequestFixture {
+  const payload = loadFixture(
+    input.channel === 'sms' ? 'request-sms-mfa-verification' : 'request-call-mfa-verification-en',
+  );
+  const now = input.now ?? new Date();
+  const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
+  payload.eventId = input.eventId ?? randomBytes(16).toString('base64url');
+  payload.eventTime = now.toISOString();
+  payload.requestType = `com.okta.user.telephony.${input.requestType}`;
+  payload.data.context.request.id = `req${randomBytes(12).toString('base64url')}`;
+  Object.assign(payload.data.messageProfile, {
+    msgTemplate: `Your verification code is ${code}`,
+    phoneNumber: input.phone,
+    otpExpires: new Date(now.getTime() + 5 * 60_000).toISOString(),
+    deliveryChannel: input.channel === 'sms' ? 'SMS' : 'CALL',
+    otpCode: code,
+    locale: input.locale,
+  });
+  return payload;
+}
+
+/** The hook URL and where tokens come from, from `--url` (a base URL gets `/hook` appended). */
+function endpoints(url: string): { hookUrl: string; localIssuer: string } {
+  const parsed = new URL(url);
+  const base = parsed.origin;
+  const hookUrl = /\/hook\/?$/.test(parsed.pathname)
+    ? parsed.href
+    : `${base}${parsed.pathname.replace(/\/$/, '')}/hook`;
+  return { hookUrl, localIssuer: `${base}/oauth2/default` };
+}
+
+async function fetchToken(
+  issuer: string,
+  clientId: string,
+  clientSecret: string,
+  scope: string,
+): Promise<string> {
+  const response = await fetch(`${issuer.replace(/\/$/, '')}/v1/token`, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+      accept: 'application/json',
+    },
+    body: new URLSearchParams({ grant_type: 'client_credentials', scope }),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const body = (await response.json().catch(() => ({}))) as Record<string, string>;
+  if (!response.ok || !body.access_token) {
+    throw new Error(
+      `Token request to ${issuer} failed: HTTP ${response.status} ${body.error ?? ''} ${body.error_description ?? ''}`.trim(),
+    );
+  }
+  return body.access_token;
+}
+
+async function send(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      phone: { type: 'string' },
+      channel: { type: 'string' },
+      locale: { type: 'string', default: 'EN-US' },
+      'request-type': { type: 'string', default: 'mfa-verification' },
+      'event-id': { type: 'string' },
+      repeat: { type: 'string', default: '1' },
+      url: { type: 'string' },
+      token: { type: 'string' },
+      issuer: { type: 'string' },
+      'client-id': { type: 'string' },
+      'client-secret': { type: 'string' },
+      scope: { type: 'string', default: LOCAL_SCOPE },
+    },
+    strict: true,
+  });
+  if (!values.phone) throw new UsageError('--phone is required');
+  const channel = values.channel?.toLowerCase();
+  if (channel !== 'sms' && channel !== 'voice') throw new UsageError('--channel must be sms or voice');
+  const requestType = values['request-type'] ?? 'mfa-verification';
+  if (!REQUEST_TYPES.includes(requestType))
+    throw new UsageError(`--request-type must be one of ${REQUEST_TYPES.join(', ')}`);
+  const repeat = Number(values.repeat);
+  if (!Number.isInteger(repeat) || repeat < 1 || repeat > 1000)
+    throw new UsageError('--repeat must be 1..1000');
+
+  const { hookUrl, localIssuer } = endpoints(values.url ?? `http://127.0.0.1:${process.env.PORT ?? '3000'}`);
+  let token = values.token;
+  if (!token) {
+    const localHost = ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(hookUrl).hostname);
+    const issuer = values.issuer ?? process.env.OKTA_ISSUER ?? (localHost ? localIssuer : undefined);
+    if (!issuer)
+      throw new UsageError('For a deployed --url give --token, or --issuer with client credentials');
+    const local = issuer === localIssuer;
+    const clientId =
+      values['client-id'] ?? process.env.OKTA_CLIENT_ID ?? (local ? LOCAL_CLIENT_ID : undefined);
+    const clientSecret =
+      values['client-secret'] ?? process.env.OKTA_CLIENT_SECRET ?? (local ? LOCAL_CLIENT_SECRET : undefined);
+    if (!clientId || !clientSecret) {
+      throw new UsageError('For a non-local issuer give --client-id and --client-secret (or --token)');
+    }
+    token = await fetchToken(issuer, clientId, clientSecret, values.scope ?? LOCAL_SCOPE);
+  }
+
+  const payload = buildHookRequest({
+    phone: values.phone,
+    channel,
+    locale: values.locale ?? 'EN-US',
+    requestType,
+    ...(values['event-id'] ? { eventId: values['event-id'] } : {}),
+  });
+  process.stdout.write(
+    `POST ${hookUrl}  ${channel} ${payload.data.messageProfile.locale} ${maskPhone(values.phone)} ${requestType} eventId=${payload.eventId}\n`,
+  );
+  let failures = 0;
+  for (let attempt = 1; attempt <= repeat; attempt += 1) {
+    const started = performance.now();
+    const response = await fetch(hookUrl, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/json',
+        accept: 'application/json',
+      },
+      body: JSON.stringify(payload),
+      signal: AbortSignal.timeout(10_000),
+    });
+    const text = await response.text();
+    const elapsed = Math.round(performance.now() - started);
+    let pretty = text;
+    let okta: { error?: unknown } | undefined;
+    try {
+      okta = JSON.parse(text) as { error?: unknown };
+      pretty = JSON.stringify(okta, null, 2);
+    } catch {
+      okta = undefined;
+    }
+    if (!response.ok || !okta || okta.error) failures += 1;
+    const label = repeat > 1 ? `#${attempt} ` : '';
+    process.stdout.write(`${label}HTTP ${response.status} in ${elapsed} ms\n${pretty}\n`);
+  }
+  return failures === 0 ? 0 : 1;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command !== 'send') {
+    process.stderr.write(`${USAGE}\n`);
+    return command === undefined || command === '--help' || command === '-h' ? 0 : 2;
+  }
+  try {
+    return await send(rest);
+  } catch (error) {
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
+      return 2;
+    }
+    const cause = (error as { cause?: { code?: string } }).cause?.code;
+    process.stderr.write(`${(error as Error).message}${cause ? ` (${cause})` : ''}\n`);
+    return 1;
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('okta-cli.ts')) {
+  process.exitCode = await main(process.argv.slice(2));
+}

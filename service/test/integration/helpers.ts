@@ -1,0 +1,141 @@
+import { loadFixture, type OktaHookRequestFixture } from '../../../contracts/fixtures/index.js';
+import type { MintRequest } from '../../local/issuer.js';
+import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../local/stack.js';
+
+/** Starts the local stack on a free port, logs discarded unless `LOCAL_STACK_LOGS=1`. */
+export function startStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  return startLocalStack({
+    port: 0,
+    ...(process.env.LOCAL_STACK_LOGS === '1'
+      ? { log: (line: string) => console.log(line), pretty: true }
+      : {}),
+    ...options,
+  });
+}
+
+/** A token from `POST /_local/mint`. */
+export async function mint(stack: LocalStack, request: MintRequest = {}): Promise<string> {
+  const response = await fetch(`${stack.baseUrl}/_local/mint`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(request),
+  });
+  if (!response.ok) throw new Error(`mint failed: ${response.status}`);
+  return ((await response.json()) as { token: string }).token;
+}
+
+/** An HTTP answer with its body parsed when it is JSON. */
+export type HttpAnswer = { status: number; body: any; text: string; elapsedMs: number; headers: Headers };
+
+/** POSTs to the hook as Okta does. */
+export async function postHook(
+  stack: LocalStack,
+  body: unknown,
+  options: { token?: string; authorization?: string | null; headers?: Record<string, string> } = {},
+): Promise<HttpAnswer> {
+  const authorization =
+    options.authorization === null
+      ? undefined
+      : (options.authorization ?? `Bearer ${options.token ?? (await mint(stack))}`);
+  const started = performance.now();
+  const response = await fetch(stack.hookUrl, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(authorization ? { authorization } : {}),
+      ...options.headers,
+    },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  const elapsedMs = performance.now() - started;
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = text;
+  }
+  return { status: response.status, body: parsed, text, elapsedMs, headers: response.headers };
+}
+
+/** GET a JSON route of the stack. */
+export async function getJson(stack: LocalStack, path: string): Promise<any> {
+  const response = await fetch(`${stack.baseUrl}${path}`);
+  return response.json();
+}
+
+/** Every message the messaging stand-in accepted, over HTTP. */
+export async function outbox(stack: LocalStack): Promise<Array<Record<string, any>>> {
+  return (await getJson(stack, '/_local/outbox')).messages;
+}
+
+/** Every DLQ record, over HTTP, parsed. */
+export async function deadLetters(stack: LocalStack): Promise<Array<Record<string, any>>> {
+  const { messages } = await getJson(stack, '/_local/dlq');
+  return messages.map((m: { body: string }) => JSON.parse(m.body));
+}
+
+/** Empties the outbox and the DLQ and clears every fault. */
+export async function resetStack(stack: LocalStack): Promise<void> {
+  await Promise.all(
+    ['/_local/outbox', '/_local/dlq', '/_local/faults'].map((path) =>
+      fetch(`${stack.baseUrl}${path}`, { method: 'DELETE' }),
+    ),
+  );
+}
+
+/** Sets faults over HTTP. */
+export async function setFaults(stack: LocalStack, faults: Record<string, unknown>): Promise<Response> {
+  return fetch(`${stack.baseUrl}/_local/faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(faults),
+  });
+}
+
+let counter = 0;
+
+/**
+ * One of Okta's documented payloads with a fresh eventId and code, so tests do not replay each other.
+ *
+ * @param name - fixture name
+ * @param change - edits to apply
+ */
+export function hookRequest(
+  name = 'request-sms-mfa-verification',
+  change: (payload: OktaHookRequestFixture) => void = () => {},
+): OktaHookRequestFixture {
+  const payload = loadFixture(name);
+  counter += 1;
+  payload.eventId = `it-${Date.now().toString(36)}-${counter}`;
+  payload.data.messageProfile.otpCode = String(100000 + ((Date.now() + counter * 7919) % 900000));
+  payload.data.messageProfile.msgTemplate = `Your verification code is ${payload.data.messageProfile.otpCode}`;
+  payload.data.messageProfile.otpExpires = new Date(Date.now() + 5 * 60_000).toISOString();
+  change(payload);
+  return payload;
+}
+
+/**
+ * Asserts a DLQ record is redacted: no OTP, no full phone number, no Okta message text.
+ *
+ * @returns the problems found (empty when clean)
+ */
+export function redactionProblems(record: Record<string, any>, payload: OktaHookRequestFixture): string[] {
+  const text = JSON.stringify(record);
+  const problems: string[] = [];
+  const { otpCode, phoneNumber, msgTemplate } = payload.data.messageProfile;
+  if (text.includes(otpCode)) problems.push('contains the OTP');
+  const digits = phoneNumber.replace(/\D/g, '');
+  if (
+    text
+      .replace(/\D/g, ' ')
+      .split(' ')
+      .some((run) => run.length >= 8 && digits.includes(run))
+  ) {
+    problems.push('contains the phone number');
+  }
+  if (msgTemplate && text.includes(msgTemplate)) problems.push("contains Okta's message");
+  if (!/^\+\d{4}\*\*\*\d{4}$|^\*\*\*$/.test(String(record.phone)))
+    problems.push(`phone not masked: ${record.phone}`);
+  return problems;
+}

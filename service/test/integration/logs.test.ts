@@ -1,0 +1,85 @@
+/**
+ * The stack's stdout: the handlers' Powertools JSON lines, one per line, prefixed with the function name, or
+ * rendered for humans with `--pretty`; secrets stay out of both.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderLine } from '../../local/log-output.js';
+import type { LocalStack } from '../../local/stack.js';
+import { hookRequest, mint, postHook, setFaults, startStack } from './helpers.js';
+
+const lines: string[] = [];
+let stack: LocalStack;
+
+beforeAll(async () => {
+  stack = await startStack({ log: (line) => lines.push(line) });
+});
+afterAll(() => stack?.close());
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 300)); // worker stdout is asynchronous
+
+describe('handler logs', () => {
+  it('writes one JSON line per entry, prefixed with the function name, with no OTP, token or full number', async () => {
+    // Prepare
+    const token = await mint(stack);
+    const delivered = hookRequest('request-sms-mfa-verification');
+    const failed = hookRequest('request-call-mfa-verification-en');
+
+    // Act
+    await postHook(stack, delivered, { token });
+    await postHook(stack, hookRequest(), {
+      authorization: `Bearer ${await mint(stack, { claims: { aud: 'x' } })}`,
+    });
+    await setFaults(stack, { messaging: { mode: 'error' } });
+    await postHook(stack, failed, { token });
+    await settle();
+
+    // Assess
+    const byFunction = (name: string) => lines.filter((line) => line.startsWith(`[${name}] `));
+    expect(byFunction('deliver-otp').length).toBeGreaterThan(0);
+    expect(byFunction('authorize-hook').length).toBeGreaterThan(0);
+    expect(byFunction('api-gateway').length).toBe(3);
+    for (const line of lines) {
+      expect(line).toMatch(/^\[(deliver-otp|authorize-hook|api-gateway)\] \{.*\}$/);
+      expect(() => JSON.parse(line.slice(line.indexOf(' ') + 1))).not.toThrow();
+    }
+    const all = lines.join('\n');
+    for (const payload of [delivered, failed]) {
+      expect(all).not.toContain(payload.data.messageProfile.otpCode);
+      expect(all).not.toContain(payload.data.messageProfile.phoneNumber);
+    }
+    expect(all).not.toContain(token);
+    expect(all).toContain('"message":"OTP delivered"');
+    expect(all).toContain('"message":"Token denied"');
+  });
+
+  it('renders a Powertools line, an EMF metric line and an access log line for humans with --pretty', () => {
+    const log = renderLine(
+      'deliver-otp',
+      JSON.stringify({
+        level: 'INFO',
+        message: 'OTP delivered',
+        timestamp: '2026-11-25T10:00:00.000Z',
+        channel: 'sms',
+      }),
+      true,
+    );
+    const metric = renderLine(
+      'deliver-otp',
+      JSON.stringify({
+        _aws: { Timestamp: 0, CloudWatchMetrics: [{ Metrics: [{ Name: 'OtpDelivered', Unit: 'Count' }] }] },
+        service: 'okta-phone-mfa',
+        channel: 'sms',
+        OtpDelivered: 1,
+      }),
+      true,
+    );
+    const ansi = new RegExp(`${String.fromCharCode(27)}\\[\\d+m`, 'g');
+    const plain = (text: string) => text.replace(ansi, '');
+
+    expect(plain(log)).toMatch(/^10:00:00\.000 deliver-otp\s+INFO\s+OTP delivered channel=sms$/);
+    expect(plain(metric)).toContain('METRIC OtpDelivered=1 channel=sms');
+    expect(renderLine('deliver-otp', 'Error: boom for +14155550123', true)).toBe(
+      '[deliver-otp] Error: boom for +1415***0123',
+    );
+  });
+});

@@ -1,0 +1,86 @@
+/**
+ * The outbox page in a real browser (Debian's chromium driven by playwright-core): after a delivery the message
+ * appears by itself, SMS as a bubble and voice as SSML with its voice id, and failures show in the DLQ tab.
+ * Saves the README's screenshot to docs/outbox.png (`UPDATE_SCREENSHOT=1 npm run test:integration` refreshes it).
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalStack } from '../../local/stack.js';
+import { hookRequest, mint, postHook, startStack } from './helpers.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const committed = new URL('../../../docs/outbox.png', import.meta.url).pathname;
+// The README's screenshot is rewritten only on request (or when missing), so a test run leaves the tree clean.
+const screenshot =
+  process.env.UPDATE_SCREENSHOT === '1' || !existsSync(committed)
+    ? committed
+    : join(tmpdir(), 'okta-phone-mfa-outbox.png');
+// CI installs chromium (.ci/run); elsewhere the test is skipped, loudly, when it is missing.
+const available = existsSync(CHROMIUM);
+if (!available && process.env.CI) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
+if (!available) console.warn(`outbox page test skipped: ${CHROMIUM} not found (apt-get install -y chromium)`);
+
+let stack: LocalStack;
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!available) return;
+  stack = await startStack();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+});
+afterAll(async () => {
+  await browser?.close();
+  await stack?.close();
+});
+
+describe.skipIf(!available)('the outbox page', () => {
+  it('shows a delivered SMS and voice call newest first, and a failure in the DLQ tab', async () => {
+    // Prepare: the page is open before anything is delivered, so the message must appear by itself
+    const page = await browser.newPage({ viewport: { width: 1200, height: 820 }, deviceScaleFactor: 1 });
+    await page.goto(stack.baseUrl);
+    await page.getByText('Nothing delivered yet').waitFor();
+    const token = await mint(stack);
+    const sms = hookRequest('request-sms-password-reset-es-mx');
+    const voice = hookRequest('request-call-mfa-verification-en');
+    const failed = hookRequest(undefined, (p) => (p.data.messageProfile.phoneNumber = '+79123456789'));
+
+    // Act
+    await postHook(stack, sms, { token });
+    await postHook(stack, voice, { token });
+    await postHook(stack, failed, { token });
+
+    // Assess
+    const messages = page.getByTestId('message');
+    await expect.poll(() => messages.count(), { timeout: 5_000 }).toBe(2);
+    expect(await messages.nth(0).getAttribute('data-channel')).toBe('VOICE');
+    expect(await messages.nth(0).textContent()).toContain('voice JOANNA');
+    expect(await messages.nth(0).locator('pre').textContent()).toMatch(/^<speak>/);
+    expect(await messages.nth(1).locator('.bubble').textContent()).toContain(sms.data.messageProfile.otpCode);
+    expect(await page.locator('#count-dlq').textContent()).toBe('1');
+    mkdirSync(new URL('../../../docs/', import.meta.url).pathname, { recursive: true });
+    await page.screenshot({ path: screenshot, fullPage: false });
+
+    await page.locator('#tab-dlq').click();
+    const record = page.getByTestId('dlq-record');
+    await expect.poll(() => record.count()).toBe(1);
+    expect(await record.textContent()).toContain('country_not_allowed');
+    expect(await record.textContent()).not.toContain(failed.data.messageProfile.otpCode);
+  });
+
+  it('turns a fault on and off from the faults panel', async () => {
+    const page = await browser.newPage();
+    await page.goto(stack.baseUrl);
+
+    await page.getByRole('button', { name: 'Messaging: throttle' }).click();
+    await expect.poll(() => stack.faults()).toEqual({ messaging: { mode: 'throttle' } });
+    await page.getByRole('button', { name: 'Clear all faults' }).click();
+
+    await expect.poll(() => stack.faults()).toEqual({});
+  });
+});
