@@ -44,6 +44,7 @@ export function outboxPage(): string {
 <header>
   <h1>okta-phone-mfa · local outbox</h1>
   <span class="hint">what End User Messaging "delivered" · refreshes every 1.5 s</span>
+  <label class="hint"><input type="checkbox" id="show-codes"> show codes</label>
   <nav role="tablist">
     <button role="tab" id="tab-outbox" aria-selected="true">Outbox <span class="count" id="count-outbox">0</span></button>
     <button role="tab" id="tab-dlq" aria-selected="false">Dead-letter queue <span class="count" id="count-dlq">0</span></button>
@@ -76,6 +77,11 @@ export function outboxPage(): string {
   const el = (tag, cls, text) => { const n = document.createElement(tag); if (cls) n.className = cls; if (text !== undefined) n.textContent = text; return n; };
   const mask = (p) => { const d = String(p || '').replace(/\\D/g, ''); return d.length < 8 ? '***' : '+' + d.slice(0, 4) + '***' + d.slice(-4); };
   const when = (iso) => new Date(iso).toLocaleTimeString();
+  // Codes are hidden until asked for, so the page is safe to screen-share or screenshot.
+  let showCodes = false;
+  const hideCodes = (text) => showCodes ? String(text || '') : String(text || '')
+    .replace(/(interpret-as="characters">)[^<]*(<\\/say-as>)/g, '$1•$2')
+    .replace(/\\b[0-9]{4,12}\\b/g, (code) => '•'.repeat(code.length));
   let tab = 'outbox';
   let faults = {};
 
@@ -92,11 +98,11 @@ export function outboxPage(): string {
       card.append(meta);
       if (m.channel === 'SMS') {
         const phone = el('div', 'phone');
-        phone.append(el('div', 'from', m.OriginationIdentity || ''), el('div', 'bubble', m.MessageBody));
+        phone.append(el('div', 'from', m.OriginationIdentity || ''), el('div', 'bubble', hideCodes(m.MessageBody)));
         card.append(phone);
       } else {
         meta.append(el('span', 'badge VOICE', 'voice ' + (m.VoiceId || 'default')));
-        card.append(el('pre', '', m.MessageBody));
+        card.append(el('pre', '', hideCodes(m.MessageBody)));
       }
       list.append(card);
     }
@@ -154,6 +160,7 @@ export function outboxPage(): string {
   document.getElementById('clear-outbox').onclick = async () => { await fetch('/_local/outbox', { method: 'DELETE' }); refresh(); };
   document.getElementById('clear-dlq').onclick = async () => { await fetch('/_local/dlq', { method: 'DELETE' }); refresh(); };
   refresh();
+  document.getElementById('show-codes').onchange = (event) => { showCodes = event.target.checked; refresh(); };
   setInterval(refresh, 1500);
 </script>
 </body>

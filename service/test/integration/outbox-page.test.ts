@@ -61,10 +61,20 @@ describe.skipIf(!available)('the outbox page', () => {
     expect(await messages.nth(0).getAttribute('data-channel')).toBe('VOICE');
     expect(await messages.nth(0).textContent()).toContain('voice JOANNA');
     expect(await messages.nth(0).locator('pre').textContent()).toMatch(/^<speak>/);
-    expect(await messages.nth(1).locator('.bubble').textContent()).toContain(sms.data.messageProfile.otpCode);
+    // Codes are hidden until "show codes" is ticked, so screenshots hold none.
+    expect(await messages.nth(1).locator('.bubble').textContent()).not.toContain(
+      sms.data.messageProfile.otpCode,
+    );
+    expect(await messages.nth(0).locator('pre').textContent()).toContain(
+      '<say-as interpret-as="characters">•</say-as>',
+    );
     expect(await page.locator('#count-dlq').textContent()).toBe('1');
     mkdirSync(new URL('../../../docs/', import.meta.url).pathname, { recursive: true });
     await page.screenshot({ path: screenshot, fullPage: false });
+    await page.locator('#show-codes').check();
+    await expect
+      .poll(() => messages.nth(1).locator('.bubble').textContent())
+      .toContain(sms.data.messageProfile.otpCode);
 
     await page.locator('#tab-dlq').click();
     const record = page.getByTestId('dlq-record');
