@@ -1,0 +1,59 @@
+/**
+ * Names, folders and samples every contract test shares. The pact files in `contracts/pacts/` are committed: they
+ * pin Okta's request format and our answers. Tests regenerate them into `contracts/logs/pacts/` (ignored) and
+ * compare; `npm run pact:update` accepts a change.
+ */
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** `contracts/` */
+export const contractsDir = dirname(fileURLToPath(import.meta.url));
+
+/** The committed, reviewed pact files. */
+export const committedPactsDir = join(contractsDir, 'pacts');
+
+/** Where Pact writes logs and where the consumer tests regenerate pact files; git ignores it. */
+export const logsDir = join(contractsDir, 'logs');
+
+/** Regenerated pact files, compared with the committed ones. */
+export const generatedPactsDir = join(logsDir, 'pacts');
+
+/** The pacticipants. Okta calls the hook; the on-call `dlq` tool reads what the hook dead-letters. */
+export const PACTICIPANTS = {
+  okta: 'okta',
+  dlqTool: 'dlq',
+  provider: 'okta-phone-mfa',
+} as const;
+
+/** File name Pact gives a pact between `consumer` and `provider`. */
+export const pactFileName = (consumer: string, provider: string): string => `${consumer}-${provider}.json`;
+
+/** The Okta → hook pact file. */
+export const OKTA_PACT_FILE = pactFileName(PACTICIPANTS.okta, PACTICIPANTS.provider);
+
+/** The hook's DLQ writer → `dlq` tool message pact file. */
+export const DLQ_PACT_FILE = pactFileName(PACTICIPANTS.dlqTool, PACTICIPANTS.provider);
+
+/**
+ * The one OTP code a pact file may hold: an obvious placeholder. Okta's request necessarily carries a code, so the
+ * pact records a matcher whose example is this value, never a fixture's code.
+ */
+export const SAMPLE_OTP_CODE = '000000';
+
+/** `PACT_UPDATE=1` (what `npm run pact:update` sets) accepts regenerated pact files as the new committed ones. */
+export const acceptPactChanges = (): boolean => process.env.PACT_UPDATE === '1';
+
+/**
+ * Provider states, as sentences about the provider. The consumer tests name them; the provider verification has
+ * exactly one state handler for each.
+ */
+export const PROVIDER_STATES = {
+  accepting: 'the messaging provider accepts messages',
+  spanishTemplates: 'Spanish templates exist',
+  noKoreanTemplate: 'no Korean template exists',
+  providerFailing: 'the messaging provider fails every send',
+  britainNotAllowed: 'Great Britain is not an allowed destination',
+} as const;
+
+/** A masked phone number as the hook writes it: country code and area, three stars, last four digits. */
+export const MASKED_PHONE = /^\+\d{4}\*\*\*\d{4}$/;

@@ -1,0 +1,121 @@
+/**
+ * The provider states of the pacts, set up on the running local stack through its own routes (`/_local/faults`,
+ * `/_local/outbox`, `/_local/dlq`) and its own templates table, and the request filter that gives every request that
+ * carries a token a fresh one from the stack's authorization server. Nothing here reaches into the handlers: what
+ * the verification sees is what Okta would see.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { BatchWriteItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { VerifierOptions } from '@pact-foundation/pact';
+import { seedTemplates } from '../../service/local/dynalite.js';
+import type { LocalStack } from '../../service/local/stack.js';
+import { defaultTemplateItems, type TemplateItem } from '../../service/src/adapters/template-seed.js';
+import { PROVIDER_STATES } from '../pact-settings.js';
+
+/** The Verifier's state handlers, keyed by state sentence. */
+type StateHandlers = NonNullable<VerifierOptions['stateHandlers']>;
+
+/** The Verifier's request filter: an express middleware (express's types are not installed, so its shape here). */
+type RequestFilter = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;
+
+async function call(stack: LocalStack, method: string, path: string, body?: unknown): Promise<void> {
+  const response = await fetch(`${stack.baseUrl}${path}`, {
+    method,
+    ...(body === undefined
+      ? {}
+      : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+  });
+  if (!response.ok)
+    throw new Error(`${method} ${path} answered ${response.status}: ${await response.text()}`);
+}
+
+/**
+ * Back to the shipped defaults: no faults, empty outbox and DLQ, the default templates and routing settings.
+ * Every state starts here, so no state depends on the one before it.
+ */
+export async function resetToDefaults(stack: LocalStack, db: DynamoDBClient): Promise<void> {
+  await Promise.all(
+    ['/_local/faults', '/_local/outbox', '/_local/dlq'].map((path) => call(stack, 'DELETE', path)),
+  );
+  await seedTemplates(db, stack.tables.templates, defaultTemplateItems());
+}
+
+const defaults = (match: (item: TemplateItem) => boolean) => defaultTemplateItems().filter(match);
+
+/**
+ * One handler per provider state. The hook reads the templates table with `TEMPLATES_MAX_AGE_SECONDS=0` in the
+ * verification stack, so a table change applies to the next request.
+ *
+ * @param stack - the running local stack
+ * @param db - a DynamoDB client for the stack's tables
+ */
+export function stateHandlers(stack: LocalStack, db: DynamoDBClient): StateHandlers {
+  return {
+    [PROVIDER_STATES.accepting]: async () => {
+      await resetToDefaults(stack, db);
+    },
+    [PROVIDER_STATES.spanishTemplates]: async () => {
+      await resetToDefaults(stack, db);
+      const spanish = defaults((item) => item.pk === 'template' && /#es(-|$)/.test(item.sk));
+      if (spanish.length === 0) throw new Error('The shipped templates have no Spanish template');
+      await seedTemplates(db, stack.tables.templates, spanish);
+    },
+    [PROVIDER_STATES.noKoreanTemplate]: async () => {
+      await resetToDefaults(stack, db);
+      const keys = ['sms#ko', 'sms#ko-kr', 'voice#ko', 'voice#ko-kr'].map((sk) => ({
+        DeleteRequest: { Key: { pk: { S: 'template' }, sk: { S: sk } } },
+      }));
+      await db.send(new BatchWriteItemCommand({ RequestItems: { [stack.tables.templates]: keys } }));
+    },
+    [PROVIDER_STATES.providerFailing]: async () => {
+      await resetToDefaults(stack, db);
+      await call(stack, 'POST', '/_local/faults', { messaging: { mode: 'error' } });
+    },
+    [PROVIDER_STATES.britainNotAllowed]: async () => {
+      await resetToDefaults(stack, db);
+      const [allowed] = defaults((item) => item.pk === 'config' && item.sk === 'allowedCountries');
+      const countries = (allowed?.value as string[] | undefined) ?? [];
+      await seedTemplates(db, stack.tables.templates, [
+        { pk: 'config', sk: 'allowedCountries', value: countries.filter((country) => country !== 'GB') },
+      ]);
+    },
+  };
+}
+
+/**
+ * A token from the stack's authorization server, obtained as Okta obtains one: the client-credentials grant with
+ * HTTP Basic client authentication.
+ *
+ * @param stack - the running local stack
+ */
+export async function fetchAccessToken(stack: LocalStack): Promise<string> {
+  const response = await fetch(stack.tokenUrl, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${Buffer.from(`${stack.clientId}:${stack.clientSecret}`).toString('base64')}`,
+    },
+    body: new URLSearchParams({ grant_type: 'client_credentials', scope: stack.scope }).toString(),
+  });
+  if (!response.ok) throw new Error(`The token endpoint answered ${response.status}`);
+  return ((await response.json()) as { access_token: string }).access_token;
+}
+
+/**
+ * Replaces the pact's sample token with a fresh one, so the real authorizer verifies a real signature. A request
+ * the pact sends without a token stays without one.
+ *
+ * @param stack - the running local stack
+ */
+export function freshTokenFilter(stack: LocalStack): RequestFilter {
+  return (req, _res, next) => {
+    if (!req.headers.authorization) return next();
+    fetchAccessToken(stack).then(
+      (token) => {
+        req.headers.authorization = `Bearer ${token}`;
+        next();
+      },
+      (error: unknown) => next(error),
+    );
+  };
+}
