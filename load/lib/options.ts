@@ -1,0 +1,207 @@
+/**
+ * Command line of `load/run.ts`: which stack, which phases, which budget, and the traffic mix.
+ */
+import { parseArgs } from 'node:util';
+
+/** One Artillery phase. */
+export type Phase = { name: string; duration: number; arrivalRate: number; rampTo?: number };
+
+/** Everything a run needs to know. */
+export type RunOptions = {
+  /** `local` starts its own stack; `remote` loads a stack that is already running (a stage, or `npm start`). */
+  mode: 'local' | 'remote';
+  smoke: boolean;
+  /** The hook URL (remote). */
+  target?: string;
+  phases: Phase[];
+  /** Latency of the messaging stand-in (local). */
+  messagingLatency: { minMs: number; maxMs: number };
+  /** Name of the budget in load/budget.json. */
+  budget: string;
+  voiceShare: number;
+  undeliverableShare: number;
+  destinations: string[];
+  /** Remote: send to the fixtures' fictional numbers (a stage whose messaging is a stand-in). */
+  fixtureNumbers: boolean;
+  /** Remote: refuse a run estimated to send more than this many requests (each one a billed message). */
+  maxRequests: number;
+  reportsDir: string;
+};
+
+/** Wrong options; the message says which and how. */
+export class UsageError extends Error {
+  public override readonly name = 'UsageError';
+}
+
+export const USAGE = `usage:
+  npm run load:local [-- options]                 start the local stack and load it
+  npm run load -- --target <HookUrl> [options]    load a deployed stage (or a running npm start)
+  npm run load:smoke                              short local run for CI (< 40 s)
+options:
+  --warmup 10s@10        warm-up: duration@arrivals per second (0 = none)
+  --ramp 10s             ramp from the warm-up rate to the sustained rate (0 = none)
+  --sustain 60s@100      sustained phase: duration@arrivals per second
+  --messaging-latency 80-150   local: the End User Messaging stand-in's latency in ms (0 = answers at once)
+  --budget NAME          a budget of load/budget.json (default: deployed, local or local-zero-latency)
+  --voice-share 0.2      share of voice calls
+  --undeliverable 0.005  share of requests to a country the stack refuses (exercises the DLQ)
+  --destinations +1...,+1...   remote: destination numbers (End User Messaging simulator numbers)
+  --fixture-numbers      remote: use the fixtures' fictional numbers (the stage's messaging is a stand-in)
+  --max-requests 5000    remote: refuse runs estimated above this many requests (spend guard)`;
+
+const DEFAULT_PHASES = {
+  local: { warmup: '10s@10', ramp: '10s', sustain: '60s@100' },
+  smoke: { warmup: '3s@5', ramp: '4s', sustain: '12s@25' },
+  remote: { warmup: '30s@1', ramp: '60s', sustain: '120s@10' },
+};
+
+function seconds(text: string, flag: string): number {
+  const match = /^(\d+)(s|m)?$/.exec(text.trim());
+  if (!match) throw new UsageError(`--${flag}: expected a duration such as 30s or 2m, got "${text}"`);
+  return Number(match[1]) * (match[2] === 'm' ? 60 : 1);
+}
+
+/**
+ * Parses `30s@10` (duration at a rate) or `0`.
+ *
+ * @returns undefined for `0`
+ */
+export function durationAtRate(text: string, flag: string): { duration: number; rate: number } | undefined {
+  if (text.trim() === '0') return undefined;
+  const [duration, rate] = text.split('@');
+  const value = Number(rate);
+  if (rate === undefined || !(value > 0)) {
+    throw new UsageError(`--${flag}: expected DURATION@RATE such as 30s@10, got "${text}"`);
+  }
+  return { duration: seconds(duration!, flag), rate: value };
+}
+
+/**
+ * Builds the warm-up, ramp and sustained phases.
+ *
+ * @param warmup - `DURATION@RATE` or `0`
+ * @param ramp - `DURATION` or `0`
+ * @param sustain - `DURATION@RATE`
+ */
+export function buildPhases(warmup: string, ramp: string, sustain: string): Phase[] {
+  const warm = durationAtRate(warmup, 'warmup');
+  const steady = durationAtRate(sustain, 'sustain');
+  if (!steady) throw new UsageError('--sustain cannot be 0: it is the phase the budget is about');
+  const rampSeconds = ramp.trim() === '0' ? 0 : seconds(ramp, 'ramp');
+  const phases: Phase[] = [];
+  if (warm) phases.push({ name: 'warm-up', duration: warm.duration, arrivalRate: warm.rate });
+  if (rampSeconds > 0) {
+    phases.push({
+      name: 'ramp',
+      duration: rampSeconds,
+      arrivalRate: warm?.rate ?? 1,
+      rampTo: steady.rate,
+    });
+  }
+  phases.push({ name: 'sustained', duration: steady.duration, arrivalRate: steady.rate });
+  return phases;
+}
+
+/** Expected number of virtual users (Okta requests) the phases create. */
+export function expectedArrivals(phases: Phase[]): number {
+  return Math.round(
+    phases.reduce((sum, p) => sum + (p.duration * (p.arrivalRate + (p.rampTo ?? p.arrivalRate))) / 2, 0),
+  );
+}
+
+function share(text: string, flag: string): number {
+  const value = Number(text);
+  if (!(value >= 0 && value <= 1)) throw new UsageError(`--${flag}: expected a share between 0 and 1`);
+  return value;
+}
+
+/**
+ * Parses the runner's arguments.
+ *
+ * @param argv - arguments after the script name
+ * @param reportsDir - where reports go
+ */
+export function parseOptions(argv: string[], reportsDir: string): RunOptions {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        local: { type: 'boolean', default: false },
+        smoke: { type: 'boolean', default: false },
+        target: { type: 'string' },
+        warmup: { type: 'string' },
+        ramp: { type: 'string' },
+        sustain: { type: 'string' },
+        'messaging-latency': { type: 'string', default: '80-150' },
+        budget: { type: 'string' },
+        'voice-share': { type: 'string', default: '0.2' },
+        undeliverable: { type: 'string' },
+        destinations: { type: 'string' },
+        'fixture-numbers': { type: 'boolean', default: false },
+        'max-requests': { type: 'string', default: '5000' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (values.help) throw new UsageError('');
+  const smoke = values.smoke === true;
+  const target = values.target as string | undefined;
+  if (!values.local && !smoke && !target) throw new UsageError('--target <HookUrl> is required');
+  if ((values.local || smoke) && target)
+    throw new UsageError('--target and --local/--smoke exclude each other');
+  const mode = target ? 'remote' : 'local';
+  if (target) {
+    try {
+      new URL(target);
+    } catch {
+      throw new UsageError(`--target: "${target}" is not a URL (use the stack's HookUrl output)`);
+    }
+  }
+
+  const latency = /^(\d+)(?:-(\d+))?$/.exec(String(values['messaging-latency']));
+  if (!latency) throw new UsageError('--messaging-latency takes MIN-MAX in ms, e.g. 80-150, or 0');
+  const messagingLatency = { minMs: Number(latency[1]), maxMs: Number(latency[2] ?? latency[1]) };
+
+  const defaults = DEFAULT_PHASES[smoke ? 'smoke' : mode];
+  const phases = buildPhases(
+    (values.warmup as string) ?? defaults.warmup,
+    (values.ramp as string) ?? defaults.ramp,
+    (values.sustain as string) ?? defaults.sustain,
+  );
+  const budget =
+    (values.budget as string | undefined) ??
+    (mode === 'remote' ? 'deployed' : messagingLatency.maxMs === 0 ? 'local-zero-latency' : 'local');
+  const destinations = String(values.destinations ?? '')
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
+  for (const number of destinations) {
+    if (!/^\+[1-9]\d{6,14}$/.test(number)) throw new UsageError(`--destinations: "${number}" is not E.164`);
+  }
+  const maxRequests = Number(values['max-requests']);
+  if (!(maxRequests > 0)) throw new UsageError('--max-requests: expected a positive number');
+
+  return {
+    mode,
+    smoke,
+    ...(target ? { target } : {}),
+    phases,
+    messagingLatency,
+    budget,
+    voiceShare: share(String(values['voice-share']), 'voice-share'),
+    // Locally a few refused requests exercise "every failure has its DLQ record"; a stage's allowed countries
+    // are its own, so remote runs refuse nothing unless asked.
+    undeliverableShare: share(
+      String(values.undeliverable ?? (mode === 'local' ? '0.005' : '0')),
+      'undeliverable',
+    ),
+    destinations,
+    fixtureNumbers: values['fixture-numbers'] === true,
+    maxRequests,
+    reportsDir,
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * The run journal: one JSON line per answer (or transport error) the load generator saw, written by the
+ * processor and read by the runner for the correctness checks and the per-second charts. It holds event ids,
+ * outcomes and latencies, never an OTP, a phone number or a token.
+ */
+import { appendFileSync, readFileSync } from 'node:fs';
+
+/** What Okta would make of one answer. */
+export type Outcome =
+  /** HTTP 200, commands, SUCCESSFUL */
+  | 'successful'
+  /** HTTP 200, commands, PENDING (a duplicate while the first send was in flight) */
+  | 'pending'
+  /** HTTP 200, Okta error object, for a request built to be undeliverable */
+  | 'rejected'
+  /** anything else: an error object for a deliverable request, another status, a timeout, a broken body */
+  | 'error';
+
+/** One journal line. */
+export type JournalEntry = {
+  /** When the answer arrived, ms since the epoch. */
+  at: number;
+  eventId: string;
+  /** This request was Okta's retry of an earlier one (same eventId). */
+  retry: boolean;
+  channel: 'sms' | 'voice';
+  outcome: Outcome;
+  /** HTTP status, 0 for a transport error. */
+  status: number;
+  /** Time to first byte, as Artillery's `http.response_time` measures it; absent for a transport error. */
+  ms?: number;
+  /** `transactionId` of a SUCCESSFUL or PENDING answer (the End User Messaging MessageId). */
+  transactionId?: string;
+  /** Short, low-cardinality cause of an error or rejection, e.g. `COUNTRY_NOT_ALLOWED`, `http_502`, `ETIMEDOUT`. */
+  reason?: string;
+};
+
+/**
+ * Appends one entry. Synchronous on purpose: Artillery's workers may exit without flushing a stream, and a
+ * line-sized append with O_APPEND does not interleave with other workers' lines.
+ *
+ * @param path - the journal file; nothing is written when undefined
+ * @param entry - the answer seen
+ */
+export function appendJournal(path: string | undefined, entry: JournalEntry): void {
+  if (!path) return;
+  appendFileSync(path, `${JSON.stringify(entry)}\n`);
+}
+
+/**
+ * Reads a journal, skipping a torn last line (a worker killed mid-write).
+ *
+ * @param path - the journal file
+ */
+export function readJournal(path: string): JournalEntry[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return [];
+  }
+  const entries: JournalEntry[] = [];
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    try {
+      entries.push(JSON.parse(line) as JournalEntry);
+    } catch {
+      // torn line: ignored
+    }
+  }
+  return entries;
+}

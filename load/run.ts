@@ -1,0 +1,272 @@
+/**
+ * The load runner: `npm run load:local`, `npm run load -- --target <HookUrl>`, `npm run load:smoke`.
+ *
+ * Starts the local stack (local runs), runs `scenarios/inline-hook.yml` with Artillery under the phases and the
+ * budget asked for, checks correctness from the outbox, the DLQ and the stack's output (local runs), and writes
+ * `load/reports/<timestamp>.json` and `.html`. Exits non-zero when the budget or a check fails.
+ */
+import '../scripts/require-node24.cjs';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { type LocalStack, startLocalStack } from '../service/local/stack.js';
+import { ensureConfig, loadBudget } from './lib/budget.js';
+import { type CheckResult, type Dlq, type Outbox, runChecks } from './lib/checks.js';
+import { expectedArrivals, parseOptions, type RunOptions, USAGE, UsageError } from './lib/options.js';
+import { computeFigures, renderSummary } from './lib/summary.js';
+import { readJournal } from './processors/journal.js';
+import { localTokenSource } from './processors/local-token.js';
+import { TokenProvider, tokenSourceFromEnv } from './processors/tokens.js';
+
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+const SCENARIO = here('./scenarios/inline-hook.yml');
+const ARTILLERY = fileURLToPath(import.meta.resolve('artillery/package.json')).replace(
+  /package\.json$/,
+  'bin/run',
+);
+const REPORTS = here('./reports/');
+const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+function fail(message: string, code = 1): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(code);
+}
+
+function machine(): string {
+  return `${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}`;
+}
+
+/** Environment of the Artillery process: the processor's settings, and no stray Okta credentials locally. */
+function artilleryEnv(options: RunOptions, seed: string, journal: string, localTokenUrl?: string) {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ARTILLERY_DISABLE_TELEMETRY: 'true',
+    LOAD_RUN_SEED: seed,
+    LOAD_JOURNAL: journal,
+    LOAD_VOICE_SHARE: String(options.voiceShare),
+    LOAD_UNDELIVERABLE_SHARE: String(options.undeliverableShare),
+    LOAD_DESTINATIONS: options.destinations.join(','),
+  };
+  if (localTokenUrl) {
+    env.LOAD_LOCAL_TOKEN_URL = localTokenUrl;
+    // The local stack trusts only its own issuer: a developer's real Okta settings must not win.
+    if (options.mode === 'local') {
+      for (const key of Object.keys(env)) if (key.startsWith('OKTA_')) delete env[key];
+    }
+  }
+  return env;
+}
+
+/** Runs Artillery, echoing its output; resolves its exit code and the `ensure` verdicts it printed. */
+function runArtillery(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number; ensure: CheckResult[] }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [ARTILLERY, ...args], {
+      env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      process.stdout.write(chunk);
+      out += chunk.toString('utf8');
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: strips Artillery's colours
+      const plain = out.replace(/\x1b\[[0-9;]*m/g, '');
+      const ensure = [...plain.matchAll(/^\s*(ok|fail): (.+)$/gm)].map((m) => ({
+        // Artillery words its own check as `maxErrorRate < N`; it tests <= N % of virtual users.
+        name: `budget: ${m[2]!.trim().replace(/^maxErrorRate < (.+)$/, 'error rate <= $1 % of Okta requests')}`,
+        ok: m[1] === 'ok',
+        detail: 'Artillery ensure',
+      }));
+      resolve({ code: code ?? 1, ensure });
+    });
+  });
+}
+
+async function getJson<T>(url: string): Promise<T> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+  if (!response.ok) throw new Error(`GET ${url}: HTTP ${response.status}`);
+  return (await response.json()) as T;
+}
+
+/** Safety checks of a run against a deployed stage: real numbers and real money. */
+function guardRemote(options: RunOptions, target: URL): void {
+  if (LOCAL_HOSTS.has(target.hostname)) return;
+  if (!options.destinations.length && !options.fixtureNumbers) {
+    fail(
+      'A deployed stage sends real messages. Pass --destinations with End User Messaging simulator numbers ' +
+        '(see load/README.md), or --fixture-numbers if the stage sends through a stand-in.',
+      2,
+    );
+  }
+  const estimate = expectedArrivals(options.phases);
+  if (estimate > options.maxRequests) {
+    fail(`These phases send about ${estimate} requests, above --max-requests ${options.maxRequests}.`, 2);
+  }
+  process.stdout.write(`About ${estimate} Okta requests (each one a billed message) to ${target.origin}\n`);
+}
+
+async function main(): Promise<number> {
+  let options: RunOptions;
+  try {
+    options = parseOptions(process.argv.slice(2), REPORTS);
+  } catch (error) {
+    if (error instanceof UsageError) fail(`${error.message ? `${error.message}\n` : ''}${USAGE}`, 2);
+    throw error;
+  }
+  const budget = loadBudget(options.budget);
+  const startedAt = new Date();
+  const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
+  mkdirSync(REPORTS, { recursive: true });
+  const files = {
+    json: `${REPORTS}${stamp}.json`,
+    html: `${REPORTS}${stamp}.html`,
+    raw: `${REPORTS}${stamp}.artillery.json`,
+    journal: `${REPORTS}${stamp}.events.ndjson`,
+  };
+  const seed = randomBytes(16).toString('hex');
+  const output: string[] = [];
+  let stack: LocalStack | undefined;
+  let hookUrl: URL;
+  let localTokenUrl: string | undefined;
+
+  if (options.mode === 'local') {
+    stack = await startLocalStack({
+      port: 0,
+      messagingLatency: options.messagingLatency,
+      log: (line) => output.push(line),
+    });
+    hookUrl = new URL(stack.hookUrl);
+    localTokenUrl = stack.tokenUrl;
+  } else {
+    hookUrl = new URL(options.target!);
+    guardRemote(options, hookUrl);
+    if (LOCAL_HOSTS.has(hookUrl.hostname)) localTokenUrl = `${hookUrl.origin}/oauth2/default/v1/token`;
+  }
+
+  try {
+    // Fail fast on credentials, before Artillery starts (a bad secret would otherwise fail every user).
+    const env = artilleryEnv(options, seed, files.journal, localTokenUrl);
+    await new TokenProvider(
+      tokenSourceFromEnv(env, localTokenUrl ? localTokenSource(localTokenUrl) : undefined),
+    ).token();
+
+    process.stdout.write(
+      `Load run ${stamp}: ${hookUrl.href}, budget "${budget.name}" (p95 <= ${budget.p95Ms} ms, p99 <= ${budget.p99Ms} ms, errors <= ${budget.maxErrorRate * 100} %)${
+        stack
+          ? `, messaging stand-in ${options.messagingLatency.minMs}-${options.messagingLatency.maxMs} ms`
+          : ''
+      }\n`,
+    );
+    const overrides = {
+      config: {
+        phases: options.phases,
+        variables: { hookPath: hookUrl.pathname },
+        ensure: ensureConfig(budget),
+      },
+    };
+    const { code, ensure } = await runArtillery(
+      [
+        'run',
+        SCENARIO,
+        '--target',
+        hookUrl.origin,
+        '--output',
+        files.raw,
+        '--overrides',
+        JSON.stringify(overrides),
+      ],
+      env,
+    );
+
+    const journal = readJournal(files.journal);
+    const figures = computeFigures(journal, options.phases);
+    let checks: CheckResult[] = [];
+    if (stack) {
+      const [outbox, dlq] = await Promise.all([
+        getJson<{ messages: Outbox }>(`${stack.baseUrl}/_local/outbox`),
+        getJson<{ messages: Dlq }>(`${stack.baseUrl}/_local/dlq`),
+      ]);
+      const { loadRequestFixtures } = await import('../contracts/fixtures/index.js');
+      const { UNDELIVERABLE_NUMBER } = await import('./processors/traffic.js');
+      checks = runChecks({
+        journal,
+        outbox: outbox.messages,
+        dlq: dlq.messages,
+        output,
+        seed,
+        phoneNumbers: [
+          ...loadRequestFixtures().map((f) => f.payload.data.messageProfile.phoneNumber),
+          UNDELIVERABLE_NUMBER,
+        ],
+      });
+    }
+    if (!journal.length) checks.push({ name: 'answers seen', ok: false, detail: 'the journal is empty' });
+
+    let raw: any;
+    try {
+      raw = JSON.parse(readFileSync(files.raw, 'utf8'));
+    } catch {
+      raw = undefined;
+    }
+    const rt = raw?.aggregate?.summaries?.['http.response_time'];
+    const counters = raw?.aggregate?.counters ?? {};
+    const passed = code === 0 && ensure.every((c) => c.ok) && checks.every((c) => c.ok);
+    const summary = {
+      title: `okta-phone-mfa load ${options.smoke ? 'smoke ' : ''}run ${stamp}`,
+      target: stack ? `local stack (${hookUrl.href})` : hookUrl.href,
+      startedAt: startedAt.toISOString(),
+      machine: machine(),
+      phases: options.phases,
+      budget,
+      ...(stack ? { messagingLatency: options.messagingLatency } : {}),
+      figures,
+      artillery: {
+        p95: rt?.p95,
+        p99: rt?.p99,
+        max: rt?.max,
+        requests: counters['http.requests'],
+        vusersFailed: counters['vusers.failed'] ?? 0,
+      },
+      ensure,
+      checks,
+      passed,
+    };
+    writeFileSync(files.html, renderSummary(summary));
+    writeFileSync(
+      files.json,
+      `${JSON.stringify({ ...summary, artilleryExitCode: code, options: { ...options, reportsDir: undefined }, artilleryReport: raw }, null, 2)}\n`,
+    );
+    rmSync(files.raw, { force: true });
+    rmSync(files.journal, { force: true });
+
+    process.stdout.write(
+      `\nCorrectness checks:${stack ? '' : " none (they need the local stack's outbox, DLQ and output: npm run load:local)"}\n`,
+    );
+    for (const check of checks)
+      process.stdout.write(`  ${check.ok ? 'ok' : 'FAIL'}: ${check.name}: ${check.detail}\n`);
+    process.stdout.write(
+      `\nSustained ${figures.sustained.durationS} s: ${figures.sustained.rate} answers/s, p50 ${figures.sustained.p50} ms, p95 ${figures.sustained.p95} ms, p99 ${figures.sustained.p99} ms, max ${figures.sustained.max} ms, ${figures.sustained.errors} errors\n` +
+        `Whole run (Artillery): p95 ${rt?.p95} ms, p99 ${rt?.p99} ms, ${counters['vusers.failed'] ?? 0} failed users\n` +
+        `${passed ? 'PASS' : 'FAIL'}  report: ${files.json}\n      summary: ${files.html}\n`,
+    );
+    return passed ? 0 : 1;
+  } finally {
+    await stack?.close();
+  }
+}
+
+const began = Date.now();
+main().then(
+  (code) => {
+    process.stdout.write(`(${((Date.now() - began) / 1000).toFixed(1)} s in all)\n`);
+    process.exit(code);
+  },
+  (error: unknown) => fail(`The load run failed: ${(error as Error).message}`),
+);

@@ -1,0 +1,55 @@
+// Principle: every phase and budget is chosen on the command line; a deployed stage is never loaded by accident.
+import { describe, expect, it } from 'vitest';
+import { ensureConfig, loadBudget } from '../lib/budget.js';
+import { buildPhases, expectedArrivals, parseOptions, UsageError } from '../lib/options.js';
+
+describe('options', () => {
+  it('builds warm-up, ramp and sustained phases from the command line', () => {
+    expect(buildPhases('10s@5', '20s', '1m@50')).toEqual([
+      { name: 'warm-up', duration: 10, arrivalRate: 5 },
+      { name: 'ramp', duration: 20, arrivalRate: 5, rampTo: 50 },
+      { name: 'sustained', duration: 60, arrivalRate: 50 },
+    ]);
+    expect(buildPhases('0', '0', '30s@10')).toEqual([{ name: 'sustained', duration: 30, arrivalRate: 10 }]);
+  });
+
+  it('estimates the requests a run sends, ramps included', () => {
+    expect(expectedArrivals(buildPhases('10s@5', '20s', '60s@50'))).toBe(50 + 550 + 3000);
+  });
+
+  it('keeps the smoke run short enough for CI', () => {
+    const { phases } = parseOptions(['--smoke'], '/tmp');
+
+    expect(phases.reduce((s, p) => s + p.duration, 0)).toBeLessThanOrEqual(20);
+  });
+
+  it('chooses the budget from the stack and the stand-in latency unless told', () => {
+    expect(parseOptions(['--local'], '/tmp').budget).toBe('local');
+    expect(parseOptions(['--local', '--messaging-latency', '0'], '/tmp').budget).toBe('local-zero-latency');
+    expect(parseOptions(['--target', 'https://x.example/live/hook'], '/tmp').budget).toBe('deployed');
+    expect(parseOptions(['--local', '--budget', 'deployed'], '/tmp').budget).toBe('deployed');
+  });
+
+  it('refuses a run without a target, a malformed phase or a non-E.164 destination', () => {
+    expect(() => parseOptions([], '/tmp')).toThrow(UsageError);
+    expect(() => parseOptions(['--local', '--sustain', '60'], '/tmp')).toThrow(/DURATION@RATE/);
+    expect(() =>
+      parseOptions(['--target', 'https://x.example/hook', '--destinations', '555'], '/tmp'),
+    ).toThrow(/E\.164/);
+  });
+
+  it('turns each budget of load/budget.json into ensure conditions', () => {
+    for (const name of ['deployed', 'local', 'local-zero-latency']) {
+      const budget = loadBudget(name);
+      const ensure = ensureConfig(budget);
+
+      expect(budget.p95Ms).toBeLessThanOrEqual(budget.p99Ms);
+      expect(budget.p99Ms).toBeLessThan(budget.oktaTimeoutMs);
+      expect(ensure.conditions.map((c) => c.expression)).toEqual([
+        `http.response_time.p95 <= ${budget.p95Ms}`,
+        `http.response_time.p99 <= ${budget.p99Ms}`,
+      ]);
+      expect(ensure.maxErrorRate).toBeCloseTo(budget.maxErrorRate * 100);
+    }
+  });
+});
