@@ -26,7 +26,15 @@ import {
   type HookAnswer,
   internalErrorAnswer,
 } from '../domain/okta-response.js';
-import { emitMetric, logger, MetricName, MetricUnit, metrics, secrets } from '../powertools/index.js';
+import {
+  emitMetric,
+  emitMetrics,
+  logger,
+  MetricName,
+  MetricUnit,
+  metrics,
+  secrets,
+} from '../powertools/index.js';
 
 const config = loadHookConfig();
 const clients = createHookClients(config);
@@ -149,8 +157,10 @@ function record(delivery: Delivery, request: DeliveryRequest, deadline: Deadline
     emitMetric(MetricName.TemplateFallback, { level: outcome.templateLevel });
   }
   if (outcome.outcome === 'delivered') {
-    emitMetric(MetricName.OtpDelivered, { channel: outcome.channel });
-    emitMetric(MetricName.DeliveryLatency, { channel: outcome.channel }, elapsedMs, MetricUnit.Milliseconds);
+    emitMetrics({ channel: outcome.channel }, [
+      [MetricName.OtpDelivered],
+      [MetricName.DeliveryLatency, elapsedMs, MetricUnit.Milliseconds],
+    ]);
     logger.info('OTP delivered', { ...fields, messageId: outcome.messageId });
   } else {
     emitMetric(MetricName.OtpDeliveryFailed, {

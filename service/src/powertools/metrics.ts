@@ -8,10 +8,36 @@ export const metrics = new Metrics({
 });
 
 type Name = (typeof MetricName)[keyof typeof MetricName];
+type Unit = (typeof MetricUnit)[keyof typeof MetricUnit];
 
 /**
- * Emits one metric with its own low-cardinality dimensions, immediately (a single-metric EMF blob),
- * so that metrics with different dimension sets never share one.
+ * The instance every `emitMetrics` call goes through: one EMF blob per call, published at once. Reused rather than
+ * a fresh `singleMetric()` per metric, which builds a whole Metrics instance (and reads the environment) each time.
+ */
+const emitter = new Metrics({
+  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE,
+  serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? SERVICE_NAME,
+});
+
+/**
+ * Emits metrics that share one set of low-cardinality dimensions as one EMF blob, immediately, so that metrics with
+ * different dimension sets never share one and a failed invocation still leaves its metrics.
+ *
+ * @param dimensions - e.g. `{ channel: 'sms', reason: 'throttled' }`; never phone numbers or ids
+ * @param entries - `[name, value, unit]`; value defaults to 1 and unit to Count
+ */
+export function emitMetrics(
+  dimensions: Record<string, string>,
+  entries: ReadonlyArray<readonly [name: Name, value?: number, unit?: Unit]>,
+): void {
+  // Synchronous from the first add to the publish, so concurrent invocations cannot interleave their dimensions.
+  for (const [key, dimValue] of Object.entries(dimensions)) emitter.addDimension(key, dimValue);
+  for (const [name, value = 1, unit = MetricUnit.Count] of entries) emitter.addMetric(name, unit, value);
+  emitter.publishStoredMetrics();
+}
+
+/**
+ * Emits one metric with its own dimensions, immediately (see {@link emitMetrics}).
  *
  * @param name - metric name
  * @param dimensions - e.g. `{ channel: 'sms', reason: 'throttled' }`; never phone numbers or ids
@@ -22,11 +48,9 @@ export function emitMetric(
   name: Name,
   dimensions: Record<string, string> = {},
   value = 1,
-  unit: (typeof MetricUnit)[keyof typeof MetricUnit] = MetricUnit.Count,
+  unit: Unit = MetricUnit.Count,
 ): void {
-  const single = metrics.singleMetric();
-  for (const [key, dimValue] of Object.entries(dimensions)) single.addDimension(key, dimValue);
-  single.addMetric(name, unit, value);
+  emitMetrics(dimensions, [[name, value, unit]]);
 }
 
 export { MetricUnit };

@@ -75,6 +75,9 @@ describe('delivering', () => {
     expect(JSON.parse(value.transactionMetadata)).toMatchObject({ channel: 'sms', country: 'US' });
     expect(metric('OtpDelivered')).toEqual([expect.objectContaining({ dimensions: { channel: 'sms' } })]);
     expect(metric('DeliveryLatency')).toHaveLength(1);
+    // Same dimensions, one EMF line: the delivered count and its latency travel together.
+    const blobs = output.json().filter((blob) => blob._aws?.CloudWatchMetrics);
+    expect(blobs.filter((blob) => 'OtpDelivered' in blob && 'DeliveryLatency' in blob)).toHaveLength(1);
   });
 
   it('calls with SSML in Mexican Spanish, the digits spoken one by one, with a Polly voice', async () => {
