@@ -11,14 +11,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, setPriority, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { localTokenSource, TokenProvider, tokenSourceFromEnv } from '../service/local/okta-tokens.js';
 import { type LocalStack, startLocalStack } from '../service/local/stack.js';
 import { ensureConfig, loadBudget } from './lib/budget.js';
 import { type CheckResult, type Dlq, type Outbox, runChecks } from './lib/checks.js';
 import { expectedArrivals, parseOptions, type RunOptions, USAGE, UsageError } from './lib/options.js';
 import { computeFigures, renderSummary } from './lib/summary.js';
 import { readJournal } from './processors/journal.js';
-import { localTokenSource } from './processors/local-token.js';
-import { TokenProvider, tokenSourceFromEnv } from './processors/tokens.js';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const SCENARIO = here('./scenarios/inline-hook.yml');

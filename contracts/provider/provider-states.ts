@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BatchWriteItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { VerifierOptions } from '@pact-foundation/pact';
 import { seedTemplates } from '../../service/local/dynalite.js';
+import { TokenProvider } from '../../service/local/okta-tokens.js';
 import type { LocalStack } from '../../service/local/stack.js';
 import { defaultTemplateItems, type TemplateItem } from '../../service/src/adapters/template-seed.js';
 import { PROVIDER_STATES } from '../pact-settings.js';
@@ -88,17 +89,14 @@ export function stateHandlers(stack: LocalStack, db: DynamoDBClient): StateHandl
  *
  * @param stack - the running local stack
  */
-export async function fetchAccessToken(stack: LocalStack): Promise<string> {
-  const response = await fetch(stack.tokenUrl, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      authorization: `Basic ${Buffer.from(`${stack.clientId}:${stack.clientSecret}`).toString('base64')}`,
-    },
-    body: new URLSearchParams({ grant_type: 'client_credentials', scope: stack.scope }).toString(),
-  });
-  if (!response.ok) throw new Error(`The token endpoint answered ${response.status}`);
-  return ((await response.json()) as { access_token: string }).access_token;
+export function fetchAccessToken(stack: LocalStack): Promise<string> {
+  return new TokenProvider({
+    kind: 'client-credentials',
+    tokenUrl: stack.tokenUrl,
+    clientId: stack.clientId,
+    clientSecret: stack.clientSecret,
+    scope: stack.scope,
+  }).token();
 }
 
 /**

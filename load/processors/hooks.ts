@@ -5,13 +5,12 @@
  *
  * Configuration comes from the environment (the runner, `load/run.ts`, sets it):
  * `LOAD_RUN_SEED`, `LOAD_JOURNAL`, `LOAD_VOICE_SHARE`, `LOAD_UNDELIVERABLE_SHARE`, `LOAD_DESTINATIONS`,
- * `LOAD_LOCAL_TOKEN_URL`, and the token variables of `tokens.ts`.
+ * `LOAD_LOCAL_TOKEN_URL`, and the token variables of `service/local/okta-tokens.ts`.
  */
 import { randomBytes } from 'node:crypto';
+import { localTokenSource, TokenProvider, tokenSourceFromEnv } from '../../service/local/okta-tokens.js';
 import { judge } from './answers.js';
 import { appendJournal, type JournalEntry } from './journal.js';
-import { localTokenSource } from './local-token.js';
-import { TokenProvider, tokenSourceFromEnv } from './tokens.js';
 import { buildHookRequest, type HookRequest, type TrafficMix } from './traffic.js';
 
 type Next = (error?: Error) => void;

@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { loadFixture, type OktaHookRequestFixture } from '../../contracts/fixtures/index.js';
 import { maskPhone } from '../src/domain/redact.js';
 import { LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, LOCAL_SCOPE } from './issuer.js';
+import { TokenProvider } from './okta-tokens.js';
 
 const USAGE = `usage: npm run okta -- send --phone +14155550100 --channel sms|voice [options]
   --locale es-MX              Okta's messageProfile.locale (default EN-US)
@@ -67,31 +68,6 @@ function endpoints(url: string): { hookUrl: string; localIssuer: string } {
   return { hookUrl, localIssuer: `${base}/oauth2/default` };
 }
 
-async function fetchToken(
-  issuer: string,
-  clientId: string,
-  clientSecret: string,
-  scope: string,
-): Promise<string> {
-  const response = await fetch(`${issuer.replace(/\/$/, '')}/v1/token`, {
-    method: 'POST',
-    headers: {
-      authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`,
-      'content-type': 'application/x-www-form-urlencoded',
-      accept: 'application/json',
-    },
-    body: new URLSearchParams({ grant_type: 'client_credentials', scope }),
-    signal: AbortSignal.timeout(10_000),
-  });
-  const body = (await response.json().catch(() => ({}))) as Record<string, string>;
-  if (!response.ok || !body.access_token) {
-    throw new Error(
-      `Token request to ${issuer} failed: HTTP ${response.status} ${body.error ?? ''} ${body.error_description ?? ''}`.trim(),
-    );
-  }
-  return body.access_token;
-}
-
 async function send(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
@@ -136,7 +112,13 @@ async function send(argv: string[]): Promise<number> {
     if (!clientId || !clientSecret) {
       throw new UsageError('For a non-local issuer give --client-id and --client-secret (or --token)');
     }
-    token = await fetchToken(issuer, clientId, clientSecret, values.scope ?? LOCAL_SCOPE);
+    token = await new TokenProvider({
+      kind: 'client-credentials',
+      tokenUrl: `${issuer.replace(/\/$/, '')}/v1/token`,
+      clientId,
+      clientSecret,
+      scope: values.scope ?? LOCAL_SCOPE,
+    }).token();
   }
 
   const payload = buildHookRequest({

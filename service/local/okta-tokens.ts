@@ -1,11 +1,13 @@
 /**
  * Access tokens for the hook, obtained the way Okta obtains them: client credentials against an authorization
- * server (client secret, or private key JWT), or a token handed in. Cached per Artillery worker and fetched again
- * before it expires, so a long staging run never sends an expired token.
+ * server (client secret, or private key JWT), or a token handed in. The one token client of everything that acts
+ * as Okta: the Okta CLI, the contract verifier and the load generator (cached per Artillery worker and fetched again
+ * before it expires, so a long staging run never sends an expired token).
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { decodeJwt, importJWK, importPKCS8, type JWK, SignJWT } from 'jose';
+import { LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, LOCAL_SCOPE } from './issuer.js';
 
 /** Where tokens come from. */
 export type TokenSource =
@@ -20,6 +22,21 @@ export type TokenSource =
       privateKey?: string;
       keyId?: string;
     };
+
+/**
+ * Client credentials of the local stack's authorization server (`npm start` prints the same defaults).
+ *
+ * @param tokenUrl - `${baseUrl}/oauth2/default/v1/token`
+ */
+export function localTokenSource(tokenUrl: string): TokenSource {
+  return {
+    kind: 'client-credentials',
+    tokenUrl,
+    clientId: LOCAL_CLIENT_ID,
+    clientSecret: LOCAL_CLIENT_SECRET,
+    scope: LOCAL_SCOPE,
+  };
+}
 
 /** A token source could not be set up or refused to give a token. */
 export class TokenError extends Error {

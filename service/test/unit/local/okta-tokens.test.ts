@@ -1,9 +1,10 @@
-// Principle: the load generator gets its token as Okta does, and never sends an expired one.
+// Principle: our Okta stand-ins (the load generator, the Okta CLI, the contract verifier) get tokens as Okta does,
+// and never send an expired one.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { decodeJwt, exportPKCS8, generateKeyPair, SignJWT } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TokenError, TokenProvider, tokenSourceFromEnv } from '../processors/tokens.js';
+import { TokenError, TokenProvider, tokenSourceFromEnv } from '../../../local/okta-tokens.js';
 
 let server: Server | undefined;
 afterEach(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
