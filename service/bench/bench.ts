@@ -1,22 +1,31 @@
 /**
  * `npm run bench [-- --json]`: the service's speed, measured on this machine.
  * - authorizerVerifyPerSec: full authorizer invocations per second with a warm JWKS, one process.
+ *   authorizerVerifyPerSecOneCpu: the same with the process held to one CPU (`taskset -c 0`; null without taskset).
+ *   The gap between the two is the cost of handing each WebCrypto verify to a thread-pool thread on the other vCPU.
  * - hookWarmP50Ms / hookWarmP99Ms: 1,000 sequential in-process deliveries after warm-up, cached templates,
  *   dynalite idempotency, a zero-latency End User Messaging stand-in. The backends run in a child process, as they
  *   run elsewhere in AWS, so the figure is the handler's own time plus loopback round trips.
+ *   hookWarmP50HttpMs: the part of a delivery spent in its HTTP exchanges with the backends (p50); the rest of
+ *   hookWarmP50Ms is in the handler's process.
  * - hookWarmP99MsLargeTable: the same with 10,000 extra items in the templates table.
+ * - sdkPutItemCpuMs / httpPutItemCpuMs: CPU time in this process per idempotency-style PutItem to dynalite, through
+ *   the AWS SDK client and as a bare HTTP POST of the same body: what the SDK itself costs per call.
  * - *BundleBytes / *RequireMs: esbuild bundles built as the deploy builds them, and the median `require()` time in a
  *   fresh Node process.
  * Everything runs on 127.0.0.1.
  */
 import '../../scripts/require-node24.cjs';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { mkdirSync, statSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { loadFixture } from '../../contracts/fixtures/index.js';
 import { esbuildOptions, handlerEntries } from '../../infra/lib/bundling.js';
+import { localDynamoClient } from '../local/dynalite.js';
 import { lambdaContext } from '../local/lambda-context.js';
 import { TestIssuer } from '../test/helpers/jwks-server.js';
 
@@ -62,6 +71,17 @@ async function benchAuthorizer(): Promise<number> {
   return perSec;
 }
 
+/** {@link benchAuthorizer} in a child process held to CPU 0, or null where `taskset` is missing. */
+function benchAuthorizerOneCpu(): number | null {
+  const child = spawnSync(
+    'taskset',
+    ['-c', '0', process.execPath, '--import', 'tsx', 'service/bench/bench.ts', '--authorizer-only'],
+    { encoding: 'utf8' },
+  );
+  const perSec = Number(child.stdout?.trim());
+  return child.status === 0 && Number.isFinite(perSec) ? perSec : null;
+}
+
 /** Starts the backends in a child process and resolves their endpoints. */
 async function startBackends(extraItems: number) {
   const child = spawn(
@@ -84,7 +104,33 @@ async function startBackends(extraItems: number) {
   return { ...endpoints, stop: () => child.stdin.end() };
 }
 
-async function benchHook(extraItems: number): Promise<{ p50: number; p99: number }> {
+/** Milliseconds spent in HTTP exchanges (request start to response end) since the last call to `take()`. */
+function httpTimer() {
+  const started = new WeakMap<object, number>();
+  let spent = 0;
+  const onStart = (message: unknown) => {
+    started.set((message as { request: object }).request, performance.now());
+  };
+  const onFinish = (message: unknown) => {
+    const at = started.get((message as { request: object }).request);
+    if (at !== undefined) spent += performance.now() - at;
+  };
+  subscribe('http.client.request.start', onStart);
+  subscribe('http.client.response.finish', onFinish);
+  return {
+    take(): number {
+      const out = spent;
+      spent = 0;
+      return out;
+    },
+    stop(): void {
+      unsubscribe('http.client.request.start', onStart);
+      unsubscribe('http.client.response.finish', onFinish);
+    },
+  };
+}
+
+async function benchHook(extraItems: number): Promise<{ p50: number; p99: number; p50Http: number }> {
   const backends = await startBackends(extraItems);
   Object.assign(process.env, {
     TEMPLATES_TABLE_NAME: 'templates',
@@ -100,23 +146,73 @@ async function benchHook(extraItems: number): Promise<{ p50: number; p99: number
   // A fresh module per run: a separate cold start, with its own caches.
   const { handler } = await import(`../src/handlers/deliver-otp.js?bench=${extraItems}`);
   const fixture = loadFixture('request-sms-mfa-verification');
+  const exchanges = httpTimer();
   const invoke = async () => {
     fixture.eventId = randomUUID();
+    exchanges.take();
     const started = performance.now();
     const result = await handler({ body: JSON.stringify(fixture) }, lambdaContext('deliver-otp'));
     const elapsed = performance.now() - started;
     if (!result.body.includes('SUCCESSFUL')) throw new Error(`bench delivery failed: ${result.body}`);
-    return elapsed;
+    return { elapsed, http: exchanges.take() };
   };
   const timings = await quietly(async () => {
     for (let i = 0; i < WARMUP; i += 1) await invoke();
-    const out: number[] = [];
+    const out: Array<{ elapsed: number; http: number }> = [];
     for (let i = 0; i < RUNS; i += 1) out.push(await invoke());
     return out;
   });
+  exchanges.stop();
   backends.stop();
-  timings.sort((a, b) => a - b);
-  return { p50: percentile(timings, 50), p99: percentile(timings, 99) };
+  const elapsed = timings.map((t) => t.elapsed).sort((a, b) => a - b);
+  const http = timings.map((t) => t.http).sort((a, b) => a - b);
+  return { p50: percentile(elapsed, 50), p99: percentile(elapsed, 99), p50Http: percentile(http, 50) };
+}
+
+/** CPU milliseconds in this process per call of `call`, after a warm-up. */
+async function cpuPerCall(call: () => Promise<unknown>, runs = 2_000): Promise<number> {
+  for (let i = 0; i < runs / 4; i += 1) await call();
+  const before = process.cpuUsage();
+  for (let i = 0; i < runs; i += 1) await call();
+  const used = process.cpuUsage(before);
+  return Number(((used.user + used.system) / 1000 / runs).toFixed(3));
+}
+
+/** The same PutItem through the AWS SDK client and as a bare HTTP POST, against the bench's dynalite. */
+async function benchSdkCall(): Promise<{ sdk: number; http: number }> {
+  const backends = await startBackends(0);
+  const client = localDynamoClient(backends.dynamodb);
+  const input = {
+    TableName: 'idempotency',
+    Item: { id: { S: 'bench' }, status: { S: 'INPROGRESS' }, expiration: { N: '4102444800' } },
+  };
+  const { PutItemCommand } = await import('@aws-sdk/client-dynamodb');
+  const sdk = await cpuPerCall(() => client.send(new PutItemCommand(input)));
+  const url = new URL(backends.dynamodb);
+  const body = JSON.stringify(input);
+  const headers = {
+    'content-type': 'application/x-amz-json-1.0',
+    'x-amz-target': 'DynamoDB_20120810.PutItem',
+    'x-amz-date': '20261125T000000Z',
+    // dynalite checks the header's shape, not the signature.
+    authorization:
+      'AWS4-HMAC-SHA256 Credential=local/20261125/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
+  };
+  const post = () =>
+    new Promise<void>((resolve, reject) => {
+      const req = httpRequest(
+        { host: url.hostname, port: url.port, method: 'POST', path: '/', headers },
+        (res) => {
+          if (res.statusCode !== 200) reject(new Error(`bare PutItem answered ${res.statusCode}`));
+          res.resume().on('end', resolve);
+        },
+      );
+      req.on('error', reject).end(body);
+    });
+  const http = await cpuPerCall(post);
+  client.destroy();
+  backends.stop();
+  return { sdk, http };
 }
 
 async function benchBundles(): Promise<Record<string, number>> {
@@ -162,17 +258,28 @@ const benchEnv = {
   AWS_REGION: 'us-east-1',
 };
 
+if (process.argv.includes('--authorizer-only')) {
+  console.log(await benchAuthorizer());
+  process.exit(0);
+}
+
 const authorizerVerifyPerSec = await benchAuthorizer();
+const authorizerVerifyPerSecOneCpu = benchAuthorizerOneCpu();
 const warm = await benchHook(0);
 const large = await benchHook(10_000);
+const sdkCall = await benchSdkCall();
 const bundles = await benchBundles();
 const result = {
   date: new Date().toISOString(),
   machine: `${(await import('node:os')).cpus().length} cores, ${Math.round((await import('node:os')).totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
   authorizerVerifyPerSec,
+  authorizerVerifyPerSecOneCpu,
   hookWarmP50Ms: warm.p50,
   hookWarmP99Ms: warm.p99,
+  hookWarmP50HttpMs: warm.p50Http,
   hookWarmP99MsLargeTable: large.p99,
+  sdkPutItemCpuMs: sdkCall.sdk,
+  httpPutItemCpuMs: sdkCall.http,
   ...bundles,
 };
 if (json) {
