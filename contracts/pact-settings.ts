@@ -52,6 +52,7 @@ export const PROVIDER_STATES = {
   spanishTemplates: 'Spanish templates exist',
   noKoreanTemplate: 'no Korean template exists',
   providerFailing: 'the messaging provider fails every send',
+  numberRejected: 'the messaging provider rejects the number',
   britainNotAllowed: 'Great Britain is not an allowed destination',
 } as const;
 

@@ -265,6 +265,17 @@ describe('Okta asks for a code that cannot be delivered', () => {
     expect(reading).toEqual(refused);
   });
 
+  it('gets an error object with HTTP 200 when the messaging provider rejects the number', async () => {
+    const reading = await oktaSends({
+      description: 'an SMS code to a number the messaging provider rejects',
+      state: PROVIDER_STATES.numberRejected,
+      payload: variant('request-sms-mfa-verification', 'number-rejected', () => {}),
+      status: 200,
+      answer: errorAnswer('Failed to deliver the one-time passcode by SMS'),
+    });
+    expect(reading).toEqual(refused);
+  });
+
   it('gets an error object with HTTP 200 for a destination country that is not allowed', async () => {
     const reading = await oktaSends({
       description: 'a voice call code to a country that is not allowed',

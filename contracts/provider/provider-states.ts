@@ -72,6 +72,10 @@ export function stateHandlers(stack: LocalStack, db: DynamoDBClient): StateHandl
       await resetToDefaults(stack, db);
       await call(stack, 'POST', '/_local/faults', { messaging: { mode: 'error' } });
     },
+    [PROVIDER_STATES.numberRejected]: async () => {
+      await resetToDefaults(stack, db);
+      await call(stack, 'POST', '/_local/faults', { messaging: { mode: 'reject' } });
+    },
     [PROVIDER_STATES.britainNotAllowed]: async () => {
       await resetToDefaults(stack, db);
       const [allowed] = defaults((item) => item.pk === 'config' && item.sk === 'allowedCountries');

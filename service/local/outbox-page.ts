@@ -60,6 +60,7 @@ export function outboxPage(): string {
       <h2>Faults</h2>
       <button data-fault='{"messaging":{"mode":"throttle"}}'>Messaging: throttle</button>
       <button data-fault='{"messaging":{"mode":"error"}}'>Messaging: 5xx error</button>
+      <button data-fault='{"messaging":{"mode":"reject"}}'>Messaging: number opted out</button>
       <button data-fault='{"messaging":{"mode":"latency","latencyMs":10000}}'>Messaging: hang 10 s</button>
       <button data-fault='{"templates":"unavailable"}'>Templates table unreachable</button>
       <button data-fault='{"jwks":"unavailable"}'>Okta JWKS unreachable</button>

@@ -22,7 +22,7 @@ import {
   seedTemplates,
   startDynalite,
 } from './dynalite.js';
-import { MessagingEmulator, type MessagingFault } from './emulators/messaging.js';
+import { MESSAGING_FAULT_MODES, MessagingEmulator, type MessagingFault } from './emulators/messaging.js';
 import { SqsEmulator } from './emulators/sqs.js';
 import { LocalApiGateway } from './gateway/api-gateway.js';
 import { LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, LocalIssuer, type MintRequest, OAuthError } from './issuer.js';
@@ -162,8 +162,11 @@ function validateFaults(input: Record<string, unknown>): Partial<Record<keyof Fa
     const m = input.messaging as { mode?: unknown; latencyMs?: unknown } | null;
     if (m === null) out.messaging = null;
     else {
-      if (!m || !['error', 'throttle', 'latency'].includes(String(m.mode))) {
-        throw new FaultsInputError('messaging.mode must be "error", "throttle" or "latency"');
+      if (!m || !(MESSAGING_FAULT_MODES as readonly unknown[]).includes(m.mode)) {
+        const modes = MESSAGING_FAULT_MODES.map((mode) => `"${mode}"`);
+        throw new FaultsInputError(
+          `messaging.mode must be ${modes.slice(0, -1).join(', ')} or ${modes.at(-1)}`,
+        );
       }
       if (m.latencyMs !== undefined && (!Number.isInteger(m.latencyMs) || (m.latencyMs as number) < 0)) {
         throw new FaultsInputError('messaging.latencyMs must be a non-negative integer');

@@ -2,12 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** An AWS-shaped error: HTTP status, `__type`, message. The SDK reads `__type` to name the exception. */
+/**
+ * An AWS-shaped error: HTTP status, `__type`, message, and the exception's own members (e.g. `Reason`). The SDK reads
+ * `__type` to name the exception and puts the members on it.
+ */
 export class AwsError extends Error {
   constructor(
     public readonly type: string,
     message: string,
     public readonly status = 400,
+    public readonly members: Record<string, string> = {},
   ) {
     super(message);
   }
@@ -59,8 +63,9 @@ export function awsJsonHandler(operations: Record<string, AwsJsonOperation>) {
       }
       reply(200, (await operation(input, req)) ?? {});
     } catch (error) {
-      if (error instanceof AwsError) reply(error.status, { __type: error.type, message: error.message });
-      else reply(500, { __type: 'InternalFailure', message: 'The stand-in failed' });
+      if (error instanceof AwsError) {
+        reply(error.status, { __type: error.type, message: error.message, ...error.members });
+      } else reply(500, { __type: 'InternalFailure', message: 'The stand-in failed' });
     }
   };
 }

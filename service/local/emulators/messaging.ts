@@ -2,8 +2,16 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { AwsError, awsJsonHandler, listen } from './aws-json.js';
 
-/** A fault of the messaging stand-in, as `POST /_local/faults` sets it. */
-export type MessagingFault = { mode: 'error' | 'throttle' | 'latency'; latencyMs?: number };
+/**
+ * A fault of the messaging stand-in, as `POST /_local/faults` sets it: `error` answers 500 (retried), `throttle`
+ * answers ThrottlingException (retried), `reject` refuses the destination as opted out (ConflictException with the
+ * service's `DESTINATION_PHONE_NUMBER_OPTED_OUT` reason, not retried), `latency` holds each send.
+ */
+export type MessagingFault = { mode: MessagingFaultMode; latencyMs?: number };
+
+/** The modes of {@link MessagingFault}. */
+export const MESSAGING_FAULT_MODES = ['error', 'throttle', 'reject', 'latency'] as const;
+export type MessagingFaultMode = (typeof MESSAGING_FAULT_MODES)[number];
 
 /** One message the stand-in accepted: the AWS request fields as received, plus what it added. */
 export type OutboxMessage = Record<string, unknown> & {
@@ -73,6 +81,13 @@ export class MessagingEmulator {
     if (fault?.mode === 'latency') await waitOrAbort(fault.latencyMs ?? 30_000, req);
     if (fault?.mode === 'throttle') throw new AwsError('ThrottlingException', 'Rate exceeded', 400);
     if (fault?.mode === 'error') throw new AwsError('InternalServerException', 'Internal service error', 500);
+    if (fault?.mode === 'reject') {
+      throw new AwsError('ConflictException', 'The destination phone number is opted out', 400, {
+        Reason: 'DESTINATION_PHONE_NUMBER_OPTED_OUT',
+        ResourceType: 'opt-out-list',
+        ResourceId: 'Default',
+      });
+    }
     const { minMs, maxMs } = this.#latency;
     if (maxMs > 0) await waitOrAbort(minMs + Math.random() * (maxMs - minMs), req);
     if (typeof input.DestinationPhoneNumber !== 'string' || !E164.test(input.DestinationPhoneNumber)) {

@@ -71,7 +71,11 @@ export class EndUserMessagingSender implements MessageSender {
 
 function toDeliveryError(error: unknown, attempts: number, aborted: boolean): Error {
   const name = error instanceof Error ? error.name : 'UnknownError';
-  const detail = error instanceof Error ? error.message : String(error);
+  // The service's own reason (DESTINATION_PHONE_NUMBER_OPTED_OUT, …) tells the on-call what to do about a refusal.
+  const serviceReason = (error as { Reason?: unknown } | null)?.Reason;
+  const detail =
+    (error instanceof Error ? error.message : String(error)) +
+    (typeof serviceReason === 'string' ? ` [${serviceReason}]` : '');
   if (aborted || name === 'AbortError' || name === 'TimeoutError') {
     return new DeadlineExceededError(`End User Messaging did not answer in time (${name})`, attempts, {
       cause: error,

@@ -32,6 +32,7 @@ describe('End User Messaging faults', () => {
   const cases: Array<[string, Record<string, unknown>, string, number]> = [
     ['fails with 5xx', { mode: 'error' }, 'provider_error', 3],
     ['throttles', { mode: 'throttle' }, 'throttled', 3],
+    ['rejects the number', { mode: 'reject' }, 'provider_rejected', 1],
     ['hangs', { mode: 'latency', latencyMs: 10_000 }, 'deadline_exceeded', 1],
   ];
 

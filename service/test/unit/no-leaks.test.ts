@@ -52,7 +52,7 @@ describe('no leaks', () => {
     }
     for (const request of requests) await harness.invoke(request);
     for (const request of requests) await harness.invoke(request);
-    for (const mode of ['error', 'throttle', 'latency'] as const) {
+    for (const mode of ['error', 'throttle', 'reject', 'latency'] as const) {
       harness.messaging.emulator.setFault({ mode, latencyMs: 2_000 });
       await harness.invoke({ ...failing[0], eventId: randomUUID() });
     }

@@ -197,6 +197,24 @@ describe('provider failures', () => {
     });
   });
 
+  it('answers PROVIDER_REJECTED without retrying when End User Messaging refuses the number as opted out', async () => {
+    // Prepare
+    harness.messaging.emulator.setFault({ mode: 'reject' });
+
+    // Act
+    const answer = await harness.invoke(payload());
+
+    // Assess
+    expect(answer.body.error.errorCauses[0].reason).toBe('PROVIDER_REJECTED');
+    const [record, ...more] = harness.deadLetters();
+    expect(more).toHaveLength(0);
+    expect(record).toMatchObject({
+      error: { name: 'ProviderError', reason: 'provider_rejected' },
+      attempts: 1,
+    });
+    expect(record?.error.message).toContain('[DESTINATION_PHONE_NUMBER_OPTED_OUT]');
+  });
+
   it('answers THROTTLED within the deadline when End User Messaging keeps throttling', async () => {
     harness.messaging.emulator.setFault({ mode: 'throttle' });
     const answer = await harness.invoke(payload());
