@@ -49,7 +49,8 @@ function splitLines(stream: Readable, onLine: (line: string) => void): void {
 
 /**
  * One local "Lambda": the real handler module loaded in its own worker thread, so it has its own module state,
- * environment (read once at cold start) and stdout, as a separate function would. Invocations run concurrently.
+ * environment (read once at cold start) and stdout, as a separate function would. Invocations run concurrently, each
+ * in its own InvokeStore context (see function-host.ts).
  */
 export class LocalFunction {
   readonly name: string;
@@ -74,7 +75,9 @@ export class LocalFunction {
         handlerUrl: this.#options.handlerUrl.href,
         functionName: this.name,
       },
-      env: { ...process.env, ...this.#options.env },
+      // Invocations overlap in this one environment, as in Lambda Managed Instances: the variable tells Powertools
+      // to keep per-invocation state in the host's InvokeStore. Its value (a concurrency cap) is not enforced here.
+      env: { ...process.env, ...this.#options.env, AWS_LAMBDA_MAX_CONCURRENCY: '64' },
       stdout: true,
       stderr: true,
     });

@@ -52,6 +52,32 @@ describe('handler logs', () => {
     expect(all).toContain('"message":"Token denied"');
   });
 
+  it("puts the request id of each concurrent invocation on that invocation's lines only", async () => {
+    // Prepare: sends held 150 ms, so six deliveries overlap in the one hook function
+    const token = await mint(stack);
+    const requests = Array.from({ length: 6 }, () => hookRequest('request-sms-mfa-verification'));
+    await setFaults(stack, { messaging: { mode: 'latency', latencyMs: 150 } });
+    lines.length = 0;
+
+    // Act
+    const answers = await Promise.all(requests.map((request) => postHook(stack, request, { token })));
+    await settle();
+
+    // Assess
+    expect(answers.map((answer) => answer.status)).toEqual(Array(6).fill(200));
+    const entries = lines
+      .filter((line) => line.startsWith('[deliver-otp] {"level"'))
+      .map((line) => JSON.parse(line.slice(line.indexOf(' ') + 1)) as Record<string, unknown>);
+    const requestIdOf = new Map<unknown, unknown>();
+    for (const entry of entries) {
+      expect(entry.function_request_id).toMatch(/^[0-9a-f-]{36}$/);
+      if (!requestIdOf.has(entry.eventId)) requestIdOf.set(entry.eventId, entry.function_request_id);
+      expect(entry.function_request_id).toBe(requestIdOf.get(entry.eventId));
+    }
+    const ids = requests.map((request) => requestIdOf.get(request.eventId));
+    expect(new Set(ids).size).toBe(6);
+  });
+
   it('renders a Powertools line, an EMF metric line and an access log line for humans with --pretty', () => {
     const log = renderLine(
       'deliver-otp',
