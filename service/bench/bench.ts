@@ -22,6 +22,7 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { mkdirSync, statSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { build } from 'esbuild';
 import { loadFixture } from '../../contracts/fixtures/index.js';
 import { esbuildOptions, handlerEntries } from '../../infra/lib/bundling.js';
@@ -186,7 +187,6 @@ async function benchSdkCall(): Promise<{ sdk: number; http: number }> {
     TableName: 'idempotency',
     Item: { id: { S: 'bench' }, status: { S: 'INPROGRESS' }, expiration: { N: '4102444800' } },
   };
-  const { PutItemCommand } = await import('@aws-sdk/client-dynamodb');
   const sdk = await cpuPerCall(() => client.send(new PutItemCommand(input)));
   const url = new URL(backends.dynamodb);
   const body = JSON.stringify(input);
