@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadFixture, loadRequestFixtures } from '../../../contracts/fixtures/index.js';
+import { MESSAGING_FAULT_MODES } from '../../local/emulators/messaging.js';
 import { HookHarness } from '../helpers/hook-harness.js';
 import { TestIssuer } from '../helpers/jwks-server.js';
 import { OutputCapture } from '../helpers/output-capture.js';
@@ -52,7 +53,7 @@ describe('no leaks', () => {
     }
     for (const request of requests) await harness.invoke(request);
     for (const request of requests) await harness.invoke(request);
-    for (const mode of ['error', 'throttle', 'reject', 'latency'] as const) {
+    for (const mode of MESSAGING_FAULT_MODES) {
       harness.messaging.emulator.setFault({ mode, latencyMs: 2_000 });
       await harness.invoke({ ...failing[0], eventId: randomUUID() });
     }
