@@ -19,11 +19,19 @@ export async function newSigningKey(kid: string): Promise<SigningKey> {
 
 /**
  * A stand-in Okta authorization server for authorizer unit tests: serves `/oauth2/default/v1/keys`, counts
- * fetches, and can go down (refuse) or hang.
+ * fetches (when each started, how many were in flight at once), can answer slowly, and can go down (refuse) or
+ * hang.
  */
 export class TestIssuer {
   public keys: SigningKey[] = [];
   public fetches = 0;
+  /** `performance.now()` at the start of each fetch. */
+  public fetchStarts: number[] = [];
+  /** JWKS requests being answered right now, and the most ever at once. */
+  public inFlight = 0;
+  public maxInFlight = 0;
+  /** How long each JWKS answer takes. */
+  public delayMs = 0;
   public mode: 'up' | 'down' | 'hang' = 'up';
   #server?: Server;
   public issuer = '';
@@ -36,13 +44,23 @@ export class TestIssuer {
         return;
       }
       this.fetches += 1;
+      this.fetchStarts.push(performance.now());
+      this.inFlight += 1;
+      this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+      res.on('close', () => {
+        this.inFlight -= 1;
+      });
       if (this.mode === 'hang') return;
-      if (this.mode === 'down') {
-        res.writeHead(503).end('down');
-        return;
-      }
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ keys: this.keys.map((k) => k.publicJwk) }));
+      const answer = () => {
+        if (this.mode === 'down') {
+          res.writeHead(503).end('down');
+          return;
+        }
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ keys: this.keys.map((k) => k.publicJwk) }));
+      };
+      if (this.delayMs > 0) setTimeout(answer, this.delayMs);
+      else answer();
     });
     await new Promise<void>((resolve) => this.#server?.listen(0, '127.0.0.1', resolve));
     const { port } = this.#server.address() as AddressInfo;
@@ -53,6 +71,13 @@ export class TestIssuer {
   async stop(): Promise<void> {
     this.#server?.closeAllConnections();
     await new Promise<void>((resolve) => this.#server?.close(() => resolve()));
+  }
+
+  /** Forgets the fetch counts (not the keys). */
+  resetCounts(): void {
+    this.fetches = 0;
+    this.fetchStarts = [];
+    this.maxInFlight = this.inFlight;
   }
 
   /** Adds a new signing key (key rotation) and returns it. */

@@ -1,5 +1,7 @@
 // The authorizer admits only Okta's tokens for this hook: every way a token can be wrong is denied with a 401,
-// a reason metric and a WARN line that never holds the token; a rotated key and an Okta keys outage are survived.
+// a reason metric and a WARN line that never holds the token (a bug: an ERROR line and reason `internal`); a key
+// rotated even right after a JWKS fetch is accepted within the 2 s cooldown, a flood of random kids costs one
+// fetch per cooldown, and an Okta keys outage is survived.
 import { exportSPKI, SignJWT } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { TestIssuer } from '../../helpers/jwks-server.js';
@@ -11,13 +13,14 @@ const METHOD_ARN = 'arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/POST/
 const issuer = new TestIssuer();
 const output = new OutputCapture();
 
+/** A fresh authorizer (its own cold start and JWKS cache), with the production JWKS cooldown unless `env` sets one. */
 async function loadAuthorizer(env: Record<string, string> = {}): Promise<Authorizer> {
   vi.resetModules();
+  delete process.env.JWKS_COOLDOWN_MS;
   Object.assign(process.env, {
     OKTA_ISSUER: issuer.issuer,
     OKTA_AUDIENCE: 'api://okta-phone-mfa',
     REQUIRED_SCOPE: 'okta.telephony.send',
-    JWKS_COOLDOWN_MS: '30000',
     JWKS_TIMEOUT_MS: '1500',
     ALLOWED_CLIENT_IDS: '',
     ...env,
@@ -51,7 +54,9 @@ afterAll(async () => {
 });
 afterEach(() => {
   vi.useRealTimers();
+  vi.doUnmock('../../../src/adapters/jwks.js');
   issuer.mode = 'up';
+  issuer.delayMs = 0;
 });
 
 describe('allowing', () => {
@@ -212,6 +217,23 @@ describe('denying', () => {
     );
   });
 
+  it('denies a token without a kid in its header as missing_kid, even when the JWKS holds a single key', async () => {
+    // Prepare: SignJWT with a header that has no kid at all, signed by Okta's real key
+    const now = Math.floor(Date.now() / 1000);
+    const token = await new SignJWT({
+      iss: issuer.issuer,
+      aud: 'api://okta-phone-mfa',
+      cid: '0oaOktaHookClient',
+      scp: ['okta.telephony.send'],
+    })
+      .setProtectedHeader({ alg: 'RS256' })
+      .setExpirationTime(now + 300)
+      .sign(issuer.keys[0]!.privateKey);
+
+    // Act & Assess
+    expect(await denialReason(authorizer, `Bearer ${token}`)).toBe('missing_kid');
+  });
+
   it('logs a WARN line with the reason and never the token', async () => {
     // Prepare
     const token = await issuer.mint({ claims: { aud: 'api://other' } });
@@ -228,7 +250,53 @@ describe('denying', () => {
   });
 });
 
+describe('an unexpected error', () => {
+  it('denies with reason internal, counted and logged at ERROR, never as malformed and never with the token', async () => {
+    // Prepare: a key resolver with a bug (a plain TypeError, not a network error)
+    vi.resetModules();
+    vi.doMock('../../../src/adapters/jwks.js', () => ({
+      createKeyResolver: () => ({
+        keyFor: () => {
+          throw new TypeError("Cannot read properties of undefined (reading 'keys')");
+        },
+      }),
+    }));
+    const broken = (await import('../../../src/handlers/authorize-hook.js')) as Authorizer;
+    const token = await issuer.mint();
+    output.clear();
+
+    // Act
+    await expect(broken.handler(event(`Bearer ${token}`))).rejects.toThrow('Unauthorized');
+
+    // Assess
+    const denied = output.metrics().filter((m) => m.name === 'AuthorizerDenied');
+    expect(denied.map((m) => m.dimensions.reason)).toEqual(['internal']);
+    const line = output.logs().find((l) => l.level === 'ERROR');
+    expect(line).toMatchObject({ reason: 'internal', error: { name: 'TypeError' } });
+    expect(output.logs().filter((l) => l.level === 'WARN')).toEqual([]);
+    expect(output.lines.join('\n')).not.toContain(token.split('.')[2]!);
+  });
+});
+
 describe('keys', () => {
+  it('accepts a token signed by a key published right after a JWKS fetch, within the 2 s cooldown', async () => {
+    // Prepare: the authorizer has just fetched the keys; Okta then publishes a new one and signs with it
+    const authorizer = await loadAuthorizer();
+    await authorizer.handler(event(`Bearer ${await issuer.mint()}`));
+    issuer.resetCounts();
+    const rotated = await issuer.rotate(`key-${Date.now()}`);
+    const published = performance.now();
+    const token = await issuer.mint({ key: rotated });
+
+    // Act
+    const result = await authorizer.handler(event(`Bearer ${token}`));
+
+    // Assess: allowed, not refused for a cooldown (API Gateway would cache that denial for the token's TTL)
+    expect(result.principalId).toBe('0oaOktaHookClient');
+    expect(performance.now() - published).toBeLessThan(2_000 + 250);
+    expect(issuer.fetches).toBe(1);
+  });
+
   it('accepts a rotated key after exactly one JWKS refetch', async () => {
     // Prepare
     const authorizer = await loadAuthorizer();
@@ -245,21 +313,65 @@ describe('keys', () => {
     expect(issuer.fetches - fetchesBefore).toBe(1);
   });
 
-  it('refetches at most once per cooldown when flooded with random kids', async () => {
+  it('shares one JWKS fetch at a time among concurrent tokens with unknown kids', async () => {
+    // Prepare: warm keys, fetched long enough ago that the next fetch may start at once; a slow Okta
+    const authorizer = await loadAuthorizer();
+    await authorizer.handler(event(`Bearer ${await issuer.mint()}`));
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 3_000 });
+    issuer.delayMs = 200;
+    issuer.resetCounts();
+    const tokens = await Promise.all(
+      Array.from({ length: 25 }, (_, i) => issuer.mint({ header: { kid: `random-${i}-${Math.random()}` } })),
+    );
+    output.clear();
+
+    // Act
+    const outcomes = await Promise.allSettled(
+      tokens.map((token) => authorizer.handler(event(`Bearer ${token}`))),
+    );
+
+    // Assess
+    expect(outcomes.every((o) => o.status === 'rejected')).toBe(true);
+    expect(issuer.fetches).toBe(1);
+    expect(issuer.maxInFlight).toBe(1);
+    const reasons = output.metrics().map((m) => m.dimensions.reason);
+    expect(reasons).toEqual(tokens.map(() => 'unknown_key'));
+  });
+
+  it('costs at most one JWKS fetch per 2 s when flooded with random kids for a second', async () => {
     // Prepare
     const authorizer = await loadAuthorizer();
     await authorizer.handler(event(`Bearer ${await issuer.mint()}`));
-    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 31_000 });
-    const fetchesBefore = issuer.fetches;
+    issuer.resetCounts();
+    const started = performance.now();
+
+    // Act: a new random kid every 20 ms for 1 s, each answered whenever the authorizer decides
+    const pending: Array<Promise<unknown>> = [];
+    while (performance.now() - started < 1_000) {
+      const token = await issuer.mint({ header: { kid: `random-${Math.random()}` } });
+      pending.push(authorizer.handler(event(`Bearer ${token}`)).catch(() => undefined));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await Promise.all(pending);
+
+    // Assess: the flood waited for the one fetch due 2 s after the last one
+    expect(pending.length).toBeGreaterThan(20);
+    expect(issuer.fetches).toBe(1);
+    expect(issuer.fetchStarts[0]! - started).toBeGreaterThan(1_800);
+  });
+
+  it('fetches the keys again once the cached set is 10 minutes old', async () => {
+    // Prepare
+    const authorizer = await loadAuthorizer();
+    await authorizer.handler(event(`Bearer ${await issuer.mint()}`));
+    issuer.resetCounts();
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 10 * 60_000 + 1_000 });
 
     // Act
-    for (let i = 0; i < 50; i += 1) {
-      const token = await issuer.mint({ header: { kid: `random-${i}` } });
-      await expect(authorizer.handler(event(`Bearer ${token}`))).rejects.toThrow('Unauthorized');
-    }
+    await authorizer.handler(event(`Bearer ${await issuer.mint()}`));
 
     // Assess
-    expect(issuer.fetches - fetchesBefore).toBeLessThanOrEqual(1);
+    expect(issuer.fetches).toBe(1);
   });
 
   it('keeps verifying with the cached key when the JWKS is unreachable', async () => {
