@@ -11,6 +11,8 @@ import { parseArgs } from 'node:util';
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { type TemplateItem, templateItemsFrom } from '../src/adapters/template-seed.js';
+import { templateCarriesCode } from '../src/domain/render.js';
+import { originationIdentityProblems } from '../src/domain/routing.js';
 import { type CliIo, clientConfig, runMain, terminalIo, UsageError } from './common.js';
 
 /** Printed with `--help` and on a usage error. */
@@ -66,7 +68,8 @@ export function validateItem(item: TemplateItem): string[] {
     const { body, voiceId, ...extra } = value as Record<string, unknown>;
     const problems: string[] = [];
     if (typeof body !== 'string' || !body.trim()) problems.push(`${sk}: body must be a non-empty string`);
-    else if (!body.includes('{{otp}}'))
+    // The same check the hook applies: a stored template without the code would be skipped at every send.
+    else if (!templateCarriesCode(body))
       problems.push(`${sk}: body must contain {{otp}} or users get no code`);
     else if (body.length > 1600) problems.push(`${sk}: body is longer than 1,600 characters`);
     if (voiceId !== undefined && (typeof voiceId !== 'string' || !/^[A-Z][A-Z0-9_]*$/.test(voiceId))) {
@@ -80,16 +83,22 @@ export function validateItem(item: TemplateItem): string[] {
   }
   switch (sk) {
     case 'defaultOriginationIdentity':
-      return typeof value === 'string' && value.trim() ? [] : [`${sk}: must be a non-empty string`];
+      if (typeof value === 'string' && !value.trim()) return [`${sk}: must be a non-empty string`];
+      return originationIdentityProblems(value).map((problem) => `${sk}: ${problem}`);
     case 'originationIdentities':
-      return value &&
-        typeof value === 'object' &&
-        !Array.isArray(value) &&
-        Object.entries(value).every(
-          ([country, id]) => /^[A-Z]{2}$/.test(country) && typeof id === 'string' && id,
-        )
-        ? []
-        : [`${sk}: must be an object of upper-case ISO country → identity, e.g. {"MX":"+525555550100"}`];
+      if (
+        !value ||
+        typeof value !== 'object' ||
+        Array.isArray(value) ||
+        !Object.keys(value).every((country) => /^[A-Z]{2}$/.test(country))
+      ) {
+        return [
+          `${sk}: must be an object of upper-case ISO country → identity, e.g. {"MX":"+525555550100"} or {"GB":{"sms":"ACMEMFA","voice":"+442079460123"}}`,
+        ];
+      }
+      return Object.entries(value).flatMap(([country, setting]) =>
+        originationIdentityProblems(setting).map((problem) => `${sk}: ${country}: ${problem}`),
+      );
     case 'allowedCountries':
       return Array.isArray(value) &&
         value.length > 0 &&

@@ -2,6 +2,19 @@
 export type TemplateVariables = { otp: string; minutes: number };
 
 const PLACEHOLDER = /\{\{\s*(\w+)\s*\}\}/g;
+/** `{{otp}}` in every spelling {@link PLACEHOLDER} accepts (`{{ otp }}`…); names are case-sensitive. */
+const OTP_PLACEHOLDER = /\{\{\s*otp\s*\}\}/g;
+
+/**
+ * True when a template body says `{{otp}}` (in any spelling the renderer accepts, e.g. `{{ otp }}`). A stored
+ * template without it would send a message with no code: the template chain skips it and `npm run templates`
+ * refuses to save it.
+ *
+ * @param body - template text
+ */
+export function templateCarriesCode(body: string): boolean {
+  return (body.match(OTP_PLACEHOLDER)?.length ?? 0) > 0;
+}
 
 /** Escapes text for XML/SSML element content and attribute values. */
 export function xmlEscape(text: string): string {
@@ -37,13 +50,14 @@ function spokenCode(otp: string): string {
 /**
  * Renders a voice message as SSML. All template text and every value is XML-escaped; the only markup is ours.
  * The code is spoken digit by digit with pauses and always twice: if the template says `{{otp}}` only once,
- * the code is repeated in place.
+ * the code is repeated in place; if it never does (only the built-in path can get here, stored templates without
+ * the code are skipped by `chooseTemplate`), the code is appended.
  *
  * @param body - template text (plain text with placeholders)
  * @param vars - the code and its lifetime
  */
 export function renderVoiceSsml(body: string, vars: TemplateVariables): string {
-  const mentions = body.match(/\{\{\s*otp\s*\}\}/g)?.length ?? 0;
+  const mentions = body.match(OTP_PLACEHOLDER)?.length ?? 0;
   const code = spokenCode(vars.otp);
   const codeOnce = mentions >= 2 ? code : `${code}<break time="1s"/>${code}`;
   let out = '';

@@ -1,4 +1,5 @@
 import { localeCandidates, type TemplateLevel } from './locale.js';
+import { templateCarriesCode } from './render.js';
 
 /** Delivery channel, normalised from Okta's `deliveryChannel`. */
 export type Channel = 'sms' | 'voice';
@@ -24,11 +25,15 @@ export type ChosenTemplate = {
   level: TemplateLevel;
   locale?: string;
   verbatim?: boolean;
+  /** Sort keys (`sms#es-mx`) of stored templates passed over because they lack `{{otp}}`; empty when none. */
+  skipped: string[];
 };
 
 /**
  * Picks the template by DESIGN.md's chain: exact → language → default language → (SMS) Okta's `msgTemplate`
- * → built-in. `templates` is undefined when the table could not be read at all.
+ * → built-in. `templates` is undefined when the table could not be read at all. A stored template that does not
+ * carry the code ({@link templateCarriesCode}) counts as missing: the next level is used and its key is listed in
+ * `skipped`. Okta's `msgTemplate` is already rendered (the code, not a placeholder) and is taken as it is.
  *
  * @param templates - the table's templates, or undefined if unavailable
  * @param channel - sms or voice
@@ -43,12 +48,19 @@ export function chooseTemplate(
   defaultLocale: string,
   oktaMessage?: string,
 ): ChosenTemplate {
+  const skipped: string[] = [];
   for (const candidate of localeCandidates(locale, defaultLocale)) {
-    const template = templates?.get(`${channel}#${candidate.locale}`);
-    if (template?.body) return { template, level: candidate.level, locale: candidate.locale };
+    const key = `${channel}#${candidate.locale}`;
+    const template = templates?.get(key);
+    if (!template?.body) continue;
+    if (!templateCarriesCode(template.body)) {
+      skipped.push(key);
+      continue;
+    }
+    return { template, level: candidate.level, locale: candidate.locale, skipped };
   }
   if (channel === 'sms' && oktaMessage?.trim()) {
-    return { template: { body: oktaMessage }, level: 'okta', verbatim: true };
+    return { template: { body: oktaMessage }, level: 'okta', verbatim: true, skipped };
   }
-  return { template: BUILTIN_TEMPLATES[channel], level: 'builtin' };
+  return { template: BUILTIN_TEMPLATES[channel], level: 'builtin', skipped };
 }

@@ -104,6 +104,37 @@ describe('the locale fallback', () => {
   });
 });
 
+describe('identities per channel', () => {
+  // service/templates/config.json routes GB to the sender ID OKTAMFA, which End User Messaging (and its stand-in)
+  // refuses for calls. The number is in Ofcom's range for drama.
+  const toGb = (fixture: string) =>
+    hookRequest(fixture, (p) => (p.data.messageProfile.phoneNumber = '+442079460123'));
+
+  it('places a call to a country whose SMS identity is a sender ID from the default voice-capable number', async () => {
+    // Act
+    const answer = await postHook(stack, toGb('request-call-mfa-verification-en'), { token });
+
+    // Assess
+    expect(statusOf(answer.body)).toBe('SUCCESSFUL');
+    const [call] = await outbox(stack);
+    expect(call).toMatchObject({
+      channel: 'VOICE',
+      DestinationPhoneNumber: '+442079460123',
+      OriginationIdentity: '+12065550100',
+    });
+  });
+
+  it('still sends the SMS to that country from its sender ID', async () => {
+    // Act
+    const answer = await postHook(stack, toGb('request-sms-mfa-verification'), { token });
+
+    // Assess
+    expect(statusOf(answer.body)).toBe('SUCCESSFUL');
+    const [sms] = await outbox(stack);
+    expect(sms).toMatchObject({ channel: 'SMS', OriginationIdentity: 'OKTAMFA' });
+  });
+});
+
 describe('one send per Okta event', () => {
   it("answers Okta's retry with the same transactionId and sends nothing more", async () => {
     // Prepare

@@ -138,6 +138,42 @@ describe('npm run templates', () => {
     expect(await storedValue('template', 'sms#en')).toBeUndefined();
   });
 
+  it('refuses a template whose only placeholder is not the code, such as {{OTP}}', async () => {
+    // Act
+    const { code, io } = await run(['put', 'voice#en', '{"body":"Your code is {{OTP}}","voiceId":"JOANNA"}']);
+
+    // Assess
+    expect(code).toBe(1);
+    expect(io.stderr.join()).toContain('voice#en: body must contain {{otp}}');
+    expect(await storedValue('template', 'voice#en')).toBeUndefined();
+  });
+
+  it('refuses routing that would place calls from a sender ID, and writes nothing', async () => {
+    // Act
+    const { code, io } = await run([
+      'put',
+      'originationIdentities',
+      '{"GB":{"sms":"ACMEMFA","voice":"ACMEMFA"}}',
+    ]);
+
+    // Assess
+    expect(code).toBe(1);
+    expect(io.stderr.join()).toContain('originationIdentities: GB: voice: "ACMEMFA" is a sender ID');
+    expect(await storedValue('config', 'originationIdentities')).toBeUndefined();
+  });
+
+  it('writes per-channel routing: a sender ID for SMS, a phone number for calls', async () => {
+    // Prepare
+    const routing = { GB: { sms: 'ACMEMFA', voice: '+447700900123' }, MX: '+525555550100' };
+
+    // Act
+    const { code } = await run(['put', 'originationIdentities', JSON.stringify(routing)]);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(await storedValue('config', 'originationIdentities')).toEqual(routing);
+  });
+
   it('imports nothing when any file has an invalid item', async () => {
     // Prepare
     const dir = mkdtempSync(join(tmpdir(), 'tpl-'));
@@ -173,7 +209,29 @@ describe('validateItem', () => {
     [{ pk: 'config', sk: 'allowedCountries', value: ['us'] }, 'upper-case ISO country codes'],
     [{ pk: 'config', sk: 'originationIdentities', value: { mx: '+52' } }, 'upper-case ISO country'],
     [{ pk: 'config', sk: 'defaultOriginationIdentity', value: '' }, 'non-empty string'],
+    [{ pk: 'template', sk: 'sms#en', value: { body: 'Code {{OTP}}' } }, 'body must contain {{otp}}'],
+    [
+      { pk: 'config', sk: 'defaultOriginationIdentity', value: { sms: 'ACMEMFA', voice: 'ACMEMFA' } },
+      'defaultOriginationIdentity: voice: "ACMEMFA" is a sender ID',
+    ],
+    [
+      { pk: 'config', sk: 'originationIdentities', value: { GB: { voice: 'ACMEMFA' } } },
+      'originationIdentities: GB: voice: "ACMEMFA" is a sender ID',
+    ],
+    [
+      { pk: 'config', sk: 'originationIdentities', value: { US: 'not valid!' } },
+      'originationIdentities: US: "not valid!" is not',
+    ],
   ] as const)('refuses %j', (item, problem) => {
     expect(validateItem(item as never).join()).toContain(problem);
+  });
+
+  it.each([
+    { pk: 'template', sk: 'sms#en', value: { body: 'Code {{ otp }}' } },
+    { pk: 'config', sk: 'defaultOriginationIdentity', value: 'ACMEMFA' },
+    { pk: 'config', sk: 'defaultOriginationIdentity', value: { sms: 'ACMEMFA', voice: '+12065550100' } },
+    { pk: 'config', sk: 'originationIdentities', value: { GB: 'ACMEMFA', DE: { voice: '+4930901820' } } },
+  ] as const)('accepts %j', (item) => {
+    expect(validateItem(item as never)).toEqual([]);
   });
 });

@@ -2,7 +2,14 @@
 import { describe, expect, it } from 'vitest';
 import { UndeliverableError } from '../../../src/domain/errors.js';
 import { localeCandidates, normaliseLocale } from '../../../src/domain/locale.js';
-import { chooseOriginationIdentity, routingConfigFrom } from '../../../src/domain/routing.js';
+import { templateCarriesCode } from '../../../src/domain/render.js';
+import {
+  chooseOriginationIdentity,
+  isVoiceCapable,
+  originationIdentityKind,
+  originationIdentityProblems,
+  routingConfigFrom,
+} from '../../../src/domain/routing.js';
 import { BUILTIN_TEMPLATES, chooseTemplate, type TemplateValue } from '../../../src/domain/templates.js';
 
 const table = new Map<string, TemplateValue>([
@@ -59,20 +66,196 @@ describe('locale fallback chain', () => {
   });
 });
 
+describe('templates that do not carry the code', () => {
+  it.each(['Code {{otp}}', 'Code {{ otp }}', 'Code {{otp }} and {{minutes}}'])(
+    'counts %j as carrying the code, in every spelling the renderer accepts',
+    (body) => {
+      expect(templateCarriesCode(body)).toBe(true);
+    },
+  );
+
+  it.each(['Hello', 'Code {{OTP}}', 'Code {otp}', 'Code {{code}}', ''])(
+    'counts %j as missing the code',
+    (body) => {
+      expect(templateCarriesCode(body)).toBe(false);
+    },
+  );
+
+  it('skips a stored template without {{otp}} and uses the next level, naming what it skipped', () => {
+    // Prepare
+    const withBroken = new Map(table).set('sms#es-mx', { body: 'Hola, tu código llega pronto' });
+
+    // Act
+    const chosen = chooseTemplate(withBroken, 'sms', 'es-mx', 'en');
+
+    // Assess
+    expect(chosen).toMatchObject({ level: 'language', locale: 'es', template: { body: 'ES {{otp}}' } });
+    expect(chosen.skipped).toEqual(['sms#es-mx']);
+  });
+
+  it('skips every stored level without the code, then falls back to Okta for SMS', () => {
+    // Prepare
+    const broken = new Map<string, TemplateValue>([
+      ['sms#es-mx', { body: 'MX' }],
+      ['sms#es', { body: 'ES {{OTP}}' }],
+      ['sms#en', { body: 'EN' }],
+    ]);
+
+    // Act
+    const chosen = chooseTemplate(broken, 'sms', 'es-mx', 'en', 'Okta says 123456');
+
+    // Assess
+    expect(chosen).toMatchObject({ level: 'okta', verbatim: true, template: { body: 'Okta says 123456' } });
+    expect(chosen.skipped).toEqual(['sms#es-mx', 'sms#es', 'sms#en']);
+  });
+
+  it('skips a stored voice template without {{otp}} instead of appending the code to it', () => {
+    // Prepare
+    const voice = new Map<string, TemplateValue>([
+      ['voice#en', { body: 'Hello, please hold', voiceId: 'JOANNA' }],
+    ]);
+
+    // Act
+    const chosen = chooseTemplate(voice, 'voice', 'en', 'en');
+
+    // Assess
+    expect(chosen).toMatchObject({ level: 'builtin', template: BUILTIN_TEMPLATES.voice });
+    expect(chosen.skipped).toEqual(['voice#en']);
+  });
+
+  it('accepts {{ otp }} with spaces and skips nothing when every template carries the code', () => {
+    const spaced = new Map<string, TemplateValue>([['sms#en', { body: 'Code: {{ otp }}' }]]);
+
+    expect(chooseTemplate(spaced, 'sms', 'en', 'en')).toMatchObject({ level: 'exact', skipped: [] });
+    expect(chooseTemplate(table, 'sms', 'es-mx', 'en').skipped).toEqual([]);
+  });
+});
+
+describe('origination identities', () => {
+  it.each([
+    ['+447700900123', 'phone-number'],
+    [`phone-${'0a'.repeat(16)}`, 'phone-number'],
+    [`pool-${'b1'.repeat(16)}`, 'pool'],
+    [
+      'arn:aws:sms-voice:eu-west-1:123456789012:phone-number/phone-0123456789abcdef0123456789abcdef',
+      'phone-number',
+    ],
+    ['arn:aws:sms-voice:eu-west-1:123456789012:pool/pool-0123456789abcdef0123456789abcdef', 'pool'],
+    ['arn:aws:sms-voice:eu-west-1:123456789012:sender-id/ACMEMFA/GB', 'sender-id'],
+    ['ACMEMFA', 'sender-id'],
+    ['ACME-MFA', 'sender-id'],
+    [`senderid-${'c2'.repeat(16)}`, 'sender-id'],
+  ])('reads %s as a %s', (identity, kind) => {
+    expect(originationIdentityKind(identity)).toBe(kind);
+  });
+
+  it.each(['12065550100', 'not valid!', 'TOOLONGSENDERID', '', 'arn:aws:sns:us-east-1:123456789012:topic'])(
+    'reads %j as no identity End User Messaging accepts',
+    (identity) => {
+      expect(originationIdentityKind(identity)).toBeUndefined();
+    },
+  );
+
+  it('places calls only from phone numbers and pools, never from a sender ID', () => {
+    expect(isVoiceCapable('+447700900123')).toBe(true);
+    expect(isVoiceCapable(`pool-${'b1'.repeat(16)}`)).toBe(true);
+    expect(isVoiceCapable('ACMEMFA')).toBe(false);
+    expect(isVoiceCapable('arn:aws:sms-voice:eu-west-1:123456789012:sender-id/ACMEMFA/GB')).toBe(false);
+    expect(isVoiceCapable('not valid!')).toBe(false);
+  });
+
+  it.each([
+    ['+447700900123', []],
+    ['ACMEMFA', []],
+    [{ sms: 'ACMEMFA', voice: '+447700900123' }, []],
+    [{ voice: `pool-${'b1'.repeat(16)}` }, []],
+    [{ sms: 'ACMEMFA', voice: 'ACMEMFA' }, ['voice: "ACMEMFA" is a sender ID']],
+    [{ voice: 'arn:aws:sms-voice:eu-west-1:123456789012:sender-id/ACMEMFA/GB' }, ['is a sender ID']],
+    ['not valid!', ['"not valid!" is not an E.164 number']],
+    [{ sms: 'not valid!' }, ['sms: "not valid!" is not an E.164 number']],
+    [{}, ['give sms, voice or both']],
+    [{ email: 'x' }, ['unknown channel email']],
+    [42, ['an identity string or { "sms": …, "voice": … }']],
+  ] as const)('checks the setting %j', (setting, expected) => {
+    const problems = originationIdentityProblems(setting);
+    expect(problems).toHaveLength(expected.length);
+    expected.forEach((text, i) => {
+      expect(problems[i]).toContain(text);
+    });
+  });
+});
+
 describe('origination routing', () => {
   const config = routingConfigFrom({
     defaultOriginationIdentity: '+12065550100',
-    originationIdentities: { gb: 'OKTAMFA' },
-    allowedCountries: ['US', 'GB', 'fr'],
+    originationIdentities: {
+      gb: 'OKTAMFA',
+      mx: '+525555550100',
+      de: { sms: 'ACMEDE', voice: '+4930901820' },
+    },
+    allowedCountries: ['US', 'GB', 'MX', 'DE', 'fr'],
   });
 
   it('uses the country identity, else the default', () => {
-    expect(chooseOriginationIdentity('GB', config)).toBe('OKTAMFA');
-    expect(chooseOriginationIdentity('US', config)).toBe('+12065550100');
+    expect(chooseOriginationIdentity('GB', 'sms', config)).toBe('OKTAMFA');
+    expect(chooseOriginationIdentity('US', 'sms', config)).toBe('+12065550100');
+  });
+
+  it('never calls from a sender ID: voice falls back to the default voice-capable number', () => {
+    expect(chooseOriginationIdentity('GB', 'voice', config)).toBe('+12065550100');
+  });
+
+  it('uses a country phone number for both channels', () => {
+    expect(chooseOriginationIdentity('MX', 'sms', config)).toBe('+525555550100');
+    expect(chooseOriginationIdentity('MX', 'voice', config)).toBe('+525555550100');
+  });
+
+  it('uses per-channel identities of a country, each for its own channel', () => {
+    expect(chooseOriginationIdentity('DE', 'sms', config)).toBe('ACMEDE');
+    expect(chooseOriginationIdentity('DE', 'voice', config)).toBe('+4930901820');
+  });
+
+  it('takes the default per channel, and a sender ID default for SMS only', () => {
+    // Prepare
+    const perChannel = routingConfigFrom({
+      defaultOriginationIdentity: { sms: 'ACMEMFA', voice: '+12065550100' },
+      originationIdentities: {},
+      allowedCountries: ['*'],
+    });
+    const senderOnly = routingConfigFrom({ defaultOriginationIdentity: 'ACMEMFA', allowedCountries: ['*'] });
+
+    // Act
+    const picked = [
+      chooseOriginationIdentity('FR', 'sms', perChannel),
+      chooseOriginationIdentity('FR', 'voice', perChannel),
+      chooseOriginationIdentity('FR', 'sms', senderOnly),
+    ];
+
+    // Assess
+    expect(picked).toEqual(['ACMEMFA', '+12065550100', 'ACMEMFA']);
+    expect(() => chooseOriginationIdentity('FR', 'voice', senderOnly)).toThrowError(
+      expect.objectContaining({ reason: 'no_origination_identity' }),
+    );
+  });
+
+  it('ignores a sender ID stored as a voice identity and falls back to the default number', () => {
+    // Prepare
+    const handEdited = routingConfigFrom({
+      defaultOriginationIdentity: '+12065550100',
+      originationIdentities: { GB: { sms: 'OKTAMFA', voice: 'OKTAMFA' } },
+      allowedCountries: ['GB'],
+    });
+
+    // Act
+    const voice = chooseOriginationIdentity('GB', 'voice', handEdited);
+
+    // Assess
+    expect(voice).toBe('+12065550100');
+    expect(handEdited.originationIdentities.GB).toEqual({ sms: 'OKTAMFA' });
   });
 
   it('refuses a country that is not allowed', () => {
-    expect(() => chooseOriginationIdentity('KR', config)).toThrowError(
+    expect(() => chooseOriginationIdentity('KR', 'sms', config)).toThrowError(
       expect.objectContaining({ reason: 'country_not_allowed' }),
     );
   });
@@ -81,7 +264,7 @@ describe('origination routing', () => {
     const noDefault = routingConfigFrom({ originationIdentities: {}, allowedCountries: ['*'] });
     const error = (() => {
       try {
-        chooseOriginationIdentity('FR', noDefault);
+        chooseOriginationIdentity('FR', 'sms', noDefault);
       } catch (e) {
         return e;
       }
@@ -91,9 +274,19 @@ describe('origination routing', () => {
   });
 
   it('tolerates malformed config items', () => {
-    expect(routingConfigFrom({ originationIdentities: 'x', allowedCountries: 'US' })).toEqual({
+    expect(
+      routingConfigFrom({
+        defaultOriginationIdentity: 7,
+        originationIdentities: 'x',
+        allowedCountries: 'US',
+      }),
+    ).toEqual({
       originationIdentities: {},
       allowedCountries: [],
     });
+    expect(
+      routingConfigFrom({ originationIdentities: { GB: 5, FR: { sms: 3 }, ES: [] }, allowedCountries: [] })
+        .originationIdentities,
+    ).toEqual({});
   });
 });

@@ -1,0 +1,75 @@
+// The End User Messaging stand-in refuses what the service refuses, through the real SDK client: a call placed from
+// a sender ID fails here as it would in AWS, so routing that picks one cannot pass the tests.
+import {
+  PinpointSMSVoiceV2Client,
+  SendTextMessageCommand,
+  SendVoiceMessageCommand,
+} from '@aws-sdk/client-pinpoint-sms-voice-v2';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startMessagingEmulator } from '../../../local/emulators/messaging.js';
+
+let messaging: Awaited<ReturnType<typeof startMessagingEmulator>>;
+let client: PinpointSMSVoiceV2Client;
+
+const call = (originationIdentity: string) =>
+  new SendVoiceMessageCommand({
+    DestinationPhoneNumber: '+447700900123',
+    OriginationIdentity: originationIdentity,
+    MessageBody: '<speak>Your code</speak>',
+    MessageBodyTextType: 'SSML',
+  });
+
+beforeAll(async () => {
+  messaging = await startMessagingEmulator();
+  client = new PinpointSMSVoiceV2Client({
+    endpoint: messaging.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 1,
+  });
+});
+afterAll(async () => {
+  client.destroy();
+  await messaging.close();
+});
+beforeEach(() => messaging.emulator.clear());
+
+describe('SendVoiceMessage origination identity', () => {
+  it.each(['ACMEMFA', 'arn:aws:sms-voice:eu-west-2:123456789012:sender-id/ACMEMFA/GB'])(
+    'refuses a call from the sender ID %s with a ValidationException and sends nothing',
+    async (senderId) => {
+      // Act
+      const error = await client.send(call(senderId)).catch((e: unknown) => e);
+
+      // Assess
+      expect(error).toMatchObject({
+        name: 'ValidationException',
+        Reason: 'VOICE_CAPABILITY_NOT_AVAILABLE',
+        $metadata: { httpStatusCode: 400 },
+      });
+      expect(messaging.emulator.outbox()).toEqual([]);
+    },
+  );
+
+  it.each(['+12065550100', `pool-${'ab'.repeat(16)}`])(
+    'places a call from the phone number or pool %s',
+    async (id) => {
+      const sent = await client.send(call(id));
+
+      expect(sent.MessageId).toEqual(expect.any(String));
+      expect(messaging.emulator.outbox()).toMatchObject([{ channel: 'VOICE', OriginationIdentity: id }]);
+    },
+  );
+
+  it('still sends an SMS from a sender ID', async () => {
+    const sent = await client.send(
+      new SendTextMessageCommand({
+        DestinationPhoneNumber: '+447700900123',
+        OriginationIdentity: 'ACMEMFA',
+        MessageBody: 'Your code',
+      }),
+    );
+
+    expect(sent.MessageId).toEqual(expect.any(String));
+  });
+});
