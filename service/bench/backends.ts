@@ -1,10 +1,15 @@
 /**
- * The benchmark's backends in their own process, as DynamoDB, End User Messaging and SQS are in AWS: dynalite with
- * both tables (seeded, plus `--extra N` synthetic templates) and the zero-latency stand-ins. Prints one JSON line
- * with the endpoints, then serves until stdin closes.
+ * The benchmark's backends in their own process, as DynamoDB, End User Messaging, SQS and Secrets Manager are in AWS:
+ * dynalite with both tables (seeded, plus `--extra N` synthetic templates) and the zero-latency stand-ins (Secrets
+ * Manager holding the fingerprint key). Prints one JSON line with the endpoints, then serves until stdin closes.
  */
 import { createTables, localDynamoClient, seedTemplates, startDynalite } from '../local/dynalite.js';
-import { startMessagingEmulator, startSqsEmulator } from '../local/emulators/index.js';
+import {
+  generateSecretValue,
+  startMessagingEmulator,
+  startSecretsManagerEmulator,
+  startSqsEmulator,
+} from '../local/emulators/index.js';
 import { defaultTemplateItems, type TemplateItem } from '../src/adapters/template-seed.js';
 
 const extraIndex = process.argv.indexOf('--extra');
@@ -21,8 +26,18 @@ const extra: TemplateItem[] = Array.from({ length: extraItems }, (_, i) => ({
 await seedTemplates(client, 'templates', [...defaultTemplateItems(), ...extra]);
 const messaging = await startMessagingEmulator();
 const sqs = await startSqsEmulator();
-process.stdout.write(
-  `${JSON.stringify({ dynamodb: db.endpoint, messaging: messaging.endpoint, sqs: sqs.endpoint, queueUrl: sqs.queueUrl })}\n`,
-);
+const fingerprintKeySecret = 'okta-phone-mfa/fingerprint-key';
+const secretsManager = await startSecretsManagerEmulator({
+  secrets: { [fingerprintKeySecret]: generateSecretValue() },
+});
+const endpoints = {
+  dynamodb: db.endpoint,
+  messaging: messaging.endpoint,
+  sqs: sqs.endpoint,
+  queueUrl: sqs.queueUrl,
+  secretsManager: secretsManager.endpoint,
+  fingerprintKeySecret,
+};
+process.stdout.write(`${JSON.stringify(endpoints)}\n`);
 process.stdin.resume();
 process.stdin.on('end', () => process.exit(0));

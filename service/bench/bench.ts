@@ -101,6 +101,8 @@ async function startBackends(extraItems: number) {
     messaging: string;
     sqs: string;
     queueUrl: string;
+    secretsManager: string;
+    fingerprintKeySecret: string;
   };
   return { ...endpoints, stop: () => child.stdin.end() };
 }
@@ -140,6 +142,8 @@ async function benchHook(extraItems: number): Promise<{ p50: number; p99: number
     DYNAMODB_ENDPOINT: backends.dynamodb,
     SMS_VOICE_ENDPOINT: backends.messaging,
     SQS_ENDPOINT: backends.sqs,
+    SECRETS_MANAGER_ENDPOINT: backends.secretsManager,
+    FINGERPRINT_KEY_SECRET: backends.fingerprintKeySecret,
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
     AWS_REGION: 'us-east-1',
@@ -255,6 +259,7 @@ const benchEnv = {
   TEMPLATES_TABLE_NAME: 'templates',
   IDEMPOTENCY_TABLE_NAME: 'idempotency',
   DLQ_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/dlq',
+  FINGERPRINT_KEY_SECRET: 'okta-phone-mfa/fingerprint-key',
   AWS_REGION: 'us-east-1',
 };
 

@@ -17,11 +17,22 @@ export class AwsError extends Error {
   }
 }
 
-/** Handles one AWS JSON 1.0 operation: input → output, or throws {@link AwsError}. */
+/** Handles one AWS JSON operation: input → output, or throws {@link AwsError}. */
 export type AwsJsonOperation = (
   input: Record<string, any>,
   request: IncomingMessage,
 ) => Promise<unknown> | unknown;
+
+/** Resolves after `ms`, or as soon as the client closes the connection (it gave up waiting). */
+export function waitOrAbort(ms: number, req: IncomingMessage): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    req.socket.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
 
 /** Reads a request body as text. */
 export async function readBody(req: IncomingMessage, limitBytes = 1024 * 1024): Promise<string> {
@@ -36,17 +47,21 @@ export async function readBody(req: IncomingMessage, limitBytes = 1024 * 1024): 
 }
 
 /**
- * Serves AWS JSON 1.0 (`X-Amz-Target: Service.Operation`, `application/x-amz-json-1.0`) the way AWS does,
+ * Serves AWS JSON 1.0 or 1.1 (`X-Amz-Target: Service.Operation`, `application/x-amz-json-1.x`) the way AWS does,
  * including AWS-shaped errors, so the real SDK clients (and their retries) run unchanged.
  *
  * @param operations - by full target, e.g. `PinpointSMSVoiceV2.SendTextMessage`
+ * @param version - the protocol version the service speaks (Secrets Manager: 1.1) @default '1.0'
  */
-export function awsJsonHandler(operations: Record<string, AwsJsonOperation>) {
+export function awsJsonHandler(operations: Record<string, AwsJsonOperation>, version: '1.0' | '1.1' = '1.0') {
   return async (req: IncomingMessage, res: ServerResponse, rawBody?: string): Promise<void> => {
     const requestId = randomUUID();
     const reply = (status: number, body: unknown) => {
       if (res.destroyed || res.writableEnded) return;
-      res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': requestId });
+      res.writeHead(status, {
+        'content-type': `application/x-amz-json-${version}`,
+        'x-amzn-requestid': requestId,
+      });
       res.end(JSON.stringify(body));
     };
     try {

@@ -5,4 +5,10 @@ export {
   type OutboxMessage,
   startMessagingEmulator,
 } from './messaging.js';
+export {
+  generateSecretValue,
+  SecretsManagerEmulator,
+  type SecretsManagerFault,
+  startSecretsManagerEmulator,
+} from './secrets-manager.js';
 export { type QueueMessage, SqsEmulator, startSqsEmulator } from './sqs.js';
