@@ -87,7 +87,7 @@ export function createAlarms(
     alarmName: `${prefix}-dlq-not-empty`,
     alarmDescription: describeAlarm({
       users:
-        'at least one user did not get a code from us; Okta told them delivery failed (they can retry or use another factor).',
+        'at least one user did not get a code from us; Okta sent it through its own rate-limited providers instead.',
       firstCheck: 'npm run dlq -- stats, then peek: the records name the reason, channel and country.',
       runbookSection: 'DLQ not empty',
     }),
@@ -127,7 +127,7 @@ export function createAlarms(
     ...base,
     alarmName: `${prefix}-hook-latency-p99`,
     alarmDescription: describeAlarm({
-      users: `the slowest 1% of requests take over ${THRESHOLDS.hookP99Ms} ms; past ${OKTA_TIMEOUT_MS} ms Okta retries once, then sends the code through its own rate-limited providers.`,
+      users: `the slowest 1% of requests take over ${THRESHOLDS.hookP99Ms} ms; past ${OKTA_TIMEOUT_MS} ms Okta gives up on us and sends the code through its own rate-limited providers.`,
       firstCheck:
         'dashboard row "Latency" and the "slowest-requests" query: cold starts, DynamoDB or End User Messaging.',
       runbookSection: 'Hook latency p99',
@@ -146,7 +146,7 @@ export function createAlarms(
       users:
         "if Okta's own calls are denied (rotated or misconfigured client, wrong scope or audience), every user's code goes through Okta's fallback providers; if it is an attack, users see nothing.",
       firstCheck:
-        'dashboard row "Authorizer denials by reason": scope/audience/client = our config; signature/malformed from unknown IPs = noise or attack.',
+        'dashboard row "Authorizer denials by reason": scope/audience/client = our config; signature/malformed/missing_kid from unknown IPs = noise or attack; internal = a bug, see the ERROR lines.',
       runbookSection: 'Authorizer denials spike',
     }),
     metric: totals.denied.with({ period }),
@@ -159,7 +159,7 @@ export function createAlarms(
     alarmName: `${prefix}-hook-errors`,
     alarmDescription: describeAlarm({
       users:
-        'the delivery function crashed or timed out: Okta gets a 5xx, retries once, then uses its own providers.',
+        'the delivery function crashed or timed out: Okta gets a 5xx and sends the code through its own providers.',
       firstCheck: 'the hook log group at level ERROR (cold start config errors name the variable).',
       runbookSection: 'Hook errors',
     }),
@@ -195,8 +195,7 @@ export function createAlarms(
     ...base,
     alarmName: `${prefix}-api-5xx`,
     alarmDescription: describeAlarm({
-      users:
-        'Okta received server errors: it retries once, then sends codes through its own rate-limited providers.',
+      users: 'Okta received server errors: it sends those codes through its own rate-limited providers.',
       firstCheck:
         'access logs: errorType and authorizerError (an authorizer crash shows as AUTHORIZER_CONFIGURATION_ERROR).',
       runbookSection: 'API 5xx',

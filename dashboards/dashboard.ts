@@ -96,7 +96,7 @@ export function createDashboard(
   dashboard.addWidgets(
     header(
       DASHBOARD_ROWS[0],
-      'Delivered and failed OTPs per channel; duplicates Okta retried; what API Gateway saw.',
+      'Delivered and failed OTPs per channel; duplicates answered without a send; what API Gateway saw.',
     ),
     graph('Delivered by channel', perChannel(MetricName.OtpDelivered), { stacked: true }),
     graph(
@@ -171,7 +171,7 @@ export function createDashboard(
   dashboard.addWidgets(
     header(
       DASHBOARD_ROWS[3],
-      "scope/audience/client/issuer: our config or Okta's; signature/malformed/missing: callers that are not Okta.",
+      "scope/audience/client/issuer: our config or Okta's; signature/malformed/missing/missing_kid: callers that are not Okta; unknown_key/jwks_unavailable: Okta's keys; internal: a bug (ERROR lines).",
     ),
     graph('Denials by reason', [insightsSum(MetricName.AuthorizerDenied, ['reason'], 'reason')], {
       stacked: true,
@@ -291,6 +291,14 @@ export function createDashboard(
         serviceMetric(MetricName.IdempotencyStoreUnavailable, {}, { label: 'idempotency store unavailable' }),
         ...['language', 'default', 'okta', 'builtin'].map((level) =>
           serviceMetric(MetricName.TemplateFallback, { level }, { label: `template fallback: ${level}` }),
+        ),
+        // A stored template without {{otp}} is skipped at every send until someone fixes it.
+        ...['sms', 'voice'].map((channel) =>
+          serviceMetric(
+            MetricName.TemplateMissingCode,
+            { channel },
+            { label: `template without the code skipped: ${channel}` },
+          ),
         ),
       ],
       { width: 12 },

@@ -88,7 +88,10 @@ describe('the schema and the model', () => {
     ['an unknown request type', (p) => (p.requestType = 'com.okta.user.telephony.unknown')],
     ['an unknown delivery channel', (p) => (p.data.messageProfile.deliveryChannel = 'EMAIL')],
     ['another event type', (p) => (p.eventType = 'com.okta.event_hook')],
-    ['a phone number with letters', (p) => (p.data.messageProfile.phoneNumber = '+1415CALLME')],
+    [
+      'a phone number that is not a string',
+      (p) => ((p.data.messageProfile as any).phoneNumber = 14155550123),
+    ],
   ];
 
   it.each(broken)('both reject %s', (_name, breakIt) => {
@@ -106,4 +109,24 @@ describe('the schema and the model', () => {
     // Assess
     expect(verdicts).toEqual({ service: false, ajv: false, model: false });
   });
+
+  // An undeliverable number is a valid request: the Lambda answers it (200, Okta's error object, a DLQ record).
+  it.each([['abc'], ['+'], [''], ['1'.repeat(40)], ['9876543210'], ['+1415CALLME']])(
+    'both accept %j as a phoneNumber, so neither turns an undeliverable number into a 400',
+    (phoneNumber) => {
+      // Prepare
+      const payload = structuredClone(base);
+      payload.data.messageProfile.phoneNumber = phoneNumber;
+
+      // Act
+      const verdicts = {
+        service: validateService(payload).length === 0,
+        ajv: validateAjv(payload),
+        model: validateModel(payload),
+      };
+
+      // Assess
+      expect(verdicts).toEqual({ service: true, ajv: true, model: true });
+    },
+  );
 });

@@ -13,6 +13,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -130,6 +131,26 @@ export class OktaPhoneMfaStack extends Stack {
         'This queue is itself the terminal dead-letter store for failed OTP deliveries, reviewed with npm run dlq; nothing consumes it, so a queue behind it would never receive anything.',
     });
 
+    // The HMAC key of the request fingerprint, the replay check Powertools stores with each idempotency record. An
+    // unkeyed digest of a 6-digit code is reversed offline in a second; keyed, the table tells a reader nothing.
+    const fingerprintSecretKey = new kms.Key(this, 'FingerprintSecretKey', {
+      description: 'okta-phone-mfa: the fingerprint key secret (HMAC key of the idempotency replay check)',
+      enableKeyRotation: true,
+    });
+    const fingerprintKeySecret = new secretsmanager.Secret(this, 'FingerprintKeySecret', {
+      description:
+        'okta-phone-mfa: HMAC key of the request fingerprint stored with idempotency records; read by the hook once per cold start',
+      encryptionKey: fingerprintSecretKey,
+      generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
+      // It guards only idempotency records, which live minutes and go with the stack.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    Validations.of(fingerprintKeySecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'The secret is an HMAC key, not a credential: it never leaves the hook function and guards only idempotency records that expire with their OTP (minutes). Rotating it would make replays of in-flight records fail their check; replace the secret (a new value, then a deploy) if it is ever exposed.',
+    });
+
     // --- Compute ----------------------------------------------------------------------------------------------
     // Memory buys CPU (1,769 MB is one vCPU). From `npm run bench` on one 2-core machine (README, Performance):
     // the hook's bundle (604 KB) loads in 71-83 ms and a warm delivery costs 5.4 ms p50 / 11.7 ms p99 on a whole
@@ -154,7 +175,7 @@ export class OktaPhoneMfaStack extends Stack {
           : {}),
         JWT_ALGORITHMS: 'RS256',
         JWKS_TIMEOUT_MS: '1500',
-        JWKS_COOLDOWN_MS: '30000',
+        JWKS_COOLDOWN_MS: '2000',
       },
     });
 
@@ -169,13 +190,21 @@ export class OktaPhoneMfaStack extends Stack {
         TEMPLATES_TABLE_NAME: templatesTable.tableName,
         IDEMPOTENCY_TABLE_NAME: idempotencyTable.tableName,
         DLQ_URL: deadLetterQueue.queueUrl,
+        FINGERPRINT_KEY_SECRET: fingerprintKeySecret.secretArn,
         DEADLINE_MS: String(settings.deadlineMs),
         TEMPLATES_MAX_AGE_SECONDS: '300',
         DEFAULT_LOCALE: 'en',
         ...(settings.configurationSetName ? { CONFIGURATION_SET_NAME: settings.configurationSetName } : {}),
+        ...(settings.defaultPhoneRegion ? { DEFAULT_PHONE_REGION: settings.defaultPhoneRegion } : {}),
         // Deploy-time routing, used only if the table cannot be read on a cold cache.
         ...(settings.defaultOriginationIdentity
-          ? { DEFAULT_ORIGINATION_IDENTITY: settings.defaultOriginationIdentity }
+          ? {
+              // A per-channel default travels as JSON; service/src/config.ts reads both forms.
+              DEFAULT_ORIGINATION_IDENTITY:
+                typeof settings.defaultOriginationIdentity === 'string'
+                  ? settings.defaultOriginationIdentity
+                  : JSON.stringify(settings.defaultOriginationIdentity),
+            }
           : {}),
         ORIGINATION_IDENTITIES: JSON.stringify(settings.originationIdentities),
         ALLOWED_COUNTRIES: settings.allowedCountries.join(','),
@@ -186,6 +215,8 @@ export class OktaPhoneMfaStack extends Stack {
     idempotencyTable.grantReadWriteData(hook.function);
     // grantSendMessages includes the CMK rights; the function's deadLetterQueue prop alone would not.
     deadLetterQueue.grantSendMessages(hook.function);
+    // GetSecretValue and DescribeSecret on this secret, kms:Decrypt on its key through Secrets Manager only.
+    fingerprintKeySecret.grantRead(hook.function);
     const messaging = this.messagingResources(settings);
     hook.role.addToPolicy(
       new iam.PolicyStatement({
@@ -310,6 +341,11 @@ export class OktaPhoneMfaStack extends Stack {
     output('TemplatesTableName', templatesTable.tableName, 'npm run templates -- --table <this>');
     output('IdempotencyTableName', idempotencyTable.tableName, 'Powertools idempotency records (TTL)');
     output('DeadLetterQueueUrl', deadLetterQueue.queueUrl, 'npm run dlq -- --queue-url <this>');
+    output(
+      'FingerprintKeySecretArn',
+      fingerprintKeySecret.secretArn,
+      'HMAC key of the idempotency replay check (read by the hook only)',
+    );
     output('AlarmTopicArn', alarmTopic.topicArn, 'Subscribe on-call here (e-mail, chat, pager)');
     output(
       'DashboardUrl',
@@ -332,10 +368,9 @@ export class OktaPhoneMfaStack extends Stack {
   private messagingResources(settings: Settings): { resources: string[]; accountWide: string[] } {
     const arn = (resource: string, resourceName: string) =>
       this.formatArn({ service: 'sms-voice', resource, resourceName });
-    const identities = [
-      settings.defaultOriginationIdentity,
-      ...Object.values(settings.originationIdentities),
-    ].filter((identity): identity is string => Boolean(identity));
+    const identities = [settings.defaultOriginationIdentity, ...Object.values(settings.originationIdentities)]
+      .flatMap((setting) => (typeof setting === 'object' ? Object.values(setting) : [setting]))
+      .filter((identity): identity is string => Boolean(identity));
     const name = settings.configurationSetName;
     const configurationSet = name
       ? name.startsWith('arn:')

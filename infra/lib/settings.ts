@@ -1,3 +1,9 @@
+import { isPhoneRegion } from '../../service/src/domain/phone.js';
+import {
+  type OriginationIdentitySetting,
+  originationIdentityProblems,
+} from '../../service/src/domain/routing.js';
+
 /**
  * Deploy settings: read from CDK context (defaults in `cdk.json`, overrides with `-c key=value`) and validated at
  * synth, so a typo fails `cdk synth` with a message naming the setting instead of failing a sign-in later.
@@ -16,14 +22,22 @@ export type Settings = {
   requiredScope: string;
   /** Okta client ids (`cid`) allowed to call the hook; empty = any client of the issuer. */
   allowedClientIds: string[];
-  /** Origination identity for countries without their own; undefined = per-country only. */
-  defaultOriginationIdentity?: string;
-  /** ISO 3166-1 alpha-2 country → origination identity (phone number, sender id, pool id or ARN). */
-  originationIdentities: Record<string, string>;
+  /**
+   * Origination identity for countries (and channels) without their own; undefined = per-country only. One
+   * identity, or one per channel (`{ sms, voice }`); a sender ID serves SMS only.
+   */
+  defaultOriginationIdentity?: OriginationIdentitySetting;
+  /**
+   * ISO 3166-1 alpha-2 country → origination identity (phone number, sender ID, pool id or ARN), or identities per
+   * channel (`{ "sms": "ACMEMFA", "voice": "+442079460123" }`). Voice never uses a sender ID.
+   */
+  originationIdentities: Record<string, OriginationIdentitySetting>;
   /** ISO countries the hook may send to, or `["*"]`. */
   allowedCountries: string[];
   /** End User Messaging configuration set (events, opt-outs); undefined = none. */
   configurationSetName?: string;
+  /** ISO country for numbers Okta sends without a country code (the hook's `DEFAULT_PHONE_REGION`); undefined = none. */
+  defaultPhoneRegion?: string;
   /** The hook's whole-request budget in ms (Okta waits 3 s). */
   deadlineMs: number;
   /** Provisioned concurrency on each function's `live` alias; 0 = on demand. */
@@ -46,6 +60,7 @@ export const SETTING_KEYS = [
   'originationIdentities',
   'allowedCountries',
   'configurationSetName',
+  'defaultPhoneRegion',
   'deadlineMs',
   'provisionedConcurrency',
   'alarmEmail',
@@ -68,10 +83,7 @@ export const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ] as const;
 
-const E164 = /^\+[1-9]\d{6,14}$/;
 const SMS_VOICE_ARN = /^arn:aws[a-z-]*:sms-voice:[a-z0-9-]+:\d{12}:(phone-number|pool|sender-id)\/.+$/;
-const IDENTITY_ID = /^(phone|pool|senderid)-[0-9a-f]{32}$/;
-const SENDER_ID = /^(?=.*[A-Za-z])[A-Za-z0-9-]{1,11}$/;
 const COUNTRY = /^[A-Z]{2}$/;
 const CLIENT_ID = /^[A-Za-z0-9_-]{1,100}$/;
 const SCOPE = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
@@ -82,11 +94,6 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 /** True when `value` is an End User Messaging ARN (IAM can then be scoped to it). */
 export function isSmsVoiceArn(value: string): boolean {
   return SMS_VOICE_ARN.test(value);
-}
-
-/** An origination identity as SendTextMessage/SendVoiceMessage accept it: E.164, id, sender id or ARN. */
-function isOriginationIdentity(value: string): boolean {
-  return E164.test(value) || SMS_VOICE_ARN.test(value) || IDENTITY_ID.test(value) || SENDER_ID.test(value);
 }
 
 /** True for an IPv4 or IPv6 CIDR with an explicit prefix length (what WAF IP sets take). */
@@ -158,7 +165,35 @@ class Collector {
     return value.map((v) => v.trim()).filter(Boolean);
   }
 
-  public map(key: string): Record<string, string> {
+  /**
+   * Origination identities (a string, or a `{ sms, voice }` object; from the command line a JSON object), each
+   * checked by the domain's rule: a problem is reported as `key: [prefix: ]problem`.
+   */
+  public identity(
+    key: string,
+    raw: unknown,
+    prefix = '',
+    optional = true,
+  ): OriginationIdentitySetting | undefined {
+    let value = typeof raw === 'string' ? raw.trim() : raw;
+    if (optional && (value === undefined || value === null || value === '')) return undefined;
+    if (typeof value === 'string' && value.startsWith('{')) {
+      try {
+        value = JSON.parse(value);
+      } catch {
+        return this.fail(key, `${prefix}is not a valid JSON object: ${value}`);
+      }
+    }
+    const problems = originationIdentityProblems(value);
+    for (const problem of problems) this.fail(key, `${prefix}${problem}`);
+    if (problems.length > 0) return undefined;
+    return typeof value === 'string'
+      ? value
+      : Object.fromEntries(Object.entries(value as Record<string, string>).map(([k, v]) => [k, v.trim()]));
+  }
+
+  /** A JSON object (or the JSON of one, from the command line); empty when absent. */
+  public object(key: string): Record<string, unknown> {
     const raw = this.read(key);
     if (raw === undefined || raw === null || raw === '') return {};
     let value: unknown = raw;
@@ -169,15 +204,10 @@ class Collector {
         return this.fail(key, `is not a valid JSON object: ${raw}`) ?? {};
       }
     }
-    if (
-      !value ||
-      typeof value !== 'object' ||
-      Array.isArray(value) ||
-      !Object.values(value).every((v) => typeof v === 'string')
-    ) {
-      return this.fail(key, `must be an object of strings, got ${JSON.stringify(raw)}`) ?? {};
+    if (!value || typeof value !== 'object' || Array.isArray(value)) {
+      return this.fail(key, `must be a JSON object, got ${JSON.stringify(raw)}`) ?? {};
     }
-    return value as Record<string, string>;
+    return value as Record<string, unknown>;
   }
 
   public integer(key: string, fallback: number, min: number, max: number): number {
@@ -227,21 +257,20 @@ export function readSettings(read: Reader): Settings {
     if (!CLIENT_ID.test(id)) c.fail('allowedClientIds', `"${id}" is not an Okta client id`);
   }
 
-  const defaultOriginationIdentity = c.text('defaultOriginationIdentity');
-  if (defaultOriginationIdentity && !isOriginationIdentity(defaultOriginationIdentity)) {
-    c.fail(
-      'defaultOriginationIdentity',
-      `"${defaultOriginationIdentity}" is not an E.164 number, sender id, phone/pool id or sms-voice ARN`,
-    );
-  }
+  const defaultOriginationIdentity = c.identity(
+    'defaultOriginationIdentity',
+    read('defaultOriginationIdentity'),
+  );
 
-  const originationIdentities: Record<string, string> = {};
-  for (const [country, identity] of Object.entries(c.map('originationIdentities'))) {
+  const originationIdentities: Record<string, OriginationIdentitySetting> = {};
+  for (const [country, setting] of Object.entries(c.object('originationIdentities'))) {
     const iso = country.trim().toUpperCase();
-    if (!COUNTRY.test(iso)) c.fail('originationIdentities', `"${country}" is not an ISO 3166-1 alpha-2 code`);
-    else if (!isOriginationIdentity(identity.trim())) {
-      c.fail('originationIdentities', `${iso}: "${identity}" is not a valid origination identity`);
-    } else originationIdentities[iso] = identity.trim();
+    if (!COUNTRY.test(iso)) {
+      c.fail('originationIdentities', `"${country}" is not an ISO 3166-1 alpha-2 code`);
+      continue;
+    }
+    const identity = c.identity('originationIdentities', setting, `${iso}: `, false);
+    if (identity !== undefined) originationIdentities[iso] = identity;
   }
 
   const allowedCountries = c.list('allowedCountries').map((x) => x.toUpperCase());
@@ -253,13 +282,26 @@ export function readSettings(read: Reader): Settings {
       c.fail('allowedCountries', `"${country}" is not an ISO 3166-1 alpha-2 code or "*"`);
     }
   }
-  if (!defaultOriginationIdentity && Object.keys(originationIdentities).length === 0) {
+  // Only when none was given: an invalid identity is already reported on its own.
+  const routingProblem = c.problems.some((p) =>
+    /^(defaultOriginationIdentity|originationIdentities):/.test(p),
+  );
+  if (!defaultOriginationIdentity && Object.keys(originationIdentities).length === 0 && !routingProblem) {
     c.fail('defaultOriginationIdentity', 'set it, or originationIdentities, or nothing can be sent');
   }
 
   const configurationSetName = c.text('configurationSetName');
   if (configurationSetName && !CONFIGURATION_SET.test(configurationSetName)) {
     c.fail('configurationSetName', `"${configurationSetName}" is not a configuration set name or ARN`);
+  }
+
+  // The hook's own rule (service/src/config.ts reads DEFAULT_PHONE_REGION with it at cold start).
+  const defaultPhoneRegion = c.text('defaultPhoneRegion')?.toUpperCase();
+  if (defaultPhoneRegion && !isPhoneRegion(defaultPhoneRegion)) {
+    c.fail(
+      'defaultPhoneRegion',
+      `"${defaultPhoneRegion}" is not an ISO 3166-1 alpha-2 country code such as US`,
+    );
   }
 
   // Same bounds as the hook's DEADLINE_MS (service/src/config.ts): always under Okta's 3 s.
@@ -289,6 +331,7 @@ export function readSettings(read: Reader): Settings {
     originationIdentities,
     allowedCountries,
     ...(configurationSetName ? { configurationSetName } : {}),
+    ...(defaultPhoneRegion ? { defaultPhoneRegion } : {}),
     deadlineMs,
     provisionedConcurrency,
     ...(alarmEmail ? { alarmEmail } : {}),

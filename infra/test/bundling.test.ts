@@ -52,6 +52,7 @@ describe('bundling options', () => {
       TEMPLATES_TABLE_NAME: 'templates',
       IDEMPOTENCY_TABLE_NAME: 'idempotency',
       DLQ_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/dlq',
+      FINGERPRINT_KEY_SECRET: 'okta-phone-mfa/fingerprint-key',
       AWS_REGION: 'us-east-1',
     });
     const require = createRequire(import.meta.url);

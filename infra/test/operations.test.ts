@@ -65,7 +65,9 @@ describe('alarm descriptions and the runbook', () => {
   });
 
   it('explain Okta fallback behaviour once, up front', () => {
-    expect(runbook).toMatch(/retries \*\*once\*\*/);
+    // Okta's 2026 hook reference: no retry; a timeout, a non-200 or an error object sends the code through Okta.
+    expect(runbook).toMatch(/does not retry it/);
+    expect(runbook).toMatch(/\*\*or an answer with Okta's error object\*\*/);
     expect(runbook).toMatch(/its own providers/);
   });
 

@@ -99,6 +99,7 @@ describe('readSettings', () => {
     [{ allowedCountries: [] }, 'allowedCountries: must list at least one'],
     [{ allowedCountries: ['USA'] }, 'allowedCountries: "USA" is not'],
     [{ configurationSetName: 'has spaces' }, 'configurationSetName: "has spaces"'],
+    [{ defaultPhoneRegion: 'USA' }, 'defaultPhoneRegion: "USA" is not an ISO'],
     [{ deadlineMs: 3000 }, 'deadlineMs: must be an integer from 100 to 2900'],
     [{ deadlineMs: 'fast' }, 'deadlineMs: must be an integer'],
     [{ provisionedConcurrency: -1 }, 'provisionedConcurrency: must be an integer from 0'],
@@ -107,6 +108,51 @@ describe('readSettings', () => {
     [{ logRetentionDays: 10 }, 'logRetentionDays: must be one of'],
   ])('refuses %j naming the setting', (overrides, expected) => {
     expect(problemsOf(overrides).join('\n')).toContain(expected);
+  });
+
+  it('refuses at synth a routing config that would place calls from a sender ID', () => {
+    // Act
+    const problems = problemsOf({
+      defaultOriginationIdentity: { sms: 'ACMEMFA', voice: 'ACMEMFA' },
+      originationIdentities: {
+        GB: { sms: 'ACMEMFA', voice: 'arn:aws:sms-voice:eu-west-2:123456789012:sender-id/ACMEMFA/GB' },
+      },
+    });
+
+    // Assess
+    expect(problems).toEqual([
+      expect.stringContaining('defaultOriginationIdentity: voice: "ACMEMFA" is a sender ID'),
+      expect.stringContaining(
+        'originationIdentities: GB: voice: "arn:aws:sms-voice:eu-west-2:123456789012:sender-id/ACMEMFA/GB" is a sender ID',
+      ),
+    ]);
+  });
+
+  it('refuses a sender ID for calls given on the command line as JSON', () => {
+    expect(problemsOf({ originationIdentities: '{"GB":{"voice":"ACMEMFA"}}' }).join('\n')).toContain(
+      'originationIdentities: GB: voice: "ACMEMFA" is a sender ID',
+    );
+  });
+
+  it('reads identities per channel, from cdk.json objects or command-line JSON', () => {
+    // Act
+    const settings = readSettings(
+      reader({
+        defaultOriginationIdentity: '{"sms":"ACMEMFA","voice":"+12065550100"}',
+        originationIdentities: { gb: { sms: 'ACMEMFA', voice: '+447700900123' }, MX: '+525555550100' },
+      }),
+    );
+
+    // Assess
+    expect(settings.defaultOriginationIdentity).toEqual({ sms: 'ACMEMFA', voice: '+12065550100' });
+    expect(settings.originationIdentities).toEqual({
+      GB: { sms: 'ACMEMFA', voice: '+447700900123' },
+      MX: '+525555550100',
+    });
+  });
+
+  it('accepts a sender ID as a plain identity: it is used for SMS only', () => {
+    expect(problemsOf({ originationIdentities: { GB: 'ACMEMFA' } })).toEqual([]);
   });
 
   it('refuses a deployment that could send from no identity at all', () => {

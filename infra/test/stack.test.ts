@@ -4,6 +4,7 @@
  */
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { loadAuthorizerConfig, loadHookConfig } from '../../service/src/config.js';
 import { apiGatewayModelSchema } from '../../service/src/domain/okta-hook-schema.js';
 import { asList, iamStatements, synthStack } from './helpers.js';
 
@@ -172,6 +173,10 @@ describe('edge: API Gateway', () => {
     const model = Object.values(defaults.template.findResources('AWS::ApiGateway::Model'))[0]!.Properties;
     expect(model.ContentType).toBe('application/json');
     expect(model.Schema).toEqual(apiGatewayModelSchema());
+    // Any string passes the model: an undeliverable number is the Lambda's to answer (200, error object, DLQ).
+    expect(model.Schema.properties.data.properties.messageProfile.properties.phoneNumber).toEqual({
+      type: 'string',
+    });
   });
 
   it('throttles the stage, writes JSON access logs and execution logs without data trace, and traces with X-Ray', () => {
@@ -260,6 +265,27 @@ describe('compute: Lambda', () => {
     expect(authorizer.Timeout).toBeLessThan(29);
   });
 
+  it('gives each function an environment its configuration accepts at cold start', () => {
+    // Prepare: CloudFormation references stand in as plausible values of their kind.
+    const resolved = (variables: Record<string, unknown>) =>
+      Object.fromEntries(
+        Object.entries(variables).map(([name, value]) => [
+          name,
+          typeof value === 'string'
+            ? value
+            : name.endsWith('_URL')
+              ? 'https://sqs.eu-west-1.amazonaws.com/1/q'
+              : 'ref',
+        ]),
+      );
+    const hook = resolved(functionByPath(defaults, '/DeliverOtp/').props.Environment.Variables);
+    const authorizer = resolved(functionByPath(defaults, '/Authorizer/').props.Environment.Variables);
+
+    // Act + Assess
+    expect(() => loadHookConfig(hook)).not.toThrow();
+    expect(() => loadAuthorizerConfig(authorizer)).not.toThrow();
+  });
+
   it('sets exactly the environment the service config reads', () => {
     // Prepare
     const hook = functionByPath(defaults, '/DeliverOtp/').props.Environment.Variables;
@@ -291,6 +317,7 @@ describe('compute: Lambda', () => {
         'TEMPLATES_TABLE_NAME',
         'IDEMPOTENCY_TABLE_NAME',
         'DLQ_URL',
+        'FINGERPRINT_KEY_SECRET',
         'DEADLINE_MS',
         'TEMPLATES_MAX_AGE_SECONDS',
         'DEFAULT_LOCALE',
@@ -303,21 +330,27 @@ describe('compute: Lambda', () => {
       TEMPLATES_TABLE_NAME: ref('TemplatesTable'),
       IDEMPOTENCY_TABLE_NAME: ref('IdempotencyTable'),
       DLQ_URL: ref('DeadLetterQueue'),
+      FINGERPRINT_KEY_SECRET: ref('FingerprintKeySecret'),
       DEADLINE_MS: '2500',
     });
   });
 
   it('passes optional settings through to the functions when set', () => {
     // Act
-    const synth = synthStack({ allowedClientIds: ['0oa1', '0oa2'], configurationSetName: 'otp-events' });
+    const synth = synthStack({
+      allowedClientIds: ['0oa1', '0oa2'],
+      configurationSetName: 'otp-events',
+      defaultPhoneRegion: 'us',
+    });
 
     // Assess
     expect(functionByPath(synth, '/Authorizer/').props.Environment.Variables.ALLOWED_CLIENT_IDS).toBe(
       '0oa1,0oa2',
     );
-    expect(functionByPath(synth, '/DeliverOtp/').props.Environment.Variables.CONFIGURATION_SET_NAME).toBe(
-      'otp-events',
-    );
+    expect(functionByPath(synth, '/DeliverOtp/').props.Environment.Variables).toMatchObject({
+      CONFIGURATION_SET_NAME: 'otp-events',
+      DEFAULT_PHONE_REGION: 'US',
+    });
   });
 
   it('routes API Gateway to a live alias, with no provisioned concurrency by default', () => {
@@ -506,6 +539,84 @@ describe('data: DynamoDB, seed, DLQ', () => {
         ]),
       },
     });
+  });
+});
+
+describe('secrets: the fingerprint key', () => {
+  /** Every IAM statement with the logical id of the policy that holds it. */
+  function statementsByPolicy(synth: Synth) {
+    return Object.entries(synth.template.findResources('AWS::IAM::Policy')).flatMap(([id, policy]) =>
+      (
+        policy.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>
+      ).map((statement) => ({
+        policyId: id,
+        actions: asList(statement.Action),
+        resource: JSON.stringify(statement.Resource),
+      })),
+    );
+  }
+
+  it('generates a 64-character key at deploy and encrypts it with a rotating customer-managed key', () => {
+    // Prepare
+    const secret = Object.values(defaults.template.findResources('AWS::SecretsManager::Secret'));
+
+    // Assess
+    expect(secret).toHaveLength(1);
+    expect(secret[0]!.Properties).toMatchObject({
+      GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true, IncludeSpace: false },
+      KmsKeyId: { 'Fn::GetAtt': [expect.stringMatching(/^FingerprintSecretKey/), 'Arn'] },
+    });
+    expect(secret[0]!.Properties.SecretString).toBeUndefined();
+    defaults.template.hasResourceProperties('AWS::KMS::Key', {
+      EnableKeyRotation: true,
+      Description: Match.stringLikeRegexp('fingerprint key'),
+    });
+  });
+
+  it('lets only the hook function read it, and decrypt it only through Secrets Manager', () => {
+    // Prepare
+    const hookPolicy = logicalId(defaults, 'AWS::IAM::Policy', '/DeliverOtp/Role/');
+    const hookRole = logicalId(defaults, 'AWS::IAM::Role', '/DeliverOtp/Role');
+    const onSecret = statementsByPolicy(defaults).filter((s) => s.resource.includes('FingerprintKeySecret'));
+    const keyPolicy = Object.entries(defaults.template.findResources('AWS::KMS::Key')).find(([id]) =>
+      id.startsWith('FingerprintSecretKey'),
+    )![1].Properties.KeyPolicy.Statement as Array<Record<string, any>>;
+    // Beyond the account's own statements (which delegate to IAM), the roles the key policy names.
+    const toRoles = keyPolicy.filter((s) => s.Principal?.AWS?.['Fn::GetAtt']);
+
+    // Assess
+    expect(onSecret.map((s) => s.policyId)).toEqual([hookPolicy]);
+    expect(onSecret.flatMap((s) => s.actions).sort()).toEqual([
+      'secretsmanager:DescribeSecret',
+      'secretsmanager:GetSecretValue',
+    ]);
+    defaults.template.resourceCountIs('AWS::SecretsManager::ResourcePolicy', 0);
+    expect(toRoles).toEqual([
+      expect.objectContaining({
+        Action: 'kms:Decrypt',
+        Principal: { AWS: { 'Fn::GetAtt': [hookRole, 'Arn'] } },
+        Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.eu-west-1.amazonaws.com' } },
+      }),
+    ]);
+    const keyInIam = statementsByPolicy(defaults).filter((s) => s.resource.includes('FingerprintSecretKey'));
+    expect(keyInIam).toEqual([]);
+  });
+
+  it('names the secret to the hook as FINGERPRINT_KEY_SECRET, and to no other function', () => {
+    // Prepare
+    const functions = Object.entries(defaults.template.findResources('AWS::Lambda::Function'));
+
+    // Assess
+    const holders = functions
+      .filter(([, fn]) => JSON.stringify(fn.Properties.Environment ?? {}).includes('FingerprintKeySecret'))
+      .map(([id]) => id);
+    expect(holders).toEqual([functionByPath(defaults, '/DeliverOtp/').id]);
+    expect(
+      functionByPath(defaults, '/DeliverOtp/').props.Environment.Variables.FINGERPRINT_KEY_SECRET,
+    ).toEqual(ref('FingerprintKeySecret'));
+    expect(defaults.template.findOutputs('FingerprintKeySecretArn')).toHaveProperty(
+      'FingerprintKeySecretArn',
+    );
   });
 });
 

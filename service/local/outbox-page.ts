@@ -62,6 +62,8 @@ export function outboxPage(): string {
       <button data-fault='{"messaging":{"mode":"error"}}'>Messaging: 5xx error</button>
       <button data-fault='{"messaging":{"mode":"reject"}}'>Messaging: number opted out</button>
       <button data-fault='{"messaging":{"mode":"latency","latencyMs":10000}}'>Messaging: hang 10 s</button>
+      <button data-fault='{"messaging":{"mode":"ambiguous"}}'>Messaging: accept, then 5xx</button>
+      <button data-fault='{"dynamodb":{"mode":"latency","latencyMs":5000}}'>DynamoDB: 5 s per call</button>
       <button data-fault='{"templates":"unavailable"}'>Templates table unreachable</button>
       <button data-fault='{"jwks":"unavailable"}'>Okta JWKS unreachable</button>
       <button id="clear-faults">Clear all faults</button>

@@ -1,9 +1,10 @@
 /**
  * The whole local stack on one port: the local API Gateway running the real handlers, a local Okta authorization
- * server, and the AWS stand-ins (dynalite behind a proxy, End User Messaging, SQS) reached by the handlers through
- * configuration only. AWS JSON requests are told apart by their `X-Amz-Target`.
+ * server, and the AWS stand-ins (dynalite behind a proxy, End User Messaging, SQS, Secrets Manager) reached by the
+ * handlers through configuration only. AWS JSON requests are told apart by their `X-Amz-Target`.
  */
 
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import {
   Agent,
   createServer,
@@ -23,6 +24,7 @@ import {
   startDynalite,
 } from './dynalite.js';
 import { MESSAGING_FAULT_MODES, MessagingEmulator, type MessagingFault } from './emulators/messaging.js';
+import { generateSecretValue, SecretsManagerEmulator } from './emulators/secrets-manager.js';
 import { SqsEmulator } from './emulators/sqs.js';
 import { LocalApiGateway } from './gateway/api-gateway.js';
 import { LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, LocalIssuer, type MintRequest, OAuthError } from './issuer.js';
@@ -36,6 +38,8 @@ export type Faults = {
   messaging?: MessagingFault;
   templates?: 'unavailable';
   jwks?: 'unavailable';
+  /** Every DynamoDB request (both tables) waits this long, then is processed, as by a slow table. */
+  dynamodb?: { mode: 'latency'; latencyMs: number };
 };
 
 /** Options of {@link startLocalStack}. */
@@ -82,6 +86,10 @@ export type LocalStack = {
   dynamoEndpoint: string;
   messaging: MessagingEmulator;
   sqs: SqsEmulator;
+  /** Holds the hook's fingerprint key under `fingerprintKeySecret`. */
+  secretsManager: SecretsManagerEmulator;
+  /** The name of the fingerprint key's secret (`FINGERPRINT_KEY_SECRET` of the hook). */
+  fingerprintKeySecret: string;
   oauth: LocalIssuer;
   gateway: LocalApiGateway;
   faults(): Faults;
@@ -107,6 +115,7 @@ class FaultsInputError extends Error {}
 const TEMPLATES_TABLE = 'okta-phone-mfa-templates';
 const IDEMPOTENCY_TABLE = 'okta-phone-mfa-idempotency';
 const QUEUE_NAME = 'okta-phone-mfa-dlq';
+const FINGERPRINT_KEY_SECRET = 'okta-phone-mfa/fingerprint-key';
 const ACCOUNT_ID = '000000000000';
 /** Function timeouts of the infra: the authorizer 5 s; the hook its deadline plus 3 s. */
 const AUTHORIZER_TIMEOUT_MS = 5_000;
@@ -116,6 +125,19 @@ const LOCAL_BODY_LIMIT = 64 * 1024;
 const AWS_BODY_LIMIT = 1024 * 1024;
 
 const handlerUrl = (name: string) => new URL(`../src/handlers/${name}.ts`, import.meta.url);
+
+/**
+ * The fingerprint key of this stack: a new random one per start, or, with `persistDir`, the one kept there (created
+ * on first use, owner-only), so that persisted idempotency records still match their replays after a restart.
+ */
+function fingerprintKeyFor(persistDir: string | undefined): string {
+  if (!persistDir) return generateSecretValue();
+  const file = join(persistDir, 'fingerprint-key');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const key = generateSecretValue();
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  return key;
+}
 
 /** Reads a body; resolves undefined (after draining) when it exceeds `limit`. */
 async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
@@ -152,12 +174,19 @@ function parseJson(body: Buffer | undefined): Record<string, unknown> {
 }
 
 function validateFaults(input: Record<string, unknown>): Partial<Record<keyof Faults, unknown>> {
-  const known = new Set(['messaging', 'templates', 'jwks']);
+  const known = new Set(['messaging', 'templates', 'jwks', 'dynamodb']);
   for (const key of Object.keys(input)) {
     if (!known.has(key))
-      throw new FaultsInputError(`Unknown fault "${key}": use messaging, templates or jwks`);
+      throw new FaultsInputError(`Unknown fault "${key}": use messaging, templates, jwks or dynamodb`);
   }
   const out: Partial<Record<keyof Faults, unknown>> = {};
+  if ('dynamodb' in input) {
+    const d = input.dynamodb as { mode?: unknown; latencyMs?: unknown } | null;
+    if (d === null) out.dynamodb = null;
+    else if (d?.mode !== 'latency' || !Number.isInteger(d.latencyMs) || (d.latencyMs as number) < 0) {
+      throw new FaultsInputError('dynamodb must be {"mode":"latency","latencyMs":<non-negative integer>}');
+    } else out.dynamodb = { mode: 'latency', latencyMs: d.latencyMs };
+  }
   if ('messaging' in input) {
     const m = input.messaging as { mode?: unknown; latencyMs?: unknown } | null;
     if (m === null) out.messaging = null;
@@ -215,6 +244,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     if (options.messagingLatency)
       messaging.setLatency(options.messagingLatency.minMs, options.messagingLatency.maxMs);
     const sqs = new SqsEmulator(QUEUE_NAME);
+    const secretsManager = new SecretsManagerEmulator();
+    secretsManager.put(FINGERPRINT_KEY_SECRET, fingerprintKeyFor(options.persistDir));
     let faults: Faults = {};
     let ready = false;
     // Set once the server listens: the routes below use them only after `ready`.
@@ -239,10 +270,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         // "Unreachable": the connection drops, as with a network fault; the idempotency table stays up.
         if (table === TEMPLATES_TABLE) return void req.socket.destroy();
       }
+      // A slow table still does the work, even for a client that gave up waiting: a timed-out write may land.
+      const slow = faults.dynamodb?.latencyMs;
+      if (slow) await new Promise((resolve) => setTimeout(resolve, slow).unref());
       const upstream = httpRequest(
         `${dynalite.endpoint}/`,
         { method: 'POST', headers: { ...req.headers, host: new URL(dynalite.endpoint).host }, agent },
         (answer) => {
+          if (res.destroyed) return void answer.resume();
           res.writeHead(answer.statusCode ?? 502, answer.headers);
           answer.pipe(res);
         },
@@ -259,6 +294,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       if (target.startsWith('DynamoDB_20120810.')) return proxyDynamo(req, res);
       if (target.startsWith('PinpointSMSVoiceV2.')) return messaging.handle(req, res);
       if (target.startsWith('AmazonSQS.')) return sqs.handle(req, res);
+      if (target.startsWith('secretsmanager.')) return secretsManager.handle(req, res);
       sendJson(res, 400, { __type: 'UnknownOperationException', message: `Unknown target ${target}` });
     };
 
@@ -274,6 +310,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           dynamodb: 'ok',
           messaging: 'ok',
           sqs: 'ok',
+          secretsmanager: 'ok',
           oauth: oauth ? 'ok' : 'starting',
           ...Object.fromEntries(
             functions.map((fn) => [fn.name, fn.ready() ? 'ok' : ready ? 'failed' : 'starting']),
@@ -416,6 +453,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       DYNAMODB_ENDPOINT: baseUrl,
       SMS_VOICE_ENDPOINT: baseUrl,
       SQS_ENDPOINT: baseUrl,
+      SECRETS_MANAGER_ENDPOINT: baseUrl,
+      FINGERPRINT_KEY_SECRET,
       DEADLINE_MS: '2500',
       TEMPLATES_MAX_AGE_SECONDS: '300',
       DEFAULT_LOCALE: 'en',
@@ -471,6 +510,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       dynamoEndpoint: dynalite.endpoint,
       messaging,
       sqs,
+      secretsManager,
+      fingerprintKeySecret: FINGERPRINT_KEY_SECRET,
       oauth,
       gateway,
       faults: () => structuredClone(faults),

@@ -3,6 +3,8 @@
  * a {@link ConfigError} that names the variable, so a bad deploy fails loudly on its first invocation.
  */
 
+import type { CountryCode } from 'libphonenumber-js';
+import { isPhoneRegion } from './domain/phone.js';
 import { type RoutingConfig, routingConfigFrom } from './domain/routing.js';
 
 /** A setting is missing or malformed. */
@@ -67,34 +69,54 @@ export type HookConfig = {
   region: string;
   templatesTableName: string;
   idempotencyTableName: string;
+  /** Name or ARN of the Secrets Manager secret holding the key of the request fingerprint (an HMAC). */
+  fingerprintKeySecret: string;
   dlqUrl: string;
   deadlineMs: number;
   templatesMaxAgeSeconds: number;
   defaultLocale: string;
+  /** Region for numbers Okta sends without a country code (ISO 3166-1 alpha-2); none by default. */
+  defaultPhoneRegion?: CountryCode;
   configurationSetName?: string;
   /** Deploy-time routing, used only when the table cannot be read on a cold cache. */
   fallbackRouting?: RoutingConfig;
-  endpoints: { dynamodb?: string; smsVoice?: string; sqs?: string };
+  endpoints: { dynamodb?: string; smsVoice?: string; sqs?: string; secretsManager?: string };
 };
 
-function fallbackRouting(env: Env): RoutingConfig | undefined {
-  const defaultOriginationIdentity = optional(env, 'DEFAULT_ORIGINATION_IDENTITY');
-  if (!defaultOriginationIdentity) return undefined;
-  let originationIdentities: Record<string, string> = {};
-  const raw = optional(env, 'ORIGINATION_IDENTITIES');
-  if (raw) {
-    try {
-      originationIdentities = routingConfigFrom({
-        originationIdentities: JSON.parse(raw),
-      }).originationIdentities;
-    } catch {
-      throw new ConfigError(
-        `ORIGINATION_IDENTITIES must be a JSON object of country to identity, got "${raw}"`,
-      );
-    }
+/** A JSON setting (`ORIGINATION_IDENTITIES`, or a per-channel `DEFAULT_ORIGINATION_IDENTITY`), parsed. */
+function json(name: string, raw: string, expected: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw new ConfigError(`${name} must be ${expected}, got "${raw}"`);
   }
-  const allowedCountries = list(env, 'ALLOWED_COUNTRIES').map((c) => c.toUpperCase());
-  return { defaultOriginationIdentity, originationIdentities, allowedCountries };
+}
+
+function fallbackRouting(env: Env): RoutingConfig | undefined {
+  const rawDefault = optional(env, 'DEFAULT_ORIGINATION_IDENTITY');
+  if (!rawDefault) return undefined;
+  // One identity, or identities per channel as JSON ({"sms":"ACMEMFA","voice":"+12065550100"}).
+  const defaultOriginationIdentity = rawDefault.startsWith('{')
+    ? json('DEFAULT_ORIGINATION_IDENTITY', rawDefault, 'an identity or a JSON object of channel to identity')
+    : rawDefault;
+  const raw = optional(env, 'ORIGINATION_IDENTITIES');
+  const originationIdentities = raw
+    ? json('ORIGINATION_IDENTITIES', raw, 'a JSON object of country to identity (or to {sms, voice})')
+    : {};
+  if (
+    !originationIdentities ||
+    typeof originationIdentities !== 'object' ||
+    Array.isArray(originationIdentities)
+  ) {
+    throw new ConfigError(
+      `ORIGINATION_IDENTITIES must be a JSON object of country to identity (or to {sms, voice}), got "${raw}"`,
+    );
+  }
+  return routingConfigFrom({
+    defaultOriginationIdentity,
+    originationIdentities,
+    allowedCountries: list(env, 'ALLOWED_COUNTRIES'),
+  });
 }
 
 /**
@@ -118,7 +140,8 @@ export function loadAuthorizerConfig(env: Env = process.env): AuthorizerConfig {
     allowedClientIds: list(env, 'ALLOWED_CLIENT_IDS'),
     algorithms: algorithms.length > 0 ? algorithms : ['RS256'],
     jwksTimeoutMs: integer(env, 'JWKS_TIMEOUT_MS', 1500, 50, 1500),
-    jwksCooldownMs: integer(env, 'JWKS_COOLDOWN_MS', 30_000, 1000, 600_000),
+    // A token with an unknown kid waits up to this long for the next JWKS fetch, on Okta's 3 s path.
+    jwksCooldownMs: integer(env, 'JWKS_COOLDOWN_MS', 2000, 500, 2500),
     clockToleranceSeconds: integer(env, 'CLOCK_TOLERANCE_SECONDS', 60, 0, 60),
   };
 }
@@ -130,6 +153,12 @@ export function loadAuthorizerConfig(env: Env = process.env): AuthorizerConfig {
  */
 export function loadHookConfig(env: Env = process.env): HookConfig {
   const configurationSetName = optional(env, 'CONFIGURATION_SET_NAME');
+  const defaultPhoneRegion = optional(env, 'DEFAULT_PHONE_REGION')?.toUpperCase();
+  if (defaultPhoneRegion !== undefined && !isPhoneRegion(defaultPhoneRegion)) {
+    throw new ConfigError(
+      `DEFAULT_PHONE_REGION must be an ISO 3166-1 alpha-2 country code like "US", got "${defaultPhoneRegion}"`,
+    );
+  }
   const defaultLocale = (optional(env, 'DEFAULT_LOCALE') ?? 'en').toLowerCase();
   if (!/^[a-z]{2,3}(-[a-z0-9]{2,8})?$/.test(defaultLocale)) {
     throw new ConfigError(`DEFAULT_LOCALE must look like "en" or "es-mx", got "${defaultLocale}"`);
@@ -138,16 +167,19 @@ export function loadHookConfig(env: Env = process.env): HookConfig {
     region: optional(env, 'AWS_REGION') ?? optional(env, 'AWS_DEFAULT_REGION') ?? 'us-east-1',
     templatesTableName: required(env, 'TEMPLATES_TABLE_NAME'),
     idempotencyTableName: required(env, 'IDEMPOTENCY_TABLE_NAME'),
+    fingerprintKeySecret: required(env, 'FINGERPRINT_KEY_SECRET'),
     dlqUrl: url('DLQ_URL', required(env, 'DLQ_URL')) as string,
     deadlineMs: integer(env, 'DEADLINE_MS', 2500, 100, 2900),
     templatesMaxAgeSeconds: integer(env, 'TEMPLATES_MAX_AGE_SECONDS', 300, 0, 86_400),
     defaultLocale,
+    ...(defaultPhoneRegion ? { defaultPhoneRegion } : {}),
     ...(configurationSetName ? { configurationSetName } : {}),
     ...(fallbackRouting(env) ? { fallbackRouting: fallbackRouting(env) } : {}),
     endpoints: {
       dynamodb: url('DYNAMODB_ENDPOINT', optional(env, 'DYNAMODB_ENDPOINT')),
       smsVoice: url('SMS_VOICE_ENDPOINT', optional(env, 'SMS_VOICE_ENDPOINT')),
       sqs: url('SQS_ENDPOINT', optional(env, 'SQS_ENDPOINT')),
+      secretsManager: url('SECRETS_MANAGER_ENDPOINT', optional(env, 'SECRETS_MANAGER_ENDPOINT')),
     },
   };
 }

@@ -1,16 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { AwsError, awsJsonHandler, listen } from './aws-json.js';
+import { originationIdentityKind } from '../../src/domain/routing.js';
+import { AwsError, awsJsonHandler, listen, waitOrAbort } from './aws-json.js';
 
 /**
- * A fault of the messaging stand-in, as `POST /_local/faults` sets it: `error` answers 500 (retried), `throttle`
- * answers ThrottlingException (retried), `reject` refuses the destination as opted out (ConflictException with the
- * service's `DESTINATION_PHONE_NUMBER_OPTED_OUT` reason, not retried), `latency` holds each send.
+ * A fault of the messaging stand-in, as `POST /_local/faults` sets it: `error` answers 500 before accepting anything
+ * (the hook does not retry it: it cannot know that), `throttle` answers ThrottlingException (retried), `reject`
+ * refuses the destination as opted out (ConflictException with the service's `DESTINATION_PHONE_NUMBER_OPTED_OUT`
+ * reason, not retried), `latency` holds each send, `ambiguous` accepts the message (it is in the outbox) and then
+ * answers 500, as when the service fails after queueing it.
  */
 export type MessagingFault = { mode: MessagingFaultMode; latencyMs?: number };
 
 /** The modes of {@link MessagingFault}. */
-export const MESSAGING_FAULT_MODES = ['error', 'throttle', 'reject', 'latency'] as const;
+export const MESSAGING_FAULT_MODES = ['error', 'throttle', 'reject', 'latency', 'ambiguous'] as const;
 export type MessagingFaultMode = (typeof MESSAGING_FAULT_MODES)[number];
 
 /** One message the stand-in accepted: the AWS request fields as received, plus what it added. */
@@ -21,16 +24,6 @@ export type OutboxMessage = Record<string, unknown> & {
 };
 
 const E164 = /^\+[1-9]\d{6,14}$/;
-
-function waitOrAbort(ms: number, req: IncomingMessage): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    req.socket.once('close', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-}
 
 /**
  * End User Messaging SMS & voice v2 stand-in: `SendTextMessage` and `SendVoiceMessage` over AWS JSON 1.0, with the
@@ -96,6 +89,12 @@ export class MessagingEmulator {
     if (typeof input.OriginationIdentity !== 'string' || !input.OriginationIdentity) {
       throw new AwsError('ValidationException', 'OriginationIdentity is required');
     }
+    // SendVoiceMessage takes a phone number or pool (E.164, id or ARN) only; sender IDs are SMS only.
+    if (channel === 'VOICE' && originationIdentityKind(input.OriginationIdentity) === 'sender-id') {
+      throw new AwsError('ValidationException', 'OriginationIdentity is not voice capable', 400, {
+        Reason: 'VOICE_CAPABILITY_NOT_AVAILABLE',
+      });
+    }
     if (typeof input.MessageBody !== 'string' || !input.MessageBody) {
       throw new AwsError('ValidationException', 'MessageBody is required');
     }
@@ -113,6 +112,9 @@ export class MessagingEmulator {
     // Requests the client gave up on (deadline) are not delivered: the socket is gone.
     if (req.socket.destroyed) return { MessageId: messageId };
     this.#outbox.push({ ...input, messageId, channel, receivedAt: new Date().toISOString() });
+    if (fault?.mode === 'ambiguous') {
+      throw new AwsError('InternalServerException', 'Internal service error', 500);
+    }
     return { MessageId: messageId };
   }
 }

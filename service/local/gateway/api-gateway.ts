@@ -100,6 +100,7 @@ export class LocalApiGateway {
   async handle(req: IncomingMessage, res: ServerResponse, body: Buffer | undefined): Promise<void> {
     const started = performance.now();
     const requestId = randomUUID();
+    // API Gateway's requestTimeEpoch is when the request arrived, before the authorizer ran.
     const log: Record<string, unknown> = {
       requestId,
       requestTime: Date.now(),
@@ -169,7 +170,7 @@ export class LocalApiGateway {
     const invalid = this.#validate(text);
     if (invalid) return invalid;
 
-    return this.#integrate(req, text, decision, requestId, log);
+    return this.#integrate(req, text, decision, requestId, log, log.requestTime as number);
   }
 
   async #authorize(
@@ -246,6 +247,7 @@ export class LocalApiGateway {
     decision: APIGatewayAuthorizerResult,
     requestId: string,
     log: Record<string, unknown>,
+    receivedAt: number,
   ): Promise<Answer> {
     const headers: Record<string, string> = {};
     const multiValueHeaders: Record<string, string[]> = {};
@@ -255,7 +257,7 @@ export class LocalApiGateway {
       headers[name] = value;
       multiValueHeaders[name] = [...(multiValueHeaders[name] ?? []), value];
     }
-    const now = Date.now();
+    const now = receivedAt;
     const event: APIGatewayProxyEvent = {
       resource: '/hook',
       path: '/hook',

@@ -1,18 +1,46 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PinpointSMSVoiceV2Client } from '@aws-sdk/client-pinpoint-sms-voice-v2';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import type { RetryErrorInfo, RetryStrategyV2, RetryToken } from '@smithy/types';
+import { NodeHttpHandler, type NodeHttpHandlerOptions } from '@smithy/node-http-handler';
+import type { HttpHandlerOptions, RetryErrorInfo, RetryStrategyV2, RetryToken } from '@smithy/types';
 import type { HookConfig } from '../config.js';
+import type { Deadline } from '../domain/deadline.js';
 
 /**
- * Retries throttling, transient and 5xx errors a bounded number of times with short, jittered backoff.
- * The SDK's standard strategy backs off up to seconds on throttling; here the request's deadline (an
- * AbortSignal on every call) is the real limit, so backoff stays in tens of milliseconds.
+ * Socket error codes that mean the request never reached the service: the connection was refused or the host could
+ * not be found. A reset or a timeout is not on the list: by then the request may have been written and acted on.
+ */
+const NEVER_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/**
+ * Whether an error proves the service did not act on the request: it refused it for throttling, or the connection
+ * was never made. A 5xx, a reset or a timeout proves nothing: the message may be on its way.
+ *
+ * @param info - what the SDK's retry middleware knows of the failed attempt
+ */
+export function provablyNotProcessed(info: RetryErrorInfo): boolean {
+  if (info.errorType === 'THROTTLING') return true;
+  const error = info.error as (Error & { code?: unknown }) | undefined;
+  if (!error) return false;
+  if (typeof error.code === 'string' && NEVER_SENT_CODES.has(error.code)) return true;
+  // @smithy/node-http-handler's connection timeout: the socket never connected, so nothing was written.
+  return /did not establish a connection/.test(error.message);
+}
+
+/**
+ * A bounded retry strategy with short, jittered backoff. The SDK's standard strategy backs off up to seconds on
+ * throttling; here the request's deadline is the real limit, so backoff stays in tens of milliseconds.
+ *
+ * With `retryAmbiguous: false` (every call that changes something: a send, a conditional write) it retries only
+ * what {@link provablyNotProcessed} proves was not acted on, so a retry can never deliver a second message.
+ * Reads may retry any transient or server error.
  */
 export class BoundedRetryStrategy implements RetryStrategyV2 {
   constructor(
     private readonly maxAttempts: number,
-    private readonly baseDelayMs = 25,
+    private readonly options: { retryAmbiguous: boolean; baseDelayMs?: number },
   ) {}
 
   public async acquireInitialRetryToken(): Promise<RetryToken> {
@@ -21,12 +49,66 @@ export class BoundedRetryStrategy implements RetryStrategyV2 {
 
   public async refreshRetryTokenForRetry(token: RetryToken, info: RetryErrorInfo): Promise<RetryToken> {
     const count = token.getRetryCount() + 1;
-    if (count >= this.maxAttempts || info.errorType === 'CLIENT_ERROR') throw new Error('No retry');
-    const delay = Math.round(this.baseDelayMs * 2 ** (count - 1) * (0.5 + Math.random()));
+    const retryable = this.options.retryAmbiguous
+      ? info.errorType !== 'CLIENT_ERROR' || provablyNotProcessed(info)
+      : provablyNotProcessed(info);
+    if (count >= this.maxAttempts || !retryable) throw new Error('No retry');
+    const delay = Math.round((this.options.baseDelayMs ?? 25) * 2 ** (count - 1) * (0.5 + Math.random()));
     return { getRetryCount: () => count, getRetryDelay: () => delay };
   }
 
   public recordSuccess(): void {}
+}
+
+const requestDeadlines = new AsyncLocalStorage<Deadline>();
+
+/**
+ * Runs `fn` with `deadline` as the budget of every SDK call made inside it, through clients whose handler is a
+ * {@link DeadlineBoundHttpHandler}. This is how calls we do not make ourselves (Powertools' idempotency writes,
+ * Parameters' reads) still end inside Okta's window.
+ *
+ * @param deadline - the request's budget
+ * @param fn - the request's work
+ */
+export function withDeadline<T>(deadline: Deadline, fn: () => Promise<T>): Promise<T> {
+  return requestDeadlines.run(deadline, fn);
+}
+
+/** How one client's calls fit the request's budget. */
+export type CallBudget = {
+  /** No single call (attempt) takes longer than this, however much budget is left. */
+  maxCallMs: number;
+  /** Time left unspent for what follows a failed call (the answer, a DLQ write). */
+  reserveMs: number;
+  /** Every call gets at least this, even past the deadline: a write that records a sent code is worth it. */
+  minCallMs: number;
+};
+
+/**
+ * Node's HTTP handler with every attempt bounded by what is left of the current request's {@link Deadline} (see
+ * {@link withDeadline}) and by `maxCallMs`. An abort signal is the bound because `requestTimeout` alone only
+ * measures socket inactivity.
+ */
+export class DeadlineBoundHttpHandler extends NodeHttpHandler {
+  constructor(
+    private readonly budget: CallBudget,
+    options: NodeHttpHandlerOptions,
+  ) {
+    super(options);
+  }
+
+  public override handle(
+    request: Parameters<NodeHttpHandler['handle']>[0],
+    options: HttpHandlerOptions = {},
+  ) {
+    const deadline = requestDeadlines.getStore();
+    const left = deadline ? deadline.remainingMs() - this.budget.reserveMs : this.budget.maxCallMs;
+    const timeoutMs = Math.floor(Math.min(this.budget.maxCallMs, Math.max(this.budget.minCallMs, left)));
+    const bound = AbortSignal.timeout(Math.max(1, timeoutMs));
+    const caller = options.abortSignal as AbortSignal | undefined;
+    const abortSignal = caller ? AbortSignal.any([caller, bound]) : bound;
+    return super.handle(request, { ...options, abortSignal });
+  }
 }
 
 /** The SDK clients of the delivery Lambda, each with timeouts that fit the deadline budget. */
@@ -35,7 +117,12 @@ export type HookClients = {
   idempotencyDb: DynamoDBClient;
   messaging: PinpointSMSVoiceV2Client;
   sqs: SQSClient;
+  /** Reads the fingerprint key, once per cold start. */
+  secretsManager: SecretsManagerClient;
 };
+
+/** DynamoDB calls: at most 400 ms an attempt, so a slow table still leaves time for the send. */
+const DYNAMODB_BUDGET: CallBudget = { maxCallMs: 400, reserveMs: 150, minCallMs: 100 };
 
 /**
  * Creates the clients once per cold start. Endpoints come from configuration only: locally they point at the
@@ -45,30 +132,46 @@ export type HookClients = {
  */
 export function createHookClients(config: HookConfig): HookClients {
   const region = config.region;
-  const db = (requestTimeout: number) =>
+  const db = (retryAmbiguous: boolean) =>
     new DynamoDBClient({
       region,
       ...(config.endpoints.dynamodb ? { endpoint: config.endpoints.dynamodb } : {}),
       maxAttempts: 2,
-      retryStrategy: new BoundedRetryStrategy(2),
-      requestHandler: { connectionTimeout: 200, requestTimeout },
+      retryStrategy: new BoundedRetryStrategy(2, { retryAmbiguous }),
+      requestHandler: new DeadlineBoundHttpHandler(DYNAMODB_BUDGET, {
+        connectionTimeout: 200,
+        requestTimeout: DYNAMODB_BUDGET.maxCallMs,
+        throwOnRequestTimeout: true,
+      }),
     });
   return {
-    templatesDb: db(400),
-    idempotencyDb: db(400),
+    // Templates and routing are read-only Queries: any transient failure may be retried.
+    templatesDb: db(true),
+    // Conditional writes: a retry after a timeout could find our own first write and call it a duplicate.
+    idempotencyDb: db(false),
     messaging: new PinpointSMSVoiceV2Client({
       region,
       ...(config.endpoints.smsVoice ? { endpoint: config.endpoints.smsVoice } : {}),
       maxAttempts: 3,
-      retryStrategy: new BoundedRetryStrategy(3),
-      requestHandler: { connectionTimeout: 300, requestTimeout: 1500 },
+      retryStrategy: new BoundedRetryStrategy(3, { retryAmbiguous: false }),
+      requestHandler: { connectionTimeout: 300, requestTimeout: 1500, throwOnRequestTimeout: true },
     }),
     sqs: new SQSClient({
       region,
       ...(config.endpoints.sqs ? { endpoint: config.endpoints.sqs } : {}),
       maxAttempts: 2,
-      retryStrategy: new BoundedRetryStrategy(2),
-      requestHandler: { connectionTimeout: 200, requestTimeout: 300 },
+      // A DLQ record written twice is better than none: SQS delivery is at least once anyway.
+      retryStrategy: new BoundedRetryStrategy(2, { retryAmbiguous: true }),
+      requestHandler: { connectionTimeout: 200, requestTimeout: 300, throwOnRequestTimeout: true },
+    }),
+    // One read per cold start. The request waits only its share of the deadline for it; these bounds are for the
+    // read itself, which may finish after that request and serve the next one.
+    secretsManager: new SecretsManagerClient({
+      region,
+      ...(config.endpoints.secretsManager ? { endpoint: config.endpoints.secretsManager } : {}),
+      maxAttempts: 2,
+      retryStrategy: new BoundedRetryStrategy(2, { retryAmbiguous: true }),
+      requestHandler: { connectionTimeout: 300, requestTimeout: 800, throwOnRequestTimeout: true },
     }),
   };
 }

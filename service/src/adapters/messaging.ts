@@ -6,17 +6,43 @@ import {
 } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import type { Deadline } from '../domain/deadline.js';
 import type { MessageSender, OutboundMessage } from '../domain/deliver.js';
-import { DeadlineExceededError, ProviderError } from '../domain/errors.js';
+import { DeadlineExceededError, type FailureReason, ProviderError } from '../domain/errors.js';
 
 /** Time kept back from the send for the DLQ write and the answer to Okta. */
 export const SEND_RESERVE_MS = 350;
 
-const REJECTED = new Set([
-  'ValidationException',
-  'ConflictException',
-  'ResourceNotFoundException',
-  'ServiceQuotaExceededException',
-]);
+/**
+ * The service's `Reason` members that tell the on-call more than the exception's name: which budget, which
+ * refusal. Anything not listed keeps the exception's general reason.
+ */
+const REASONS_BY_SERVICE_REASON: Record<string, FailureReason> = {
+  MONTHLY_SPEND_LIMIT_REACHED_FOR_TEXT: 'spend_limit_reached',
+  MONTHLY_SPEND_LIMIT_REACHED_FOR_VOICE: 'spend_limit_reached',
+  MONTHLY_SPEND_LIMIT_REACHED_FOR_MEDIA: 'spend_limit_reached',
+  INSUFFICIENT_ACCOUNT_REPUTATION: 'account_blocked',
+  ACCOUNT_DISABLED: 'account_blocked',
+  PRICE_OVER_THRESHOLD: 'price_over_threshold',
+  DESTINATION_COUNTRY_BLOCKED: 'country_blocked',
+  COUNTRY_NOT_ENABLED: 'country_blocked',
+  INTERNATIONAL_SENDING_NOT_SUPPORTED: 'country_blocked',
+  DESTINATION_COUNTRY_BLOCKED_BY_PROTECT_CONFIGURATION: 'country_blocked',
+  INVALID_IDENTITY_FOR_DESTINATION_COUNTRY: 'identity_refused',
+  SENDER_ID_NOT_REGISTERED: 'identity_refused',
+  SENDER_ID_NOT_SUPPORTED: 'identity_refused',
+  SENDER_ID_REQUIRES_REGISTRATION: 'identity_refused',
+  VOICE_CAPABILITY_NOT_AVAILABLE: 'identity_refused',
+  NO_ORIGINATION_IDENTITIES_FOUND: 'identity_refused',
+  RESOURCE_NOT_ACTIVE: 'identity_refused',
+};
+
+/** The general reason of each refusal the service answers with a 4xx. */
+const REASONS_BY_EXCEPTION: Record<string, FailureReason> = {
+  ServiceQuotaExceededException: 'quota_exceeded',
+  AccessDeniedException: 'access_denied',
+  ValidationException: 'provider_rejected',
+  ConflictException: 'provider_rejected',
+  ResourceNotFoundException: 'identity_refused',
+};
 
 /**
  * End User Messaging SMS & voice v2 adapter: SendTextMessage / SendVoiceMessage, bounded by the deadline.
@@ -62,14 +88,31 @@ export class EndUserMessagingSender implements MessageSender {
       const output = (await this.client.send(command as SendTextMessageCommand, { abortSignal: signal })) as {
         MessageId?: string;
       };
-      return { messageId: output.MessageId ?? 'unknown', attempts };
+      if (typeof output.MessageId !== 'string' || !output.MessageId) {
+        // Accepted or not, there is no id to give Okta or to match receipts with: an error, never "unknown".
+        throw new ProviderError(
+          'provider_error',
+          'End User Messaging answered without a MessageId; the message may have been sent',
+          attempts,
+        );
+      }
+      return { messageId: output.MessageId, attempts };
     } catch (error) {
+      if (error instanceof ProviderError) throw error;
       throw toDeliveryError(error, attempts, signal.aborted);
     }
   }
 }
 
-function toDeliveryError(error: unknown, attempts: number, aborted: boolean): Error {
+/**
+ * Maps a failed send to the delivery error the on-call reads: the deadline, throttling, each kind of refusal by the
+ * service's own `Reason` where it has one, or a provider failure (a 5xx, a reset: the message may be on its way).
+ *
+ * @param error - what the SDK threw
+ * @param attempts - attempts made
+ * @param aborted - whether the deadline's signal fired
+ */
+export function toDeliveryError(error: unknown, attempts: number, aborted: boolean): Error {
   const name = error instanceof Error ? error.name : 'UnknownError';
   // The service's own reason (DESTINATION_PHONE_NUMBER_OPTED_OUT, …) tells the on-call what to do about a refusal.
   const serviceReason = (error as { Reason?: unknown } | null)?.Reason;
@@ -86,17 +129,23 @@ function toDeliveryError(error: unknown, attempts: number, aborted: boolean): Er
       cause: error,
     });
   }
-  if (REJECTED.has(name)) {
+  const refused =
+    (typeof serviceReason === 'string' ? REASONS_BY_SERVICE_REASON[serviceReason] : undefined) ??
+    REASONS_BY_EXCEPTION[name];
+  if (refused) {
     return new ProviderError(
-      'provider_rejected',
-      `End User Messaging rejected the message (${name}): ${detail}`,
+      refused,
+      `End User Messaging refused the message (${name}): ${detail}`,
       attempts,
       {
         cause: error,
       },
     );
   }
-  return new ProviderError('provider_error', `End User Messaging failed (${name}): ${detail}`, attempts, {
-    cause: error,
-  });
+  return new ProviderError(
+    'provider_error',
+    `End User Messaging failed (${name}), the message may have been sent: ${detail}`,
+    attempts,
+    { cause: error },
+  );
 }

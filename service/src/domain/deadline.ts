@@ -6,14 +6,34 @@ export class Deadline {
   readonly #startedAt: number;
 
   /**
-   * @param budgetMs - total budget from handler start (default 2,500 ms, always < 3,000)
+   * @param budgetMs - total budget (default 2,500 ms, always < 3,000)
    * @param now - clock, for tests
+   * @param alreadySpentMs - time the request had spent before this handler started (API Gateway, the authorizer)
    */
   constructor(
     public readonly budgetMs: number,
     private readonly now: () => number = () => performance.now(),
+    alreadySpentMs = 0,
   ) {
-    this.#startedAt = now();
+    this.#startedAt = now() - alreadySpentMs;
+  }
+
+  /**
+   * A budget that started when API Gateway received the request (`requestContext.requestTimeEpoch`), so the
+   * authorizer's time and the gateway's count against Okta's 3 s too. Without a usable epoch the budget starts now.
+   * A receipt time in the future (clock skew between API Gateway and Lambda) counts as now; one further back than
+   * the whole budget still leaves the handler nothing, which is what Okta's clock says too.
+   *
+   * @param budgetMs - total budget
+   * @param receivedAtEpochMs - `requestContext.requestTimeEpoch`, when the event has one
+   * @param nowEpochMs - wall clock, for tests
+   */
+  static since(budgetMs: number, receivedAtEpochMs: unknown, nowEpochMs = Date.now()): Deadline {
+    const spent =
+      typeof receivedAtEpochMs === 'number' && Number.isFinite(receivedAtEpochMs)
+        ? Math.max(0, nowEpochMs - receivedAtEpochMs)
+        : 0;
+    return new Deadline(budgetMs, undefined, spent);
   }
 
   /** Milliseconds since the request started. */

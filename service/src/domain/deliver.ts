@@ -44,6 +44,8 @@ export type DeliveryOutcome = {
   reason?: FailureReason;
   templateLevel?: TemplateLevel;
   templateLocale?: string;
+  /** Sort keys of stored templates skipped because they lack `{{otp}}` (metric TemplateMissingCode). */
+  templatesWithoutCode?: string[];
   messageId?: string;
   attempts: number;
 };
@@ -74,6 +76,7 @@ export async function deliverOtp(
   let attempts = 0;
   let templateLevel: TemplateLevel | undefined;
   let templateLocale: string | undefined;
+  let templatesWithoutCode: string[] = [];
   try {
     if (!request.phone || !request.country) {
       throw new UndeliverableError('invalid_phone_number', 'The phone number is not a valid E.164 number');
@@ -82,7 +85,7 @@ export async function deliverOtp(
     const routing = stored ?? deps.fallbackRouting;
     if (!routing)
       throw new UndeliverableError('config_unavailable', 'The routing configuration is unavailable');
-    const originationIdentity = chooseOriginationIdentity(request.country, routing);
+    const originationIdentity = chooseOriginationIdentity(request.country, request.channel, routing);
     const chosen = chooseTemplate(
       templates,
       request.channel,
@@ -92,6 +95,7 @@ export async function deliverOtp(
     );
     templateLevel = chosen.level;
     templateLocale = chosen.locale;
+    templatesWithoutCode = chosen.skipped;
     const vars = { otp: request.otpCode, minutes: Math.max(1, Math.round(request.ttlSeconds / 60)) };
     const body =
       request.channel === 'sms'
@@ -123,12 +127,14 @@ export async function deliverOtp(
       country: request.country,
       templateLevel,
       ...(templateLocale ? { templateLocale } : {}),
+      ...(templatesWithoutCode.length > 0 ? { templatesWithoutCode } : {}),
       messageId: sent.messageId,
       attempts,
     };
   } catch (error) {
     if (!(error instanceof DeliveryFailedError)) throw error;
-    return failDelivery(request, error, deps, deadline, templateLevel);
+    const failed = await failDelivery(request, error, deps, deadline, templateLevel);
+    return templatesWithoutCode.length > 0 ? { ...failed, templatesWithoutCode } : failed;
   }
 }
 

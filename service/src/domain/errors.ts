@@ -11,6 +11,13 @@ export type FailureReason =
   | 'config_unavailable'
   | 'idempotency_key_reused'
   | 'provider_rejected'
+  | 'spend_limit_reached'
+  | 'quota_exceeded'
+  | 'account_blocked'
+  | 'access_denied'
+  | 'price_over_threshold'
+  | 'country_blocked'
+  | 'identity_refused'
   | 'throttled'
   | 'provider_error'
   | 'deadline_exceeded';

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
-import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import type { CountryCode } from 'libphonenumber-js';
 import { HookPayloadError, type PayloadProblem } from './errors.js';
 import { normaliseLocale } from './locale.js';
 import { CHANNEL_SPELLINGS, oktaHookSchema } from './okta-hook-schema.js';
+import { readDestination } from './phone.js';
 import { compileSchema, type SchemaViolation } from './schema-validator.js';
 import type { Channel } from './templates.js';
 
@@ -29,8 +29,12 @@ export type DeliveryRequest = {
   ttlSeconds: number;
   /** Okta's own SMS text; last-resort fallback. Contains the code. */
   oktaMessage?: string;
-  /** What a replay must match: a digest of phone and code, never the code itself. */
-  fingerprint: string;
+  /**
+   * What a replay must match: the keyed digest of phone and code (`fingerprintOf` in `fingerprint.ts`), set by
+   * the handler once it has the key; absent when the key could not be read, and then nothing derived from the code
+   * is stored.
+   */
+  fingerprint?: string;
 };
 
 const validate = compileSchema(oktaHookSchema);
@@ -64,10 +68,13 @@ function ttlSecondsOf(otpExpires: string | undefined, now: number): number {
   return Math.min(Math.max(Math.ceil((expiresAt - now) / 1000), 60), 24 * 3600);
 }
 
-/** Synchronous on purpose: WebCrypto's `digest` hands a 30-byte hash to the thread pool and back (~80 µs here). */
-function sha256Hex(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
+/** Options of {@link parseHookRequest}. */
+export type ParseOptions = {
+  /** Region for national numbers (the `DEFAULT_PHONE_REGION` setting); none by default. */
+  defaultPhoneRegion?: CountryCode;
+  /** Clock (ms since epoch), for tests. */
+  now?: number;
+};
 
 /**
  * Parses and validates a hook body against {@link oktaHookSchema}, then normalises it.
@@ -75,12 +82,13 @@ function sha256Hex(text: string): string {
  * A number that does not parse is not a 400: it is a valid request that cannot be delivered.
  *
  * @param body - the raw HTTP body
- * @param now - clock (ms since epoch), for tests
+ * @param options - default phone region, clock
  */
 export async function parseHookRequest(
   body: string | null | undefined,
-  now = Date.now(),
+  options: ParseOptions = {},
 ): Promise<DeliveryRequest> {
+  const now = options.now ?? Date.now();
   if (!body?.trim())
     throw new HookPayloadError('The request body is empty', [
       { location: '(body)', message: 'a JSON body is required' },
@@ -116,10 +124,8 @@ export async function parseHookRequest(
     };
   };
   const profile = payload.data.messageProfile;
-  const digits = profile.phoneNumber.replace(/[^\d+]/g, '');
-  const parsed = parsePhoneNumberFromString(digits.startsWith('+') ? digits : `+${digits}`);
-  const valid = parsed?.isValid() === true;
-  const phone = valid ? parsed.number : undefined;
+  const destination = readDestination(profile.phoneNumber, options.defaultPhoneRegion);
+  const phone = destination?.phone;
   const locale = normaliseLocale(profile.locale);
   return {
     idempotencyKey: payload.eventId ?? payload.data.context.request.id,
@@ -128,12 +134,11 @@ export async function parseHookRequest(
     requestType: payload.requestType,
     channel: channelOf(profile.deliveryChannel),
     ...(phone ? { phone } : {}),
-    ...(valid && parsed.country ? { country: parsed.country } : {}),
+    ...(destination ? { country: destination.country } : {}),
     rawPhone: profile.phoneNumber,
     otpCode: profile.otpCode,
     ...(locale ? { locale } : {}),
     ttlSeconds: ttlSecondsOf(profile.otpExpires, now),
     ...(profile.msgTemplate ? { oktaMessage: profile.msgTemplate } : {}),
-    fingerprint: sha256Hex(`${phone ?? digits}\u0000${profile.otpCode}`),
   };
 }

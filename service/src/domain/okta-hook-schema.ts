@@ -57,7 +57,9 @@ export const oktaHookSchema = {
           type: 'object',
           required: ['phoneNumber', 'otpCode', 'deliveryChannel'],
           properties: {
-            phoneNumber: { type: 'string', minLength: 4, maxLength: 32, pattern: '^[+0-9 ().-]+$' },
+            // Any string: a number that is not one is a valid request that cannot be delivered (200 with Okta's error
+            // object and a DLQ record), never a 400 from here or from the API Gateway model made from this schema.
+            phoneNumber: { type: 'string' },
             otpCode: { type: 'string', minLength: 4, maxLength: 12, pattern: '^[0-9A-Za-z]+$' },
             deliveryChannel: {
               type: 'string',

@@ -1,6 +1,8 @@
-import { PROVIDER_NAME } from '../powertools/constants.js';
 import type { FailureReason, PayloadProblem } from './errors.js';
 import type { Channel } from './templates.js';
+
+/** What Okta shows as the provider in its System Log. */
+export const PROVIDER_NAME = 'AWS End User Messaging';
 
 /** Okta's telephony action status. */
 export type OktaStatus = 'SUCCESSFUL' | 'PENDING' | 'FAILED';
@@ -72,6 +74,13 @@ const REASON_SUMMARIES: Record<FailureReason, string> = {
   config_unavailable: 'The routing configuration could not be read',
   idempotency_key_reused: 'This eventId was already used for a different phone number or code',
   provider_rejected: 'The messaging provider rejected the message',
+  spend_limit_reached: "The messaging account's monthly spend limit is reached",
+  quota_exceeded: 'A quota of the messaging account is reached',
+  account_blocked: 'The messaging account may not send (disabled, or its sending reputation is too low)',
+  access_denied: 'The service is not allowed to send through the messaging provider',
+  price_over_threshold: "The message's price is over the account's limit",
+  country_blocked: 'The messaging provider does not send to the destination country',
+  identity_refused: 'The messaging provider refused the origination identity for this destination',
   throttled: 'The messaging provider is throttling requests',
   provider_error: 'The messaging provider failed to accept the message',
   deadline_exceeded: 'The messaging provider did not answer in time',

@@ -2,30 +2,25 @@
  * `POST /hook`: Okta's telephony inline hook. Validates the payload, delivers the OTP by SMS or voice through
  * End User Messaging exactly once per event (idempotency), and answers in Okta's format inside the deadline.
  */
-import {
-  IdempotencyAlreadyInProgressError,
-  IdempotencyInconsistentStateError,
-  IdempotencyPersistenceLayerError,
-  IdempotencyValidationError,
-  makeIdempotent,
-} from '@aws-lambda-powertools/idempotency';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { createHookClients } from '../adapters/aws-clients.js';
+import { createHookClients, withDeadline } from '../adapters/aws-clients.js';
 import { SqsDeadLetterSink } from '../adapters/dead-letter-queue.js';
-import { createIdempotency } from '../adapters/idempotency.js';
+import { SecretsManagerFingerprintKey } from '../adapters/fingerprint-key.js';
+import { PowertoolsIdempotency } from '../adapters/idempotency.js';
 import { EndUserMessagingSender } from '../adapters/messaging.js';
 import { DynamoTemplateSource } from '../adapters/templates.js';
 import { loadHookConfig } from '../config.js';
-import { Deadline, sleep } from '../domain/deadline.js';
-import { type DeliveryDeps, type DeliveryOutcome, deliverOtp, failDelivery } from '../domain/deliver.js';
-import { HookPayloadError, UndeliverableError } from '../domain/errors.js';
-import { type DeliveryRequest, parseHookRequest } from '../domain/hook-request.js';
+import { Deadline } from '../domain/deadline.js';
+import { HookPayloadError } from '../domain/errors.js';
 import {
-  badRequestAnswer,
-  commandsAnswer,
-  type HookAnswer,
-  internalErrorAnswer,
-} from '../domain/okta-response.js';
+  deliverExactlyOnce,
+  type ExactlyOnceDeps,
+  type ExactlyOnceResult,
+  RecentDeliveries,
+} from '../domain/exactly-once.js';
+import { fingerprintOf } from '../domain/fingerprint.js';
+import { type DeliveryRequest, parseHookRequest } from '../domain/hook-request.js';
+import { badRequestAnswer, type HookAnswer, internalErrorAnswer } from '../domain/okta-response.js';
 import {
   emitMetric,
   emitMetrics,
@@ -38,7 +33,9 @@ import {
 
 const config = loadHookConfig();
 const clients = createHookClients(config);
-const deps: DeliveryDeps = {
+const idempotency = new PowertoolsIdempotency(clients.idempotencyDb, config.idempotencyTableName);
+const parseOptions = config.defaultPhoneRegion ? { defaultPhoneRegion: config.defaultPhoneRegion } : {};
+const deps: ExactlyOnceDeps = {
   templates: new DynamoTemplateSource(
     clients.templatesDb,
     config.templatesTableName,
@@ -48,78 +45,36 @@ const deps: DeliveryDeps = {
   deadLetters: new SqsDeadLetterSink(clients.sqs, config.dlqUrl),
   defaultLocale: config.defaultLocale,
   ...(config.fallbackRouting ? { fallbackRouting: config.fallbackRouting } : {}),
+  idempotency,
+  recent: new RecentDeliveries(),
 };
-const idempotency = createIdempotency(clients.idempotencyDb, config.idempotencyTableName);
-
-/** How often a duplicate looks again for the first request's result. */
-const DUPLICATE_POLL_MS = 40;
-
-/** Per-invocation state shared with the idempotent function: did this invocation run the delivery? */
-type Run = { deadline: Deadline; executed: boolean; outcome?: DeliveryOutcome };
-
-const deliverOnce = makeIdempotent(
-  async (request: DeliveryRequest, run: Run): Promise<DeliveryOutcome> => {
-    run.executed = true;
-    run.outcome = await deliverOtp(request, deps, run.deadline);
-    return run.outcome;
-  },
-  { persistenceStore: idempotency.persistenceStore, config: idempotency.config, dataIndexArgument: 0 },
-);
-
-type Delivery = { outcome: DeliveryOutcome; replay: boolean };
+const fingerprintKey = new SecretsManagerFingerprintKey(clients.secretsManager, config.fingerprintKeySecret);
 
 /**
- * Delivers at most once per idempotency key. A duplicate of a finished request gets the stored answer; a duplicate
- * of one still in flight waits for it until the deadline, then answers PENDING. If the idempotency store itself is
- * down, the code is delivered anyway: a sign-in beats a theoretical duplicate.
+ * The longest a request waits for the fingerprint key (read once per cold start): a quarter of what is left, at
+ * most 500 ms, so a slow Secrets Manager on a cold start still leaves the delivery most of Okta's window.
  */
-async function deliverIdempotently(request: DeliveryRequest, deadline: Deadline): Promise<Delivery> {
-  const run: Run = { deadline, executed: false };
-  for (;;) {
-    try {
-      const outcome = await deliverOnce(request, run);
-      return { outcome, replay: !run.executed };
-    } catch (error) {
-      if (
-        error instanceof IdempotencyAlreadyInProgressError ||
-        error instanceof IdempotencyInconsistentStateError
-      ) {
-        if (deadline.remainingMs() > DUPLICATE_POLL_MS * 2) {
-          await sleep(DUPLICATE_POLL_MS);
-          continue;
-        }
-        const answer = commandsAnswer('PENDING', request.idempotencyKey, {
-          channel: request.channel,
-          ...(request.country ? { country: request.country } : {}),
-          durationMs: deadline.elapsedMs(),
-        });
-        return {
-          outcome: { answer, outcome: 'pending', channel: request.channel, attempts: 0 },
-          replay: true,
-        };
-      }
-      if (error instanceof IdempotencyValidationError) {
-        const refused = new UndeliverableError(
-          'idempotency_key_reused',
-          'The idempotency key was reused with another payload',
-        );
-        return { outcome: await failDelivery(request, refused, deps, deadline), replay: false };
-      }
-      if (error instanceof IdempotencyPersistenceLayerError) {
-        emitMetric(MetricName.IdempotencyStoreUnavailable);
-        logger.warn('Idempotency store unavailable; delivering without it', {
-          eventId: request.idempotencyKey,
-          delivered: run.outcome !== undefined,
-          errorName: error.cause instanceof Error ? error.cause.name : error.name,
-        });
-        if (run.outcome) return { outcome: run.outcome, replay: false };
-        if (run.executed) throw error;
-        run.executed = true;
-        return { outcome: await deliverOtp(request, deps, deadline), replay: false };
-      }
-      throw error;
-    }
-  }
+const FINGERPRINT_KEY_WAIT_MS = 500;
+
+/**
+ * The request with its keyed fingerprint. Without the key (Secrets Manager unreachable, slow, or the secret
+ * missing) the code is still delivered, a sign-in beats a missing check, but nothing derived from the code is
+ * stored: the request goes on without a fingerprint, which the idempotency store saves with no `validation`.
+ * Loud, not silent: a metric and a warning per request, so an alarm can page on it.
+ */
+async function withFingerprint(request: DeliveryRequest, deadline: Deadline): Promise<DeliveryRequest> {
+  const lookup = await fingerprintKey.get(Math.min(FINGERPRINT_KEY_WAIT_MS, deadline.remainingMs() / 4));
+  if (lookup.key) return { ...request, fingerprint: fingerprintOf(request, lookup.key) };
+  emitMetric(MetricName.FingerprintKeyUnavailable);
+  logger.warn(
+    'Fingerprint key unavailable; delivering without a replay check, storing no digest of the code',
+    {
+      eventId: request.idempotencyKey,
+      reason: lookup.reason,
+      ...(lookup.errorName ? { errorName: lookup.errorName } : {}),
+    },
+  );
+  return request;
 }
 
 function toHttp(answer: HookAnswer): APIGatewayProxyResult {
@@ -130,8 +85,8 @@ function toHttp(answer: HookAnswer): APIGatewayProxyResult {
   };
 }
 
-function record(delivery: Delivery, request: DeliveryRequest, deadline: Deadline): void {
-  const { outcome, replay } = delivery;
+function record(delivery: ExactlyOnceResult, request: DeliveryRequest, deadline: Deadline): void {
+  const { outcome, replay, storeUnavailable } = delivery;
   const elapsedMs = Math.round(deadline.elapsedMs());
   // Keys go on each line rather than through appendKeys: the local stack runs invocations concurrently in one
   // process, where shared persistent keys would cross between requests.
@@ -147,7 +102,16 @@ function record(delivery: Delivery, request: DeliveryRequest, deadline: Deadline
     attempts: outcome.attempts,
     ...(outcome.reason ? { reason: outcome.reason } : {}),
     ...(outcome.templateLevel ? { templateLevel: outcome.templateLevel } : {}),
+    ...(outcome.templatesWithoutCode ? { templatesWithoutCode: outcome.templatesWithoutCode } : {}),
   };
+  if (storeUnavailable) {
+    emitMetric(MetricName.IdempotencyStoreUnavailable);
+    logger.warn('Idempotency store unavailable; delivered without it', {
+      eventId: request.idempotencyKey,
+      delivered: storeUnavailable.delivered,
+      errorName: storeUnavailable.causeName,
+    });
+  }
   if (replay) {
     emitMetric(MetricName.IdempotentReplay, { channel: outcome.channel });
     logger.info('Duplicate request answered without sending', fields);
@@ -155,6 +119,14 @@ function record(delivery: Delivery, request: DeliveryRequest, deadline: Deadline
   }
   if (outcome.templateLevel && outcome.templateLevel !== 'exact') {
     emitMetric(MetricName.TemplateFallback, { level: outcome.templateLevel });
+  }
+  if (outcome.templatesWithoutCode?.length) {
+    // Stored templates without {{otp}} were passed over (the sort keys are in the log line, never the code).
+    emitMetric(
+      MetricName.TemplateMissingCode,
+      { channel: outcome.channel },
+      outcome.templatesWithoutCode.length,
+    );
   }
   if (outcome.outcome === 'delivered') {
     emitMetrics({ channel: outcome.channel }, [
@@ -181,15 +153,15 @@ export const handler = async (
   event: APIGatewayProxyEvent,
   context: Context,
 ): Promise<APIGatewayProxyResult> => {
-  const deadline = new Deadline(config.deadlineMs);
+  const deadline = Deadline.since(config.deadlineMs, event.requestContext?.requestTimeEpoch);
   logger.addContext(context);
   metrics.captureColdStartMetric();
-  idempotency.config.registerLambdaContext(context);
+  idempotency.registerContext(context);
   const releases: Array<() => void> = [];
   let request: DeliveryRequest | undefined;
   try {
     try {
-      request = await parseHookRequest(event.body);
+      request = await parseHookRequest(event.body, parseOptions);
     } catch (error) {
       if (!(error instanceof HookPayloadError)) throw error;
       emitMetric(MetricName.OtpDeliveryFailed, { channel: 'unknown', reason: 'invalid_payload' });
@@ -202,7 +174,9 @@ export const handler = async (
       return toHttp(badRequestAnswer(error.message, error.problems));
     }
     releases.push(secrets.register(request.otpCode), secrets.register(request.oktaMessage));
-    const delivery = await deliverIdempotently(request, deadline);
+    request = await withFingerprint(request, deadline);
+    const parsed = request;
+    const delivery = await withDeadline(deadline, () => deliverExactlyOnce(parsed, deps, deadline));
     record(delivery, request, deadline);
     return toHttp(delivery.outcome.answer);
   } catch (error) {

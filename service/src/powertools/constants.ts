@@ -4,9 +4,6 @@ export const SERVICE_NAME = 'okta-phone-mfa';
 /** Default CloudWatch metrics namespace; `POWERTOOLS_METRICS_NAMESPACE` overrides it. */
 export const METRICS_NAMESPACE = 'OktaPhoneMfa';
 
-/** What Okta shows as the provider in its System Log. */
-export const PROVIDER_NAME = 'AWS End User Messaging';
-
 /** Metric names: PascalCase noun with outcome. */
 export const MetricName = {
   OtpDelivered: 'OtpDelivered',
@@ -14,7 +11,10 @@ export const MetricName = {
   DeliveryLatency: 'DeliveryLatency',
   IdempotentReplay: 'IdempotentReplay',
   TemplateFallback: 'TemplateFallback',
+  TemplateMissingCode: 'TemplateMissingCode',
   AuthorizerDenied: 'AuthorizerDenied',
   DlqWriteFailed: 'DlqWriteFailed',
   IdempotencyStoreUnavailable: 'IdempotencyStoreUnavailable',
+  /** A request served without the fingerprint key: delivered, but with no replay check stored. */
+  FingerprintKeyUnavailable: 'FingerprintKeyUnavailable',
 } as const;

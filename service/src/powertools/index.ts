@@ -1,3 +1,3 @@
-export { MetricName, PROVIDER_NAME, SERVICE_NAME } from './constants.js';
+export { MetricName, SERVICE_NAME } from './constants.js';
 export { logger, secrets } from './logger.js';
 export { emitMetric, emitMetrics, MetricUnit, metrics } from './metrics.js';

@@ -7,7 +7,12 @@ import {
   seedTemplates,
   startDynalite,
 } from '../../local/dynalite.js';
-import { startMessagingEmulator, startSqsEmulator } from '../../local/emulators/index.js';
+import {
+  generateSecretValue,
+  startMessagingEmulator,
+  startSecretsManagerEmulator,
+  startSqsEmulator,
+} from '../../local/emulators/index.js';
 import { lambdaContext } from '../../local/lambda-context.js';
 import { defaultTemplateItems } from '../../src/adapters/template-seed.js';
 
@@ -18,12 +23,18 @@ export type Answer = { statusCode: number; body: any };
 
 /**
  * The real `deliver-otp` handler wired to real parts on 127.0.0.1: dynalite for both tables, and the End User
- * Messaging and SQS stand-ins speaking AWS JSON 1.0, so the SDK clients and their retries run for real.
+ * Messaging and SQS stand-ins speaking AWS JSON 1.0 and Secrets Manager's speaking 1.1 (the fingerprint key), so the
+ * SDK clients and their retries run for real.
  */
 export class HookHarness {
   public db!: RunningDynalite;
   public messaging!: Awaited<ReturnType<typeof startMessagingEmulator>>;
   public sqs!: Awaited<ReturnType<typeof startSqsEmulator>>;
+  /** Holds the fingerprint key under {@link HookHarness.fingerprintKeySecret}. */
+  public secretsManager!: Awaited<ReturnType<typeof startSecretsManagerEmulator>>;
+  /** The name of the fingerprint key's secret, and its value. */
+  public readonly fingerprintKeySecret = 'okta-phone-mfa/fingerprint-key';
+  public readonly fingerprintKey = generateSecretValue();
   public module!: DeliverOtp;
   readonly #env: Record<string, string>;
   #extraKeys: string[] = [];
@@ -39,6 +50,9 @@ export class HookHarness {
     await seedTemplates(client, 'templates', defaultTemplateItems());
     this.messaging = await startMessagingEmulator();
     this.sqs = await startSqsEmulator();
+    this.secretsManager = await startSecretsManagerEmulator({
+      secrets: { [this.fingerprintKeySecret]: this.fingerprintKey },
+    });
     await this.load();
     return this;
   }
@@ -55,6 +69,8 @@ export class HookHarness {
       DYNAMODB_ENDPOINT: this.db.endpoint,
       SMS_VOICE_ENDPOINT: this.messaging.endpoint,
       SQS_ENDPOINT: this.sqs.endpoint,
+      SECRETS_MANAGER_ENDPOINT: this.secretsManager.endpoint,
+      FINGERPRINT_KEY_SECRET: this.fingerprintKeySecret,
       DEADLINE_MS: '2500',
       TEMPLATES_MAX_AGE_SECONDS: '300',
       DEFAULT_LOCALE: 'en',
@@ -66,12 +82,18 @@ export class HookHarness {
   }
 
   async stop(): Promise<void> {
-    await Promise.all([this.messaging?.close(), this.sqs?.close(), this.db?.close()]);
+    await Promise.all([
+      this.messaging?.close(),
+      this.sqs?.close(),
+      this.secretsManager?.close(),
+      this.db?.close(),
+    ]);
   }
 
-  /** Invokes the handler as API Gateway's proxy integration would. */
-  async invoke(body: unknown): Promise<Answer> {
+  /** Invokes the handler as API Gateway's proxy integration would (`extra` adds to the event, e.g. `requestContext`). */
+  async invoke(body: unknown, extra: Record<string, unknown> = {}): Promise<Answer> {
     const event = {
+      ...extra,
       body: typeof body === 'string' ? body : JSON.stringify(body),
       headers: { 'content-type': 'application/json' },
       httpMethod: 'POST',
@@ -97,5 +119,6 @@ export class HookHarness {
     this.messaging.emulator.clear();
     this.messaging.emulator.setFault(undefined);
     this.sqs.emulator.clear();
+    this.secretsManager.emulator.setFault(undefined);
   }
 }

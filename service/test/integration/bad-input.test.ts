@@ -43,8 +43,8 @@ describe('bodies that are not an Okta hook request', () => {
       hookRequest(undefined, (p) => (p.data.messageProfile.deliveryChannel = 'EMAIL')),
     ],
     [
-      'a phone number with letters',
-      hookRequest(undefined, (p) => (p.data.messageProfile.phoneNumber = 'call-me')),
+      'a phone number that is not a string',
+      hookRequest(undefined, (p) => ((p.data.messageProfile as any).phoneNumber = 4155550123)),
     ],
     ['no request id', hookRequest(undefined, (p) => delete (p.data.context.request as any).id)],
   ];
@@ -72,6 +72,10 @@ describe('bodies that are not an Okta hook request', () => {
 describe('valid requests that cannot be delivered', () => {
   const cases: Array<[string, string, string]> = [
     ['a number that is not a phone number', '+1555', 'INVALID_PHONE_NUMBER'],
+    ['a phone number with letters', 'call-me', 'INVALID_PHONE_NUMBER'],
+    ['a lone +', '+', 'INVALID_PHONE_NUMBER'],
+    ['40 digits', '1'.repeat(40), 'INVALID_PHONE_NUMBER'],
+    ["Okta's preview number without a country code", '9876543210', 'INVALID_PHONE_NUMBER'],
     ['a country that is not allowed', '+79123456789', 'COUNTRY_NOT_ALLOWED'],
   ];
 

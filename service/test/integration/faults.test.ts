@@ -30,7 +30,7 @@ beforeEach(() => resetStack(stack));
 
 describe('End User Messaging faults', () => {
   const cases: Array<[string, Record<string, unknown>, string, number]> = [
-    ['fails with 5xx', { mode: 'error' }, 'provider_error', 3],
+    ['fails with 5xx', { mode: 'error' }, 'provider_error', 1],
     ['throttles', { mode: 'throttle' }, 'throttled', 3],
     ['rejects the number', { mode: 'reject' }, 'provider_rejected', 1],
     ['hangs', { mode: 'latency', latencyMs: 10_000 }, 'deadline_exceeded', 1],
@@ -59,6 +59,24 @@ describe('End User Messaging faults', () => {
     },
   );
 
+  it('sends one message, answers inside 3 s with an error object and one DLQ record when an accepted send is answered 500', async () => {
+    // Prepare
+    await setFaults(stack, { messaging: { mode: 'ambiguous' } });
+    const payload = hookRequest('request-sms-mfa-verification');
+
+    // Act
+    const answer = await postHook(stack, payload, { token });
+
+    // Assess: the message may be on its way, so it is never sent again.
+    expect(answer.status).toBe(200);
+    expect(answer.elapsedMs).toBeLessThan(3000);
+    expect(answer.body.error.errorCauses[0].reason).toBe('PROVIDER_ERROR');
+    expect(await outbox(stack)).toHaveLength(1);
+    const records = await deadLetters(stack);
+    expect(records).toEqual([expect.objectContaining({ eventId: payload.eventId, attempts: 1 })]);
+    expect(redactionProblems(records[0]!, payload)).toEqual([]);
+  });
+
   it('delivers again once the fault is cleared', async () => {
     await setFaults(stack, { messaging: { mode: 'error' } });
     await fetch(`${stack.baseUrl}/_local/faults`, { method: 'DELETE' });
@@ -66,6 +84,49 @@ describe('End User Messaging faults', () => {
     const answer = await postHook(stack, hookRequest(), { token });
 
     expect(answer.body.commands[0].value[0].status).toBe('SUCCESSFUL');
+  });
+});
+
+describe('DynamoDB slow', () => {
+  it('answers Okta in under 3 s and sends once when every DynamoDB call takes 5 s', async () => {
+    // Prepare
+    await setFaults(stack, { dynamodb: { mode: 'latency', latencyMs: 5_000 } });
+    const payload = hookRequest('request-sms-mfa-verification');
+
+    // Act
+    const answer = await postHook(stack, payload, { token });
+    const again = await postHook(stack, payload, { token });
+
+    // Assess
+    expect(answer.elapsedMs).toBeLessThan(3000);
+    expect(answer.body.commands[0].value[0].status).toBe('SUCCESSFUL');
+    expect(again.elapsedMs).toBeLessThan(3000);
+    expect(again.body.commands[0].value[0].transactionId).toBe(
+      answer.body.commands[0].value[0].transactionId,
+    );
+    expect(await outbox(stack)).toHaveLength(1);
+  });
+
+  it('never sends twice for an event first seen while DynamoDB was slow, once it is fast again', async () => {
+    // Prepare: the slow writes of the first request land after it has answered.
+    await setFaults(stack, { dynamodb: { mode: 'latency', latencyMs: 1_500 } });
+    const payload = hookRequest('request-call-mfa-verification-en');
+    const first = await postHook(stack, payload, { token });
+    await setFaults(stack, { dynamodb: null });
+    await new Promise((resolve) => setTimeout(resolve, 1_600));
+
+    // Act
+    const retry = await postHook(stack, payload, { token });
+
+    // Assess
+    expect(first.elapsedMs).toBeLessThan(3000);
+    expect(retry.body.commands?.[0].value[0].status).toMatch(/SUCCESSFUL|PENDING/);
+    expect(await outbox(stack)).toHaveLength(1);
+  });
+
+  it('refuses a malformed dynamodb fault', async () => {
+    const answer = await setFaults(stack, { dynamodb: { mode: 'latency' } });
+    expect(answer.status).toBe(400);
   });
 });
 

@@ -44,6 +44,7 @@ describe('GET /_local/health', () => {
         dynamodb: 'ok',
         messaging: 'ok',
         sqs: 'ok',
+        secretsmanager: 'ok',
         oauth: 'ok',
         'authorize-hook': 'ok',
         'deliver-otp': 'ok',
@@ -290,7 +291,7 @@ describe('the AWS stand-ins on the stack port', () => {
   });
 });
 
-// Last: after a rotation, tokens carry a kid the authorizer learns only after its JWKS cooldown.
+// Last: after a rotation, tokens carry a kid the authorizer fetches the JWKS for (up to 2 s).
 describe('key rotation route', () => {
   it('rotates to a new signing key and keeps publishing the previous one', async () => {
     const before = await getJson(stack, '/oauth2/default/v1/keys');

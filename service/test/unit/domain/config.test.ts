@@ -6,6 +6,7 @@ const hookEnv = {
   TEMPLATES_TABLE_NAME: 't',
   IDEMPOTENCY_TABLE_NAME: 'i',
   DLQ_URL: 'https://sqs.eu-west-1.amazonaws.com/1/dlq',
+  FINGERPRINT_KEY_SECRET: 'okta-phone-mfa/fingerprint-key',
 };
 
 describe('loadHookConfig', () => {
@@ -18,11 +19,14 @@ describe('loadHookConfig', () => {
     });
   });
 
-  it.each(['TEMPLATES_TABLE_NAME', 'IDEMPOTENCY_TABLE_NAME', 'DLQ_URL'])('names the missing %s', (name) => {
-    expect(() => loadHookConfig({ ...hookEnv, [name]: '' })).toThrowError(
-      new ConfigError(`${name} is required but not set`),
-    );
-  });
+  it.each(['TEMPLATES_TABLE_NAME', 'IDEMPOTENCY_TABLE_NAME', 'DLQ_URL', 'FINGERPRINT_KEY_SECRET'])(
+    'names the missing %s',
+    (name) => {
+      expect(() => loadHookConfig({ ...hookEnv, [name]: '' })).toThrowError(
+        new ConfigError(`${name} is required but not set`),
+      );
+    },
+  );
 
   it.each([
     ['DEADLINE_MS', '3000'],
@@ -31,8 +35,44 @@ describe('loadHookConfig', () => {
     ['DLQ_URL', 'not a url'],
     ['DEFAULT_LOCALE', 'english!'],
     ['SMS_VOICE_ENDPOINT', 'localhost'],
+    ['SECRETS_MANAGER_ENDPOINT', 'localhost'],
+    ['DEFAULT_PHONE_REGION', 'USA'],
+    ['DEFAULT_PHONE_REGION', 'XX'],
   ])('refuses %s=%s naming it', (name, value) => {
     expect(() => loadHookConfig({ ...hookEnv, [name]: value })).toThrowError(new RegExp(`^${name} `));
+  });
+
+  it('reads DEFAULT_PHONE_REGION as an upper-case ISO country, and none by default', () => {
+    expect(loadHookConfig(hookEnv).defaultPhoneRegion).toBeUndefined();
+    expect(loadHookConfig({ ...hookEnv, DEFAULT_PHONE_REGION: 'us' }).defaultPhoneRegion).toBe('US');
+  });
+});
+
+describe('deploy-time fallback routing', () => {
+  it('reads one identity or identities per channel, as the stack writes them', () => {
+    // Act
+    const config = loadHookConfig({
+      ...hookEnv,
+      DEFAULT_ORIGINATION_IDENTITY: '{"sms":"ACMEMFA","voice":"+12065550100"}',
+      ORIGINATION_IDENTITIES: '{"gb":"ACMEMFA","MX":{"sms":"+525555550100"}}',
+      ALLOWED_COUNTRIES: 'gb,MX',
+    });
+
+    // Assess
+    expect(config.fallbackRouting).toEqual({
+      defaultOriginationIdentity: { sms: 'ACMEMFA', voice: '+12065550100' },
+      originationIdentities: { GB: 'ACMEMFA', MX: { sms: '+525555550100' } },
+      allowedCountries: ['GB', 'MX'],
+    });
+  });
+
+  it.each([
+    ['DEFAULT_ORIGINATION_IDENTITY', '{oops'],
+    ['ORIGINATION_IDENTITIES', '["GB"]'],
+  ])('names %s when it is not the JSON it should be', (name, value) => {
+    expect(() =>
+      loadHookConfig({ ...hookEnv, DEFAULT_ORIGINATION_IDENTITY: '+12065550100', [name]: value }),
+    ).toThrowError(new RegExp(`^${name} must be`));
   });
 });
 
@@ -45,6 +85,7 @@ describe('loadAuthorizerConfig', () => {
       jwksUri: 'https://acme.okta.com/oauth2/default/v1/keys',
       algorithms: ['RS256'],
       jwksTimeoutMs: 1500,
+      jwksCooldownMs: 2000,
       clockToleranceSeconds: 60,
     });
   });
@@ -57,6 +98,8 @@ describe('loadAuthorizerConfig', () => {
     ['OKTA_ISSUER', ''],
     ['OKTA_AUDIENCE', ''],
     ['JWKS_TIMEOUT_MS', '5000'],
+    ['JWKS_COOLDOWN_MS', '30000'],
+    ['JWKS_COOLDOWN_MS', '100'],
     ['CLOCK_TOLERANCE_SECONDS', '300'],
     ['JWT_ALGORITHMS', 'HS256'],
   ])('refuses %s=%j naming it', (name, value) => {

@@ -73,25 +73,20 @@ describe('parseHookRequest', () => {
     const payload = sms();
     const now = Date.parse('2026-11-25T10:00:00.000Z');
     payload.data.messageProfile.otpExpires = '2026-11-25T10:05:00.000Z';
-    expect((await parseHookRequest(JSON.stringify(payload), now)).ttlSeconds).toBe(300);
+    expect((await parseHookRequest(JSON.stringify(payload), { now })).ttlSeconds).toBe(300);
     delete payload.data.messageProfile.otpExpires;
-    expect((await parseHookRequest(JSON.stringify(payload), now)).ttlSeconds).toBe(
+    expect((await parseHookRequest(JSON.stringify(payload), { now })).ttlSeconds).toBe(
       DEFAULT_OTP_LIFETIME_SECONDS,
     );
     payload.data.messageProfile.otpExpires = '2020-01-01T00:00:00.000Z';
-    expect((await parseHookRequest(JSON.stringify(payload), now)).ttlSeconds).toBe(
+    expect((await parseHookRequest(JSON.stringify(payload), { now })).ttlSeconds).toBe(
       DEFAULT_OTP_LIFETIME_SECONDS,
     );
   });
 
-  it('fingerprints phone and code without holding the code', async () => {
-    const a = await parseHookRequest(JSON.stringify(sms()));
-    const other = sms();
-    other.data.messageProfile.otpCode = '000000';
-    const b = await parseHookRequest(JSON.stringify(other));
-    expect(a.fingerprint).toMatch(/^[0-9a-f]{64}$/);
-    expect(a.fingerprint).not.toBe(b.fingerprint);
-    expect(a.fingerprint).not.toContain(a.otpCode);
+  it("computes no digest of the code: the keyed fingerprint is the handler's, which has the key", async () => {
+    const request = await parseHookRequest(JSON.stringify(sms()));
+    expect(request).not.toHaveProperty('fingerprint');
   });
 
   it.each(['', '   ', 'not json', '{"eventType":', '[]', '42'])('rejects the body %j', async (body) => {
@@ -135,13 +130,38 @@ describe('parseHookRequest', () => {
     ['data.messageProfile.otpCode', (p: Record<string, any>) => (p.data.messageProfile.otpCode = '12')],
     [
       'data.messageProfile.phoneNumber',
-      (p: Record<string, any>) => (p.data.messageProfile.phoneNumber = 'call me'),
+      (p: Record<string, any>) => (p.data.messageProfile.phoneNumber = 12345),
     ],
   ])('rejects a bad value at %s', async (location, spoil) => {
     const payload = sms() as unknown as Record<string, any>;
     spoil(payload);
     const error = await problemsOf(JSON.stringify(payload));
     expect(error.problems.map((p) => p.location)).toContain(location);
+  });
+
+  it.each([['abc'], ['+'], [''], ['1'.repeat(40)], ['9876543210']])(
+    'accepts %j as a phoneNumber that cannot be delivered, not as a malformed request',
+    async (phoneNumber) => {
+      // Prepare
+      const payload = sms();
+      payload.data.messageProfile.phoneNumber = phoneNumber;
+
+      // Act
+      const request = await parseHookRequest(JSON.stringify(payload));
+
+      // Assess
+      expect(request.phone).toBeUndefined();
+      expect(request.country).toBeUndefined();
+    },
+  );
+
+  it('reads a national number with the default phone region only', async () => {
+    const payload = sms();
+    payload.data.messageProfile.phoneNumber = '4155550123';
+    expect((await parseHookRequest(JSON.stringify(payload))).phone).toBeUndefined();
+    expect((await parseHookRequest(JSON.stringify(payload), { defaultPhoneRegion: 'US' })).phone).toBe(
+      '+14155550123',
+    );
   });
 
   it('never repeats the code in a validation message', async () => {

@@ -2,8 +2,8 @@
 // every documented payload delivers once, every failure answers Okta in its format with one DLQ record, retries and
 // concurrent duplicates never send twice, and the deadline always holds.
 import { randomUUID } from 'node:crypto';
-import { ScanCommand } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { DeleteItemCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   loadFixture,
@@ -149,6 +149,10 @@ describe('bad input', () => {
 describe('undeliverable', () => {
   it.each([
     ['a number that does not exist', '+1415555', 'INVALID_PHONE_NUMBER'],
+    ['letters', 'abc', 'INVALID_PHONE_NUMBER'],
+    ['a lone +', '+', 'INVALID_PHONE_NUMBER'],
+    ['40 digits', '1'.repeat(40), 'INVALID_PHONE_NUMBER'],
+    ["Okta's preview number without a country code", '9876543210', 'INVALID_PHONE_NUMBER'],
     ['a country that is not allowed', '+821012345678', 'COUNTRY_NOT_ALLOWED'],
   ])(
     'answers 200 with an error object for %s, sends nothing and dead-letters it',
@@ -174,7 +178,7 @@ describe('undeliverable', () => {
 });
 
 describe('provider failures', () => {
-  it('answers with an error object and one DLQ record when End User Messaging fails, after the SDK retries', async () => {
+  it('answers with an error object and one DLQ record when End User Messaging answers 500, without sending again', async () => {
     // Prepare
     harness.messaging.emulator.setFault({ mode: 'error' });
     const request = payload();
@@ -189,12 +193,57 @@ describe('provider failures', () => {
     });
     const records = harness.deadLetters();
     expect(records).toHaveLength(1);
+    // A 500 does not prove the message was not queued: one attempt, never a retry.
     expect(records[0]).toMatchObject({
       eventId: request.eventId,
       phone: '+1415***0123',
-      attempts: 3,
+      attempts: 1,
       channel: 'sms',
     });
+  });
+
+  it('sends one message, answers with an error object and leaves one DLQ record when an accepted send is answered 500', async () => {
+    // Prepare
+    harness.messaging.emulator.setFault({ mode: 'ambiguous' });
+    const request = payload();
+
+    // Act
+    const started = performance.now();
+    const answer = await harness.invoke(request);
+    const elapsedMs = performance.now() - started;
+
+    // Assess
+    expect(harness.sent()).toHaveLength(1);
+    expect(answer.body.error.errorCauses[0].reason).toBe('PROVIDER_ERROR');
+    expect(harness.deadLetters()).toEqual([
+      expect.objectContaining({ eventId: request.eventId, attempts: 1 }),
+    ]);
+    expect(elapsedMs).toBeLessThan(1000);
+  });
+
+  it('retries a send whose connection was refused, because nothing reached the service', async () => {
+    // Prepare: nothing listens on the messaging endpoint (the stand-in is closed for this test).
+    const closed = await import('node:net').then(
+      ({ createServer }) =>
+        new Promise<number>((resolve) => {
+          const server = createServer().listen(0, '127.0.0.1', () => {
+            const { port } = server.address() as { port: number };
+            server.close(() => resolve(port));
+          });
+        }),
+    );
+    await harness.load({ SMS_VOICE_ENDPOINT: `http://127.0.0.1:${closed}` });
+    const request = payload();
+
+    // Act
+    const answer = await harness.invoke(request);
+
+    // Assess
+    expect(answer.body.error.errorCauses[0].reason).toBe('PROVIDER_ERROR');
+    expect(harness.deadLetters()).toEqual([
+      expect.objectContaining({ eventId: request.eventId, attempts: 3 }),
+    ]);
+    await harness.load();
   });
 
   it('answers PROVIDER_REJECTED without retrying when End User Messaging refuses the number as opted out', async () => {
@@ -220,6 +269,21 @@ describe('provider failures', () => {
     const answer = await harness.invoke(payload());
     expect(answer.body.error.errorCauses[0].reason).toBe('THROTTLED');
     expect(harness.deadLetters()[0]).toMatchObject({ error: { reason: 'throttled' }, attempts: 3 });
+  });
+
+  it('counts the budget from when API Gateway received the request, not from when the handler started', async () => {
+    // Prepare: the deadline is 1,000 ms and API Gateway received the request 700 ms ago (the authorizer ran).
+    harness.messaging.emulator.setFault({ mode: 'latency', latencyMs: 5_000 });
+    const requestContext = { requestTimeEpoch: Date.now() - 700 };
+
+    // Act
+    const started = performance.now();
+    const answer = await harness.invoke(payload(), { requestContext });
+    const elapsedMs = performance.now() - started;
+
+    // Assess: about 300 ms were left, not 1,000.
+    expect(answer.body.error.errorCauses[0].reason).toBe('DEADLINE_EXCEEDED');
+    expect(elapsedMs).toBeLessThan(600);
   });
 
   it('answers within the budget and dead-letters when End User Messaging hangs', async () => {
@@ -429,5 +493,81 @@ describe('degraded dependencies', () => {
     const answer = await harness.invoke(payload());
     expect(answer.body.error.errorCauses[0].reason).toBe('CONFIG_UNAVAILABLE');
     expect(harness.deadLetters()).toHaveLength(1);
+  });
+});
+
+describe('stored templates without the code', () => {
+  /** Writes a template the CLI would refuse (hand-edited in the console), then cold-starts so the cache misses it. */
+  async function storeTemplate(sk: string, value: Record<string, string>): Promise<() => Promise<void>> {
+    const db = localDynamoClient(harness.db.endpoint);
+    await db.send(
+      new PutItemCommand({ TableName: 'templates', Item: marshall({ pk: 'template', sk, value }) }),
+    );
+    await harness.load();
+    return async () => {
+      await db.send(new DeleteItemCommand({ TableName: 'templates', Key: marshall({ pk: 'template', sk }) }));
+      await harness.load();
+    };
+  }
+
+  it('skips an SMS template without {{otp}}, sends the next level with the code and counts TemplateMissingCode', async () => {
+    // Prepare
+    const remove = await storeTemplate('sms#en-us', { body: 'Your code is on its way' });
+    const request = payload();
+
+    try {
+      // Act
+      const answer = await harness.invoke(request);
+
+      // Assess
+      expect(answer.body.commands[0].value[0].status).toBe('SUCCESSFUL');
+      expect(harness.sent()[0]?.MessageBody).toBe(
+        'Your verification code is 627381. It expires in 5 minutes. Never share it.',
+      );
+      expect(metric('TemplateMissingCode')).toEqual([
+        expect.objectContaining({ value: 1, dimensions: { channel: 'sms' } }),
+      ]);
+      expect(metric('TemplateFallback')).toEqual([
+        expect.objectContaining({ dimensions: { level: 'language' } }),
+      ]);
+      expect(output.logs().find((l) => l.message === 'OTP delivered')).toMatchObject({
+        templatesWithoutCode: ['sms#en-us'],
+      });
+      expect(output.lines.join('\n')).not.toContain(request.data.messageProfile.otpCode);
+    } finally {
+      await remove();
+    }
+  });
+
+  it('skips a voice template without {{otp}} rather than appending the code to it', async () => {
+    // Prepare
+    const remove = await storeTemplate('voice#en-gb', {
+      body: 'Hello from ACME, please hold',
+      voiceId: 'AMY',
+    });
+    const request = payload(
+      'request-call-mfa-verification-en',
+      (p) => (p.data.messageProfile.locale = 'en-GB'),
+    );
+
+    try {
+      // Act
+      await harness.invoke(request);
+
+      // Assess
+      const [call] = harness.sent();
+      expect(call).toMatchObject({ channel: 'VOICE', VoiceId: 'JOANNA' });
+      expect(call?.MessageBody).not.toContain('ACME');
+      expect(metric('TemplateMissingCode')).toEqual([
+        expect.objectContaining({ value: 1, dimensions: { channel: 'voice' } }),
+      ]);
+    } finally {
+      await remove();
+    }
+  });
+
+  it('counts nothing when every stored template carries the code', async () => {
+    await harness.invoke(payload());
+    expect(metric('TemplateMissingCode')).toEqual([]);
   });
 });

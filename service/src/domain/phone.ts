@@ -1,0 +1,48 @@
+import { type CountryCode, isSupportedCountry, parsePhoneNumberFromString } from 'libphonenumber-js';
+
+/** A destination read from Okta's `phoneNumber`: E.164 and its country, or nothing when it is not a number. */
+export type Destination = { phone: string; country: string } | undefined;
+
+/** Okta's numbers have at most 15 digits (E.164); anything much longer is not a number, whatever it parses to. */
+const MAX_INPUT_LENGTH = 64;
+
+/**
+ * Whether `region` is an ISO 3166-1 alpha-2 code libphonenumber knows (for the `DEFAULT_PHONE_REGION` setting).
+ *
+ * @param region - e.g. `US`
+ */
+export function isPhoneRegion(region: string): region is CountryCode {
+  return isSupportedCountry(region);
+}
+
+/**
+ * Reads whatever Okta sent as `phoneNumber`. Okta stores numbers with their country code, so digits without `+`
+ * (`14155550123`) are read as an international number first, and a `00` international prefix as `+`. Only when that
+ * is not a valid number, and a default region is set, are the digits read as a national number of that region
+ * (`4155550123` with `US`). Spaces, dashes, dots and brackets are ignored. Anything else (`abc`, `+`, 40 digits,
+ * Okta's preview `9876543210`) is no destination: a valid request that cannot be delivered.
+ *
+ * @param raw - `data.messageProfile.phoneNumber` as sent
+ * @param defaultRegion - the `DEFAULT_PHONE_REGION` setting, if any
+ */
+export function readDestination(raw: string, defaultRegion?: CountryCode): Destination {
+  if (raw.length > MAX_INPUT_LENGTH) return undefined;
+  const compact = raw.trim().replace(/[\s().-]/g, '');
+  if (!/^(\+|00)?\d{1,17}$/.test(compact)) return undefined;
+  const international = compact.startsWith('+')
+    ? compact
+    : compact.startsWith('00')
+      ? `+${compact.slice(2)}`
+      : `+${compact}`;
+  const asInternational = valid(international);
+  if (asInternational || compact.startsWith('+') || compact.startsWith('00') || !defaultRegion) {
+    return asInternational;
+  }
+  return valid(compact, defaultRegion);
+}
+
+function valid(text: string, region?: CountryCode): Destination {
+  const parsed = parsePhoneNumberFromString(text, region);
+  if (!parsed?.isValid() || !parsed.country) return undefined;
+  return { phone: parsed.number, country: parsed.country };
+}
