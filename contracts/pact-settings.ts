@@ -56,5 +56,9 @@ export const PROVIDER_STATES = {
   britainNotAllowed: 'Great Britain is not an allowed destination',
 } as const;
 
-/** A masked phone number as the hook writes it: country code and area, three stars, last four digits. */
-export const MASKED_PHONE = /^\+\d{4}\*\*\*\d{4}$/;
+/**
+ * A masked phone number as the hook writes it: the country code, a star per hidden digit (at least half of the
+ * national ones) and at most the last 3 digits (`+52 *******678`); or, for a number it cannot read, stars and at
+ * most the last 2 digits (`********10`).
+ */
+export const MASKED_PHONE = /^(?:\+\d{1,3} \*+\d{0,3}|\*{3,}\d{0,2})$/;

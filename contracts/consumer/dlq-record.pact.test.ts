@@ -36,7 +36,7 @@ const failedDeliveryRecord = {
   ),
   channel: regex('^(sms|voice)$', 'voice'),
   country: string('MX'),
-  phone: regex(MASKED_PHONE.source, '+5255***5678'),
+  phone: regex(MASKED_PHONE.source, '+52 *******678'),
   locale: string('es-mx'),
   error: {
     name: string('ProviderError'),

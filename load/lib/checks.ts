@@ -3,6 +3,7 @@
  * everything the stack wrote: exactly one send per delivered event, a DLQ record for every failure, and no
  * OTP, token or full phone number in the output.
  */
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import type { JournalEntry } from '../processors/journal.js';
 import { otpFor } from '../processors/traffic.js';
 
@@ -90,11 +91,24 @@ export function checkDlqRecords(journal: JournalEntry[], dlq: Dlq): CheckResult 
   };
 }
 
+/** National numbers shorter than this are not searched for on their own: too many other digits would match. */
+const MIN_NATIONAL_DIGITS = 8;
+
+/**
+ * The digits a number leaks as: international (`14155550123`) and national (`4155550123`). Compared with the
+ * output's digits once spaces, dashes, dots and brackets are gone, so `+1 (415) 555-0123` is still whole.
+ */
+function wholeNumberForms(phone: string): string[] {
+  const digits = phone.replace(/\D/g, '');
+  const national = parsePhoneNumberFromString(`+${digits}`)?.nationalNumber ?? '';
+  return [digits, ...(national.length >= MIN_NATIONAL_DIGITS ? [national] : [])].filter(Boolean);
+}
+
 /** No OTP, bearer token or full phone number in what the stack wrote (logs, access log, DLQ records). */
 export function checkNoSecretsInOutput(inputs: CheckInputs): CheckResult {
   const codes = new Set(inputs.journal.map((e) => otpFor(inputs.seed, e.eventId)));
   const texts = [...inputs.output, ...inputs.dlq.map((m) => m.body)];
-  const numbers = [...new Set(inputs.phoneNumbers)].flatMap((n) => [n, n.replace(/^\+/, '')]);
+  const numbers = [...new Set(inputs.phoneNumbers.flatMap(wholeNumberForms))];
   let otpLines = 0;
   let tokenLines = 0;
   let phoneLines = 0;
@@ -110,7 +124,8 @@ export function checkNoSecretsInOutput(inputs: CheckInputs): CheckResult {
       if (examples.length < SAMPLE) examples.push(text.replace(SIX_DIGITS, '######').slice(0, 200));
     }
     if (JWT.test(text)) tokenLines += 1;
-    if (numbers.some((n) => text.includes(n))) phoneLines += 1;
+    const squeezed = text.replace(/[\s().-]/g, '');
+    if (numbers.some((n) => squeezed.includes(n))) phoneLines += 1;
   }
   const ok = !otpLines && !tokenLines && !phoneLines;
   return {

@@ -70,13 +70,17 @@ describe('correctness checks', () => {
       output: ['Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJl'],
     });
     const phone = checkNoSecretsInOutput({ ...inputs, output: ['to 14155550123'] });
-    const clean = checkNoSecretsInOutput({ ...inputs, output: ['to +1415***0123 in 1764051234567 ms'] });
+    const written = checkNoSecretsInOutput({ ...inputs, output: ['to +1 (415) 555-0123'] });
+    const national = checkNoSecretsInOutput({ ...inputs, output: ['to 415.555.0123'] });
+    const clean = checkNoSecretsInOutput({ ...inputs, output: ['to +1 *******123 in 1764051234567 ms'] });
 
     // Assess
     expect(leak.ok).toBe(false);
     expect(leak.detail).not.toContain(code);
     expect(token.ok).toBe(false);
     expect(phone.ok).toBe(false);
+    expect(written.ok).toBe(false);
+    expect(national.ok).toBe(false);
     expect(clean.ok).toBe(true);
   });
 });

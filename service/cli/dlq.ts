@@ -3,7 +3,8 @@
  *
  * Reading never deletes: peeked messages are received with a zero visibility timeout, so they stay in the queue.
  * `peek --delete` deletes exactly the messages it printed, after a typed confirmation on a terminal; without a
- * terminal it refuses unless `--yes` is given. DLQ records are redacted (masked phone, no code).
+ * terminal it refuses unless `--yes` is given. DLQ records are redacted (masked phone, no code) when written;
+ * what the tool prints is scrubbed again.
  */
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -15,6 +16,7 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import { redactingReplacer, SecretSet, scrubText } from '../src/domain/redact.js';
 import { type CliIo, clientConfig, runMain, terminalIo, UsageError } from './common.js';
 
 /** Printed with `--help` and on a usage error. */
@@ -178,17 +180,31 @@ type Parsed = {
   message: string;
 };
 
+// Records are scrubbed when written; the tool scrubs what it prints again (phone numbers, tokens), for records an
+// older writer left in the queue, which keeps them for up to 14 days across deployments.
+const printable = (value: unknown) => scrubText(String(value));
+const scrubbing = redactingReplacer(() => SecretSet.EMPTY);
+
+/** A record's JSON as printed by `--json`: every string scrubbed, the shape unchanged. */
+function printableBody(body: string): string {
+  try {
+    return JSON.stringify(JSON.parse(body), scrubbing);
+  } catch {
+    return scrubText(body);
+  }
+}
+
 function parse(message: DlqMessage): Parsed {
   try {
     const record = JSON.parse(message.body);
     return {
-      reason: String(record.error?.reason ?? record.error?.name ?? 'unknown'),
-      channel: String(record.channel ?? 'unknown'),
-      country: String(record.country ?? 'unknown'),
-      eventId: String(record.eventId ?? '-'),
-      phone: String(record.phone ?? '-'),
-      timestamp: String(record.timestamp ?? message.receivedAt ?? '-'),
-      message: String(record.error?.message ?? ''),
+      reason: printable(record.error?.reason ?? record.error?.name ?? 'unknown'),
+      channel: printable(record.channel ?? 'unknown'),
+      country: printable(record.country ?? 'unknown'),
+      eventId: printable(record.eventId ?? '-'),
+      phone: printable(record.phone ?? '-'),
+      timestamp: printable(record.timestamp ?? message.receivedAt ?? '-'),
+      message: printable(record.error?.message ?? ''),
     };
   } catch {
     return {
@@ -291,7 +307,7 @@ export async function dlqCli(
         const r = parse(message);
         io.out(
           values.json
-            ? message.body
+            ? printableBody(message.body)
             : `${r.timestamp}  ${r.reason.padEnd(24)} ${r.channel.padEnd(6)} ${r.country.padEnd(4)} ${r.phone.padEnd(16)} eventId=${r.eventId}  ${r.message}`,
         );
       }

@@ -1,8 +1,15 @@
 /**
  * `GET /`: the local outbox as a page. SMS as phone-style bubbles, voice calls as their SSML with the voice id,
  * newest first, refreshed every 1.5 s from the `/_local` routes; a dead-letter queue tab and a faults panel.
- * Everything is rendered with `textContent`, so message text can never inject markup.
+ * Everything is rendered with `textContent`, so message text can never inject markup; destination numbers are
+ * masked as everywhere else.
  */
+import { getCountries, getCountryCallingCode } from 'libphonenumber-js';
+
+/** Every country calling code libphonenumber knows, for the page's masking of destination numbers. */
+const CALLING_CODES = [...new Set(getCountries().map((country) => getCountryCallingCode(country)))];
+
+/** The page, as served. */
 export function outboxPage(): string {
   return `<!doctype html>
 <html lang="en">
@@ -78,7 +85,17 @@ export function outboxPage(): string {
 </main>
 <script>
   const el = (tag, cls, text) => { const n = document.createElement(tag); if (cls) n.className = cls; if (text !== undefined) n.textContent = text; return n; };
-  const mask = (p) => { const d = String(p || '').replace(/\\D/g, ''); return d.length < 8 ? '***' : '+' + d.slice(0, 4) + '***' + d.slice(-4); };
+  // maskPhone's rule (service/src/domain/redact.ts): the country code, at most the last 3 digits, at least half of
+  // the national digits hidden; unreadable, at most the last 2. Calling codes are prefix-free: at most one matches.
+  const CALLING_CODES = new Set(${JSON.stringify(CALLING_CODES)});
+  const mask = (p) => {
+    const raw = String(p || '').trim(); const d = raw.replace(/\\D/g, '');
+    const cc = raw.startsWith('+') ? [1, 2, 3].map((n) => d.slice(0, n)).find((c) => CALLING_CODES.has(c)) : undefined;
+    const national = cc ? d.slice(cc.length) : '';
+    if (!cc || !national) { const k = Math.min(2, Math.max(0, Math.floor((d.length - 3) / 2))); return '*'.repeat(Math.max(3, Math.min(d.length - k, 12))) + d.slice(d.length - k); }
+    const shown = Math.min(3, Math.floor(national.length / 2));
+    return '+' + cc + ' ' + '*'.repeat(national.length - shown) + national.slice(national.length - shown);
+  };
   const when = (iso) => new Date(iso).toLocaleTimeString();
   // Codes are hidden until asked for, so the page is safe to screen-share or screenshot.
   let showCodes = false;

@@ -1,5 +1,5 @@
 import type { DeliveryRequest } from './hook-request.js';
-import { maskPhone, scrubText } from './redact.js';
+import { maskPhone, SecretSet, scrubText } from './redact.js';
 
 /** Version of the DLQ record shape; bump on any breaking change (the `dlq` tool and pact read it). */
 export const DLQ_RECORD_VERSION = 1;
@@ -21,8 +21,10 @@ export type DlqRecord = {
 };
 
 /**
- * Builds the DLQ record for a failed delivery. The error message is scrubbed of the code and phone numbers:
- * provider messages can echo the request.
+ * Builds the DLQ record for a failed delivery, scrubbed as a whole: every string copied from the request or the
+ * failure (event id, request id, request type, locale, the error) goes through the same scrubbing as log lines,
+ * with the request's code and Okta's message as its secrets, so whatever a field carries (a code, a full number),
+ * only `[REDACTED]` and masked numbers reach the queue. Provider messages can echo the request too.
  *
  * @param request - the delivery request
  * @param failure - what went wrong
@@ -35,19 +37,21 @@ export function buildDlqRecord(
   elapsedMs: number,
   now = new Date(),
 ): DlqRecord {
+  const secrets = new SecretSet([request.otpCode, request.oktaMessage]);
+  const scrub = (text: string) => scrubText(text, secrets);
   return {
     version: DLQ_RECORD_VERSION,
-    eventId: request.eventId ?? null,
-    requestId: request.requestId,
-    requestType: request.requestType,
+    eventId: request.eventId === undefined ? null : scrub(request.eventId),
+    requestId: scrub(request.requestId),
+    requestType: scrub(request.requestType),
     channel: request.channel,
     country: request.country ?? null,
     phone: maskPhone(request.phone ?? request.rawPhone),
-    locale: request.locale ?? null,
+    locale: request.locale === undefined ? null : scrub(request.locale),
     error: {
-      name: failure.name,
-      reason: failure.reason,
-      message: scrubText(failure.message, [request.otpCode]).slice(0, 500),
+      name: scrub(failure.name),
+      reason: scrub(failure.reason),
+      message: scrub(failure.message).slice(0, 500),
     },
     attempts: failure.attempts,
     elapsedMs: Math.round(elapsedMs),

@@ -1,11 +1,30 @@
 /**
- * Redaction rules shared by the logger, the DLQ record and error messages.
- * The OTP code and bearer tokens are secrets; phone numbers are personal data.
+ * Redaction rules shared by the logger, the DLQ record, the operator tools and the local stack's output.
+ * The OTP code, Okta's rendered message and bearer tokens are secrets; phone numbers are personal data.
  */
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
 
-// E.164 with `+`, or a bare run of 10–15 digits (Okta may omit the `+`). Dates and times are not matched.
-const PHONE_PATTERN = /(?<![\w*])\+?\d{10,15}(?!\w)|\+\d{8,9}(?!\w)/g;
-const JWT_PATTERN = /\beyJ[\w-]+\.[\w-]+\.[\w-]*/g;
+/** What a registered secret becomes. */
+export const REDACTED = '[REDACTED]';
+/** The marker for a secret that is part of `[REDACTED]`: no letters or digits, so no code is part of it. */
+const SAFE_MARKER = '[***]';
+
+/** What a JWT becomes. */
+export const TOKEN = '[TOKEN]';
+
+/** Shorter values are not removed: a 3-character "secret" would blank ordinary text. */
+const MIN_SECRET_LENGTH = 4;
+
+/** A masked number shows at most this many of its last digits. */
+const MAX_SHOWN_DIGITS = 3;
+
+/** E.164: at most 15 digits, country code included. */
+const MAX_PHONE_DIGITS = 15;
+
+/** Fewest digits read as a number: with `+` (Niue has 4 national digits), and without (a 10-digit national number). */
+const MIN_DIGITS_WITH_PLUS = 7;
+const MIN_DIGITS_WITHOUT_PLUS = 10;
+
 const SECRET_KEYS = new Set([
   'otpcode',
   'otp',
@@ -20,57 +39,255 @@ const SECRET_KEYS = new Set([
   'body',
 ]);
 
+const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 /**
- * Masks a phone number, keeping enough to recognise it: `+14155550123` → `+1415***0123`.
+ * A set of exact values to remove, compiled once into one pattern (longest first, so Okta's message goes whole
+ * rather than leaving its text around a removed code). Matching ignores case: a locale or an id may come back
+ * lower-cased.
+ */
+export class SecretSet {
+  /** No secrets. */
+  static readonly EMPTY = new SecretSet([]);
+
+  readonly #values: readonly string[];
+  readonly #pattern: RegExp | undefined;
+  readonly #marker: string;
+
+  /**
+   * @param values - the secrets; empty, missing and too-short values are ignored
+   */
+  constructor(values: Iterable<string | undefined>) {
+    const kept = new Set<string>();
+    for (const value of values) if (value && value.length >= MIN_SECRET_LENGTH) kept.add(value);
+    this.#values = [...kept].sort((a, b) => b.length - a.length);
+    this.#pattern = this.#values.length
+      ? new RegExp(this.#values.map(escapeRegex).join('|'), 'gi')
+      : undefined;
+    // A secret that is part of the marker itself (a code "DACT") would come back with it: use one it cannot be in.
+    const inMarker = this.#values.some((value) => REDACTED.toLowerCase().includes(value.toLowerCase()));
+    this.#marker = inMarker ? SAFE_MARKER : REDACTED;
+  }
+
+  /** How many secrets the set removes. */
+  get size(): number {
+    return this.#values.length;
+  }
+
+  /** The secrets, longest first. */
+  values(): readonly string[] {
+    return this.#values;
+  }
+
+  /**
+   * Replaces every occurrence of every secret with `[REDACTED]` (or `[***]` when a secret is part of that word).
+   *
+   * @param text - any text
+   */
+  remove(text: string): string {
+    if (!this.#pattern) return text;
+    this.#pattern.lastIndex = 0;
+    return this.#pattern.test(text) ? text.replace(this.#pattern, this.#marker) : text;
+  }
+}
+
+/**
+ * The country code and national number of a phone number; `guessedFrom`, when no `+` was given, is how many digits
+ * the number was read from (the guessed country code counts as shown).
+ */
+type Split = { countryCode: string; national: string; guessedFrom?: number };
+
+function parse(e164: string, mustBeValid: boolean): Split | undefined {
+  const number = parsePhoneNumberFromString(e164);
+  if (!number?.nationalNumber || (mustBeValid && !number.isValid())) return undefined;
+  return { countryCode: number.countryCallingCode, national: number.nationalNumber };
+}
+
+function split(digits: string, plus: boolean): Split | undefined {
+  if (digits.length > MAX_PHONE_DIGITS + 2) return undefined;
+  if (plus) return parse(`+${digits}`, false);
+  // Without `+` the country code is a guess (Okta may drop the `+`; `00` is the international prefix): only a
+  // valid number is read.
+  const read = parse(`+${digits}`, true);
+  if (read) return { ...read, guessedFrom: digits.length };
+  const international = digits.startsWith('00') ? parse(`+${digits.slice(2)}`, true) : undefined;
+  return international && { ...international, guessedFrom: digits.length - 2 };
+}
+
+/**
+ * Masks a phone number: the country code and at most the last 3 digits stay, and at least half of the national
+ * digits are hidden whatever the numbering plan: `+14155550123` → `+1 *******123`, `+4512345678` → `+45 *****678`,
+ * `+50051234` (Falklands, 5 national digits) → `+500 ***34`. The country code and national number come from
+ * libphonenumber; without a `+`, the digits are read as an international number only when that is a valid one, and
+ * then the country code counts among the digits shown. What it cannot read is masked conservatively: no country
+ * code, at most the last 2 digits (`9876543210` → `********10`).
  *
- * @param phone - any phone number string
+ * @param phone - a phone number, with or without `+`, spaces, dashes, dots or brackets
  */
 export function maskPhone(phone: string): string {
   const digits = phone.replace(/\D/g, '');
-  if (digits.length < 8) return '***';
-  return `+${digits.slice(0, 4)}***${digits.slice(-4)}`;
+  const read = split(digits, phone.trimStart().startsWith('+'));
+  if (!read) {
+    // Unknown country code: whatever it is (at most 3 digits), 2 shown digits stay under half the national ones.
+    // At most 12 stars: past that, they would tell the length of garbage for nothing.
+    const shown = Math.min(2, Math.max(0, Math.floor((digits.length - 3) / 2)));
+    const stars = Math.max(3, Math.min(digits.length - shown, 12));
+    return `${'*'.repeat(stars)}${digits.slice(digits.length - shown)}`;
+  }
+  const { countryCode, national, guessedFrom } = read;
+  let shown = Math.min(MAX_SHOWN_DIGITS, Math.floor(national.length / 2));
+  // A guessed country code may be national digits in fact: with it, still no more than half of them are shown.
+  if (guessedFrom !== undefined) {
+    shown = Math.min(shown, Math.max(0, Math.floor(guessedFrom / 2) - countryCode.length));
+  }
+  return `+${countryCode} ${'*'.repeat(national.length - shown)}${national.slice(national.length - shown)}`;
+}
+
+// Ids that hold long digit runs and are never phone numbers: kept as they are (registered secrets inside them are
+// still removed, by the pass before this one).
+const UUID = String.raw`\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b`;
+const ARN_ACCOUNT = String.raw`\barn:[\w-]+:[\w-]+:[\w-]*:\d{12}(?=[:/])`;
+const ISO_TIME = String.raw`(?<!\d)\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?(?!\d)`;
+const IPV4 = String.raw`(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])`;
+const JWT = String.raw`\beyJ[\w-]+\.[\w-]+\.[\w-]*`;
+// A run of digit groups, each separated by one space, dash or dot, or by brackets (`+1 (415) 555-0123`): every
+// separator starts with a non-digit, so the pattern never backtracks. Not started inside a word or a mask; a run
+// without `+` that ends glued to a letter is left alone too (see scrubText).
+const SEPARATOR = String.raw`(?:\)[ .\-]?\(?|[ .\-]\(?|\()`;
+const PHONE_RUN = String.raw`(?:(?<![\d*+])\+|(?<![\w*+]))\(?\d+(?:${SEPARATOR}\d+)*`;
+const PATTERN = new RegExp(`(${JWT})|(${UUID}|${ARN_ACCOUNT}|${ISO_TIME}|${IPV4})|${PHONE_RUN}`, 'g');
+// Every match holds a digit, or is a JWT: most strings (levels, messages, names) skip the pattern.
+const MAY_MATCH = /\d|eyJ/;
+
+function isPhone(text: string, digits: number): boolean {
+  const min = text.startsWith('+') ? MIN_DIGITS_WITH_PLUS : MIN_DIGITS_WITHOUT_PLUS;
+  return digits >= min && digits <= MAX_PHONE_DIGITS;
+}
+
+const digitCount = (text: string) => text.replace(/\D/g, '').length;
+
+/**
+ * Masks a run of digit groups. More than 15 digits is numbers side by side, or a number next to other digits (a
+ * date, an amount): the groups are cut greedily into numbers of at most 15 digits, so none is left whole.
+ */
+function maskRun(run: string): string {
+  const total = digitCount(run);
+  if (total <= MAX_PHONE_DIGITS) return isPhone(run, total) ? maskPhone(run) : run;
+  let out = '';
+  let part = '';
+  let partDigits = 0;
+  let pending = '';
+  const finish = () => (isPhone(part, partDigits) ? maskPhone(part) : part);
+  for (const token of run.match(/\d+|\D+/g) ?? []) {
+    if (!/^\d/.test(token)) {
+      if (partDigits === 0) part += token;
+      else pending += token;
+      continue;
+    }
+    if (partDigits > 0 && partDigits + token.length > MAX_PHONE_DIGITS) {
+      out += finish() + pending;
+      part = '';
+      partDigits = 0;
+    } else {
+      part += pending;
+    }
+    pending = '';
+    part += token;
+    partDigits += token.length;
+  }
+  return out + finish() + pending;
 }
 
 /**
- * Scrubs one string: registered secrets become `[REDACTED]`, JWTs `[TOKEN]`, phone numbers are masked.
+ * Scrubs one string: registered secrets become `[REDACTED]`, JWTs `[TOKEN]`, phone numbers are masked (see
+ * {@link maskPhone}), also when written with spaces, dashes, dots or brackets. ARNs' account ids, UUIDs, ISO
+ * timestamps and IPv4 addresses are left alone.
  *
  * @param text - the text to scrub
- * @param secrets - exact values to remove (the OTP of the current request, the bearer token)
+ * @param secrets - exact values to remove (the OTP of the current request, Okta's message, the bearer token)
  */
-export function scrubText(text: string, secrets: Iterable<string> = []): string {
-  let out = text;
-  for (const secret of secrets) {
-    if (secret.length >= 4) out = out.split(secret).join('[REDACTED]');
-  }
-  return out.replace(JWT_PATTERN, '[TOKEN]').replace(PHONE_PATTERN, (match) => maskPhone(match));
+export function scrubText(text: string, secrets: SecretSet | Iterable<string> = SecretSet.EMPTY): string {
+  const set = secrets instanceof SecretSet ? secrets : new SecretSet(secrets);
+  const out = set.remove(text);
+  if (!MAY_MATCH.test(out)) return out;
+  let rewritten = false;
+  const masked = out.replace(
+    PATTERN,
+    (match, jwt: string | undefined, kept: string | undefined, offset: number, whole: string) => {
+      if (jwt) {
+        rewritten = true;
+        return TOKEN;
+      }
+      if (kept) return match;
+      // Digits glued to a letter are part of an id (a hex trace id, a hash), unless they start with `+`.
+      if (!match.startsWith('+') && /\w/.test(whole.charAt(offset + match.length))) return match;
+      rewritten = true;
+      return maskRun(match);
+    },
+  );
+  // What the masks wrote ("[TOKEN]", a number's last digits) can complete a secret with the text beside it.
+  return rewritten && set.size > 0 ? set.remove(masked) : masked;
+}
+
+/** The fields of an error a log line keeps (the JSON of an `Error` is `{}`). */
+function errorFields(error: Error): Record<string, unknown> {
+  return {
+    name: error.name,
+    message: error.message,
+    stack: error.stack,
+    ...(error.cause === undefined ? {} : { cause: error.cause }),
+  };
+}
+
+/** The object, or a copy whose keys holding a secret are scrubbed (a replacer sees values, never keys). */
+function withScrubbedKeys(value: Record<string, unknown>, set: SecretSet): Record<string, unknown> {
+  if (set.size === 0) return value;
+  const keys = Object.keys(value);
+  if (keys.every((key) => set.remove(key) === key)) return value;
+  return Object.fromEntries(keys.map((key) => [set.remove(key), value[key]]));
 }
 
 /**
- * Deep-copies a value with every secret-named key dropped and every string scrubbed.
+ * A `JSON.stringify` replacer that redacts as it serialises, so a log line is walked once, by its own
+ * serialisation: secret-named keys (otpCode, token, msgTemplate, …) become `[REDACTED]`, every string at any depth
+ * is scrubbed ({@link scrubText}), a number holding a secret becomes `[REDACTED]`, and errors keep their name,
+ * message and stack (scrubbed, like any string).
  *
- * @param value - any JSON-like value (objects, arrays, errors)
- * @param secrets - exact values to remove
+ * @param secrets - read for each value: the secrets of the invocations in flight
  */
-export function redactValue(value: unknown, secrets: Iterable<string> = [], depth = 0): unknown {
-  if (typeof value === 'string') return scrubText(value, secrets);
-  if (value === null || typeof value !== 'object' || depth > 8) return value;
-  if (Array.isArray(value)) return value.map((item) => redactValue(item, secrets, depth + 1));
-  const source =
-    value instanceof Error ? { name: value.name, message: value.message, stack: value.stack } : value;
-  const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(source as Record<string, unknown>)) {
-    out[key] = SECRET_KEYS.has(key.toLowerCase()) ? '[REDACTED]' : redactValue(item, secrets, depth + 1);
-  }
-  return out;
+export function redactingReplacer(secrets: () => SecretSet): (key: string, value: unknown) => unknown {
+  return (key, value) => {
+    if (value === undefined || value === null) return value;
+    if (key && SECRET_KEYS.has(key.toLowerCase())) return REDACTED;
+    switch (typeof value) {
+      case 'string':
+        return scrubText(value, secrets());
+      case 'number':
+      case 'bigint': {
+        const set = secrets();
+        if (set.size === 0) return value;
+        const text = String(value);
+        return set.remove(text) === text ? value : REDACTED;
+      }
+      case 'object': {
+        if (value instanceof Error) return errorFields(value);
+        return Array.isArray(value) ? value : withScrubbedKeys(value as Record<string, unknown>, secrets());
+      }
+      default:
+        return value;
+    }
+  };
 }
 
 /**
  * Registry of secret values of the invocations in flight, consulted by the log formatter. A handler registers the
  * OTP and the token as soon as it reads them and releases them when it answers; concurrent invocations (the local
- * stack runs many in one process) each release only their own.
+ * stack runs many in one process) each release only their own. The compiled {@link SecretSet} is rebuilt only
+ * after a change, not per log line.
  */
 export class SecretRegistry {
   readonly #secrets = new Map<string, number>();
+  #current: SecretSet | undefined = SecretSet.EMPTY;
 
   /**
    * Adds a value that must never be written anywhere.
@@ -80,6 +297,7 @@ export class SecretRegistry {
   register(value: string | undefined): () => void {
     if (!value) return () => {};
     this.#secrets.set(value, (this.#secrets.get(value) ?? 0) + 1);
+    this.#current = undefined;
     let released = false;
     return () => {
       if (released) return;
@@ -87,11 +305,18 @@ export class SecretRegistry {
       const count = (this.#secrets.get(value) ?? 1) - 1;
       if (count <= 0) this.#secrets.delete(value);
       else this.#secrets.set(value, count);
+      this.#current = undefined;
     };
   }
 
-  /** The current values. */
-  values(): Iterable<string> {
-    return this.#secrets.keys();
+  /** The current values, as an array: every reader sees all of them (an iterator would be spent by the first). */
+  values(): readonly string[] {
+    return [...this.#secrets.keys()];
+  }
+
+  /** The current values, compiled for scrubbing. */
+  current(): SecretSet {
+    this.#current ??= new SecretSet(this.#secrets.keys());
+    return this.#current;
   }
 }

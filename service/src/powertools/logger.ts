@@ -1,16 +1,13 @@
 import { LogFormatter, Logger, LogItem } from '@aws-lambda-powertools/logger';
 import type { LogAttributes, UnformattedAttributes } from '@aws-lambda-powertools/logger/types';
-import { redactValue, SecretRegistry } from '../domain/redact.js';
+import { redactingReplacer, SecretRegistry } from '../domain/redact.js';
 import { SERVICE_NAME } from './constants.js';
 
-/** Secrets of the invocation in progress; every log line is scrubbed of them. */
+/** Secrets of the invocations in flight; every log line is scrubbed of them. */
 export const secrets = new SecretRegistry();
 
-/**
- * The redaction layer: every log call goes through it. Drops secret-named keys (otpCode, token, …),
- * removes registered secret values from every string, masks phone numbers and JWTs.
- */
-export class RedactingLogFormatter extends LogFormatter {
+/** The shape of a line: Powertools' standard keys the service uses, then the call's own keys. */
+export class ServiceLogFormatter extends LogFormatter {
   public formatAttributes(attributes: UnformattedAttributes, additional: LogAttributes): LogItem {
     const base: LogAttributes = {
       level: attributes.logLevel,
@@ -22,13 +19,18 @@ export class RedactingLogFormatter extends LogFormatter {
       function_request_id: attributes.lambdaContext?.awsRequestId,
       xray_trace_id: attributes.xRayTraceId,
     };
-    const redacted = redactValue({ ...base, ...additional }, secrets.values()) as LogAttributes;
-    return new LogItem({ attributes: redacted });
+    return new LogItem({ attributes: { ...base, ...additional } });
   }
 }
 
-/** The one Logger of the process (JSON to stdout, one line per entry). */
+/**
+ * The one Logger of the process (JSON to stdout, one line per entry), and its redaction layer: the JSON replacer
+ * Powertools serialises every line with (printed or buffered) drops secret-named keys (otpCode, token, …), removes
+ * the registered secrets from every string and number at any depth, and masks phone numbers and JWTs, in the one
+ * walk the serialisation makes anyway.
+ */
 export const logger = new Logger({
   serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? SERVICE_NAME,
-  logFormatter: new RedactingLogFormatter(),
+  logFormatter: new ServiceLogFormatter(),
+  jsonReplacerFn: redactingReplacer(() => secrets.current()),
 });

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderLine } from '../../local/log-output.js';
 import type { LocalStack } from '../../local/stack.js';
-import { hookRequest, mint, postHook, setFaults, startStack } from './helpers.js';
+import { deadLetters, hookRequest, mint, postHook, resetStack, setFaults, startStack } from './helpers.js';
 
 const lines: string[] = [];
 let stack: LocalStack;
@@ -50,6 +50,37 @@ describe('handler logs', () => {
     expect(all).not.toContain(token);
     expect(all).toContain('"message":"OTP delivered"');
     expect(all).toContain('"message":"Token denied"');
+  });
+
+  it('prints no code placed inside eventId and the request id, in any line or DLQ record of the stack', async () => {
+    // Prepare: fields the handler logs and dead-letters carry the code itself
+    const token = await mint(stack);
+    const withCodeInIds = (name?: string) =>
+      hookRequest(name, (p) => {
+        const code = p.data.messageProfile.otpCode;
+        p.eventId = `evt-${code}-${p.eventId}`;
+        p.data.context.request.id = `req-${code}`;
+      });
+    const delivered = withCodeInIds('request-sms-mfa-verification');
+    const failed = withCodeInIds('request-call-mfa-verification-en');
+    await resetStack(stack);
+    lines.length = 0;
+
+    // Act
+    await postHook(stack, delivered, { token });
+    await setFaults(stack, { messaging: { mode: 'error' } });
+    await postHook(stack, failed, { token });
+    await settle();
+    stack.clearFaults();
+    const records = await deadLetters(stack);
+
+    // Assess
+    expect(lines.join('\n')).toContain('"message":"OTP delivered"');
+    expect(records.length).toBeGreaterThan(0);
+    const printed = [...lines, ...records.map((record) => JSON.stringify(record))].join('\n');
+    for (const payload of [delivered, failed]) {
+      expect(printed).not.toContain(payload.data.messageProfile.otpCode);
+    }
   });
 
   it("puts the request id of each concurrent invocation on that invocation's lines only", async () => {
@@ -105,7 +136,7 @@ describe('handler logs', () => {
     expect(plain(log)).toMatch(/^10:00:00\.000 deliver-otp\s+INFO\s+OTP delivered channel=sms$/);
     expect(plain(metric)).toContain('METRIC OtpDelivered=1 channel=sms');
     expect(renderLine('deliver-otp', 'Error: boom for +14155550123', true)).toBe(
-      '[deliver-otp] Error: boom for +1415***0123',
+      '[deliver-otp] Error: boom for +1 *******123',
     );
   });
 });

@@ -68,6 +68,10 @@ describe.skipIf(!available)('the outbox page', () => {
     expect(await messages.nth(0).locator('pre').textContent()).toContain(
       '<say-as interpret-as="characters">•</say-as>',
     );
+    // Destination numbers are masked as everywhere else: the country code and at most the last 3 digits.
+    expect(await messages.nth(1).locator('.meta').textContent()).toContain('to +34 ******678');
+    expect(await messages.nth(0).locator('.meta').textContent()).toContain('to +44 *******456');
+    expect(await page.getByTestId('outbox').textContent()).not.toMatch(/612345678|7700123456/);
     expect(await page.locator('#count-dlq').textContent()).toBe('1');
     mkdirSync(new URL('../../../docs/', import.meta.url).pathname, { recursive: true });
     await page.screenshot({ path: screenshot, fullPage: false });

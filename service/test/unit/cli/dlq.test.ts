@@ -13,8 +13,11 @@ import {
 } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { loadFixture } from '../../../../contracts/fixtures/index.js';
 import type { CliIo } from '../../../cli/common.js';
 import { dlqCli } from '../../../cli/dlq.js';
+import { buildDlqRecord } from '../../../src/domain/dlq-record.js';
+import { parseHookRequest } from '../../../src/domain/hook-request.js';
 
 const sqs = mockClient(SQSClient);
 const QUEUE = 'https://sqs.us-east-1.amazonaws.com/123456789012/dlq';
@@ -27,7 +30,7 @@ function record(n: number, reason: string, country: string) {
     requestType: 'com.okta.user.telephony.mfa-verification',
     channel: 'sms',
     country,
-    phone: '+1415***0123',
+    phone: '+1 *******123',
     locale: 'en',
     error: { name: 'DeliveryFailedError', reason, message: 'refused' },
     attempts: 1,
@@ -102,7 +105,7 @@ describe('npm run dlq against SQS', () => {
     expect(code).toBe(0);
     expect(io.stdout.filter((line) => line.includes('eventId='))).toHaveLength(3);
     expect(io.stdout.at(-1)).toBe('3 record(s), left in the queue.');
-    expect(io.stdout.join()).toContain('+1415***0123');
+    expect(io.stdout.join()).toContain('+1 *******123');
     expect(sqs.commandCalls(DeleteMessageCommand)).toHaveLength(0);
   });
 
@@ -171,6 +174,59 @@ describe('npm run dlq against SQS', () => {
     await expect(dlqCli(['stats'], capture(), {})).rejects.toThrow(
       /--queue-url, set DLQ_URL, or use --local/,
     );
+  });
+});
+
+describe('npm run dlq never prints a code or a full number', () => {
+  it('peek, as a table and as JSON, of a record whose eventId, request id and locale carried them', async () => {
+    // Prepare: the record the handler dead-letters for such a request
+    const payload = loadFixture('request-sms-mfa-verification');
+    const code = payload.data.messageProfile.otpCode;
+    payload.eventId = `evt-${code}-+14155550123`;
+    payload.data.context.request.id = `req-${code}-(415) 555-0123`;
+    payload.data.messageProfile.locale = `en-${code}`;
+    const request = await parseHookRequest(JSON.stringify(payload));
+    const failure = { name: 'ProviderError', reason: 'provider_rejected', message: 'refused', attempts: 1 };
+    const body = JSON.stringify(buildDlqRecord(request, failure, 10));
+    sqs
+      .on(ReceiveMessageCommand)
+      .resolves({ Messages: [{ MessageId: 'm9', ReceiptHandle: 'r9', Body: body }] });
+    const table = capture();
+    const json = capture();
+
+    // Act
+    await dlqCli(['peek', '--limit', '1', '--queue-url', QUEUE], table, {});
+    await dlqCli(['peek', '--limit', '1', '--json', '--queue-url', QUEUE], json, {});
+
+    // Assess
+    const printed = [...table.stdout, ...json.stdout].join('\n');
+    expect(printed).toContain('eventId=evt-[REDACTED]-+1 *******123');
+    expect(printed).not.toContain(code);
+    expect(printed.replace(/\D/g, ' ')).not.toMatch(/4155550123|415 555 0123/);
+  });
+
+  it('peek masks a full number in a record left in the queue by an older writer', async () => {
+    // Prepare: SQS keeps records for up to 14 days, across deployments
+    const old = {
+      ...JSON.parse(record(1, 'throttled', 'US')),
+      eventId: 'evt-14155550123',
+      phone: '+1415***0123',
+    };
+    sqs
+      .on(ReceiveMessageCommand)
+      .resolves({ Messages: [{ MessageId: 'm8', ReceiptHandle: 'r8', Body: JSON.stringify(old) }] });
+    const table = capture();
+    const json = capture();
+
+    // Act
+    await dlqCli(['peek', '--limit', '1', '--queue-url', QUEUE], table, {});
+    await dlqCli(['peek', '--limit', '1', '--json', '--queue-url', QUEUE], json, {});
+
+    // Assess
+    const printed = [...table.stdout, ...json.stdout].join('\n');
+    expect(printed).not.toContain('14155550123');
+    expect(printed).toContain('eventId=evt-+1 *******123');
+    expect(JSON.parse(json.stdout[0]!)).toMatchObject({ eventId: 'evt-+1 *******123', version: 1 });
   });
 });
 

@@ -196,7 +196,7 @@ describe('provider failures', () => {
     // A 500 does not prove the message was not queued: one attempt, never a retry.
     expect(records[0]).toMatchObject({
       eventId: request.eventId,
-      phone: '+1415***0123',
+      phone: '+1 *******123',
       attempts: 1,
       channel: 'sms',
     });
@@ -484,7 +484,7 @@ describe('degraded dependencies', () => {
     const logged = output.logs().find((l) => l.message.startsWith('DLQ write failed'));
     expect(logged).toMatchObject({
       level: 'ERROR',
-      dlqRecord: { eventId: request.eventId, phone: '+8210***5678' },
+      dlqRecord: { eventId: request.eventId, phone: '+82 *******678' },
     });
   });
 
