@@ -146,7 +146,7 @@ export function createAlarms(
       users:
         "if Okta's own calls are denied (rotated or misconfigured client, wrong scope or audience), every user's code goes through Okta's fallback providers; if it is an attack, users see nothing.",
       firstCheck:
-        'dashboard row "Authorizer denials by reason": scope/audience/client = our config; signature/malformed/missing_kid from unknown IPs = noise or attack; internal = a bug, see the ERROR lines.',
+        'dashboard row "Authorizer denials by reason": scope/audience/client = our config; signature/malformed/missing_kid from unknown IPs = noise or attack; *_shape/issued_in_future/lifetime = a signed token Okta never issues (token inline hook, leaked key); internal = a bug, see the ERROR lines.',
       runbookSection: 'Authorizer denials spike',
     }),
     metric: totals.denied.with({ period }),

@@ -171,7 +171,7 @@ export function createDashboard(
   dashboard.addWidgets(
     header(
       DASHBOARD_ROWS[3],
-      "scope/audience/client/issuer: our config or Okta's; signature/malformed/missing/missing_kid: callers that are not Okta; unknown_key/jwks_unavailable: Okta's keys; internal: a bug (ERROR lines).",
+      "scope/audience/client/issuer: our config or Okta's; signature/malformed/missing/missing_kid/expired/not_yet_valid: callers that are not Okta; client_shape/audience_shape/scope_shape/issued_in_future/lifetime: signed tokens Okta never issues (token inline hook, leaked key, clock); unknown_key/jwks_unavailable: Okta's keys; internal: a bug (ERROR lines).",
     ),
     graph('Denials by reason', [insightsSum(MetricName.AuthorizerDenied, ['reason'], 'reason')], {
       stacked: true,

@@ -6,6 +6,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadAuthorizerConfig, loadHookConfig } from '../../service/src/config.js';
 import { apiGatewayModelSchema } from '../../service/src/domain/okta-hook-schema.js';
+import { DENY_REASONS } from '../../service/src/domain/token-rules.js';
 import { asList, iamStatements, synthStack } from './helpers.js';
 
 type Synth = ReturnType<typeof synthStack>;
@@ -759,6 +760,20 @@ describe('operations', () => {
     }
     expect(body).toMatch(/\\"value\\":3000,\\"label\\":\\"Okta's 3 s timeout/);
     expect(body).toMatch(/\\"value\\":2500,\\"label\\":\\"deadline 2500 ms/);
+  });
+
+  it('explains every reason the authorizer denies with in the denials row', () => {
+    // Prepare
+    const body = JSON.stringify(
+      Object.values(defaults.template.findResources('AWS::CloudWatch::Dashboard'))[0]!.Properties
+        .DashboardBody,
+    );
+    const row = body.slice(body.indexOf('## Authorizer denials by reason'));
+    // The row's markdown ends at its closing quote; its escaped line break would glue to the first word.
+    const text = row.slice(0, row.indexOf('\\"')).replace(/\\+n/g, ' ');
+
+    // Assess
+    for (const reason of DENY_REASONS) expect(text).toMatch(new RegExp(`\\b${reason}\\b`));
   });
 
   it('saves the on-call Logs Insights queries', () => {

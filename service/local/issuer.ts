@@ -1,6 +1,8 @@
 /**
  * A local Okta authorization server: metadata, JWKS, a client-credentials token endpoint, and test helpers to mint
- * arbitrary tokens and rotate the signing key. Tokens look like Okta's access tokens (RS256, `kid`, `cid`, `scp`).
+ * arbitrary tokens and rotate the signing key. Tokens have the shapes of Okta's access tokens from a custom
+ * authorization server (RS256 with a `kid`; `aud` and `cid` strings, `scp` an array of strings, `iat`, and a 1 h
+ * lifetime, inside Okta's 5 min to 24 h), so the real authorizer accepts them; `/_local/mint` overrides any of it.
  */
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { exportJWK, generateKeyPair, type JWK, type JWTHeaderParameters, SignJWT } from 'jose';

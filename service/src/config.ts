@@ -62,6 +62,8 @@ export type AuthorizerConfig = {
   jwksTimeoutMs: number;
   jwksCooldownMs: number;
   clockToleranceSeconds: number;
+  /** Longest access-token lifetime (`exp - iat`) accepted, in seconds: Okta's maximum, 24 h, unless set lower. */
+  maxTokenLifetimeSeconds: number;
 };
 
 /** Settings of the delivery Lambda. */
@@ -143,6 +145,9 @@ export function loadAuthorizerConfig(env: Env = process.env): AuthorizerConfig {
     // A token with an unknown kid waits up to this long for the next JWKS fetch, on Okta's 3 s path.
     jwksCooldownMs: integer(env, 'JWKS_COOLDOWN_MS', 2000, 500, 2500),
     clockToleranceSeconds: integer(env, 'CLOCK_TOLERANCE_SECONDS', 60, 0, 60),
+    // Okta's access policy rules set an access token's lifetime from 5 minutes to 24 hours: a longer-lived token
+    // is not Okta's. Set it to the rule's own lifetime to refuse anything longer than what the org configured.
+    maxTokenLifetimeSeconds: integer(env, 'MAX_TOKEN_LIFETIME_SECONDS', 86_400, 300, 86_400),
   };
 }
 

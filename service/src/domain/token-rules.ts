@@ -1,8 +1,10 @@
 /**
  * The token rules of the authorizer: what makes a bearer token Okta's access token for this hook (a `kid`, a
  * signature by one of Okta's keys, issuer, audience, expiry, the custom scope in `scp`, an allowed client), and the
- * stable reason each refusal is counted under. Keys come through the {@link KeyResolver} port; nothing here knows
- * about Lambda, the network or logging.
+ * stable reason each refusal is counted under. Claims must have the shapes a custom authorization server issues
+ * them in (`aud` and `cid` strings, `scp` an array of strings, `iat` not in the future, a lifetime Okta allows):
+ * a token Okta never mints is refused even when its signature verifies. Keys come through the {@link KeyResolver}
+ * port; nothing here knows about Lambda, the network or logging.
  */
 import {
   type CryptoKey,
@@ -19,6 +21,9 @@ import { parseBearer } from './bearer.js';
 /**
  * Every reason a token can be refused with: the low-cardinality `reason` dimension of `AuthorizerDenied`.
  * `internal` is not the token's fault: it is a bug, logged at ERROR.
+ *
+ * The `…_shape` reasons, `issued_in_future` and `lifetime` name tokens Okta never issues from a custom
+ * authorization server; with a valid signature they point at a token inline hook or a leaked key, not at a caller.
  */
 export const DENY_REASONS = [
   'missing',
@@ -27,10 +32,15 @@ export const DENY_REASONS = [
   'signature',
   'expired',
   'not_yet_valid',
+  'issued_in_future',
+  'lifetime',
   'issuer',
   'audience',
+  'audience_shape',
   'scope',
+  'scope_shape',
   'client',
+  'client_shape',
   'unknown_key',
   'jwks_unavailable',
   'internal',
@@ -79,9 +89,9 @@ export interface KeyResolver {
 export type TokenRules = {
   /** Okta authorization server issuer, exact. */
   issuer: string;
-  /** Expected `aud`. */
+  /** Expected `aud`: one string, as a custom authorization server issues it. */
   audience: string;
-  /** Custom scope that must be in `scp` (or `scope`). */
+  /** Custom scope that must be in the `scp` array. */
   requiredScope: string;
   /** Allowed `cid` values; empty allows any client of the issuer. */
   allowedClientIds: string[];
@@ -89,15 +99,17 @@ export type TokenRules = {
   algorithms: string[];
   /** Clock skew tolerated on `exp`, `nbf` and `iat`. */
   clockToleranceSeconds: number;
+  /** Longest `exp - iat` allowed: Okta's access policy rules allow 5 minutes to 24 hours. */
+  maxTokenLifetimeSeconds: number;
 };
 
 /** A token that passed every rule. */
 export type VerifiedToken = {
   /** The verified claims. */
   claims: JWTPayload;
-  /** Okta's client id (`cid`, else `client_id`, else `sub`). */
+  /** Okta's client id: the `cid` string, the only claim Okta names the client in (and a reserved one). */
   clientId: string;
-  /** `sub`, or empty. */
+  /** `sub` when it is a string, else empty. */
   subject: string;
 };
 
@@ -115,15 +127,49 @@ export function bearerToken(header: string | undefined): string {
 }
 
 /**
- * The scopes a token grants: Okta's `scp` (array, or space-separated string), else the standard `scope` string.
+ * The scopes a token grants, read as Okta sends them: `scp`, a JSON array of strings. A space-separated `scp` or a
+ * `scope` claim (RFC 8693 / RFC 9068 style) is not what a custom authorization server issues, and a `scope` claim
+ * in an access token can only be an admin's custom claim, so neither grants anything.
  *
  * @param payload - verified claims
+ * @returns the scopes, or `undefined` when `scp` is missing or not an array of strings
  */
-export function scopesOf(payload: JWTPayload): string[] {
+export function scopesOf(payload: JWTPayload): string[] | undefined {
   const scp = payload.scp;
-  if (Array.isArray(scp)) return scp.filter((s): s is string => typeof s === 'string');
-  if (typeof scp === 'string') return scp.split(' ');
-  return typeof payload.scope === 'string' ? payload.scope.split(' ') : [];
+  if (!Array.isArray(scp) || !scp.every((scope) => typeof scope === 'string')) return undefined;
+  return scp;
+}
+
+/**
+ * Refuses claims Okta never issues in an access token from a custom authorization server: `aud` not one string,
+ * `cid` not a non-empty string, `scp` not an array of strings, `iat` beyond the clock tolerance in the future, and a
+ * lifetime (`exp - iat`) longer than the rules allow. Runs after jose has checked that `exp` and `iat` are numbers.
+ *
+ * @param payload - claims whose signature, issuer, audience and expiry jose has verified
+ * @param rules - the clock tolerance and the longest lifetime
+ * @param nowSeconds - the current time, in seconds since the epoch
+ * @throws TokenDeniedError `audience_shape`, `client_shape`, `scope_shape`, `issued_in_future` or `lifetime`
+ */
+function assertOktaShapes(payload: JWTPayload, rules: TokenRules, nowSeconds: number): void {
+  // jose accepts an array that merely contains the audience; Okta issues the server's one audience as a string.
+  if (typeof payload.aud !== 'string') {
+    throw new TokenDeniedError('audience_shape', 'Token aud is not a single string');
+  }
+  // String(['0oa1']) is '0oa1': an array must never reach the allow-list comparison.
+  if (typeof payload.cid !== 'string' || payload.cid === '') {
+    throw new TokenDeniedError('client_shape', 'Token cid is missing or not a string');
+  }
+  if (scopesOf(payload) === undefined) {
+    throw new TokenDeniedError('scope_shape', 'Token scp is missing or not an array of strings');
+  }
+  const iat = payload.iat as number;
+  const exp = payload.exp as number;
+  if (iat > nowSeconds + rules.clockToleranceSeconds) {
+    throw new TokenDeniedError('issued_in_future', 'Token iat is in the future beyond the clock tolerance');
+  }
+  if (exp - iat > rules.maxTokenLifetimeSeconds) {
+    throw new TokenDeniedError('lifetime', 'Token lifetime (exp - iat) is longer than the maximum');
+  }
 }
 
 /**
@@ -165,7 +211,7 @@ export function denialReason(error: unknown): DenyReason {
  * Verifies one token against the rules, with the signing key from the port.
  *
  * @param token - compact JWS
- * @param rules - issuer, audience, scope, clients, algorithms, clock tolerance
+ * @param rules - issuer, audience, scope, clients, algorithms, clock tolerance, longest lifetime
  * @param keys - the key-resolver port
  * @returns the verified claims, client id and subject
  * @throws TokenDeniedError, a jose error or {@link JwksUnavailableError}; map with {@link denialReason}
@@ -189,15 +235,17 @@ export async function verifyToken(
       audience: rules.audience,
       algorithms: rules.algorithms,
       clockTolerance: rules.clockToleranceSeconds,
-      requiredClaims: ['exp', 'iss', 'aud'],
+      // Okta always sets iat; jose then also checks that it is a number (else `malformed`, as for exp).
+      requiredClaims: ['exp', 'iat', 'iss', 'aud'],
     },
   );
-  if (!scopesOf(payload).includes(rules.requiredScope)) {
+  assertOktaShapes(payload, rules, Math.floor(Date.now() / 1000));
+  const clientId = payload.cid as string;
+  if (!scopesOf(payload)?.includes(rules.requiredScope)) {
     throw new TokenDeniedError('scope', `Token lacks the scope ${rules.requiredScope}`);
   }
-  if (rules.allowedClientIds.length > 0 && !rules.allowedClientIds.includes(String(payload.cid ?? ''))) {
+  if (rules.allowedClientIds.length > 0 && !rules.allowedClientIds.includes(clientId)) {
     throw new TokenDeniedError('client', 'Token client id is not allowed');
   }
-  const clientId = String(payload.cid ?? payload.client_id ?? payload.sub ?? 'unknown');
-  return { claims: payload, clientId, subject: String(payload.sub ?? '') };
+  return { claims: payload, clientId, subject: typeof payload.sub === 'string' ? payload.sub : '' };
 }

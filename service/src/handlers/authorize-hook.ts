@@ -41,8 +41,9 @@ export async function verifyOktaToken(token: string): Promise<JWTPayload> {
 
 /**
  * The authorizer. Allows with an IAM policy for `execute-api:Invoke` on the stage's `POST /hook` and puts
- * `clientId` and `subject` in the context; denies by throwing `Unauthorized` (API Gateway answers 401), counting
- * `AuthorizerDenied` by reason: a WARN line for a refused token, an ERROR line for a bug (`internal`).
+ * `clientId` (the token's `cid`) and `subject` (`sub`) in the context; denies by throwing `Unauthorized` (API
+ * Gateway answers 401), counting `AuthorizerDenied` by reason: a WARN line for a refused token, an ERROR line for a
+ * bug (`internal`).
  */
 export const handler = async (
   event: APIGatewayTokenAuthorizerEvent,
@@ -53,10 +54,11 @@ export const handler = async (
   try {
     const token = bearerToken(event.authorizationToken);
     release = secrets.register(token);
-    const { claims, clientId, subject } = await verifyToken(token, config, keys);
+    const { clientId, subject } = await verifyToken(token, config, keys);
     logger.debug('Token allowed', { clientId });
     return {
-      principalId: String(claims.sub ?? clientId),
+      // Both are strings checked by the token rules, never a claim turned into a string whatever its shape.
+      principalId: subject || clientId,
       policyDocument: {
         Version: '2012-10-17',
         Statement: [

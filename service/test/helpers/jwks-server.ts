@@ -88,7 +88,7 @@ export class TestIssuer {
   }
 
   /**
-   * Mints a token like Okta's: RS256, kid, iss, aud, scp, cid.
+   * Mints a token shaped like Okta's: RS256, kid, iss, `aud` and `cid` strings, an `scp` array, iat, 5 min lifetime.
    *
    * @param options - claim overrides, signing key, lifetime
    */

@@ -1,6 +1,7 @@
 /**
  * The local API Gateway runs the real TOKEN authorizer: every kind of bad token is refused with API Gateway's 401
- * and nothing is sent; IAM policy evaluation turns a Deny into 403; decisions are cached per token for the TTL; and
+ * and nothing is sent, a token whose claims do not have Okta's shapes too, under its own reason in the
+ * authorizer's log and `AuthorizerDenied` metric; IAM policy evaluation turns a Deny into 403; decisions are cached per token for the TTL; and
  * tokens signed by a key rotated in right after the authorizer fetched the JWKS verify within its 2 s cooldown
  * (a denial there would be cached by API Gateway for the token's TTL).
  */
@@ -10,15 +11,18 @@ import { generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LocalApiGateway } from '../../local/gateway/api-gateway.js';
 import { evaluatePolicy } from '../../local/gateway/policy.js';
+import type { MintRequest } from '../../local/issuer.js';
 import type { LocalFunction } from '../../local/runtime/local-function.js';
 import type { LocalStack } from '../../local/stack.js';
 import { hookRequest, mint, outbox, postHook, resetStack, startStack } from './helpers.js';
 
 let stack: LocalStack;
+/** The stack's stdout, one line each, prefixed with the source (`[authorize-hook] {…}`). */
+const lines: string[] = [];
 
 beforeAll(async () => {
   // The authorizer runs with the production JWKS settings: no test override of JWKS_COOLDOWN_MS.
-  stack = await startStack();
+  stack = await startStack({ log: (line) => lines.push(line) });
 });
 afterAll(() => stack?.close());
 beforeEach(() => resetStack(stack));
@@ -54,14 +58,21 @@ describe('every authorizer denial', () => {
       async (s) => {
         const { privateKey } = await generateKeyPair('RS256');
         const kid = s.oauth.currentKey().kid;
-        const claims = { iss: s.issuer, aud: s.audience, cid: s.clientId, scp: [s.scope], exp: now() + 300 };
+        const claims = {
+          iss: s.issuer,
+          aud: s.audience,
+          cid: s.clientId,
+          scp: [s.scope],
+          iat: now(),
+          exp: now() + 300,
+        };
         return `Bearer ${await new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid }).sign(privateKey)}`;
       },
     ],
     [
       'an unsigned token (alg none)',
       async (s) =>
-        `Bearer ${unsigned({ alg: 'none', kid: s.oauth.currentKey().kid }, { iss: s.issuer, aud: s.audience, cid: s.clientId, scp: [s.scope], exp: now() + 300 })}`,
+        `Bearer ${unsigned({ alg: 'none', kid: s.oauth.currentKey().kid }, { iss: s.issuer, aud: s.audience, cid: s.clientId, scp: [s.scope], iat: now(), exp: now() + 300 })}`,
     ],
   ];
 
@@ -81,6 +92,79 @@ describe('every authorizer denial', () => {
     await postHook(stack, hookRequest(), { authorization: 'Token abc.def.ghi' });
 
     expect(stack.gateway.stats().authorizerInvocations).toBe(before);
+  });
+});
+
+describe('claims in shapes Okta never issues', () => {
+  const now = () => Math.floor(Date.now() / 1000);
+
+  /** The authorizer's JSON lines (logs and EMF metrics) since `lines` was last emptied. */
+  const authorizerEntries = () =>
+    lines
+      .filter((line) => line.startsWith('[authorize-hook] {'))
+      .map((line) => JSON.parse(line.slice(line.indexOf(' ') + 1)) as Record<string, any>);
+
+  /** Waits for the authorizer's "Token denied" line and its AuthorizerDenied metric (worker stdout is async). */
+  async function denial(): Promise<{ logged?: unknown; counted?: unknown }> {
+    const deadline = Date.now() + 2_000;
+    for (;;) {
+      const entries = authorizerEntries();
+      const logged = entries.find((entry) => entry.message === 'Token denied')?.reason;
+      const counted = entries.find((entry) => entry.AuthorizerDenied !== undefined)?.reason;
+      if ((logged && counted) || Date.now() > deadline) return { logged, counted };
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  const cases: Array<[string, string, MintRequest]> = [
+    [
+      'a cid array holding the allowed client id',
+      'client_shape',
+      { claims: { cid: ['0oaLocalOktaHookClient'] } },
+    ],
+    ['an aud array holding the audience', 'audience_shape', { claims: { aud: ['api://okta-phone-mfa'] } }],
+    ['scp as a space-separated string', 'scope_shape', { claims: { scp: 'okta.telephony.send' } }],
+    [
+      'a scope claim without scp',
+      'scope_shape',
+      { claims: { scope: 'okta.telephony.send' }, omitClaims: ['scp'] },
+    ],
+    ['an iat 10 minutes in the future', 'issued_in_future', { claims: { iat: now() + 600 } }],
+    ["a lifetime a second over Okta's 24 h maximum", 'lifetime', { expiresInSeconds: 86_401 }],
+    ['no iat', 'malformed', { omitClaims: ['iat'] }],
+  ];
+
+  it.each(cases)(
+    'answers 401 for %s, sends nothing, and logs and counts the denial as %s',
+    async (_name, reason, request) => {
+      // Prepare
+      const token = await mint(stack, request);
+      lines.length = 0;
+
+      // Act
+      const answer = await postHook(stack, hookRequest(), { token });
+
+      // Assess
+      expect(answer.status).toBe(401);
+      expect(answer.body).toEqual({ message: 'Unauthorized' });
+      expect(await outbox(stack)).toEqual([]);
+      expect(await denial()).toEqual({ logged: reason, counted: reason });
+      expect(lines.join('\n')).not.toContain(token.split('.')[2]!);
+    },
+  );
+
+  it("allows the local issuer's own token, shaped as Okta's: aud and cid strings, an scp array, iat", async () => {
+    // Prepare
+    const token = await mint(stack);
+    const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString());
+
+    // Act
+    const answer = await postHook(stack, hookRequest(), { token });
+
+    // Assess
+    expect(answer.status).toBe(200);
+    expect(claims).toMatchObject({ aud: stack.audience, cid: stack.clientId, scp: [stack.scope] });
+    expect(claims.exp - claims.iat).toBe(3_600);
   });
 });
 

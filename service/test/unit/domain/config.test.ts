@@ -90,6 +90,13 @@ describe('loadAuthorizerConfig', () => {
     });
   });
 
+  it("accepts tokens living up to Okta's maximum access-token lifetime, 24 h, unless set lower", () => {
+    expect(loadAuthorizerConfig(env).maxTokenLifetimeSeconds).toBe(86_400);
+    expect(loadAuthorizerConfig({ ...env, MAX_TOKEN_LIFETIME_SECONDS: '3600' }).maxTokenLifetimeSeconds).toBe(
+      3_600,
+    );
+  });
+
   it('reads the client allow-list', () => {
     expect(loadAuthorizerConfig({ ...env, ALLOWED_CLIENT_IDS: 'a, b' }).allowedClientIds).toEqual(['a', 'b']);
   });
@@ -101,6 +108,9 @@ describe('loadAuthorizerConfig', () => {
     ['JWKS_COOLDOWN_MS', '30000'],
     ['JWKS_COOLDOWN_MS', '100'],
     ['CLOCK_TOLERANCE_SECONDS', '300'],
+    ['MAX_TOKEN_LIFETIME_SECONDS', '86401'],
+    ['MAX_TOKEN_LIFETIME_SECONDS', '299'],
+    ['MAX_TOKEN_LIFETIME_SECONDS', '1d'],
     ['JWT_ALGORITHMS', 'HS256'],
   ])('refuses %s=%j naming it', (name, value) => {
     expect(() => loadAuthorizerConfig({ ...env, [name]: value })).toThrowError(new RegExp(name));

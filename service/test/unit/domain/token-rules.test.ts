@@ -1,6 +1,7 @@
 // The token rules decide, with no Lambda and no network, whether a bearer token is Okta's access token for this
-// hook: keys come through the key-resolver port (here an in-memory one), and every refusal has its own stable
-// reason, with `internal` for anything that is a bug rather than a bad token.
+// hook: keys come through the key-resolver port (here an in-memory one), claims must have the shapes Okta's custom
+// authorization server issues (even under a valid signature), and every refusal has its own stable reason, with
+// `internal` for anything that is a bug rather than a bad token.
 import {
   type CryptoKey,
   errors,
@@ -28,7 +29,10 @@ const RULES: TokenRules = {
   allowedClientIds: ['0oaOktaHookClient'],
   algorithms: ['RS256'],
   clockToleranceSeconds: 60,
+  maxTokenLifetimeSeconds: 86_400,
 };
+
+const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 type KeyPair = Awaited<ReturnType<typeof generateKeyPair>>;
 
@@ -93,18 +97,15 @@ describe('allowing', () => {
     expect(verified.claims.iss).toBe(RULES.issuer);
   });
 
-  it.each([
-    ['an scp array', { scp: ['openid', 'okta.telephony.send'] }],
-    ['an scp string', { scp: 'openid okta.telephony.send' }],
-    ['a scope string', { scp: undefined, scope: 'okta.telephony.send openid' }],
-  ])('reads the scope from %s', async (_name, claims) => {
-    await expect(verifyToken(await sign({ claims }), RULES, keys)).resolves.toHaveProperty('clientId');
+  it('reads the scope from the scp array, whatever other scopes it holds', async () => {
+    const token = await sign({ claims: { scp: ['openid', 'okta.telephony.send'] } });
+    await expect(verifyToken(token, RULES, keys)).resolves.toHaveProperty('clientId', '0oaOktaHookClient');
   });
 
-  it('allows any client when the allow-list is empty, naming it from cid, client_id or sub', async () => {
-    // Prepare
+  it('allows any client when the allow-list is empty, naming it from cid alone', async () => {
+    // Prepare: client_id and sub are not where Okta names the client of an access token
     const open = { ...RULES, allowedClientIds: [] };
-    const token = await sign({ claims: { cid: undefined, client_id: '0oaOther', sub: 'svc' } });
+    const token = await sign({ claims: { cid: '0oaOther', client_id: '0oaImpostor', sub: 'svc' } });
 
     // Act
     const verified = await verifyToken(token, open, keys);
@@ -114,8 +115,27 @@ describe('allowing', () => {
   });
 
   it('tolerates the configured clock skew on exp', async () => {
-    const now = Math.floor(Date.now() / 1000);
-    await expect(verifyToken(await sign({ claims: { exp: now - 30 } }), RULES, keys)).resolves.toBeDefined();
+    await expect(
+      verifyToken(await sign({ claims: { exp: nowSeconds() - 30 } }), RULES, keys),
+    ).resolves.toBeDefined();
+  });
+
+  it('allows an iat ahead of its clock by less than the clock tolerance', async () => {
+    // Prepare: Okta's clock 30 s ahead of ours
+    const iat = nowSeconds() + 30;
+    const token = await sign({ claims: { iat, exp: iat + 300 } });
+
+    // Act & Assess
+    await expect(verifyToken(token, RULES, keys)).resolves.toBeDefined();
+  });
+
+  it('allows a token that lives exactly the longest lifetime, 24 h by default', async () => {
+    // Prepare
+    const iat = nowSeconds();
+    const token = await sign({ claims: { iat, exp: iat + 86_400 } });
+
+    // Act & Assess
+    await expect(verifyToken(token, RULES, keys)).resolves.toBeDefined();
   });
 });
 
@@ -130,6 +150,24 @@ describe('denying', () => {
     ['a token without exp', { exp: undefined }, 'malformed'],
   ])('denies %s', async (_name, claims, reason) => {
     expect(await reasonFor(await sign({ claims }))).toBe(reason);
+  });
+
+  it('lists every reason it can give, for the dashboard and the runbook', () => {
+    expect(DENY_REASONS).toEqual(
+      expect.arrayContaining([
+        'missing',
+        'malformed',
+        'missing_kid',
+        'issued_in_future',
+        'lifetime',
+        'audience_shape',
+        'scope_shape',
+        'client_shape',
+        'unknown_key',
+        'jwks_unavailable',
+        'internal',
+      ]),
+    );
   });
 
   it('denies a signature by another key under a known kid', async () => {
@@ -189,18 +227,89 @@ describe('denying', () => {
     expect(denialReason(new errors.JWSInvalid('not a JWS'))).toBe('malformed');
     expect(denialReason(new errors.JWKSTimeout())).toBe('jwks_unavailable');
   });
+});
 
-  it('lists every reason it can give, for the dashboard and the runbook', () => {
-    expect(DENY_REASONS).toEqual(
-      expect.arrayContaining([
-        'missing',
-        'malformed',
-        'missing_kid',
-        'unknown_key',
-        'jwks_unavailable',
-        'internal',
-      ]),
+describe('claims in shapes Okta never issues', () => {
+  // Okta's custom authorization server issues `aud` (its one audience) and `cid` as strings and `scp` as a JSON
+  // array of strings, and always sets `iat`: anything else did not come from Okta, whatever key signed it.
+  it.each([
+    ['a cid array holding the allowed client id', 'client_shape', { cid: ['0oaOktaHookClient'] }],
+    ['a cid that is a number', 'client_shape', { cid: 42 }],
+    ['an empty cid', 'client_shape', { cid: '' }],
+    [
+      'no cid, with the client named in client_id',
+      'client_shape',
+      { cid: undefined, client_id: '0oaOktaHookClient' },
+    ],
+    ['an aud array holding the audience', 'audience_shape', { aud: ['api://okta-phone-mfa', 'api://other'] }],
+    ['an aud array holding only the audience', 'audience_shape', { aud: ['api://okta-phone-mfa'] }],
+    ['scp as a space-separated string', 'scope_shape', { scp: 'openid okta.telephony.send' }],
+    ['a scope claim without scp', 'scope_shape', { scp: undefined, scope: 'okta.telephony.send' }],
+    ['an scp array holding a non-string', 'scope_shape', { scp: ['okta.telephony.send', 7] }],
+    ['a token without iat', 'malformed', { iat: undefined }],
+    ['an iat that is not a number', 'malformed', { iat: '1700000000' }],
+  ])('denies %s as %s', async (_name, reason, claims) => {
+    expect(await reasonFor(await sign({ claims }))).toBe(reason);
+  });
+
+  it('denies a cid array holding the allowed id even when any client is allowed', async () => {
+    // Prepare
+    const open = { ...RULES, allowedClientIds: [] };
+    const token = await sign({ claims: { cid: ['0oaOktaHookClient'] } });
+
+    // Act
+    const error = await verifyToken(token, open, keys).catch((e: unknown) => e);
+
+    // Assess
+    expect(denialReason(error)).toBe('client_shape');
+  });
+
+  it('ignores a scope claim next to the scp array: scp alone grants scopes', async () => {
+    const token = await sign({ claims: { scp: ['openid'], scope: 'okta.telephony.send' } });
+    expect(await reasonFor(token)).toBe('scope');
+  });
+
+  it('denies an iat in the future beyond the clock tolerance as issued_in_future', async () => {
+    // Prepare: issued 120 s from now, with a normal 5-minute lifetime
+    const iat = nowSeconds() + 120;
+    const token = await sign({ claims: { iat, exp: iat + 300 } });
+
+    // Act & Assess
+    expect(await reasonFor(token)).toBe('issued_in_future');
+  });
+
+  it('denies a token that lives a second longer than the longest lifetime as lifetime', async () => {
+    // Prepare
+    const iat = nowSeconds();
+    const token = await sign({ claims: { iat, exp: iat + 86_401 } });
+
+    // Act & Assess
+    expect(await reasonFor(token)).toBe('lifetime');
+  });
+
+  it('denies an old iat with a far exp as lifetime, though neither is expired nor in the future', async () => {
+    // Prepare: issued two days ago, valid for another hour
+    const now = nowSeconds();
+    const token = await sign({ claims: { iat: now - 2 * 86_400, exp: now + 3_600 } });
+
+    // Act & Assess
+    expect(await reasonFor(token)).toBe('lifetime');
+  });
+
+  it('measures the lifetime against the configured maximum', async () => {
+    // Prepare: an org whose access policy rule issues 1-hour tokens
+    const hourly = { ...RULES, maxTokenLifetimeSeconds: 3_600 };
+    const iat = nowSeconds();
+
+    // Act
+    const allowed = await verifyToken(await sign({ claims: { iat, exp: iat + 3_600 } }), hourly, keys);
+    const refused = await verifyToken(await sign({ claims: { iat, exp: iat + 3_601 } }), hourly, keys).catch(
+      (e: unknown) => e,
     );
+
+    // Assess
+    expect(allowed.clientId).toBe('0oaOktaHookClient');
+    expect(denialReason(refused)).toBe('lifetime');
   });
 });
 

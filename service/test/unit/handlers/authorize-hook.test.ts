@@ -95,10 +95,17 @@ describe('allowing', () => {
     },
   );
 
-  it('accepts the scope as a space-separated scope string', async () => {
+  it('names the principal and the context from sub and the cid string, never from client_id', async () => {
+    // Prepare
     const authorizer = await loadAuthorizer();
-    const token = await issuer.mint({ claims: { scp: undefined, scope: 'openid okta.telephony.send' } });
-    await expect(authorizer.handler(event(`Bearer ${token}`))).resolves.toHaveProperty('principalId');
+    const token = await issuer.mint({ claims: { sub: 'svc-okta', client_id: '0oaImpostor' } });
+
+    // Act
+    const result = await authorizer.handler(event(`Bearer ${token}`));
+
+    // Assess
+    expect(result.principalId).toBe('svc-okta');
+    expect(result.context).toEqual({ clientId: '0oaOktaHookClient', subject: 'svc-okta' });
   });
 
   it('tolerates up to 60 s of clock skew on exp', async () => {
@@ -201,6 +208,28 @@ describe('denying', () => {
     expect(
       await denialReason(authorizer, `Bearer ${await issuer.mint({ claims: { scp: ['openid'] } })}`),
     ).toBe('scope');
+  });
+
+  it.each([
+    ['a cid array holding an allowed client id', 'client_shape', { cid: ['0oaOktaHookClient'] }],
+    ['an aud array holding the audience', 'audience_shape', { aud: ['api://okta-phone-mfa'] }],
+    ['a space-separated scp string', 'scope_shape', { scp: 'openid okta.telephony.send' }],
+    ['a scope claim without scp', 'scope_shape', { scp: undefined, scope: 'openid okta.telephony.send' }],
+    ['an iat 10 minutes in the future', 'issued_in_future', { iat: Math.floor(Date.now() / 1000) + 600 }],
+  ])('denies %s, which Okta never issues, as %s', async (_name, reason, claims) => {
+    expect(await denialReason(authorizer, `Bearer ${await issuer.mint({ claims })}`)).toBe(reason);
+  });
+
+  it("denies a token living longer than Okta's 24 h maximum as lifetime", async () => {
+    expect(await denialReason(authorizer, `Bearer ${await issuer.mint({ expiresInSeconds: 86_401 })}`)).toBe(
+      'lifetime',
+    );
+  });
+
+  it('denies a token without iat as malformed', async () => {
+    expect(await denialReason(authorizer, `Bearer ${await issuer.mint({ omit: ['iat'] })}`)).toBe(
+      'malformed',
+    );
   });
 
   it('denies a client that is not in the allow-list', async () => {
