@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { App, Validations } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { expect } from 'vitest';
 import { OktaPhoneMfaStack } from '../lib/okta-phone-mfa-stack.js';
 import { readSettings, type Settings } from '../lib/settings.js';
 
@@ -45,4 +46,30 @@ export function iamStatements(
 /** A list from a value that may be one item or an array. */
 export function asList<T>(value: T | T[]): T[] {
   return Array.isArray(value) ? value : [value];
+}
+
+/** What {@link synthStack} returns. */
+export type Synth = ReturnType<typeof synthStack>;
+
+/** `{ Ref: <logical id starting with prefix> }`, for vitest matchers. */
+export const ref = (logicalIdPrefix: string) => ({
+  Ref: expect.stringMatching(new RegExp(`^${logicalIdPrefix}`)),
+});
+
+/** The same, for CDK template matchers. */
+export const cfnRef = (logicalIdPrefix: string) => ({ Ref: Match.stringLikeRegexp(`^${logicalIdPrefix}`) });
+
+/** The logical id of the one resource of `type` whose CDK path contains `pathPart`. */
+export function logicalId(synth: Synth, type: string, pathPart: string): string {
+  const found = Object.entries(synth.template.findResources(type)).find(([, r]) =>
+    String(r.Metadata?.['aws:cdk:path'] ?? '').includes(pathPart),
+  );
+  if (!found) throw new Error(`No ${type} under ${pathPart}`);
+  return found[0];
+}
+
+/** A Lambda function by a part of its CDK path (`/DeliverOtp/`), with its logical id. */
+export function functionByPath(synth: Synth, pathPart: string) {
+  const id = logicalId(synth, 'AWS::Lambda::Function', pathPart);
+  return { id, props: synth.template.findResources('AWS::Lambda::Function')[id]!.Properties };
 }

@@ -1,0 +1,25 @@
+/**
+ * cdk-nag's AwsSolutions checks, with every acknowledgement reasoned.
+ * Each test reads the synthesized CloudFormation, not the CDK objects: that template is what reaches AWS.
+ */
+import { describe, expect, it } from 'vitest';
+import { synthStack } from './helpers.js';
+
+describe('cdk-nag', () => {
+  it.each([
+    ['the defaults', {}],
+    [
+      'ARN identities, an IP allow-list, provisioned concurrency and an alarm e-mail',
+      {
+        defaultOriginationIdentity:
+          'arn:aws:sms-voice:eu-west-1:123456789012:pool/pool-0123456789abcdef0123456789abcdef',
+        oktaIpAllowList: ['203.0.113.0/24'],
+        provisionedConcurrency: 1,
+        alarmEmail: 'oncall@example.com',
+      },
+    ],
+  ])('finds nothing unacknowledged with %s', (_name, overrides) => {
+    const { app } = synthStack(overrides, { nag: true });
+    expect(() => app.synth({ force: true })).not.toThrow();
+  });
+});
