@@ -1,11 +1,15 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { BEARER_VALIDATION_EXPRESSION } from '../../../service/src/domain/bearer.js';
+import { GATEWAY_RESPONSES, gatewayResponseTemplate } from '../../../service/src/domain/gateway-responses.js';
 import { apiGatewayModelSchema } from '../../../service/src/domain/okta-hook-schema.js';
 import { toCdkJsonSchema } from '../json-schema.js';
+import { oktaSafeStageThrottle } from '../okta-traffic.js';
 
 /** Properties of {@link HookApi}. */
 export interface HookApiProps {
@@ -13,29 +17,38 @@ export interface HookApiProps {
   readonly authorizer: lambda.IFunction;
   /** The delivery function (its `live` alias). */
   readonly hook: lambda.IFunction;
-  /** Retention of the access log group. */
+  /** Retention of the access and execution log groups. */
   readonly logRetention: logs.RetentionDays;
+  /**
+   * Key that encrypts the execution log group. The construct adds the key policy statement that lets CloudWatch
+   * Logs use it for `API-Gateway-Execution-Logs_*` groups of this account and region.
+   */
+  readonly logKey: kms.IKey;
   /**
    * Stage name (part of the HookUrl).
    * @default 'prod'
    */
   readonly stageName?: string;
   /**
-   * Steady-state requests per second the stage accepts before answering 429.
-   * @default 100
+   * Steady-state requests per second the stage accepts before answering 429. The stage sees all of Okta's traffic,
+   * so the default is Okta's documented peak (50,000 sign-ins in 15 minutes: 55.6 requests/s) times a burst factor
+   * of 2, rounded up to the next 50 (okta-traffic.ts).
+   * @default 150
    */
   readonly throttlingRateLimit?: number;
   /**
-   * Burst the stage accepts.
-   * @default 200
+   * Burst the stage accepts (the token bucket's size): two seconds of the steady rate.
+   * @default 300
    */
   readonly throttlingBurstLimit?: number;
 }
 
 /**
  * The regional REST API Okta calls: `POST /hook` behind a Lambda TOKEN authorizer (decisions cached 300 s per
- * token), a request validator whose model is the service's own payload schema, stage throttling, JSON access
- * logs, execution logs without data trace (bodies carry the OTP) and X-Ray tracing.
+ * token), a request validator whose model is the service's own payload schema, stage throttling above Okta's peak,
+ * JSON access logs, execution logs without data trace (bodies carry the OTP) in a KMS-encrypted log group with
+ * retention that the stack owns, X-Ray tracing, and every API Gateway answer (401, 403, 400, 413, 429, 5xx) in
+ * Okta's error format (service/src/domain/gateway-responses.ts).
  */
 export class HookApi extends Construct {
   /** The REST API. */
@@ -46,6 +59,8 @@ export class HookApi extends Construct {
   public readonly hookUrl: string;
   /** The access log group. */
   public readonly accessLogGroup: logs.LogGroup;
+  /** The execution log group (`API-Gateway-Execution-Logs_{restApiId}/{stageName}`). */
+  public readonly executionLogGroup: logs.LogGroup;
 
   constructor(scope: Construct, id: string, props: HookApiProps) {
     super(scope, id);
@@ -81,6 +96,8 @@ export class HookApi extends Construct {
       }),
     );
 
+    const stageName = props.stageName ?? 'prod';
+    const throttle = oktaSafeStageThrottle();
     this.api = new apigateway.RestApi(this, 'Api', {
       restApiName: 'okta-phone-mfa-hook',
       description: 'Okta telephony inline hook (OTP delivery through AWS End User Messaging)',
@@ -90,9 +107,9 @@ export class HookApi extends Construct {
       cloudWatchRole: true,
       cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
       deployOptions: {
-        stageName: props.stageName ?? 'prod',
-        throttlingRateLimit: props.throttlingRateLimit ?? 100,
-        throttlingBurstLimit: props.throttlingBurstLimit ?? 200,
+        stageName,
+        throttlingRateLimit: props.throttlingRateLimit ?? throttle.rateLimit,
+        throttlingBurstLimit: props.throttlingBurstLimit ?? throttle.burstLimit,
         accessLogDestination: new apigateway.LogGroupLogDestination(this.accessLogGroup),
         accessLogFormat,
         loggingLevel: apigateway.MethodLoggingLevel.INFO,
@@ -102,6 +119,37 @@ export class HookApi extends Construct {
       },
     });
     this.stage = this.api.deploymentStage;
+
+    // API Gateway writes execution logs to this name and creates the group itself, without retention or a key, if it
+    // does not exist when the first log line is written. Created here, before the stage, it is ours.
+    const executionLogGroupName = `API-Gateway-Execution-Logs_${this.api.restApiId}/${stageName}`;
+    this.executionLogGroup = new logs.LogGroup(this, 'ExecutionLogs', {
+      logGroupName: executionLogGroupName,
+      retention: props.logRetention,
+      encryptionKey: props.logKey,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.stage.node.addDependency(this.executionLogGroup);
+    const stack = Stack.of(this);
+    props.logKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchLogsEncryptApiGatewayExecutionLogs',
+        principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
+        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+        resources: ['*'],
+        conditions: {
+          ArnLike: {
+            // Not this API's id: the key would then depend on the API, and the API's log group on the key.
+            'kms:EncryptionContext:aws:logs:arn': stack.formatArn({
+              service: 'logs',
+              resource: 'log-group',
+              resourceName: 'API-Gateway-Execution-Logs_*',
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
+        },
+      }),
+    );
 
     const authorizer = new apigateway.TokenAuthorizer(this, 'OktaTokenAuthorizer', {
       authorizerName: 'okta-oauth2',
@@ -132,25 +180,17 @@ export class HookApi extends Construct {
       requestParameters: { 'method.request.header.Authorization': true },
     });
 
-    // A body the model rejects is answered in Okta's error format, like the handler's own 400s.
-    this.api.addGatewayResponse('InvalidBody', {
-      type: apigateway.ResponseType.BAD_REQUEST_BODY,
-      statusCode: '400',
-      templates: {
-        'application/json': JSON.stringify({
-          error: {
-            errorSummary: 'The request body is not an Okta telephony hook request',
-            errorCauses: [
-              {
-                errorSummary: '$context.error.validationErrorString',
-                reason: 'INVALID_REQUEST',
-                location: 'body',
-              },
-            ],
-          },
-        }),
-      },
-    });
+    // Every answer API Gateway gives without the hook (a refused token, a firewall block, a body the model rejects,
+    // throttling, an integration failure) is an Okta error object, valid JSON for any message API Gateway puts in
+    // it. Status codes stay API Gateway's. The model's field-level detail is in the execution log, not the answer.
+    for (const spec of GATEWAY_RESPONSES) {
+      // BAD_REQUEST_BODY keeps its first id: under a new logical id, CloudFormation would put the new response and
+      // then delete the old resource, which resets that response type to API Gateway's default.
+      this.api.addGatewayResponse(spec.type === 'BAD_REQUEST_BODY' ? 'InvalidBody' : spec.type, {
+        type: apigateway.ResponseType.of(spec.type),
+        templates: { 'application/json': gatewayResponseTemplate(spec) },
+      });
+    }
 
     this.hookUrl = this.api.urlForPath('/hook');
   }

@@ -3,6 +3,66 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
+import { NON_OKTA_RATE_LIMIT, oktaSafeRateLimit, RATE_WINDOW_SECONDS } from '../okta-traffic.js';
+
+/** What this web ACL does with one managed rule that inspects the request body, and why. */
+export type BodyRuleDecision = {
+  /** `count`: overridden to COUNT (still labelled and counted in metrics); `block`: the rule's own action. */
+  readonly action: 'count' | 'block';
+  readonly reason: string;
+};
+
+/**
+ * Every rule of the managed groups used here that inspects the body, checked against Okta's real payloads
+ * (contracts/fixtures; infra/test/firewall.test.ts shows each reason in them). A rule that could block a legitimate
+ * hook request is counted, not enforced: a block is a non-200 answer, and Okta then sends that user's code through
+ * its own, heavily rate-limited providers. The AWS rule descriptions are in the WAF developer guide ("AWS Managed
+ * Rules rule groups list"). `AWSManagedRulesSQLiRuleSet` (`SQLi_BODY`) is not used: the hook has no SQL, and
+ * names such as O'Brien are what it looks for.
+ */
+export const MANAGED_BODY_RULES = {
+  AWSManagedRulesCommonRuleSet: {
+    SizeRestrictions_BODY: {
+      action: 'count',
+      reason:
+        'Blocks bodies over 8 KB, the limit HookBodySize already enforces before this group: one rule owns the decision, its limit is a prop, and a body past WAF inspection window is explicitly a match (oversizeHandling MATCH).',
+    },
+    GenericRFI_BODY: {
+      action: 'count',
+      reason:
+        'Looks for remote file inclusion: URLs (http, https, ftp, file) with an address in the body. Every Okta request carries one: source is https://{org}.okta.com/api/v1/inlineHooks/{id}, and data.context.request.ipAddress, an IPv4 literal, follows it in the same body. A false positive would send every code of the org to Okta fallback providers, and the hook never fetches or includes a URL from the body.',
+    },
+    CrossSiteScripting_BODY: {
+      action: 'count',
+      reason:
+        'Looks for HTML and script markup in the body. The body carries free text written by people, not by Okta: userProfile names and login (users, admins, HR sync) and messageProfile.msgTemplate (the org SMS template), which the hook schema accepts whatever they hold. The hook renders no HTML from the body (voice SSML escapes every value), so XSS has no sink here.',
+    },
+    GenericLFI_BODY: {
+      action: 'block',
+      reason:
+        'Looks for path traversal (../). Okta sends ids, names, a phone number, a code, a locale, timestamps and its own request path: none holds a traversal sequence.',
+    },
+    EC2MetaDataSSRF_BODY: {
+      action: 'block',
+      reason:
+        'Looks for the EC2 metadata address (169.254.169.254). The only address in the body is the user public IP (ipAddress), never link-local.',
+    },
+  },
+  AWSManagedRulesKnownBadInputsRuleSet: {
+    Log4JRCE_BODY: {
+      action: 'block',
+      reason:
+        'Looks for Log4j JNDI lookups (a dollar sign, a brace, jndi:). Okta renders its template variables before sending (msgTemplate holds the text with the code), so no such expression reaches the body.',
+    },
+    JavaDeserializationRCE_BODY: {
+      action: 'block',
+      reason:
+        'Looks for Java deserialization and command gadgets (java.lang.Runtime, serialized objects). Not part of a JSON hook body.',
+    },
+  },
+} as const satisfies Record<string, Record<string, BodyRuleDecision>>;
+
+type ManagedGroupName = keyof typeof MANAGED_BODY_RULES | 'AWSManagedRulesAmazonIpReputationList';
 
 /** Properties of {@link HookFirewall}. */
 export interface HookFirewallProps {
@@ -11,11 +71,20 @@ export interface HookFirewallProps {
   /** CIDRs allowed to call the API (Okta's published ranges); empty = no allow-list rule. */
   readonly ipAllowList: string[];
   /**
-   * Requests per IP per 5 minutes before the IP is blocked. All of an org's OTP requests come from a handful of
-   * Okta addresses, so this is a ceiling for a misbehaving caller, not a per-user limit.
-   * @default 3000
+   * Requests per IP per 5 minutes before the IP is blocked, when `ipAllowList` is empty and the rule therefore sees
+   * Okta too. All of an org's OTP requests come from a handful of Okta egress addresses, so the default is Okta's
+   * documented peak per address (50,000 sign-ins in 15 minutes from as few as 2 addresses, bursts twice the
+   * average: 16,667 per 5 minutes; see okta-traffic.ts), rounded up: a ceiling for a flood, never for Okta.
+   * @default 17000
    */
   readonly ratePerIpPer5Minutes?: number;
+  /**
+   * Requests per IP per 5 minutes for addresses outside `ipAllowList`, when it is set: the rate rule is then scoped
+   * down to those addresses, so Okta's own traffic is never counted. (They are blocked by the allow-list rule first;
+   * this limit still holds if that rule is ever switched to count.)
+   * @default 100
+   */
+  readonly nonOktaRatePerIpPer5Minutes?: number;
   /**
    * Largest request body accepted, in bytes. Okta's hook payload is about 1.5 KB; the schema's own limits
    * (1,600-character `msgTemplate`, 3 bytes per character at worst) keep it under 6 KB.
@@ -30,8 +99,10 @@ export interface HookFirewallProps {
 
 /**
  * The REGIONAL web ACL in front of the hook API: an optional Okta IP allow-list, AWS IP reputation, a rate limit per
- * IP, a body-size limit that fits the hook payload, and AWS's common and known-bad-inputs rule sets. Its logs go to
- * an encrypted `aws-waf-logs-*` log group, with the `Authorization` header redacted.
+ * IP that never counts Okta (scoped to addresses outside the allow-list when there is one, else above Okta's peak),
+ * a body-size limit that fits the hook payload, and AWS's common and known-bad-inputs rule sets, with the body rules
+ * that could match Okta's payloads counted ({@link MANAGED_BODY_RULES}). Its logs go to an encrypted
+ * `aws-waf-logs-*` log group, with the `Authorization` header redacted.
  */
 export class HookFirewall extends Construct {
   /** The web ACL. */
@@ -50,30 +121,38 @@ export class HookFirewall extends Construct {
       metricName,
       sampledRequestsEnabled: true,
     });
-    const managed = (name: string, priority: number, overrides?: string[]): wafv2.CfnWebACL.RuleProperty => ({
-      name,
-      priority,
-      overrideAction: { none: {} },
-      statement: {
-        managedRuleGroupStatement: {
-          vendorName: 'AWS',
-          name,
-          ...(overrides
-            ? { ruleActionOverrides: overrides.map((rule) => ({ name: rule, actionToUse: { count: {} } })) }
-            : {}),
+    const managed = (name: ManagedGroupName, priority: number): wafv2.CfnWebACL.RuleProperty => {
+      const decisions: Record<string, BodyRuleDecision> =
+        name in MANAGED_BODY_RULES ? MANAGED_BODY_RULES[name as keyof typeof MANAGED_BODY_RULES] : {};
+      const counted = Object.entries(decisions)
+        .filter(([, decision]) => decision.action === 'count')
+        .map(([rule]) => rule);
+      return {
+        name,
+        priority,
+        overrideAction: { none: {} },
+        statement: {
+          managedRuleGroupStatement: {
+            vendorName: 'AWS',
+            name,
+            ...(counted.length > 0
+              ? { ruleActionOverrides: counted.map((rule) => ({ name: rule, actionToUse: { count: {} } })) }
+              : {}),
+          },
         },
-      },
-      visibilityConfig: visibility(name),
-    });
+        visibilityConfig: visibility(name),
+      };
+    };
 
     const rules: wafv2.CfnWebACL.RuleProperty[] = [];
     const allowListStatement = this.allowListStatement(props.ipAllowList);
-    if (allowListStatement) {
+    const notOkta = allowListStatement ? { notStatement: { statement: allowListStatement } } : undefined;
+    if (notOkta) {
       rules.push({
         name: 'OktaIpAllowList',
         priority: 0,
         action: { block: {} },
-        statement: { notStatement: { statement: allowListStatement } },
+        statement: notOkta,
         visibilityConfig: visibility('OktaIpAllowList'),
       });
     }
@@ -84,11 +163,19 @@ export class HookFirewall extends Construct {
         priority: 20,
         action: { block: {} },
         statement: {
-          rateBasedStatement: {
-            limit: props.ratePerIpPer5Minutes ?? 3000,
-            aggregateKeyType: 'IP',
-            evaluationWindowSec: 300,
-          },
+          // With an allow-list, only what is not Okta is counted; without one, the limit is above Okta's peak.
+          rateBasedStatement: notOkta
+            ? {
+                limit: props.nonOktaRatePerIpPer5Minutes ?? NON_OKTA_RATE_LIMIT,
+                aggregateKeyType: 'IP',
+                evaluationWindowSec: RATE_WINDOW_SECONDS,
+                scopeDownStatement: notOkta,
+              }
+            : {
+                limit: props.ratePerIpPer5Minutes ?? oktaSafeRateLimit(),
+                aggregateKeyType: 'IP',
+                evaluationWindowSec: RATE_WINDOW_SECONDS,
+              },
         },
         visibilityConfig: visibility('RatePerIp'),
       },
@@ -108,7 +195,7 @@ export class HookFirewall extends Construct {
         },
         visibilityConfig: visibility('HookBodySize'),
       },
-      managed('AWSManagedRulesCommonRuleSet', 40, ['SizeRestrictions_BODY']),
+      managed('AWSManagedRulesCommonRuleSet', 40),
       managed('AWSManagedRulesKnownBadInputsRuleSet', 50),
     );
 

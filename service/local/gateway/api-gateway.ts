@@ -2,7 +2,7 @@
  * A local stand-in for the REST API in infra/lib/constructs/hook-api.ts: the WAF body-size rule, the TOKEN
  * authorizer (identity source `Authorization`, validation regex, decisions cached per token), IAM policy evaluation,
  * the request validator with the service's own schema, and the Lambda proxy integration, with API Gateway's own
- * error answers.
+ * error answers rendered from the same gateway response templates the deployed API has (Okta error objects).
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -13,6 +13,12 @@ import type {
   APIGatewayTokenAuthorizerEvent,
 } from 'aws-lambda';
 import { parseBearer } from '../../src/domain/bearer.js';
+import {
+  GATEWAY_MESSAGE_VARIABLE,
+  GATEWAY_RESPONSES,
+  type GatewayResponseType,
+  gatewayResponseTemplate,
+} from '../../src/domain/gateway-responses.js';
 import { oktaHookSchema } from '../../src/domain/okta-hook-schema.js';
 import { compileSchema } from '../../src/domain/schema-validator.js';
 import { InvocationError, type LocalFunction } from '../runtime/local-function.js';
@@ -52,11 +58,29 @@ export type GatewayStats = {
 
 type Answer = { status: number; headers?: Record<string, string>; body: string; errorType?: string };
 
-const gatewayError = (status: number, errorType: string, body: unknown): Answer => ({
-  status,
-  errorType,
-  body: JSON.stringify(body),
-});
+const TEMPLATES = new Map(GATEWAY_RESPONSES.map((spec) => [spec.type, gatewayResponseTemplate(spec)]));
+
+/**
+ * The body API Gateway sends for a gateway response: the deployed template with `$context.error.messageString`
+ * replaced by the message as a JSON string, as API Gateway does (simple substitution, no VTL).
+ *
+ * @param type - the gateway response type
+ * @param message - API Gateway's message for it (null for authorizer errors, whose templates do not use it)
+ */
+export function renderGatewayResponse(type: GatewayResponseType, message: string | null): string {
+  const template = TEMPLATES.get(type);
+  if (!template) throw new Error(`No gateway response for ${type}`);
+  // A replacer function: a message holding `$&` or `$1` must not be read as a replacement pattern.
+  return template.replaceAll(GATEWAY_MESSAGE_VARIABLE, () => JSON.stringify(message));
+}
+
+/** An answer of API Gateway's own: its status and `x-amzn-errortype`, the body from the gateway response. */
+const gatewayError = (
+  status: number,
+  errorType: string,
+  type: GatewayResponseType,
+  message: string | null,
+): Answer => ({ status, errorType, body: renderGatewayResponse(type, message) });
 
 /** The local REST API: `POST /hook` only, like the deployed one. */
 export class LocalApiGateway {
@@ -112,7 +136,7 @@ export class LocalApiGateway {
     try {
       answer = await this.#process(req, body, requestId, log);
     } catch {
-      answer = gatewayError(500, 'InternalServerErrorException', { message: 'Internal server error' });
+      answer = gatewayError(500, 'InternalServerErrorException', 'DEFAULT_5XX', 'Internal server error');
     }
     const headers: Record<string, string> = {
       'content-type': 'application/json',
@@ -139,13 +163,13 @@ export class LocalApiGateway {
   ): Promise<Answer> {
     if (body === undefined) {
       log.wafStatus = 'BLOCK';
-      return gatewayError(403, 'WAFBlocked', { message: 'Forbidden' });
+      return gatewayError(403, 'WAFBlocked', 'WAF_FILTERED', 'Forbidden');
     }
     const authorization = req.headers.authorization;
     // API Gateway checks the identity source and the validation regex itself, without invoking the authorizer.
     if (!authorization || !parseBearer(authorization)) {
       log.authorizerStatus = 401;
-      return gatewayError(401, 'UnauthorizedException', { message: 'Unauthorized' });
+      return gatewayError(401, 'UnauthorizedException', 'UNAUTHORIZED', 'Unauthorized');
     }
     const methodArn = this.methodArn();
     const decision = await this.#authorize(authorization, methodArn, log);
@@ -153,15 +177,21 @@ export class LocalApiGateway {
     const verdict = evaluatePolicy(decision.policyDocument, methodArn);
     if (verdict === 'deny') {
       log.authorizerStatus = 403;
-      return gatewayError(403, 'AccessDeniedException', {
-        Message: 'User is not authorized to access this resource with an explicit deny',
-      });
+      return gatewayError(
+        403,
+        'AccessDeniedException',
+        'ACCESS_DENIED',
+        'User is not authorized to access this resource with an explicit deny',
+      );
     }
     if (verdict === 'no-match') {
       log.authorizerStatus = 403;
-      return gatewayError(403, 'AccessDeniedException', {
-        Message: 'User is not authorized to access this resource',
-      });
+      return gatewayError(
+        403,
+        'AccessDeniedException',
+        'ACCESS_DENIED',
+        'User is not authorized to access this resource',
+      );
     }
     log.authorizerStatus = 200;
     log.clientId = decision.context?.clientId;
@@ -194,7 +224,7 @@ export class LocalApiGateway {
       log.authorizerLatency = Math.round(performance.now() - started);
       if (!result || typeof result.principalId !== 'string' || !result.policyDocument) {
         log.authorizerStatus = 500;
-        return gatewayError(500, 'AuthorizerConfigurationException', { message: null });
+        return gatewayError(500, 'AuthorizerConfigurationException', 'AUTHORIZER_CONFIGURATION_ERROR', null);
       }
       const ttl = (this.#options.authorizerCacheTtlSeconds ?? 300) * 1000;
       if (ttl > 0) {
@@ -213,32 +243,27 @@ export class LocalApiGateway {
         error.errorMessage === 'Unauthorized'
       ) {
         log.authorizerStatus = 401;
-        return gatewayError(401, 'UnauthorizedException', { message: 'Unauthorized' });
+        return gatewayError(401, 'UnauthorizedException', 'UNAUTHORIZED', 'Unauthorized');
       }
       log.authorizerStatus = 500;
       log.authorizerError = error instanceof Error ? error.message : String(error);
-      return gatewayError(500, 'AuthorizerFailureException', { message: null });
+      return gatewayError(500, 'AuthorizerFailureException', 'AUTHORIZER_FAILURE', null);
     }
   }
 
-  /** The request validator with the body model; answers with the infra's `BAD_REQUEST_BODY` gateway response. */
+  /**
+   * The request validator with the body model; answers with the infra's `BAD_REQUEST_BODY` gateway response, whose
+   * message is API Gateway's "Invalid request body" (the field-level detail goes to the execution log there).
+   */
   #validate(text: string): Answer | undefined {
-    let problems: string[] | undefined;
+    let valid: boolean;
     try {
-      const violations = validateBody(JSON.parse(text) as unknown);
-      if (violations.length > 0) problems = violations.map((v) => `${v.path || 'body'} ${v.message}`);
+      valid = validateBody(JSON.parse(text) as unknown).length === 0;
     } catch {
-      problems = ['Invalid JSON in request body'];
+      valid = false;
     }
-    if (!problems) return undefined;
-    return gatewayError(400, 'BadRequestException', {
-      error: {
-        errorSummary: 'The request body is not an Okta telephony hook request',
-        errorCauses: [
-          { errorSummary: `[${problems.join(', ')}]`, reason: 'INVALID_REQUEST', location: 'body' },
-        ],
-      },
-    });
+    if (valid) return undefined;
+    return gatewayError(400, 'BadRequestException', 'BAD_REQUEST_BODY', 'Invalid request body');
   }
 
   async #integrate(
@@ -314,7 +339,7 @@ export class LocalApiGateway {
       ]);
       log.integrationLatency = Math.round(performance.now() - started);
       if (result === 'timeout') {
-        return gatewayError(504, 'IntegrationTimeout', { message: 'Endpoint request timed out' });
+        return gatewayError(504, 'IntegrationTimeout', 'INTEGRATION_TIMEOUT', 'Endpoint request timed out');
       }
       if (
         !result ||
@@ -322,7 +347,7 @@ export class LocalApiGateway {
         (result.body !== undefined && typeof result.body !== 'string')
       ) {
         log.integrationStatus = 200;
-        return gatewayError(502, 'InternalServerErrorException', { message: 'Internal server error' });
+        return gatewayError(502, 'InternalServerErrorException', 'DEFAULT_5XX', 'Internal server error');
       }
       log.integrationStatus = 200;
       const out: Record<string, string> = {};
@@ -332,7 +357,7 @@ export class LocalApiGateway {
     } catch {
       log.integrationLatency = Math.round(performance.now() - started);
       log.integrationStatus = 500;
-      return gatewayError(502, 'InternalServerErrorException', { message: 'Internal server error' });
+      return gatewayError(502, 'InternalServerErrorException', 'DEFAULT_5XX', 'Internal server error');
     }
   }
 }

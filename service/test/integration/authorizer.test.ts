@@ -14,6 +14,7 @@ import { evaluatePolicy } from '../../local/gateway/policy.js';
 import type { MintRequest } from '../../local/issuer.js';
 import type { LocalFunction } from '../../local/runtime/local-function.js';
 import type { LocalStack } from '../../local/stack.js';
+import type { OktaErrorResponse } from '../../src/domain/okta-response.js';
 import { hookRequest, mint, outbox, postHook, resetStack, startStack } from './helpers.js';
 
 let stack: LocalStack;
@@ -80,7 +81,10 @@ describe('every authorizer denial', () => {
     const answer = await postHook(stack, hookRequest(), { authorization: await authorization(stack) });
 
     expect(answer.status).toBe(401);
-    expect(answer.body).toEqual({ message: 'Unauthorized' });
+    // API Gateway's own answer, in Okta's error format (the UNAUTHORIZED gateway response).
+    expect(answer.body.error.errorCauses).toEqual([
+      { errorSummary: 'Unauthorized', reason: 'UNAUTHORIZED', location: 'Authorization' },
+    ]);
     expect(answer.headers.get('x-amzn-errortype')).toBe('UnauthorizedException');
     expect(await outbox(stack)).toEqual([]);
   });
@@ -146,7 +150,10 @@ describe('claims in shapes Okta never issues', () => {
 
       // Assess
       expect(answer.status).toBe(401);
-      expect(answer.body).toEqual({ message: 'Unauthorized' });
+      expect(answer.body.error.errorCauses[0]).toMatchObject({
+        errorSummary: 'Unauthorized',
+        reason: 'UNAUTHORIZED',
+      });
       expect(await outbox(stack)).toEqual([]);
       expect(await denial()).toEqual({ logged: reason, counted: reason });
       expect(lines.join('\n')).not.toContain(token.split('.')[2]!);
@@ -244,8 +251,9 @@ describe('IAM policy evaluation', () => {
 
     // Assess
     expect(denied.status).toBe(403);
-    expect(await denied.json()).toEqual({
-      Message: 'User is not authorized to access this resource with an explicit deny',
+    expect(((await denied.json()) as OktaErrorResponse).error.errorCauses[0]).toMatchObject({
+      errorSummary: 'User is not authorized to access this resource with an explicit deny',
+      reason: 'ACCESS_DENIED',
     });
     expect(elsewhere.status).toBe(403);
     expect(allowed.status).toBe(200);
