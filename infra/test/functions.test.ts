@@ -5,7 +5,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadAuthorizerConfig, loadHookConfig } from '../../service/src/config.js';
-import { functionByPath, ref, type Synth, synthStack } from './helpers.js';
+import { functionByPath, logicalId, ref, type Synth, synthStack } from './helpers.js';
 
 let defaults: Synth;
 
@@ -34,6 +34,22 @@ describe('compute: Lambda', () => {
     defaults.template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
     for (const group of Object.values(defaults.template.findResources('AWS::Logs::LogGroup'))) {
       expect(group.Properties.RetentionInDays).toBe(30);
+    }
+  });
+
+  it('traces every function with X-Ray, created after the role that allows it (Lambda checks at creation)', () => {
+    for (const path of ['/Authorizer/', '/DeliverOtp/', '/TemplatesSeed/Seeder/']) {
+      // Prepare
+      const id = logicalId(defaults, 'AWS::Lambda::Function', path);
+      const fn = defaults.template.findResources('AWS::Lambda::Function')[id]!;
+      const roleId = logicalId(defaults, 'AWS::IAM::Role', `${path}Role/`);
+      const role = defaults.template.findResources('AWS::IAM::Role')[roleId]!;
+
+      // Assess
+      expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
+      expect(fn.Properties.Role).toEqual({ 'Fn::GetAtt': [roleId, 'Arn'] });
+      expect(fn.DependsOn).toContain(roleId);
+      expect(JSON.stringify(role.Properties.Policies)).toContain('xray:PutTraceSegments');
     }
   });
 
@@ -84,6 +100,7 @@ describe('compute: Lambda', () => {
         'OKTA_ISSUER',
         'OKTA_AUDIENCE',
         'REQUIRED_SCOPE',
+        'ALLOWED_CLIENT_IDS',
         'JWT_ALGORITHMS',
         'JWKS_TIMEOUT_MS',
         'JWKS_COOLDOWN_MS',
@@ -93,6 +110,7 @@ describe('compute: Lambda', () => {
       OKTA_ISSUER: 'https://example.okta.com/oauth2/default',
       OKTA_AUDIENCE: 'api://okta-phone-mfa',
       REQUIRED_SCOPE: 'okta.telephony.send',
+      ALLOWED_CLIENT_IDS: '*',
       POWERTOOLS_SERVICE_NAME: 'okta-phone-mfa',
       POWERTOOLS_METRICS_NAMESPACE: 'OktaPhoneMfa',
     });
@@ -106,9 +124,6 @@ describe('compute: Lambda', () => {
         'DEADLINE_MS',
         'TEMPLATES_MAX_AGE_SECONDS',
         'DEFAULT_LOCALE',
-        'DEFAULT_ORIGINATION_IDENTITY',
-        'ORIGINATION_IDENTITIES',
-        'ALLOWED_COUNTRIES',
       ].sort(),
     );
     expect(hook).toMatchObject({
@@ -120,18 +135,38 @@ describe('compute: Lambda', () => {
     });
   });
 
+  it('lets the authorizer accept exactly the listed Okta clients', () => {
+    // Act
+    const synth = synthStack({ allowedClientIds: ['0oa1', '0oa2'] });
+
+    // Assess
+    const env = functionByPath(synth, '/Authorizer/').props.Environment.Variables;
+    expect(env.ALLOWED_CLIENT_IDS).toBe('0oa1,0oa2');
+    expect(loadAuthorizerConfig(env).allowedClientIds).toEqual(['0oa1', '0oa2']);
+  });
+
+  it('passes ["*"] to the authorizer as *, which it reads as any client of the issuer', () => {
+    // Act
+    const synth = synthStack({ allowedClientIds: ['*'] });
+
+    // Assess
+    const env = functionByPath(synth, '/Authorizer/').props.Environment.Variables;
+    expect(env.ALLOWED_CLIENT_IDS).toBe('*');
+    expect(loadAuthorizerConfig(env).allowedClientIds).toEqual([]);
+  });
+
+  it('fails synth naming allowedClientIds when a deployment does not set it', () => {
+    expect(() => synthStack({ allowedClientIds: undefined })).toThrow(/allowedClientIds: is required/);
+  });
+
   it('passes optional settings through to the functions when set', () => {
     // Act
     const synth = synthStack({
-      allowedClientIds: ['0oa1', '0oa2'],
       configurationSetName: 'otp-events',
       defaultPhoneRegion: 'us',
     });
 
     // Assess
-    expect(functionByPath(synth, '/Authorizer/').props.Environment.Variables.ALLOWED_CLIENT_IDS).toBe(
-      '0oa1,0oa2',
-    );
     expect(functionByPath(synth, '/DeliverOtp/').props.Environment.Variables).toMatchObject({
       CONFIGURATION_SET_NAME: 'otp-events',
       DEFAULT_PHONE_REGION: 'US',

@@ -11,12 +11,24 @@ export const cdkJsonContext: Record<string, unknown> = JSON.parse(
   readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8'),
 ).context;
 
+/**
+ * The context `npm run synth` adds on its command line (`-c key=value` in package.json's synth script), as the CDK
+ * CLI passes it: strings. It spells out the settings cdk.json leaves to each deployment (`allowedClientIds`).
+ */
+export const synthCommandContext: Record<string, string> = Object.fromEntries(
+  [
+    ...String(
+      JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).scripts.synth,
+    ).matchAll(/ -c '?([A-Za-z]+)=([^' ]*)'?/g),
+  ].map((match) => [match[1], match[2]]),
+);
+
 /** The stack as `npm run synth` builds it, with context overrides; bundling skipped (no esbuild run). */
 export function synthStack(
   overrides: Record<string, unknown> = {},
   options: { nag?: boolean } = {},
 ): { app: App; stack: OktaPhoneMfaStack; template: Template; settings: Settings } {
-  const context = { ...cdkJsonContext, ...overrides };
+  const context = { ...cdkJsonContext, ...synthCommandContext, ...overrides };
   const app = new App({
     context: { ...context, 'aws:cdk:bundling-stacks': [], 'aws:cdk:enable-path-metadata': true },
   });

@@ -2,8 +2,44 @@
  * What each role may do: only what its code calls.
  * Each test reads the synthesized CloudFormation, not the CDK objects: that template is what reaches AWS.
  */
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { ServiceFunction } from '../lib/constructs/service-function.js';
 import { asList, iamStatements, logicalId, type Synth, synthStack } from './helpers.js';
+
+type Statement = { Action: string | string[]; Resource: unknown; Effect: string; Sid?: string };
+
+/** The statements of one function's role, inline and attached, by a part of its CDK path (`/DeliverOtp/`). */
+function roleStatements(synth: Synth, pathPart: string): Statement[] {
+  const roleId = logicalId(synth, 'AWS::IAM::Role', `${pathPart}Role/`);
+  const role = synth.template.findResources('AWS::IAM::Role')[roleId]!;
+  const attached = Object.values(synth.template.findResources('AWS::IAM::Policy')).filter((policy) =>
+    asList(policy.Properties.Roles).some((r) => JSON.stringify(r) === JSON.stringify({ Ref: roleId })),
+  );
+  return [
+    ...(role.Properties.Policies ?? []).flatMap(
+      (inline: { PolicyDocument: { Statement: Statement[] } }) => inline.PolicyDocument.Statement,
+    ),
+    ...attached.flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[]),
+  ];
+}
+
+/** Table (by logical id prefix) → the DynamoDB actions a role's statements allow on it, sorted. */
+function dynamoActions(statements: Statement[]): Record<string, string[]> {
+  const byTable: Record<string, Set<string>> = {};
+  for (const statement of statements) {
+    const actions = asList(statement.Action).filter((a) => a.startsWith('dynamodb:'));
+    if (actions.length === 0) continue;
+    for (const resource of asList(statement.Resource)) {
+      const table = /"(\w+Table)[0-9A-F]{8}"/.exec(JSON.stringify(resource))?.[1] ?? JSON.stringify(resource);
+      byTable[table] ??= new Set();
+      for (const action of actions) byTable[table].add(action);
+    }
+  }
+  return Object.fromEntries(Object.entries(byTable).map(([table, actions]) => [table, [...actions].sort()]));
+}
+
+const XRAY_ACTIONS = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
 
 let defaults: Synth;
 
@@ -28,35 +64,101 @@ describe('least privilege', () => {
     }
   });
 
-  it('lets the hook read templates, read and write idempotency records, send to the DLQ with its key, and send SMS/voice', () => {
-    // Prepare
-    const policyId = logicalId(defaults, 'AWS::IAM::Policy', '/DeliverOtp/Role/');
-    const statements = defaults.template.findResources('AWS::IAM::Policy')[policyId]!.Properties
-      .PolicyDocument.Statement as Array<{
-      Action: string | string[];
-      Resource: unknown;
-    }>;
-    const on = (prefix: string) =>
-      statements.filter((s) => JSON.stringify(s.Resource).includes(prefix)).flatMap((s) => asList(s.Action));
+  it('grants each function exactly the DynamoDB actions its code calls, on exactly its tables', () => {
+    // The hook: Powertools Parameters' getMultiple Queries one partition of the templates table (adapters/
+    // templates.ts); Powertools idempotency GetItems, conditionally PutItems, UpdateItems and DeleteItems one record
+    // (adapters/idempotency.ts). The seeder PutItems where absent (handlers/seed-templates.ts). The authorizer
+    // reads no table.
+    expect(dynamoActions(roleStatements(defaults, '/DeliverOtp/'))).toEqual({
+      TemplatesTable: ['dynamodb:Query'],
+      IdempotencyTable: [
+        'dynamodb:DeleteItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+      ],
+    });
+    expect(dynamoActions(roleStatements(defaults, '/TemplatesSeed/Seeder/'))).toEqual({
+      TemplatesTable: ['dynamodb:PutItem'],
+    });
+    expect(dynamoActions(roleStatements(defaults, '/Authorizer/'))).toEqual({});
+  });
 
-    // Assess
-    expect(on('TemplatesTable')).toEqual(expect.arrayContaining(['dynamodb:Query', 'dynamodb:GetItem']));
-    expect(on('TemplatesTable')).not.toEqual(expect.arrayContaining(['dynamodb:PutItem']));
-    expect(on('IdempotencyTable')).toEqual(
-      expect.arrayContaining([
+  it('grants no function a Scan, batch, stream, transaction or table-level DynamoDB action', () => {
+    const actions = iamStatements(defaults.template).flatMap((s) => asList(s.Action as string | string[]));
+    for (const action of actions.filter((a) => a.startsWith('dynamodb:'))) {
+      expect([
+        'dynamodb:Query',
         'dynamodb:GetItem',
         'dynamodb:PutItem',
         'dynamodb:UpdateItem',
         'dynamodb:DeleteItem',
-      ]),
-    );
+      ]).toContain(action);
+    }
+  });
+
+  it('lets the hook send to the DLQ with its key, read its fingerprint secret and send SMS/voice', () => {
+    // Prepare
+    const statements = roleStatements(defaults, '/DeliverOtp/');
+    const on = (prefix: string) =>
+      statements.filter((s) => JSON.stringify(s.Resource).includes(prefix)).flatMap((s) => asList(s.Action));
+
+    // Assess
     expect(on('DeadLetterQueue')).toContain('sqs:SendMessage');
     expect(on('DeadLetterKey')).toEqual(expect.arrayContaining(['kms:Encrypt', 'kms:GenerateDataKey*']));
+    expect(on('FingerprintKeySecret')).toContain('secretsmanager:GetSecretValue');
     const messaging = statements.find((s) => asList(s.Action).includes('sms-voice:SendTextMessage'))!;
     expect(asList(messaging.Action).sort()).toEqual([
       'sms-voice:SendTextMessage',
       'sms-voice:SendVoiceMessage',
     ]);
+  });
+
+  it('allows Resource "*" only for the X-Ray actions, which have no resource-level permissions', () => {
+    // Prepare
+    const wildcard = iamStatements(defaults.template).filter((s) => asList(s.Resource).includes('*'));
+
+    // Assess: one per function role (hook, authorizer, seeder), each X-Ray alone.
+    expect(wildcard).toHaveLength(3);
+    for (const statement of wildcard) {
+      expect(asList(statement.Action as string | string[]).sort()).toEqual(XRAY_ACTIONS);
+      expect(asList(statement.Resource)).toEqual(['*']);
+    }
+  });
+
+  it("keeps X-Ray in its own inline policy of each function's role, apart from every other grant", () => {
+    for (const path of ['/DeliverOtp/', '/Authorizer/', '/TemplatesSeed/Seeder/']) {
+      // Prepare
+      const roleId = logicalId(defaults, 'AWS::IAM::Role', `${path}Role/`);
+      const role = defaults.template.findResources('AWS::IAM::Role')[roleId]!;
+      const xray = roleStatements(defaults, path).filter((s) =>
+        asList(s.Action).some((a) => a.startsWith('xray:')),
+      );
+
+      // Assess
+      expect(role.Properties.Policies).toEqual([
+        {
+          PolicyName: 'XRayTracing',
+          PolicyDocument: {
+            Version: '2012-10-17',
+            Statement: [{ Sid: 'XRayTracing', Effect: 'Allow', Action: XRAY_ACTIONS, Resource: '*' }],
+          },
+        },
+      ]);
+      expect(xray).toHaveLength(1);
+    }
+  });
+
+  it('fails cdk-nag on any other Resource "*" grant: the X-Ray acknowledgement does not cover it', () => {
+    // Prepare
+    const synth = synthStack({}, { nag: true });
+    const hook = synth.stack.node.findChild('DeliverOtp') as ServiceFunction;
+
+    // Act
+    hook.role.addToPolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: ['*'] }));
+
+    // Assess
+    expect(() => synth.app.synth({ force: true })).toThrow(/AwsSolutions-IAM5\[Resource::\*\]/);
   });
 
   it('scopes SMS and voice sending to the configured identities when they are ARNs', () => {
@@ -95,14 +197,11 @@ describe('least privilege', () => {
   });
 
   it('lets the seeder only PutItem on the templates table', () => {
-    const policyId = logicalId(defaults, 'AWS::IAM::Policy', '/TemplatesSeed/');
-    const statements =
-      defaults.template.findResources('AWS::IAM::Policy')[policyId]!.Properties.PolicyDocument.Statement;
-    const dynamo = statements.filter((s: { Action: string | string[] }) =>
+    const dynamo = roleStatements(defaults, '/TemplatesSeed/Seeder/').filter((s) =>
       asList(s.Action).some((a) => a.startsWith('dynamodb:')),
     );
     expect(dynamo).toHaveLength(1);
-    expect(dynamo[0].Action).toBe('dynamodb:PutItem');
-    expect(JSON.stringify(dynamo[0].Resource)).toContain('TemplatesTable');
+    expect(dynamo[0]?.Action).toBe('dynamodb:PutItem');
+    expect(JSON.stringify(dynamo[0]?.Resource)).toContain('TemplatesTable');
   });
 });

@@ -4,10 +4,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { isCidr, readSettings, SettingsError } from '../lib/settings.js';
-import { cdkJsonContext } from './helpers.js';
+import { cdkJsonContext, synthCommandContext } from './helpers.js';
 
+/** The context `npm run synth` reads (cdk.json and the script's own `-c`), with overrides. */
 const reader = (overrides: Record<string, unknown> = {}) => {
-  const context: Record<string, unknown> = { ...cdkJsonContext, ...overrides };
+  const context: Record<string, unknown> = { ...cdkJsonContext, ...synthCommandContext, ...overrides };
   return (key: string) => context[key];
 };
 
@@ -22,7 +23,7 @@ function problemsOf(overrides: Record<string, unknown>): string[] {
 }
 
 describe('readSettings', () => {
-  it('accepts the placeholder defaults in cdk.json so synth works offline', () => {
+  it("accepts cdk.json's placeholders, with the client allow-list npm run synth spells out, so synth works offline", () => {
     // Act
     const settings = readSettings(reader());
 
@@ -31,7 +32,7 @@ describe('readSettings', () => {
       oktaIssuer: 'https://example.okta.com/oauth2/default',
       oktaAudience: 'api://okta-phone-mfa',
       requiredScope: 'okta.telephony.send',
-      allowedClientIds: [],
+      allowedClientIds: ['*'],
       deadlineMs: 2500,
       provisionedConcurrency: 0,
       oktaIpAllowList: [],
@@ -47,6 +48,7 @@ describe('readSettings', () => {
         ({
           oktaIssuer: 'https://acme.okta.com/oauth2/default',
           oktaAudience: 'api://x',
+          allowedClientIds: ['0oa1abc'],
           allowedCountries: ['US'],
           defaultOriginationIdentity: '+12065550100',
         })[key],
@@ -77,6 +79,47 @@ describe('readSettings', () => {
     expect(settings.deadlineMs).toBe(2000);
     expect(settings.provisionedConcurrency).toBe(2);
     expect(settings.oktaIpAllowList).toEqual(['203.0.113.0/24', '2001:db8::/32']);
+  });
+
+  it('leaves allowedClientIds out of cdk.json, so every deployment must say which Okta clients may call the hook', () => {
+    expect(cdkJsonContext).not.toHaveProperty('allowedClientIds');
+  });
+
+  it("spells out any client on npm run synth's command line, where a deploy's own -c value overrides it", () => {
+    expect(synthCommandContext).toEqual({ allowedClientIds: '*' });
+  });
+
+  it.each([
+    ['absent', undefined],
+    ['null', null],
+    ['an empty list', []],
+    ['an empty string', ''],
+    ['only blanks', ' , '],
+  ])('refuses allowedClientIds %s, naming it and what to set', (_name, value) => {
+    expect(problemsOf({ allowedClientIds: value })).toContain(
+      'allowedClientIds: is required: list the Okta client id(s) (cid) allowed to call the hook, e.g. ["0oa1b2c3d4e5f6g7h8i9"], or ["*"] to allow any client of the issuer',
+    );
+  });
+
+  it.each([
+    ['["*"] from cdk.json', ['*']],
+    ['["*"] as JSON on the command line', '["*"]'],
+    ['* on the command line', '*'],
+  ])('reads %s as any client of the issuer', (_name, value) => {
+    expect(readSettings(reader({ allowedClientIds: value })).allowedClientIds).toEqual(['*']);
+  });
+
+  it('reads a list of client ids as exactly those clients', () => {
+    expect(readSettings(reader({ allowedClientIds: ['0oa1abc', '0oa2def'] })).allowedClientIds).toEqual([
+      '0oa1abc',
+      '0oa2def',
+    ]);
+  });
+
+  it('refuses "*" mixed with client ids: any client, or a list, not both', () => {
+    expect(problemsOf({ allowedClientIds: ['*', '0oa1abc'] })).toContain(
+      'allowedClientIds: "*" allows any client; give ["*"] alone, or list only client ids',
+    );
   });
 
   it('drops a trailing slash from the issuer, as Okta writes it in tokens', () => {

@@ -28,10 +28,17 @@ export interface ServiceFunctionProps {
   readonly alias?: { provisionedConcurrency: number };
 }
 
+/** The X-Ray actions active tracing needs: X-Ray has no resource-level permissions, so they take `Resource: "*"`. */
+const XRAY_ACTIONS = ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'] as const;
+
 /**
  * A Lambda function with the house defaults: Node.js 24 on arm64, bundled by the local esbuild with the shared
  * settings, source maps on, X-Ray active, an explicit log group with retention, and a role that may write only to
  * that log group (no AWS managed policy).
+ *
+ * The role's X-Ray permission is its only `Resource: "*"`, and it sits alone in the role's own inline policy
+ * (`XRayTracing`), where the one cdk-nag acknowledgement of that wildcard is scoped. Every other grant lands in the
+ * role's default policy, which acknowledges no `Resource::*`: a wildcard grant added later fails synth.
  */
 export class ServiceFunction extends Construct {
   /** The function. */
@@ -55,6 +62,20 @@ export class ServiceFunction extends Construct {
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `${props.description} (execution role)`,
+      // Inline in the role, not in its default policy: Lambda checks the role for these when it creates a traced
+      // function, and the function already waits for its role; and no other statement can merge into this one.
+      inlinePolicies: {
+        XRayTracing: new iam.PolicyDocument({
+          statements: [
+            new iam.PolicyStatement({ sid: 'XRayTracing', actions: [...XRAY_ACTIONS], resources: ['*'] }),
+          ],
+        }),
+      },
+    });
+    Validations.of(this.role.node.defaultChild as iam.CfnRole).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'The role\'s inline XRayTracing policy holds one statement, xray:PutTraceSegments and xray:PutTelemetryRecords on Resource "*": X-Ray does not support resource-level permissions. Scoped to the role resource, so it does not cover the default policy where every other grant goes.',
     });
     // Instead of AWSLambdaBasicExecutionRole (any log group in the account): this function's group only.
     this.role.addToPolicy(
@@ -74,7 +95,6 @@ export class ServiceFunction extends Construct {
       timeout: props.timeout,
       role: this.role,
       logGroup: this.logGroup,
-      tracing: lambda.Tracing.ACTIVE,
       projectRoot,
       depsLockFilePath: `${projectRoot}/package-lock.json`,
       bundling: bundlingOptions,
@@ -87,15 +107,9 @@ export class ServiceFunction extends Construct {
       },
     });
 
-    // X-Ray's PutTraceSegments/PutTelemetryRecords have no resource-level permissions.
-    const policy = this.role.node.tryFindChild('DefaultPolicy');
-    if (policy) {
-      Validations.of(policy).acknowledge({
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason:
-          'Only the X-Ray actions (xray:PutTraceSegments, xray:PutTelemetryRecords) use Resource "*": X-Ray does not support resource-level permissions.',
-      });
-    }
+    // Active tracing set on the resource: the `tracing` prop would also add X-Ray's Resource "*" statement to the
+    // default policy, next to every other grant (the role's inline policy already allows it).
+    (this.function.node.defaultChild as lambda.CfnFunction).tracingConfig = { mode: lambda.Tracing.ACTIVE };
 
     if (props.alias) {
       const concurrency = props.alias.provisionedConcurrency;
