@@ -1,16 +1,21 @@
 /**
- * The alarms. Each description says what users experience, the first thing to check and the RUNBOOK.md section;
- * the five user-facing ones roll up into the composite "OTP delivery degraded", which is what pages.
+ * The alarms. Each description says what users experience, the first thing to check and the RUNBOOK.md section.
+ * The ones that mean many users are getting codes late or from Okta's fallback roll up into the composite "OTP
+ * delivery degraded", which is what pages; the others notify on their own (one user, or no user yet).
  */
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
+import { MetricName } from '../service/src/powertools/constants.js';
 import {
+  answeredHookRequests,
+  hookRouteMetric,
   lambdaMetric,
   OKTA_TIMEOUT_MS,
   type ServiceSignals,
+  serviceMetric,
   type TotalMetrics,
   wafMetric,
 } from './metrics.js';
@@ -20,23 +25,49 @@ export const RUNBOOK = 'dashboards/RUNBOOK.md';
 
 /** Thresholds, in one place (RUNBOOK.md quotes them). */
 export const THRESHOLDS = {
-  /** Percentage of failed deliveries over 5 minutes… */
+  /** Percentage of deliveries that failed for reasons that are ours or the provider's, over 5 minutes… */
   failureRatePercent: 5,
-  /** …once at least this many requests arrived in those 5 minutes (below it, the DLQ alarm speaks). */
+  /** …once at least this many such requests arrived in those 5 minutes (below it, the DLQ alarm speaks). */
   failureRateMinRequests: 20,
-  /** Hook p99 duration, against Okta's 3 s. */
+  /** p99 of API Gateway's Latency on POST /hook (authorizer, cold starts, the hook), against Okta's 3 s. */
   hookP99Ms: 2000,
   /** Authorizer denials in 5 minutes. */
   authorizerDenials: 10,
   /** WAF blocked requests in 5 minutes. */
   wafBlocked: 100,
+  /** Width of the traffic alarm's anomaly band, in standard deviations: wide, because it is for a stop, not a dip. */
+  trafficBandStdDevs: 3,
+  /** Period of the traffic alarm, in minutes: long enough that a normal quarter-hour is never empty by chance. */
+  trafficPeriodMinutes: 15,
 } as const;
+
+/**
+ * What the traffic alarm does (setting `trafficAlarm`): `page` (in the composite), `notify` (on its own, for orgs
+ * whose traffic is too irregular to page on), `off` (no alarm, no band on the dashboard).
+ */
+export const TRAFFIC_ALARM_MODES = ['page', 'notify', 'off'] as const;
+
+/** One of {@link TRAFFIC_ALARM_MODES}. */
+export type TrafficAlarmMode = (typeof TRAFFIC_ALARM_MODES)[number];
+
+/** How the alarms are built, from the deploy settings. */
+export type AlarmOptions = {
+  /**
+   * What the traffic-stopped alarm does.
+   * @default 'page'
+   */
+  trafficAlarm?: TrafficAlarmMode;
+};
 
 /** The alarms, by name. */
 export type ServiceAlarms = {
-  dlqNotEmpty: cloudwatch.Alarm;
+  dlqNewRecords: cloudwatch.Alarm;
+  dlqWriteFailed: cloudwatch.Alarm;
+  idempotencyStoreUnavailable: cloudwatch.Alarm;
   deliveryFailureRate: cloudwatch.Alarm;
   hookLatencyP99: cloudwatch.Alarm;
+  /** Absent with `trafficAlarm: "off"`. */
+  hookTrafficStopped?: cloudwatch.Alarm;
   authorizerDenialsSpike: cloudwatch.Alarm;
   hookErrors: cloudwatch.Alarm;
   lambdaThrottles: cloudwatch.Alarm;
@@ -68,13 +99,16 @@ export function describeAlarm(story: AlarmStory): string {
  * @param signals - the stack's parts
  * @param totals - dimensionless totals from metric filters
  * @param topic - the on-call SNS topic
+ * @param options - what the settings decide
  */
 export function createAlarms(
   scope: Construct,
   signals: ServiceSignals,
   totals: TotalMetrics,
   topic: sns.ITopic,
+  options: AlarmOptions = {},
 ): ServiceAlarms {
+  const trafficAlarm = options.trafficAlarm ?? 'page';
   const prefix = Stack.of(scope).stackName;
   const period = Duration.minutes(5);
   const base = {
@@ -82,39 +116,75 @@ export function createAlarms(
     comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
   };
 
-  const dlqNotEmpty = new cloudwatch.Alarm(scope, 'DlqNotEmpty', {
+  // New records, not the visible count: one opted-out user would keep that red for the queue's 14-day retention,
+  // hiding every later failure. The hook writes with SendMessage, which NumberOfMessagesSent counts.
+  const dlqNewRecords = new cloudwatch.Alarm(scope, 'DlqNewRecords', {
     ...base,
-    alarmName: `${prefix}-dlq-not-empty`,
+    alarmName: `${prefix}-dlq-new-records`,
     alarmDescription: describeAlarm({
       users:
-        'at least one user did not get a code from us; Okta sent it through its own rate-limited providers instead.',
-      firstCheck: 'npm run dlq -- stats, then peek: the records name the reason, channel and country.',
-      runbookSection: 'DLQ not empty',
+        'at least one user did not get a code from us in the last 5 minutes; Okta sent it through its own rate-limited providers instead.',
+      firstCheck:
+        'npm run dlq -- stats, then peek: the records name the reason, channel and country. OK again after 5 minutes without a new record.',
+      runbookSection: 'New DLQ records',
     }),
-    metric: signals.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-      statistic: cloudwatch.Stats.MAXIMUM,
+    metric: signals.deadLetterQueue.metricNumberOfMessagesSent({
+      statistic: cloudwatch.Stats.SUM,
       period,
     }),
     threshold: 1,
     evaluationPeriods: 1,
   });
 
+  const dlqWriteFailed = new cloudwatch.Alarm(scope, 'DlqWriteFailed', {
+    ...base,
+    alarmName: `${prefix}-dlq-write-failed`,
+    alarmDescription: describeAlarm({
+      users:
+        "a failed delivery could not be dead-lettered: its record exists only in the hook log, and the DLQ alarm did not see it. The user already got Okta's fallback.",
+      firstCheck:
+        'the hook log group at level ERROR, "DLQ write failed; the record follows": dlqError names the SQS or KMS error.',
+      runbookSection: 'DLQ write failed',
+    }),
+    metric: serviceMetric(MetricName.DlqWriteFailed, {}, { period }),
+    threshold: 1,
+    evaluationPeriods: 1,
+  });
+
+  const idempotencyStoreUnavailable = new cloudwatch.Alarm(scope, 'IdempotencyStoreUnavailable', {
+    ...base,
+    alarmName: `${prefix}-idempotency-store-unavailable`,
+    alarmDescription: describeAlarm({
+      users:
+        'none yet: codes are delivered, but without the duplicate guard, so a duplicate from Okta reaching another function instance could send a second code.',
+      firstCheck:
+        'the hook WARN lines "Idempotency store unavailable" (errorName) and dashboard row "DynamoDB"; AWS Health for DynamoDB.',
+      runbookSection: 'Idempotency store unavailable',
+    }),
+    metric: serviceMetric(MetricName.IdempotencyStoreUnavailable, {}, { period }),
+    threshold: 1,
+    // Sustained, not one slow call cut off at 400 ms.
+    evaluationPeriods: 3,
+    datapointsToAlarm: 2,
+  });
+
   const delivered = totals.delivered.with({ period });
-  const failed = totals.failed.with({ period });
+  const ours = totals.failedOurs.with({ period });
   const deliveryFailureRate = new cloudwatch.Alarm(scope, 'DeliveryFailureRate', {
     ...base,
     alarmName: `${prefix}-delivery-failure-rate`,
     alarmDescription: describeAlarm({
-      users: `more than ${THRESHOLDS.failureRatePercent}% of OTP requests fail: those users get no code from us and see Okta's delivery error.`,
+      users: `more than ${THRESHOLDS.failureRatePercent}% of OTP requests fail for reasons that are ours or the provider's (not bad numbers or blocked countries): those users get their code late from Okta's fallback, or not at all.`,
       firstCheck:
         'dashboard row "Failures by reason, channel and country": one reason or one country usually dominates.',
       runbookSection: 'Delivery failure rate',
     }),
     metric: new cloudwatch.MathExpression({
-      label: 'Failed deliveries (%)',
-      // Below the minimum volume one failure would read as a large percentage; the DLQ alarm covers it.
-      expression: `IF((FILL(delivered, 0) + FILL(failed, 0)) >= ${THRESHOLDS.failureRateMinRequests}, 100 * FILL(failed, 0) / (FILL(delivered, 0) + FILL(failed, 0)), 0)`,
-      usingMetrics: { delivered, failed },
+      label: "Failed deliveries, ours or the provider's (%)",
+      // Below the minimum volume one failure would read as a large percentage; the DLQ alarm covers it. The
+      // request-fault reasons are in neither term: a flood of junk numbers neither pages nor dilutes the rate.
+      expression: `IF((FILL(delivered, 0) + FILL(ours, 0)) >= ${THRESHOLDS.failureRateMinRequests}, 100 * FILL(ours, 0) / (FILL(delivered, 0) + FILL(ours, 0)), 0)`,
+      usingMetrics: { delivered, ours },
       period,
     }),
     threshold: THRESHOLDS.failureRatePercent,
@@ -123,21 +193,48 @@ export function createAlarms(
     datapointsToAlarm: 2,
   });
 
+  // API Gateway's Latency is what Okta waits for: the authorizer (and its JWKS fetch), both cold starts and the
+  // integration. The hook's own Duration misses the first two.
   const hookLatencyP99 = new cloudwatch.Alarm(scope, 'HookLatencyP99', {
     ...base,
     alarmName: `${prefix}-hook-latency-p99`,
     alarmDescription: describeAlarm({
-      users: `the slowest 1% of requests take over ${THRESHOLDS.hookP99Ms} ms; past ${OKTA_TIMEOUT_MS} ms Okta gives up on us and sends the code through its own rate-limited providers.`,
+      users: `the slowest 1% of Okta's calls to POST /hook take over ${THRESHOLDS.hookP99Ms} ms at API Gateway (authorizer, cold starts and the hook); past ${OKTA_TIMEOUT_MS} ms Okta gives up on us and sends the code through its own rate-limited providers.`,
       firstCheck:
-        'dashboard row "Latency" and the "slowest-requests" query: cold starts, DynamoDB or End User Messaging.',
+        'dashboard row "Latency": API latency against the hook\'s own; then the "slowest-requests" and "cold-starts" queries.',
       runbookSection: 'Hook latency p99',
     }),
-    metric: lambdaMetric(signals.hookFunction, 'Duration', cloudwatch.Stats.p(99)),
+    metric: hookRouteMetric(signals, 'Latency', { statistic: cloudwatch.Stats.p(99), period }),
     threshold: THRESHOLDS.hookP99Ms,
     comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
     evaluationPeriods: 3,
     datapointsToAlarm: 2,
   });
+
+  // The one alarm that sees Okta failing over to its own providers: when Okta considers the hook broken, or its
+  // configuration changed, it simply stops calling, and nothing else here moves. The anomaly model learns the org's
+  // daily and weekly shape (quiet nights included, thanks to FILL); a stop in busy hours falls below its band.
+  const hookTrafficStopped =
+    trafficAlarm === 'off'
+      ? undefined
+      : new cloudwatch.AnomalyDetectionAlarm(scope, 'HookTrafficStopped', {
+          alarmName: `${prefix}-hook-traffic-stopped`,
+          alarmDescription: describeAlarm({
+            users:
+              "Okta has (nearly) stopped calling the hook while the org normally sends codes: every SMS and voice code now goes through Okta's own rate-limited providers, or users see no code at all.",
+            firstCheck:
+              'Okta System Log for the inline hook (deactivated, failing, or its OAuth client changed), then dashboard rows "Authorizer denials by reason" and "WAF".',
+            runbookSection: 'Hook traffic stopped',
+          }),
+          metric: answeredHookRequests(signals, Duration.minutes(THRESHOLDS.trafficPeriodMinutes)),
+          stdDevs: THRESHOLDS.trafficBandStdDevs,
+          comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_LOWER_THRESHOLD,
+          // Two of three quarter-hours: the newest period is often still filling in when it is evaluated.
+          evaluationPeriods: 3,
+          datapointsToAlarm: 2,
+          // The band is missing while the model trains; that is no reason to page.
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        });
 
   const authorizerDenialsSpike = new cloudwatch.Alarm(scope, 'AuthorizerDenialsSpike', {
     ...base,
@@ -219,6 +316,14 @@ export function createAlarms(
     evaluationPeriods: 1,
   });
 
+  const paging: cloudwatch.IAlarm[] = [
+    deliveryFailureRate,
+    hookLatencyP99,
+    hookErrors,
+    lambdaThrottles,
+    api5xx,
+  ];
+  if (hookTrafficStopped && trafficAlarm === 'page') paging.push(hookTrafficStopped);
   const deliveryDegraded = new cloudwatch.CompositeAlarm(scope, 'DeliveryDegraded', {
     compositeAlarmName: `${prefix}-otp-delivery-degraded`,
     alarmDescription: describeAlarm({
@@ -227,26 +332,32 @@ export function createAlarms(
       firstCheck: "the top of the dashboard (alarm status), then the child alarm's own runbook section.",
       runbookSection: 'OTP delivery degraded',
     }),
-    alarmRule: cloudwatch.AlarmRule.anyOf(
-      deliveryFailureRate,
-      hookLatencyP99,
-      hookErrors,
-      lambdaThrottles,
-      api5xx,
-    ),
+    alarmRule: cloudwatch.AlarmRule.anyOf(...paging),
   });
 
   // One page per incident: the composite notifies for its children; the other alarms notify on their own.
   const notify = new actions.SnsAction(topic);
-  for (const alarm of [deliveryDegraded, dlqNotEmpty, authorizerDenialsSpike, wafBlockedSpike]) {
+  const notifying: cloudwatch.AlarmBase[] = [
+    deliveryDegraded,
+    dlqNewRecords,
+    dlqWriteFailed,
+    idempotencyStoreUnavailable,
+    authorizerDenialsSpike,
+    wafBlockedSpike,
+  ];
+  if (hookTrafficStopped && trafficAlarm === 'notify') notifying.push(hookTrafficStopped);
+  for (const alarm of notifying) {
     alarm.addAlarmAction(notify);
     alarm.addOkAction(notify);
   }
 
   return {
-    dlqNotEmpty,
+    dlqNewRecords,
+    dlqWriteFailed,
+    idempotencyStoreUnavailable,
     deliveryFailureRate,
     hookLatencyP99,
+    ...(hookTrafficStopped ? { hookTrafficStopped } : {}),
     authorizerDenialsSpike,
     hookErrors,
     lambdaThrottles,

@@ -6,9 +6,11 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type { Construct } from 'constructs';
 import { MetricName } from '../service/src/powertools/constants.js';
-import type { ServiceAlarms } from './alarms.js';
+import { type ServiceAlarms, THRESHOLDS } from './alarms.js';
 import {
+  answeredHookRequests,
   CHANNELS,
+  hookRouteMetric,
   insightsSum,
   lambdaMetric,
   OKTA_TIMEOUT_MS,
@@ -74,6 +76,12 @@ export function createDashboard(
     { value: signals.deadlineMs, label: `deadline ${signals.deadlineMs} ms`, color: cloudwatch.Color.ORANGE },
   ];
 
+  const alarmLine = (value: number, label: string): cloudwatch.HorizontalAnnotation => ({
+    value,
+    label,
+    color: cloudwatch.Color.PURPLE,
+  });
+
   dashboard.addWidgets(
     new cloudwatch.AlarmStatusWidget({
       title: 'Alarms (each description names its RUNBOOK.md section)',
@@ -81,10 +89,13 @@ export function createDashboard(
         alarms.deliveryDegraded,
         alarms.deliveryFailureRate,
         alarms.hookLatencyP99,
+        ...(alarms.hookTrafficStopped ? [alarms.hookTrafficStopped] : []),
         alarms.hookErrors,
         alarms.lambdaThrottles,
         alarms.api5xx,
-        alarms.dlqNotEmpty,
+        alarms.dlqNewRecords,
+        alarms.dlqWriteFailed,
+        alarms.idempotencyStoreUnavailable,
         alarms.authorizerDenialsSpike,
         alarms.wafBlockedSpike,
       ],
@@ -93,24 +104,57 @@ export function createDashboard(
     }),
   );
 
+  // The traffic alarm's own view: what it watches and the band it compares with, over a week so the daily shape
+  // (and whether the model has learnt it) shows.
+  const trafficPeriod = Duration.minutes(THRESHOLDS.trafficPeriodMinutes);
+  const answered = answeredHookRequests(signals, trafficPeriod);
+  const traffic = alarms.hookTrafficStopped
+    ? [
+        graph(
+          "Okta's calls answered by the hook, and the expected band",
+          [
+            answered,
+            new cloudwatch.MathExpression({
+              label: 'expected (the alarm fires below the band)',
+              expression: `ANOMALY_DETECTION_BAND(answered, ${THRESHOLDS.trafficBandStdDevs})`,
+              usingMetrics: { answered },
+              period: trafficPeriod,
+            }),
+          ],
+          { width: 6, start: '-P7D' },
+        ),
+      ]
+    : [];
+  const trafficWidth = traffic.length > 0 ? 6 : 8;
   dashboard.addWidgets(
     header(
       DASHBOARD_ROWS[0],
-      'Delivered and failed OTPs per channel; duplicates answered without a send; what API Gateway saw.',
+      traffic.length > 0
+        ? "Delivered and failed OTPs per channel; duplicates answered without a send; what API Gateway saw; Okta's calls against the band the traffic alarm learnt (a drop to 0 in busy hours: Okta stopped calling)."
+        : 'Delivered and failed OTPs per channel; duplicates answered without a send; what API Gateway saw.',
     ),
-    graph('Delivered by channel', perChannel(MetricName.OtpDelivered), { stacked: true }),
+    graph('Delivered by channel', perChannel(MetricName.OtpDelivered), {
+      stacked: true,
+      width: trafficWidth,
+    }),
     graph(
       'Failed by channel',
       [insightsSum(MetricName.OtpDeliveryFailed, ['channel', 'reason'], 'channel')],
       {
         stacked: true,
+        width: trafficWidth,
       },
     ),
-    graph('Requests, replays, 4xx', [
-      signals.stage.metricCount({ label: 'API requests', statistic: cloudwatch.Stats.SUM }),
-      ...perChannel(MetricName.IdempotentReplay).map((m) => m.with({ label: `replays ${m.label}` })),
-      signals.stage.metricClientError({ label: 'API 4xx', statistic: cloudwatch.Stats.SUM }),
-    ]),
+    graph(
+      'Requests, replays, 4xx',
+      [
+        signals.stage.metricCount({ label: 'API requests', statistic: cloudwatch.Stats.SUM }),
+        ...perChannel(MetricName.IdempotentReplay).map((m) => m.with({ label: `replays ${m.label}` })),
+        signals.stage.metricClientError({ label: 'API 4xx', statistic: cloudwatch.Stats.SUM }),
+      ],
+      { width: trafficWidth },
+    ),
+    ...traffic,
   );
 
   dashboard.addWidgets(
@@ -130,12 +174,23 @@ export function createDashboard(
       { leftAnnotations: budget },
     ),
     graph(
-      'API latency (includes authorizer)',
-      ['p50', 'p90', 'p99'].map((p) => signals.stage.metricLatency({ statistic: p, label: p })),
-      { leftAnnotations: budget },
+      'API latency, POST /hook: what Okta waits for (the alarm)',
+      [
+        ...['p50', 'p90', 'p99'].map((p) => hookRouteMetric(signals, 'Latency', { statistic: p, label: p })),
+        // Latency minus this is the authorizer and the gateway itself.
+        hookRouteMetric(signals, 'IntegrationLatency', { statistic: 'p99', label: 'integration p99' }),
+      ],
+      {
+        leftAnnotations: [
+          ...budget,
+          alarmLine(THRESHOLDS.hookP99Ms, `alarm: p99 over ${THRESHOLDS.hookP99Ms} ms`),
+        ],
+      },
     ),
   );
 
+  // One object, labelled, wherever the failure-rate graph uses it: the graph draws it once, on the right axis.
+  const failedOurs = totals.failedOurs.with({ label: "failed: ours or the provider's" });
   dashboard.addWidgets(
     header(DASHBOARD_ROWS[2], "Reasons are the DLQ record's `error.reason`. Countries come from the logs."),
     graph(
@@ -145,14 +200,31 @@ export function createDashboard(
         stacked: true,
       },
     ),
-    graph('Failure rate (%) and totals', [
-      new cloudwatch.MathExpression({
-        label: 'failed %',
-        expression: '100 * FILL(failed, 0) / (FILL(delivered, 0) + FILL(failed, 0))',
-        usingMetrics: { delivered: totals.delivered, failed: totals.failed },
-        period: Duration.minutes(5),
-      }),
-    ]),
+    graph(
+      "Failure rate: ours or the provider's (the alarm), and the request's",
+      [
+        new cloudwatch.MathExpression({
+          label: "failed %, ours or the provider's",
+          expression: '100 * FILL(ours, 0) / (FILL(delivered, 0) + FILL(ours, 0))',
+          usingMetrics: { delivered: totals.delivered, ours: failedOurs },
+          period: Duration.minutes(5),
+        }),
+      ],
+      {
+        leftAnnotations: [
+          alarmLine(THRESHOLDS.failureRatePercent, `alarm: over ${THRESHOLDS.failureRatePercent}%`),
+        ],
+        right: [
+          failedOurs,
+          new cloudwatch.MathExpression({
+            label: "refused: the request's (bad number, blocked country…)",
+            expression: 'FILL(all, 0) - FILL(ours, 0)',
+            usingMetrics: { all: totals.failed, ours: failedOurs },
+            period: Duration.minutes(5),
+          }),
+        ],
+      },
+    ),
     new cloudwatch.LogQueryWidget({
       title: 'Failures by country and reason',
       logGroupNames: [signals.hookLogGroup.logGroupName],
@@ -188,17 +260,20 @@ export function createDashboard(
   );
 
   dashboard.addWidgets(
-    header(DASHBOARD_ROWS[4], 'Each message is one user who got no code from us. `npm run dlq -- stats`.'),
+    header(
+      DASHBOARD_ROWS[4],
+      'Each message is one user who got no code from us. The alarm counts new records; the depth stays up until someone reads and deletes them (`npm run dlq -- stats`), or for 14 days.',
+    ),
     graph(
-      'DLQ depth',
+      'New DLQ records (the alarm) and depth',
       [
-        signals.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-          statistic: cloudwatch.Stats.MAXIMUM,
-          label: 'visible',
-        }),
         signals.deadLetterQueue.metricNumberOfMessagesSent({
           statistic: cloudwatch.Stats.SUM,
-          label: 'sent',
+          label: 'new records',
+        }),
+        signals.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+          statistic: cloudwatch.Stats.MAXIMUM,
+          label: 'waiting (visible)',
         }),
       ],
       { width: 8 },
@@ -208,9 +283,11 @@ export function createDashboard(
       [signals.deadLetterQueue.metricApproximateAgeOfOldestMessage({ statistic: cloudwatch.Stats.MAXIMUM })],
       { width: 8 },
     ),
-    graph('DLQ writes that failed (record only in logs)', [serviceMetric(MetricName.DlqWriteFailed)], {
-      width: 8,
-    }),
+    graph(
+      'DLQ writes that failed (the alarm: record only in logs)',
+      [serviceMetric(MetricName.DlqWriteFailed)],
+      { width: 8 },
+    ),
   );
 
   dashboard.addWidgets(
@@ -273,7 +350,7 @@ export function createDashboard(
   dashboard.addWidgets(
     header(
       DASHBOARD_ROWS[7],
-      'Throttled reads fall back to cached templates; an unavailable idempotency store is bypassed.',
+      'Throttled reads fall back to cached templates; an unavailable idempotency store is bypassed (its alarm: 2 of 3 periods).',
     ),
     graph(
       'Table throttles',

@@ -10,6 +10,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { REQUEST_FAULT_REASONS } from '../service/src/domain/failure-class.js';
 import { METRICS_NAMESPACE, MetricName, SERVICE_NAME } from '../service/src/powertools/constants.js';
 
 /** What the operations layer watches: the stack's parts, handed over by infra. */
@@ -43,6 +44,12 @@ export const OKTA_TIMEOUT_MS = 3000;
 
 /** Channels the service reports (`channel` dimension). */
 export const CHANNELS = ['sms', 'voice'] as const;
+
+/**
+ * The route Okta calls (infra/lib/constructs/hook-api.ts): its per-method API Gateway metrics carry these as the
+ * `Resource` and `Method` dimensions (published because the stage has detailed metrics on).
+ */
+export const HOOK_ROUTE = { resource: '/hook', method: 'POST' } as const;
 
 const FIVE_MINUTES = Duration.minutes(5);
 
@@ -87,7 +94,10 @@ export function insightsSum(
 /** Dimensionless totals published by metric filters, for alarms (which cannot sum over dimension values). */
 export type TotalMetrics = {
   delivered: cloudwatch.Metric;
+  /** Every failed delivery, whatever its reason. */
   failed: cloudwatch.Metric;
+  /** Failed deliveries that are ours or the provider's: every reason but the request-fault ones. */
+  failedOurs: cloudwatch.Metric;
   denied: cloudwatch.Metric;
 };
 
@@ -95,12 +105,14 @@ export type TotalMetrics = {
 export const TOTAL_METRIC_NAMES = {
   delivered: `${MetricName.OtpDelivered}Total`,
   failed: `${MetricName.OtpDeliveryFailed}Total`,
+  failedOurs: `${MetricName.OtpDeliveryFailed}OursTotal`,
   denied: `${MetricName.AuthorizerDenied}Total`,
 } as const;
 
 /**
  * Metric filters that add up the service's EMF lines into one dimensionless metric each. The EMF line carries the
- * metric's value under its name (`"OtpDeliveryFailed": 1`), whatever its channel or reason.
+ * metric's value under its name (`"OtpDeliveryFailed": 1`) and each dimension as a key of its own
+ * (`"reason": "provider_error"`), so a filter can also leave reasons out.
  */
 export class ServiceTotals extends Construct {
   /** The totals, as metrics. */
@@ -108,23 +120,82 @@ export class ServiceTotals extends Construct {
 
   constructor(scope: Construct, id: string, signals: ServiceSignals) {
     super(scope, id);
-    const total = (key: keyof TotalMetrics, source: string, logGroup: logs.ILogGroup) => {
+    const total = (
+      key: keyof TotalMetrics,
+      source: string,
+      logGroup: logs.ILogGroup,
+      ...also: logs.JsonPattern[]
+    ) => {
+      const present = logs.FilterPattern.numberValue(`$.${source}`, '>=', 1);
       const filter = new logs.MetricFilter(this, `${TOTAL_METRIC_NAMES[key]}Filter`, {
         logGroup,
         metricNamespace: METRICS_NAMESPACE,
         metricName: TOTAL_METRIC_NAMES[key],
-        filterPattern: logs.FilterPattern.numberValue(`$.${source}`, '>=', 1),
+        filterPattern: also.length > 0 ? logs.FilterPattern.all(present, ...also) : present,
         metricValue: `$.${source}`,
         unit: cloudwatch.Unit.COUNT,
       });
       return filter.metric({ statistic: cloudwatch.Stats.SUM, period: FIVE_MINUTES });
     };
+    // Ours by exclusion: a reason the filter has never heard of (a new one, `unknown`) counts against us.
+    const notTheRequests = REQUEST_FAULT_REASONS.map((reason) =>
+      logs.FilterPattern.stringValue('$.reason', '!=', reason),
+    );
     this.metrics = {
       delivered: total('delivered', MetricName.OtpDelivered, signals.hookLogGroup),
       failed: total('failed', MetricName.OtpDeliveryFailed, signals.hookLogGroup),
+      failedOurs: total('failedOurs', MetricName.OtpDeliveryFailed, signals.hookLogGroup, ...notTheRequests),
       denied: total('denied', MetricName.AuthorizerDenied, signals.authorizerLogGroup),
     };
   }
+}
+
+/**
+ * An API Gateway metric of the route Okta calls ({@link HOOK_ROUTE}) on the stage: what Okta itself sees, without
+ * any other route or stage.
+ *
+ * @param signals - the stack's parts
+ * @param name - `Latency`, `Count`, `4XXError`, `5XXError`, `IntegrationLatency`
+ * @param options - statistic, period, label
+ */
+export function hookRouteMetric(
+  signals: ServiceSignals,
+  name: 'Latency' | 'IntegrationLatency' | 'Count' | '4XXError' | '5XXError',
+  options: cloudwatch.MetricOptions = {},
+): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: 'AWS/ApiGateway',
+    metricName: name,
+    dimensionsMap: {
+      ApiName: signals.stage.restApi.restApiName,
+      Stage: signals.stage.stageName,
+      Resource: HOOK_ROUTE.resource,
+      Method: HOOK_ROUTE.method,
+    },
+    statistic: cloudwatch.Stats.SUM,
+    period: FIVE_MINUTES,
+    ...options,
+  });
+}
+
+/**
+ * Requests on the hook's route that the gateway did not refuse (`Count − 4XXError`): the calls Okta got an answer
+ * for from the hook. Both are filled with 0, because API Gateway publishes nothing for a period without requests,
+ * and a stop must read as 0, not as missing data.
+ *
+ * @param signals - the stack's parts
+ * @param period - the aggregation period
+ */
+export function answeredHookRequests(signals: ServiceSignals, period: Duration): cloudwatch.MathExpression {
+  return new cloudwatch.MathExpression({
+    label: 'POST /hook requests answered by the hook (Count − 4XX)',
+    expression: 'FILL(requests, 0) - FILL(refused, 0)',
+    usingMetrics: {
+      requests: hookRouteMetric(signals, 'Count', { period }),
+      refused: hookRouteMetric(signals, '4XXError', { period }),
+    },
+    period,
+  });
 }
 
 /** AWS/WAFV2 metric of the web ACL, all rules. */

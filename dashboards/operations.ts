@@ -6,7 +6,7 @@ import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { createAlarms, type ServiceAlarms } from './alarms.js';
+import { createAlarms, type ServiceAlarms, type TrafficAlarmMode } from './alarms.js';
 import { createDashboard } from './dashboard.js';
 import { type ServiceSignals, ServiceTotals } from './metrics.js';
 import { type QueryLogGroup, SAVED_QUERIES } from './queries/index.js';
@@ -17,6 +17,11 @@ export interface ServiceOperationsProps {
   readonly signals: ServiceSignals;
   /** Where alarms notify (KMS-encrypted, with the on-call subscription). */
   readonly alarmTopic: sns.ITopic;
+  /**
+   * What the alarm on the hook's traffic stopping does: page (in "OTP delivery degraded"), notify, or nothing.
+   * @default 'page'
+   */
+  readonly trafficAlarm?: TrafficAlarmMode;
 }
 
 /** Alarms, dashboard and saved queries of the hook. */
@@ -30,7 +35,9 @@ export class ServiceOperations extends Construct {
     super(scope, id);
     const { signals } = props;
     const totals = new ServiceTotals(this, 'Totals', signals).metrics;
-    this.alarms = createAlarms(this, signals, totals, props.alarmTopic);
+    this.alarms = createAlarms(this, signals, totals, props.alarmTopic, {
+      ...(props.trafficAlarm ? { trafficAlarm: props.trafficAlarm } : {}),
+    });
     this.dashboard = createDashboard(this, signals, totals, this.alarms);
 
     const groups: Record<QueryLogGroup, logs.ILogGroup> = {

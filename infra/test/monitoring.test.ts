@@ -4,8 +4,47 @@
  */
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { HOOK_FAILURE_REASONS, REQUEST_FAULT_REASONS } from '../../service/src/domain/failure-class.js';
 import { DENY_REASONS } from '../../service/src/domain/token-rules.js';
+import { readSettings, SettingsError } from '../lib/settings.js';
 import { type Synth, synthStack } from './helpers.js';
+
+type AlarmProps = Record<string, any>;
+
+/** The properties of the metric alarm with this name (without the stack prefix). */
+function alarm(synth: Synth, name: string): AlarmProps {
+  const found = Object.values(synth.template.findResources('AWS::CloudWatch::Alarm')).find(
+    (a) => a.Properties.AlarmName === `OktaPhoneMfa-${name}`,
+  );
+  if (!found) throw new Error(`No alarm OktaPhoneMfa-${name}`);
+  return found.Properties;
+}
+
+/** The composite's rule, as text. */
+function compositeRule(synth: Synth): string {
+  return JSON.stringify(
+    Object.values(synth.template.findResources('AWS::CloudWatch::CompositeAlarm'))[0]!.Properties.AlarmRule,
+  );
+}
+
+/** The metric stats of a metric-math alarm, by id. */
+function stats(props: AlarmProps): Record<string, AlarmProps> {
+  return Object.fromEntries(
+    (props.Metrics as AlarmProps[]).filter((m) => m.MetricStat).map((m) => [m.Id, m.MetricStat]),
+  );
+}
+
+/** Dimensions as a name → value map. */
+function dimensions(list: Array<{ Name: string; Value: unknown }>): Record<string, unknown> {
+  return Object.fromEntries(list.map((d) => [d.Name, d.Value]));
+}
+
+/** The dashboard body as the JSON text CloudFormation receives. */
+function dashboardBody(synth: Synth): string {
+  return JSON.stringify(
+    Object.values(synth.template.findResources('AWS::CloudWatch::Dashboard'))[0]!.Properties.DashboardBody,
+  );
+}
 
 let defaults: Synth;
 
@@ -55,9 +94,12 @@ describe('operations', () => {
         'OktaPhoneMfa-api-5xx',
         'OktaPhoneMfa-authorizer-denials-spike',
         'OktaPhoneMfa-delivery-failure-rate',
-        'OktaPhoneMfa-dlq-not-empty',
+        'OktaPhoneMfa-dlq-new-records',
+        'OktaPhoneMfa-dlq-write-failed',
         'OktaPhoneMfa-hook-errors',
         'OktaPhoneMfa-hook-latency-p99',
+        'OktaPhoneMfa-hook-traffic-stopped',
+        'OktaPhoneMfa-idempotency-store-unavailable',
         'OktaPhoneMfa-lambda-throttles',
         'OktaPhoneMfa-waf-blocked-spike',
       ].sort(),
@@ -69,37 +111,93 @@ describe('operations', () => {
     }
   });
 
-  it('alarms on one visible DLQ message and on p99 hook duration above 2,000 ms', () => {
-    defaults.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      AlarmName: 'OktaPhoneMfa-dlq-not-empty',
-      MetricName: 'ApproximateNumberOfMessagesVisible',
-      Namespace: 'AWS/SQS',
-      Threshold: 1,
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-    });
-    defaults.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      AlarmName: 'OktaPhoneMfa-hook-latency-p99',
-      MetricName: 'Duration',
-      Namespace: 'AWS/Lambda',
-      ExtendedStatistic: 'p99',
-      Threshold: 2000,
-    });
-  });
-
-  it('computes the delivery failure rate with metric math over failed and delivered totals', () => {
+  it('alarms on new DLQ records, not on the visible count that stays red for the 14-day retention', () => {
     // Prepare
-    const alarm = Object.values(defaults.template.findResources('AWS::CloudWatch::Alarm')).find(
-      (a) => a.Properties.AlarmName === 'OktaPhoneMfa-delivery-failure-rate',
-    )!.Properties;
-    const expression = alarm.Metrics.find((m: { Expression?: string }) => m.Expression);
-    const metricNames = alarm.Metrics.filter((m: { MetricStat?: unknown }) => m.MetricStat).map(
-      (m: { MetricStat: { Metric: { MetricName: string } } }) => m.MetricStat.Metric.MetricName,
+    const dlq = alarm(defaults, 'dlq-new-records');
+    const onVisible = Object.values(defaults.template.findResources('AWS::CloudWatch::Alarm')).filter(
+      (a) => a.Properties.MetricName === 'ApproximateNumberOfMessagesVisible',
     );
 
     // Assess
-    expect(expression.Expression).toContain('100 * FILL(failed, 0) / (FILL(delivered, 0) + FILL(failed, 0))');
-    expect(metricNames.sort()).toEqual(['OtpDeliveredTotal', 'OtpDeliveryFailedTotal']);
-    expect(alarm.Threshold).toBe(5);
+    expect(dlq).toMatchObject({
+      Namespace: 'AWS/SQS',
+      MetricName: 'NumberOfMessagesSent',
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching',
+    });
+    expect(dimensions(dlq.Dimensions).QueueName).toEqual({
+      'Fn::GetAtt': [expect.stringMatching(/^DeadLetterQueue/), 'QueueName'],
+    });
+    expect(onVisible).toHaveLength(0);
+  });
+
+  it("alarms on p99 of API Gateway's Latency for POST /hook: what Okta waits for, authorizer and cold starts included", () => {
+    // Prepare
+    const latency = alarm(defaults, 'hook-latency-p99');
+    const api = Object.values(defaults.template.findResources('AWS::ApiGateway::RestApi'))[0]!.Properties;
+    const hookResource = Object.entries(defaults.template.findResources('AWS::ApiGateway::Resource')).find(
+      ([, r]) => r.Properties.PathPart === 'hook',
+    )!;
+
+    // Assess
+    expect(latency).toMatchObject({
+      Namespace: 'AWS/ApiGateway',
+      MetricName: 'Latency',
+      ExtendedStatistic: 'p99',
+      Period: 300,
+      Threshold: 2000,
+      ComparisonOperator: 'GreaterThanThreshold',
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 2,
+      TreatMissingData: 'notBreaching',
+    });
+    expect(dimensions(latency.Dimensions)).toEqual({
+      ApiName: api.Name,
+      Stage: expect.anything(),
+      Resource: '/hook',
+      Method: 'POST',
+    });
+    // Per-method metrics exist only for a POST method on /hook, and only with detailed metrics on.
+    defaults.template.hasResourceProperties('AWS::ApiGateway::Method', {
+      HttpMethod: 'POST',
+      ResourceId: { Ref: hookResource[0] },
+    });
+    defaults.template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      MethodSettings: Match.arrayWith([
+        Match.objectLike({ HttpMethod: '*', ResourcePath: '/*', MetricsEnabled: true }),
+      ]),
+    });
+  });
+
+  it("computes the failure rate over failures that are ours or the provider's, never the request's", () => {
+    // Prepare
+    const rate = alarm(defaults, 'delivery-failure-rate');
+    const expression = (rate.Metrics as AlarmProps[]).find((m) => m.Expression)!;
+    const inputs = stats(rate);
+    const filters = Object.values(defaults.template.findResources('AWS::Logs::MetricFilter')).map(
+      (f) => f.Properties,
+    );
+    const ours = filters.find((f) => f.MetricTransformations[0].MetricName === 'OtpDeliveryFailedOursTotal')!;
+
+    // Assess
+    expect(expression.Expression).toContain('100 * FILL(ours, 0) / (FILL(delivered, 0) + FILL(ours, 0))');
+    expect(Object.keys(inputs).sort()).toEqual(['delivered', 'ours']);
+    expect(inputs.delivered!.Metric.MetricName).toBe('OtpDeliveredTotal');
+    expect(inputs.ours!.Metric.MetricName).toBe('OtpDeliveryFailedOursTotal');
+    expect(rate).toMatchObject({ Threshold: 5, EvaluationPeriods: 3, DatapointsToAlarm: 2 });
+    expect(ours.MetricTransformations[0].MetricValue).toBe('$.OtpDeliveryFailed');
+    expect(ours.FilterPattern).toContain('$.OtpDeliveryFailed >= 1');
+    for (const reason of HOOK_FAILURE_REASONS) {
+      const excluded = ours.FilterPattern.includes(`$.reason != "${reason}"`);
+      expect(excluded, reason).toBe(REQUEST_FAULT_REASONS.includes(reason));
+    }
+    // CloudWatch Logs refuses a filter pattern over 1,024 characters.
+    expect(ours.FilterPattern.length).toBeLessThanOrEqual(1024);
+    // The total of every failure stays, for the dashboard's split.
     defaults.template.hasResourceProperties('AWS::Logs::MetricFilter', {
       FilterPattern: '{ $.OtpDeliveryFailed >= 1 }',
       MetricTransformations: [
@@ -108,11 +206,93 @@ describe('operations', () => {
     });
   });
 
+  it('alarms on the first DLQ write that failed (the record exists only in the logs)', () => {
+    expect(alarm(defaults, 'dlq-write-failed')).toMatchObject({
+      Namespace: 'OktaPhoneMfa',
+      MetricName: 'DlqWriteFailed',
+      Dimensions: [{ Name: 'service', Value: 'okta-phone-mfa' }],
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
+  it('alarms when deliveries go without the duplicate guard in 2 of 3 periods, not on one blip', () => {
+    expect(alarm(defaults, 'idempotency-store-unavailable')).toMatchObject({
+      Namespace: 'OktaPhoneMfa',
+      MetricName: 'IdempotencyStoreUnavailable',
+      Dimensions: [{ Name: 'service', Value: 'okta-phone-mfa' }],
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 2,
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
+  it("alarms when the hook's answered traffic falls below its anomaly band: Okta failing over to its own providers", () => {
+    // Prepare
+    const traffic = alarm(defaults, 'hook-traffic-stopped');
+    const metrics = traffic.Metrics as AlarmProps[];
+    const band = metrics.find((m) => m.Id === traffic.ThresholdMetricId)!;
+    const watched = metrics.find((m) => m.Expression && m.Id !== traffic.ThresholdMetricId)!;
+    const inputs = Object.values(stats(traffic));
+
+    // Assess
+    expect(traffic).toMatchObject({
+      ComparisonOperator: 'LessThanLowerThreshold',
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 2,
+      TreatMissingData: 'notBreaching',
+    });
+    expect(band.Expression).toBe(`ANOMALY_DETECTION_BAND(${watched.Id}, 3)`);
+    // No request at all is no datapoint at all: filled with 0, the model learns quiet nights and a stop reads 0.
+    expect(watched.Expression).toMatch(/^FILL\(\w+, 0\) - FILL\(\w+, 0\)$/);
+    expect(inputs.map((s) => [s.Metric.MetricName, s.Stat, s.Period]).sort()).toEqual([
+      ['4XXError', 'Sum', 900],
+      ['Count', 'Sum', 900],
+    ]);
+    for (const input of inputs) {
+      expect(dimensions(input.Metric.Dimensions)).toMatchObject({ Resource: '/hook', Method: 'POST' });
+    }
+  });
+
+  it('pages on traffic stopping by default, only notifies with trafficAlarm "notify", and has no alarm with "off"', () => {
+    // Prepare
+    const notify = synthStack({ trafficAlarm: 'notify' });
+    const off = synthStack({ trafficAlarm: 'off' });
+
+    // Assess
+    expect(compositeRule(defaults)).toContain('OperationsHookTrafficStopped');
+    expect(alarm(defaults, 'hook-traffic-stopped').AlarmActions).toBeUndefined();
+    expect(compositeRule(notify)).not.toContain('HookTrafficStopped');
+    expect(alarm(notify, 'hook-traffic-stopped').AlarmActions).toHaveLength(1);
+    expect(() => alarm(off, 'hook-traffic-stopped')).toThrow();
+    expect(compositeRule(off)).not.toContain('HookTrafficStopped');
+    expect(dashboardBody(off)).not.toContain('ANOMALY_DETECTION_BAND');
+  });
+
+  it('refuses a trafficAlarm other than page, notify or off, naming the setting', () => {
+    // The context synthStack builds the app with, with trafficAlarm replaced.
+    const read = (value: unknown) => () =>
+      readSettings((key) => (key === 'trafficAlarm' ? value : defaults.app.node.tryGetContext(key)));
+    expect(read('anomaly')).toThrow(SettingsError);
+    expect(read('anomaly')).toThrow(/trafficAlarm: must be one of page, notify, off/);
+    expect(read(3)).toThrow(/trafficAlarm/);
+    expect(defaults.settings.trafficAlarm).toBe('page');
+    expect(read(' Notify ')().trafficAlarm).toBe('notify');
+  });
+
   it('rolls the user-facing alarms up into the composite "OTP delivery degraded", which pages', () => {
     // Prepare
     const composite = Object.values(defaults.template.findResources('AWS::CloudWatch::CompositeAlarm'))[0]!
       .Properties;
-    const rule = JSON.stringify(composite.AlarmRule);
+    const rule = compositeRule(defaults);
 
     // Assess
     expect(composite.AlarmName).toBe('OktaPhoneMfa-otp-delivery-degraded');
@@ -123,19 +303,38 @@ describe('operations', () => {
       'HookErrors',
       'LambdaThrottles',
       'Api5xx',
+      'HookTrafficStopped',
     ]) {
       expect(rule).toContain(`Operations${child}`);
     }
-    expect(rule).not.toContain('WafBlockedSpike');
+    for (const notifyOnly of [
+      'WafBlockedSpike',
+      'DlqNewRecords',
+      'DlqWriteFailed',
+      'IdempotencyStoreUnavailable',
+      'AuthorizerDenialsSpike',
+    ]) {
+      expect(rule).not.toContain(notifyOnly);
+    }
+  });
+
+  it('notifies once per incident: the composite and the notify-only alarms, never a child of the composite', () => {
+    // Prepare
+    const rule = compositeRule(defaults);
+    const alarms = Object.entries(defaults.template.findResources('AWS::CloudWatch::Alarm'));
+
+    // Assess
+    for (const [id, resource] of alarms) {
+      const actions = resource.Properties.AlarmActions;
+      if (rule.includes(id)) expect(actions, id).toBeUndefined();
+      else expect(actions, id).toHaveLength(1);
+    }
   });
 
   it('draws one dashboard with every row and the 3 s and deadline annotations', () => {
     // Prepare
     defaults.template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
-    const body = JSON.stringify(
-      Object.values(defaults.template.findResources('AWS::CloudWatch::Dashboard'))[0]!.Properties
-        .DashboardBody,
-    );
+    const body = dashboardBody(defaults);
 
     // Assess
     for (const row of [
@@ -154,12 +353,38 @@ describe('operations', () => {
     expect(body).toMatch(/\\"value\\":2500,\\"label\\":\\"deadline 2500 ms/);
   });
 
+  it('shows every alarm in the status strip at the top', () => {
+    // Prepare
+    const body = dashboardBody(defaults);
+    const ids = [
+      ...Object.keys(defaults.template.findResources('AWS::CloudWatch::Alarm')),
+      ...Object.keys(defaults.template.findResources('AWS::CloudWatch::CompositeAlarm')),
+    ];
+
+    // Assess
+    expect(ids).toHaveLength(12);
+    for (const id of ids) expect(body, id).toContain(`"${id}"`);
+  });
+
+  it('graphs what the new alarms watch: the traffic band, POST /hook latency, our failure rate, DLQ records', () => {
+    // Prepare
+    const body = dashboardBody(defaults);
+
+    // Assess
+    expect(body).toContain('ANOMALY_DETECTION_BAND');
+    expect(body).toMatch(/\\"Method\\",\\"POST\\",\\"Resource\\",\\"\/hook\\"/);
+    expect(body).toContain('FILL(ours, 0)');
+    expect(body).toContain('NumberOfMessagesSent');
+    expect(body).toContain('DlqWriteFailed');
+    expect(body).toContain('IdempotencyStoreUnavailable');
+    // The alarms' thresholds, drawn where on-call compares them.
+    expect(body).toMatch(/\\"value\\":2000,\\"label\\":\\"alarm: p99 over 2000 ms/);
+    expect(body).toMatch(/\\"value\\":5,\\"label\\":\\"alarm: over 5%/);
+  });
+
   it('explains every reason the authorizer denies with in the denials row', () => {
     // Prepare
-    const body = JSON.stringify(
-      Object.values(defaults.template.findResources('AWS::CloudWatch::Dashboard'))[0]!.Properties
-        .DashboardBody,
-    );
+    const body = dashboardBody(defaults);
     const row = body.slice(body.indexOf('## Authorizer denials by reason'));
     // The row's markdown ends at its closing quote; its escaped line break would glue to the first word.
     const text = row.slice(0, row.indexOf('\\"')).replace(/\\+n/g, ' ');

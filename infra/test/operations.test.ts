@@ -1,67 +1,103 @@
 /**
- * Every alarm leads on-call somewhere real: the runbook section its description cites exists, and says what users
- * experience, what to open, the likely causes and the actions.
+ * Every alarm leads on-call somewhere real: the runbook section its description cites exists and says what users
+ * experience, what to open first, the likely causes, the actions and how to confirm recovery; and no alarm section
+ * is left without an alarm.
  */
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { describeAlarm } from '../../dashboards/alarms.js';
+import { HOOK_FAILURE_REASONS, REQUEST_FAULT_REASONS } from '../../service/src/domain/failure-class.js';
 import { synthStack } from './helpers.js';
 
 const runbook = readFileSync(new URL('../../dashboards/RUNBOOK.md', import.meta.url), 'utf8');
 
 /** GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens. */
-const anchors = new Set(
-  [...runbook.matchAll(/^## (.+)$/gm)].map((m) =>
-    m[1]!
-      .toLowerCase()
-      .replace(/[^a-z0-9 -]/g, '')
-      .replace(/ /g, '-'),
-  ),
-);
-
-function section(anchor: string): string {
-  const heading = [...runbook.matchAll(/^## (.+)$/gm)].find(
-    (m) =>
-      m[1]!
-        .toLowerCase()
-        .replace(/[^a-z0-9 -]/g, '')
-        .replace(/ /g, '-') === anchor,
-  )!;
-  const start = heading.index!;
-  const next = runbook.indexOf('\n## ', start + 1);
-  return runbook.slice(start, next === -1 ? undefined : next);
+function anchorOf(heading: string): string {
+  return heading
+    .toLowerCase()
+    .replace(/[^a-z0-9 -]/g, '')
+    .replace(/ /g, '-');
 }
 
-let descriptions: string[] = [];
+/** Each `## ` section of the runbook, by anchor, with its text up to the next one. */
+const sections = new Map(
+  [...runbook.matchAll(/^## (.+)$/gm)].map((m, i, all) => [
+    anchorOf(m[1]!),
+    runbook.slice(m.index, all[i + 1]?.index ?? undefined),
+  ]),
+);
+
+/** Sections that are read from other sections, not opened from an alarm. */
+const NOT_AN_ALARM = /^Not an alarm of its own/m;
+
+type Described = { name: string; description: string; anchor: string };
+let alarms: Described[] = [];
 
 beforeAll(() => {
+  // trafficAlarm "page" (the default) creates every alarm there is.
   const { template } = synthStack();
-  descriptions = [
-    ...Object.values(template.findResources('AWS::CloudWatch::Alarm')),
-    ...Object.values(template.findResources('AWS::CloudWatch::CompositeAlarm')),
-  ].map((alarm) => alarm.Properties.AlarmDescription as string);
+  alarms = [
+    ...Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => ({
+      name: a.Properties.AlarmName as string,
+      description: a.Properties.AlarmDescription as string,
+    })),
+    ...Object.values(template.findResources('AWS::CloudWatch::CompositeAlarm')).map((a) => ({
+      name: a.Properties.AlarmName as string,
+      description: a.Properties.AlarmDescription as string,
+    })),
+  ].map((a) => ({ ...a, anchor: /RUNBOOK\.md#([a-z0-9-]+)/.exec(a.description)?.[1] ?? '' }));
 });
 
 describe('alarm descriptions and the runbook', () => {
   it('cite a runbook section that exists, for every alarm', () => {
-    expect(descriptions).toHaveLength(9);
-    for (const description of descriptions) {
-      const anchor = /RUNBOOK\.md#([a-z0-9-]+)/.exec(description)?.[1];
-      expect(anchors, description).toContain(anchor);
+    expect(alarms).toHaveLength(12);
+    for (const { name, anchor } of alarms) expect([...sections.keys()], name).toContain(anchor);
+  });
+
+  it('give each alarm its own section', () => {
+    const anchors = alarms.map((a) => a.anchor);
+    expect(new Set(anchors).size).toBe(anchors.length);
+  });
+
+  it('leave no alarm section without the alarm that opens it', () => {
+    const cited = new Set(alarms.map((a) => a.anchor));
+    for (const [anchor, text] of sections) {
+      if (!NOT_AN_ALARM.test(text)) expect(cited, anchor).toContain(anchor);
     }
   });
 
-  it('give each alarm section users, what to open, and what to do', () => {
-    for (const description of descriptions) {
-      const anchor = /RUNBOOK\.md#([a-z0-9-]+)/.exec(description)![1]!;
-      const text = section(anchor);
-      expect(text, anchor).toMatch(/\*\*Users:\*\*/);
-      expect(text, anchor).toMatch(/\*\*Open:\*\*/);
-      if (anchor !== 'otp-delivery-degraded') {
-        expect(text, anchor).toMatch(/\*\*Likely causes/);
-        expect(text, anchor).toMatch(/\*\*Actions:\*\*/);
-      }
+  it('give every section what users experience, what to open first and how to confirm recovery', () => {
+    for (const [anchor, text] of sections) {
+      expect(text, anchor).toMatch(/^- \*\*Users:\*\* \S/m);
+      expect(text, anchor).toMatch(/^- \*\*Open:\*\* \S/m);
+      expect(text, anchor).toMatch(/^- \*\*Confirm recovery:\*\* \S/m);
     }
+  });
+
+  it('give each alarm section its likely causes and actions', () => {
+    for (const { anchor } of alarms) {
+      if (anchor === 'otp-delivery-degraded') continue;
+      const text = sections.get(anchor)!;
+      expect(text, anchor).toMatch(/^- \*\*Likely causes/m);
+      expect(text, anchor).toMatch(/^- \*\*Actions:\*\* \S/m);
+    }
+  });
+
+  it('link only to sections that exist', () => {
+    for (const [, target] of runbook.matchAll(/\]\(#([a-z0-9-]+)\)/g)) {
+      expect([...sections.keys()], target).toContain(target);
+    }
+  });
+
+  it('list the request-fault reasons exactly as the failure-rate alarm leaves them out', () => {
+    // Prepare
+    const paragraph = /\*\*Failure reasons in two classes\*\*[\s\S]+?\n\n/.exec(runbook)![0];
+    const requests = /_The request's_: ([^:]+):/.exec(paragraph)![1]!;
+    const listed = [...requests.matchAll(/`([a-z_]+)`/g)].map((m) => m[1]);
+
+    // Assess
+    expect(listed.sort()).toEqual([...REQUEST_FAULT_REASONS].sort());
+    for (const reason of HOOK_FAILURE_REASONS) expect(paragraph, reason).toContain(`\`${reason}\``);
   });
 
   it('explain Okta fallback behaviour once, up front', () => {
@@ -72,7 +108,7 @@ describe('alarm descriptions and the runbook', () => {
   });
 
   it('fit CloudWatch 1,024-character limit', () => {
-    for (const description of descriptions) expect(description.length).toBeLessThanOrEqual(1024);
+    for (const { name, description } of alarms) expect(description.length, name).toBeLessThanOrEqual(1024);
   });
 
   it('render anchors the way GitHub does', () => {
