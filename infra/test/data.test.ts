@@ -4,7 +4,7 @@
  */
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ref, type Synth, synthStack } from './helpers.js';
+import { functionByPath, ref, type Synth, synthStack } from './helpers.js';
 
 let defaults: Synth;
 
@@ -66,6 +66,31 @@ describe('data: DynamoDB, seed, DLQ', () => {
       { pk: 'config', sk: 'originationIdentities', value: { MX: '+525555550100' } },
       { pk: 'config', sk: 'allowedCountries', value: ['MX'] },
     ]);
+  });
+
+  it("carries the routing settings in the seed only: the hook's environment has no routing of its own", () => {
+    // Prepare: a per-channel default, as the table and `npm run templates` take it.
+    const settings = {
+      defaultOriginationIdentity: { sms: 'ACMEMFA', voice: '+12065550100' },
+      originationIdentities: { GB: { sms: 'ACMEMFA', voice: '+442079460123' }, MX: '+525555550100' },
+      allowedCountries: ['GB', 'MX', 'US'],
+    };
+
+    // Act
+    const synth = synthStack(settings);
+
+    // Assess: the seed writes the settings as table values (objects, not JSON strings)…
+    const seed = Object.values(synth.template.findResources('Custom::TemplatesSeed'))[0]!.Properties;
+    const routing = (JSON.parse(seed.ItemsJson) as Array<{ pk: string; sk: string; value: unknown }>).filter(
+      (item) => item.pk === 'config',
+    );
+    expect(Object.fromEntries(routing.map((item) => [item.sk, item.value]))).toEqual(settings);
+    // …and the hook reads routing from the table alone: no deploy-time copy that a later edit would leave behind.
+    const hookEnvironment = functionByPath(synth, '/DeliverOtp/').props.Environment.Variables;
+    for (const name of ['DEFAULT_ORIGINATION_IDENTITY', 'ORIGINATION_IDENTITIES', 'ALLOWED_COUNTRIES']) {
+      expect(hookEnvironment).not.toHaveProperty(name);
+    }
+    expect(JSON.stringify(hookEnvironment)).not.toMatch(/ACMEMFA|442079460123|525555550100/);
   });
 
   it('encrypts the DLQ with a rotating customer-managed key, enforces TLS and keeps messages 14 days', () => {

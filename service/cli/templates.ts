@@ -3,6 +3,8 @@
  * templates table, with the AWS SDK, against a deployed table or the local stack's dynalite.
  *
  * The hook caches the table for TEMPLATES_MAX_AGE_SECONDS (5 minutes): edits reach every warm function within it.
+ * The table is routing's only source: deploys write a routing item only where it is missing, and the hook keeps
+ * no deploy-time copy, so an edit here holds until the next edit here.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -25,6 +27,9 @@ Commands:
   import <dir> [--overwrite]       load sms.json, voice.json and config.json from <dir> (the format of
                                    service/templates/); keeps existing items unless --overwrite
 
+Routing (defaultOriginationIdentity, originationIdentities, allowedCountries) lives in this table only: a deploy
+writes a routing item only where it is missing and never overwrites one, and the hook reads nothing else.
+
 Options:
   --table <name>      templates table (env TEMPLATES_TABLE_NAME; stack output TemplatesTableName)
   --endpoint <url>    DynamoDB endpoint, e.g. the local stack's dynalite (env DYNAMODB_ENDPOINT)
@@ -32,6 +37,16 @@ Options:
   --json              list: print JSON lines instead of a table`;
 
 const CONFIG_KEYS = ['defaultOriginationIdentity', 'originationIdentities', 'allowedCountries'] as const;
+
+/** Printed after routing is written: where routing lives, so nobody expects a deploy to change or undo it. */
+const ROUTING_NOTE =
+  'Routing lives in this table only: deploys never overwrite it (the deploy settings fill a missing item only), ' +
+  'and a function that cannot read the table keeps the last routing it read.';
+
+/** Printed after an identity is written: the hook's IAM grant is sized from the deploy settings. */
+const IDENTITY_NOTE =
+  'If the deploy settings name every origination identity by ARN, the hook may send only from those: ' +
+  'add a new identity there too and deploy.';
 
 /** The table key of a sort key: `channel#locale` is a template, a bare name is a config item. */
 export function keyOf(sk: string): { pk: TemplateItem['pk']; sk: string } {
@@ -255,6 +270,8 @@ export async function templatesCli(
       }
       await put(item, true);
       io.out(`Wrote ${item.pk} ${item.sk} to ${table} (warm functions pick it up within 5 minutes)`);
+      if (item.pk === 'config') io.out(ROUTING_NOTE);
+      if (item.pk === 'config' && item.sk !== 'allowedCountries') io.out(IDENTITY_NOTE);
       return 0;
     }
     case 'import': {
@@ -276,6 +293,7 @@ export async function templatesCli(
       io.out(
         `Imported ${written} item(s) into ${table}; kept ${kept} existing${kept > 0 && !values.overwrite ? ' (use --overwrite to replace them)' : ''}`,
       );
+      if (items.some((item) => item.pk === 'config')) io.out(ROUTING_NOTE);
       return 0;
     }
     default:

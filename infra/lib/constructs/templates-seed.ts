@@ -10,7 +10,10 @@ import { ServiceFunction } from './service-function.js';
 export interface TemplatesSeedProps {
   /** The templates and config table. */
   readonly table: dynamodb.ITable;
-  /** The items to write where absent. */
+  /**
+   * The items to write where absent: the default templates and the routing (`pk=config`) from the deploy settings.
+   * Routing seeded here is a starting point: the table is its only source once written.
+   */
   readonly items: TemplateItem[];
   /** Retention of the seeding function's log group. */
   readonly logRetention: logs.RetentionDays;
@@ -20,10 +23,16 @@ export interface TemplatesSeedProps {
  * Writes the default templates and routing config at deploy, on create and on every update that changes them,
  * each item only if its key is absent (`attribute_not_exists(pk)`): an operator's edit is never overwritten.
  * Deleting the stack deletes nothing (the table is retained).
+ *
+ * Routing has one source, the table: the hook carries no deploy-time copy of it (one would route by other rules
+ * than the table's in a DynamoDB outage, after any `npm run templates` edit). A kept routing item that differs from
+ * the deploy settings is named in the seeder's log and in the `RoutingDiffers` attribute.
  */
 export class TemplatesSeed extends Construct {
   /** The custom-resource function (service/src/handlers/seed-templates.ts). */
   public readonly function: ServiceFunction;
+  /** The custom resource: attributes `Written`, `Kept` and `RoutingDiffers` (comma-separated config keys). */
+  public readonly resource: CustomResource;
 
   constructor(scope: Construct, id: string, props: TemplatesSeedProps) {
     super(scope, id);
@@ -35,10 +44,11 @@ export class TemplatesSeed extends Construct {
       environment: {},
       logRetention: props.logRetention,
     });
-    // PutItem only: the seeder can add items but never read, scan or delete.
+    // PutItem only: the seeder can add items but never read, scan or delete. A kept item comes back with the
+    // failed condition (ReturnValuesOnConditionCheckFailure), which PutItem itself allows.
     props.table.grant(this.function.function, 'dynamodb:PutItem');
 
-    new CustomResource(this, 'Resource', {
+    this.resource = new CustomResource(this, 'Resource', {
       serviceToken: this.function.function.functionArn,
       resourceType: 'Custom::TemplatesSeed',
       properties: {

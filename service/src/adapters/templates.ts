@@ -15,6 +15,9 @@ type Partition = 'template' | 'config';
  * Each partition is read with one Query (`getMultiple`) and cached for `maxAge` seconds, so a warm function never
  * reads DynamoDB per request and the cost does not grow with the table. When the table is unreachable, the last
  * good copy keeps serving (stale beats failing a sign-in); with a cold cache the answer is `undefined`.
+ *
+ * The table is routing's only source, so this last good copy is the hook's only fallback routing: it is the table
+ * as last read, operators' edits included, never a deploy-time copy that an edit would have left behind.
  */
 export class DynamoTemplateSource implements TemplateSource {
   readonly #provider: DynamoDBProvider;

@@ -3,23 +3,42 @@
  * the templates table at deploy, each item only if its key is absent. An operator's edit is never overwritten, and
  * deleting the stack deletes nothing (the table is retained).
  *
+ * The table is routing's only source: the hook reads it and nothing else (no deploy-time copy in its environment),
+ * so the deploy settings' routing only fills a missing item. When a kept routing item differs from this deploy's
+ * settings, the seeder says so (a WARN line and the `RoutingDiffers` attribute) instead of overwriting the edit.
+ *
  * It answers CloudFormation itself (PUT to the pre-signed `ResponseURL`) and always answers, even on failure, so a
  * bad deploy fails in seconds instead of waiting an hour for CloudFormation's timeout.
  */
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
 import { defaultTemplateItems, type TemplateItem } from '../adapters/template-seed.js';
 import { logger } from '../powertools/index.js';
 
 /** What one seeding run did. */
-export type SeedResult = { written: number; kept: number };
+export type SeedResult = {
+  written: number;
+  kept: number;
+  /** Sort keys of kept routing (`pk=config`) items whose stored value differs from the one seeded. */
+  routingDiffers: string[];
+};
+
+/** JSON with object keys sorted: two values are the same setting when these strings are equal. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)))
+      : v,
+  );
+}
 
 /**
  * Puts each item unless an item with its key already exists (`attribute_not_exists(pk)` on a pk+sk table checks
- * the exact key).
+ * the exact key). A kept item comes back with the failed condition (`ReturnValuesOnConditionCheckFailure`, no read
+ * and no extra permission), so a routing item that differs from the one seeded is named, and still kept.
  *
  * @param client - DynamoDB client
  * @param table - templates table name
@@ -30,17 +49,26 @@ export async function seedIfAbsent(
   table: string,
   items: TemplateItem[],
 ): Promise<SeedResult> {
-  const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-  const result: SeedResult = { written: 0, kept: 0 };
+  const result: SeedResult = { written: 0, kept: 0, routingDiffers: [] };
   for (const item of items) {
     try {
-      await doc.send(
-        new PutCommand({ TableName: table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }),
+      await client.send(
+        new PutItemCommand({
+          TableName: table,
+          Item: marshall(item, { removeUndefinedValues: true }),
+          ConditionExpression: 'attribute_not_exists(pk)',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
       );
       result.written += 1;
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       result.kept += 1;
+      // DynamoDB returns the stored item; a stand-in that does not (dynalite) leaves nothing to compare.
+      const stored = error.Item ? unmarshall(error.Item).value : undefined;
+      if (item.pk === 'config' && error.Item && canonical(stored) !== canonical(item.value)) {
+        result.routingDiffers.push(item.sk);
+      }
     }
   }
   return result;
@@ -115,7 +143,7 @@ export const handler = async (event: CloudFormationCustomResourceEvent, context:
     event.RequestType === 'Create' ? `templates-seed:${table}` : event.PhysicalResourceId;
   let status: 'SUCCESS' | 'FAILED' = 'SUCCESS';
   let reason = 'OK';
-  let data: SeedResult = { written: 0, kept: 0 };
+  let data: SeedResult = { written: 0, kept: 0, routingDiffers: [] };
   try {
     if (event.RequestType !== 'Delete') {
       if (!table) throw new Error('TableName is required');
@@ -124,6 +152,12 @@ export const handler = async (event: CloudFormationCustomResourceEvent, context:
       });
       data = await seedIfAbsent(client, table, parseItems(event.ResourceProperties.ItemsJson));
       logger.info('Templates seeded', { requestType: event.RequestType, table, ...data });
+      if (data.routingDiffers.length > 0) {
+        logger.warn(
+          "The table's routing differs from this deploy's settings and is kept: the table is routing's only source",
+          { table, keys: data.routingDiffers, see: 'npm run templates -- get <key>' },
+        );
+      }
     }
   } catch (error) {
     status = 'FAILED';
@@ -143,7 +177,7 @@ export const handler = async (event: CloudFormationCustomResourceEvent, context:
       StackId: event.StackId,
       RequestId: event.RequestId,
       LogicalResourceId: event.LogicalResourceId,
-      Data: { Written: data.written, Kept: data.kept },
+      Data: { Written: data.written, Kept: data.kept, RoutingDiffers: data.routingDiffers.join(',') },
     }),
   );
 };

@@ -102,6 +102,29 @@ describe('DynamoTemplateSource', () => {
     expect(routing).toBeUndefined();
   });
 
+  it('keeps routing by the last routing it read from the table, edits included, when the table becomes unreachable', async () => {
+    // Prepare: an operator's edit (npm run templates) is in the table before the outage.
+    const other = await startDynalite();
+    const client = localDynamoClient(other.endpoint);
+    await createTables(client, { templatesTable: TABLE, idempotencyTable: 'idempotency-test' });
+    await seedTemplates(client, TABLE, [
+      ...defaultTemplateItems().filter((item) => item.sk !== 'defaultOriginationIdentity'),
+      { pk: 'config', sk: 'defaultOriginationIdentity', value: { sms: 'ACMEMFA', voice: '+12065550177' } },
+    ]);
+    const source = new DynamoTemplateSource(client, TABLE, 1);
+    const warm = await source.routing();
+    await other.close();
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 2_000 });
+
+    // Act
+    const routing = await source.routing();
+    vi.useRealTimers();
+
+    // Assess
+    expect(routing).toBe(warm);
+    expect(routing?.defaultOriginationIdentity).toEqual({ sms: 'ACMEMFA', voice: '+12065550177' });
+  });
+
   it('answers undefined with a cold cache and an unreachable table', async () => {
     const source = new DynamoTemplateSource(localDynamoClient('http://127.0.0.1:9'), TABLE, 300);
     expect(await source.templates()).toBeUndefined();

@@ -174,6 +174,23 @@ describe('npm run templates', () => {
     expect(await storedValue('config', 'originationIdentities')).toEqual(routing);
   });
 
+  it('says after a routing edit that the table is routing’s only source, which deploys never overwrite', async () => {
+    // Act
+    const routing = await run(['put', 'allowedCountries', '["US","MX"]']);
+    const template = await run(['put', 'sms#fr-ca', '{"body":"Votre code: {{otp}}"}']);
+    const imported = await run(['import', 'service/templates']);
+
+    // Assess
+    expect(routing.code).toBe(0);
+    expect(routing.io.stdout.join('\n')).toMatch(
+      /routing lives in this table only: deploys never overwrite it/i,
+    );
+    expect(template.io.stdout.join('\n')).not.toMatch(/routing/i);
+    // The import keeps the edited item and writes the missing routing ones: the same note.
+    expect(imported.io.stdout.join('\n')).toMatch(/routing lives in this table only/i);
+    expect(await storedValue('config', 'allowedCountries')).toEqual(['US', 'MX']);
+  });
+
   it('imports nothing when any file has an invalid item', async () => {
     // Prepare
     const dir = mkdtempSync(join(tmpdir(), 'tpl-'));

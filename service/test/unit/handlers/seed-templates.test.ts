@@ -1,12 +1,20 @@
 /**
  * The deploy-time seeder writes the default templates and routing where absent and never overwrites an operator's
- * edit; it always answers CloudFormation, so a failed seed fails the deploy in seconds.
+ * edit: the table is routing's only source, and the seeder names the routing items a deploy's settings no longer
+ * match. It always answers CloudFormation, so a failed seed fails the deploy in seconds.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  PutItemCommand,
+  type PutItemCommandInput,
+} from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   createTables,
@@ -81,7 +89,7 @@ describe('seedIfAbsent', () => {
     const result = await seedIfAbsent(client, table, defaultTemplateItems());
 
     // Assess
-    expect(result).toEqual({ written: defaultTemplateItems().length, kept: 0 });
+    expect(result).toEqual({ written: defaultTemplateItems().length, kept: 0, routingDiffers: [] });
     const { Item } = await doc.send(
       new GetCommand({ TableName: table, Key: { pk: 'template', sk: 'sms#es-mx' } }),
     );
@@ -104,6 +112,74 @@ describe('seedIfAbsent', () => {
       new GetCommand({ TableName: table, Key: { pk: 'template', sk: 'sms#en' } }),
     );
     expect(Item?.value).toEqual(edited);
+  });
+
+  it('never overwrites routing edited with npm run templates, even when the deploy settings change', async () => {
+    // Prepare: the first deploy seeds, then an operator re-routes Mexico in the table.
+    await seedIfAbsent(client, table, [
+      { pk: 'config', sk: 'originationIdentities', value: { MX: '+525555550100' } },
+    ]);
+    const edited = { MX: { sms: 'ACMEMFA', voice: '+525555550111' } };
+    await doc.send(
+      new PutCommand({
+        TableName: table,
+        Item: { pk: 'config', sk: 'originationIdentities', value: edited },
+      }),
+    );
+
+    // Act: a later deploy with other routing settings.
+    const result = await seedIfAbsent(client, table, [
+      { pk: 'config', sk: 'originationIdentities', value: { MX: '+525555550199' } },
+      { pk: 'config', sk: 'allowedCountries', value: ['MX'] },
+    ]);
+
+    // Assess
+    expect(result).toMatchObject({ written: 1, kept: 1 });
+    const { Item } = await doc.send(
+      new GetCommand({ TableName: table, Key: { pk: 'config', sk: 'originationIdentities' } }),
+    );
+    expect(Item?.value).toEqual(edited);
+  });
+
+  it('names the routing items whose stored value differs from the deploy settings, and keeps them', async () => {
+    // Prepare: DynamoDB answers a failed condition with the stored item (ReturnValuesOnConditionCheckFailure).
+    // dynalite ignores that parameter, so DynamoDB's answer is played here.
+    const stored: Record<string, unknown> = {
+      allowedCountries: ['US', 'MX'],
+      originationIdentities: { MX: '+525555550111' },
+      defaultOriginationIdentity: { voice: '+12065550100', sms: 'ACMEMFA' },
+      'sms#en': { body: 'ACME {{otp}}' },
+    };
+    const mocked = new DynamoDBClient({
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    });
+    const puts: PutItemCommandInput[] = [];
+    mockClient(mocked)
+      .on(PutItemCommand)
+      .callsFake((input: PutItemCommandInput) => {
+        puts.push(input);
+        const { pk, sk } = unmarshall(input.Item!) as { pk: string; sk: string };
+        if (!(sk in stored)) return {};
+        throw new ConditionalCheckFailedException({
+          message: 'The conditional request failed',
+          $metadata: {},
+          Item: marshall({ pk, sk, value: stored[sk] }),
+        });
+      });
+
+    // Act
+    const result = await seedIfAbsent(mocked, table, [
+      { pk: 'template', sk: 'sms#en', value: { body: 'Your code is {{otp}}' } },
+      { pk: 'config', sk: 'defaultOriginationIdentity', value: { sms: 'ACMEMFA', voice: '+12065550100' } },
+      { pk: 'config', sk: 'originationIdentities', value: { MX: '+525555550100' } },
+      { pk: 'config', sk: 'allowedCountries', value: ['US', 'MX'] },
+    ]);
+
+    // Assess: same value in another key order is no difference; an edited template is not routing.
+    expect(result).toEqual({ written: 0, kept: 4, routingDiffers: ['originationIdentities'] });
+    expect(puts.every((put) => put.ConditionExpression === 'attribute_not_exists(pk)')).toBe(true);
+    expect(puts.every((put) => put.ReturnValuesOnConditionCheckFailure === 'ALL_OLD')).toBe(true);
   });
 });
 
@@ -136,7 +212,7 @@ describe('handler', () => {
       PhysicalResourceId: `templates-seed:${table}`,
       RequestId: 'req-1',
       LogicalResourceId: 'TemplatesSeed',
-      Data: { Written: 1, Kept: 0 },
+      Data: { Written: 1, Kept: 0, RoutingDiffers: '' },
     });
   });
 
