@@ -6,6 +6,8 @@ export default defineConfig({
     include: ['infra/test/**/*.test.ts'],
     environment: 'node',
     testTimeout: 60_000,
+    // A synth in beforeAll takes seconds, more on a busy 2-core machine.
+    hookTimeout: 60_000,
     pool: 'forks',
   },
 });

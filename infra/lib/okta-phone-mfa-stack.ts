@@ -170,9 +170,8 @@ export class OktaPhoneMfaStack extends Stack {
         OKTA_ISSUER: settings.oktaIssuer,
         OKTA_AUDIENCE: settings.oktaAudience,
         REQUIRED_SCOPE: settings.requiredScope,
-        ...(settings.allowedClientIds.length > 0
-          ? { ALLOWED_CLIENT_IDS: settings.allowedClientIds.join(',') }
-          : {}),
+        // Always set: the client ids, or `*` when the deployment spelled out any client (["*"]).
+        ALLOWED_CLIENT_IDS: settings.allowedClientIds.join(','),
         JWT_ALGORITHMS: 'RS256',
         JWKS_TIMEOUT_MS: '1500',
         JWKS_COOLDOWN_MS: '2000',
@@ -196,23 +195,24 @@ export class OktaPhoneMfaStack extends Stack {
         DEFAULT_LOCALE: 'en',
         ...(settings.configurationSetName ? { CONFIGURATION_SET_NAME: settings.configurationSetName } : {}),
         ...(settings.defaultPhoneRegion ? { DEFAULT_PHONE_REGION: settings.defaultPhoneRegion } : {}),
-        // Deploy-time routing, used only if the table cannot be read on a cold cache.
-        ...(settings.defaultOriginationIdentity
-          ? {
-              // A per-channel default travels as JSON; service/src/config.ts reads both forms.
-              DEFAULT_ORIGINATION_IDENTITY:
-                typeof settings.defaultOriginationIdentity === 'string'
-                  ? settings.defaultOriginationIdentity
-                  : JSON.stringify(settings.defaultOriginationIdentity),
-            }
-          : {}),
-        ORIGINATION_IDENTITIES: JSON.stringify(settings.originationIdentities),
-        ALLOWED_COUNTRIES: settings.allowedCountries.join(','),
+        // No routing here: the templates table is its only source (seeded below where absent). A copy in the
+        // environment would route by the last deploy's rules, not the table's, whenever the table is unreachable.
       },
     });
 
-    templatesTable.grantReadData(hook.function);
-    idempotencyTable.grantReadWriteData(hook.function);
+    // Exactly the DynamoDB calls the hook makes, not grantReadData/grantReadWriteData (Scan, batch, stream and
+    // DescribeTable too). Templates and routing: Powertools Parameters' getMultiple, one Query per partition
+    // (adapters/templates.ts). Idempotency: Powertools' DynamoDB persistence layer (adapters/idempotency.ts) gets a
+    // record, puts one conditionally, updates it with the answer and deletes it when the delivery throws. Both tables
+    // use DynamoDB's own encryption key, so no KMS permission is needed.
+    templatesTable.grant(hook.function, 'dynamodb:Query');
+    idempotencyTable.grant(
+      hook.function,
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+    );
     // grantSendMessages includes the CMK rights; the function's deadLetterQueue prop alone would not.
     deadLetterQueue.grantSendMessages(hook.function);
     // GetSecretValue and DescribeSecret on this secret, kms:Decrypt on its key through Secrets Manager only.
@@ -248,10 +248,15 @@ export class OktaPhoneMfaStack extends Stack {
     });
 
     // --- Edge -------------------------------------------------------------------------------------------------
+    const operationsKey = new kms.Key(this, 'OperationsKey', {
+      description: 'okta-phone-mfa: alarm topic, WAF logs and API Gateway execution logs',
+      enableKeyRotation: true,
+    });
     const api = new HookApi(this, 'HookApi', {
       authorizer: authorizer.alias!,
       hook: hook.alias!,
       logRetention,
+      logKey: operationsKey,
     });
     this.hookUrl = api.hookUrl;
     Validations.of(api.api).acknowledge({
@@ -265,10 +270,6 @@ export class OktaPhoneMfaStack extends Stack {
         "API Gateway's account-level CloudWatch role: AWS's managed policy for it is the documented way to let API Gateway write execution and access logs.",
     });
 
-    const operationsKey = new kms.Key(this, 'OperationsKey', {
-      description: 'okta-phone-mfa: alarm topic and WAF logs',
-      enableKeyRotation: true,
-    });
     operationsKey.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'CloudWatchLogsEncryptWafLogs',
@@ -315,6 +316,7 @@ export class OktaPhoneMfaStack extends Stack {
 
     const operations = new ServiceOperations(this, 'Operations', {
       alarmTopic,
+      trafficAlarm: settings.trafficAlarm,
       signals: {
         hookFunction: hook.function,
         authorizerFunction: authorizer.function,

@@ -1,3 +1,4 @@
+import { TRAFFIC_ALARM_MODES, type TrafficAlarmMode } from '../../dashboards/alarms.js';
 import { isPhoneRegion } from '../../service/src/domain/phone.js';
 import {
   type OriginationIdentitySetting,
@@ -20,7 +21,10 @@ export type Settings = {
   oktaAudience: string;
   /** Custom scope Okta requests for the hook (`scp`). */
   requiredScope: string;
-  /** Okta client ids (`cid`) allowed to call the hook; empty = any client of the issuer. */
+  /**
+   * Okta client ids (`cid`) allowed to call the hook, or `["*"]` for any client of the issuer. Required: no default
+   * in cdk.json, so a deployment that leaves it out fails synth instead of admitting every client.
+   */
   allowedClientIds: string[];
   /**
    * Origination identity for countries (and channels) without their own; undefined = per-country only. One
@@ -48,6 +52,11 @@ export type Settings = {
   oktaIpAllowList: string[];
   /** Retention of every log group, in days (a CloudWatch Logs retention value). */
   logRetentionDays: number;
+  /**
+   * The alarm on the hook's traffic stopping (Okta failing over to its own providers): `page` through "OTP delivery
+   * degraded", `notify` on its own, or `off`.
+   */
+  trafficAlarm: TrafficAlarmMode;
 };
 
 /** The context keys this app reads. */
@@ -66,6 +75,7 @@ export const SETTING_KEYS = [
   'alarmEmail',
   'oktaIpAllowList',
   'logRetentionDays',
+  'trafficAlarm',
 ] as const satisfies readonly (keyof Settings)[];
 
 /** One or more settings are invalid; the message lists every problem, one per line. */
@@ -252,9 +262,20 @@ export function readSettings(read: Reader): Settings {
   if (!SCOPE.test(requiredScope))
     c.fail('requiredScope', `must be one OAuth scope token, got "${requiredScope}"`);
 
+  // Required, with "any client" spelled out as ["*"]: an empty list used to mean any client, so a forgotten setting
+  // opened the hook to every client of the authorization server.
   const allowedClientIds = c.list('allowedClientIds');
+  if (allowedClientIds.length === 0 && !c.problems.some((p) => p.startsWith('allowedClientIds:'))) {
+    c.fail(
+      'allowedClientIds',
+      'is required: list the Okta client id(s) (cid) allowed to call the hook, e.g. ["0oa1b2c3d4e5f6g7h8i9"], or ["*"] to allow any client of the issuer',
+    );
+  }
+  if (allowedClientIds.includes('*') && allowedClientIds.length > 1) {
+    c.fail('allowedClientIds', '"*" allows any client; give ["*"] alone, or list only client ids');
+  }
   for (const id of allowedClientIds) {
-    if (!CLIENT_ID.test(id)) c.fail('allowedClientIds', `"${id}" is not an Okta client id`);
+    if (id !== '*' && !CLIENT_ID.test(id)) c.fail('allowedClientIds', `"${id}" is not an Okta client id`);
   }
 
   const defaultOriginationIdentity = c.identity(
@@ -321,6 +342,11 @@ export function readSettings(read: Reader): Settings {
     c.fail('logRetentionDays', `must be one of ${LOG_RETENTION_DAYS.join(', ')}; got ${logRetentionDays}`);
   }
 
+  const trafficAlarm = (c.text('trafficAlarm')?.toLowerCase() ?? 'page') as TrafficAlarmMode;
+  if (!TRAFFIC_ALARM_MODES.includes(trafficAlarm)) {
+    c.fail('trafficAlarm', `must be one of ${TRAFFIC_ALARM_MODES.join(', ')}, got "${trafficAlarm}"`);
+  }
+
   if (c.problems.length > 0) throw new SettingsError(c.problems);
   return {
     oktaIssuer,
@@ -337,5 +363,6 @@ export function readSettings(read: Reader): Settings {
     ...(alarmEmail ? { alarmEmail } : {}),
     oktaIpAllowList,
     logRetentionDays,
+    trafficAlarm,
   };
 }

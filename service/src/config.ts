@@ -5,7 +5,6 @@
 
 import type { CountryCode } from 'libphonenumber-js';
 import { isPhoneRegion } from './domain/phone.js';
-import { type RoutingConfig, routingConfigFrom } from './domain/routing.js';
 
 /** A setting is missing or malformed. */
 export class ConfigError extends Error {
@@ -57,6 +56,7 @@ export type AuthorizerConfig = {
   audience: string;
   jwksUri: string;
   requiredScope: string;
+  /** Allowed `cid` values; empty = any client of the issuer (`ALLOWED_CLIENT_IDS=*`, or unset). */
   allowedClientIds: string[];
   algorithms: string[];
   jwksTimeoutMs: number;
@@ -80,45 +80,20 @@ export type HookConfig = {
   /** Region for numbers Okta sends without a country code (ISO 3166-1 alpha-2); none by default. */
   defaultPhoneRegion?: CountryCode;
   configurationSetName?: string;
-  /** Deploy-time routing, used only when the table cannot be read on a cold cache. */
-  fallbackRouting?: RoutingConfig;
   endpoints: { dynamodb?: string; smsVoice?: string; sqs?: string; secretsManager?: string };
 };
 
-/** A JSON setting (`ORIGINATION_IDENTITIES`, or a per-channel `DEFAULT_ORIGINATION_IDENTITY`), parsed. */
-function json(name: string, raw: string, expected: string): unknown {
-  try {
-    return JSON.parse(raw);
-  } catch {
-    throw new ConfigError(`${name} must be ${expected}, got "${raw}"`);
+/**
+ * `ALLOWED_CLIENT_IDS`: comma-separated Okta client ids, or `*` for any client of the issuer (what the stack writes
+ * for `allowedClientIds: ["*"]`). Any client comes back as an empty list, the token rules' "no client check".
+ */
+function clientIds(env: Env): string[] {
+  const ids = list(env, 'ALLOWED_CLIENT_IDS');
+  if (!ids.includes('*')) return ids;
+  if (ids.length > 1) {
+    throw new ConfigError('ALLOWED_CLIENT_IDS: * allows any client; give it alone, or list only client ids');
   }
-}
-
-function fallbackRouting(env: Env): RoutingConfig | undefined {
-  const rawDefault = optional(env, 'DEFAULT_ORIGINATION_IDENTITY');
-  if (!rawDefault) return undefined;
-  // One identity, or identities per channel as JSON ({"sms":"ACMEMFA","voice":"+12065550100"}).
-  const defaultOriginationIdentity = rawDefault.startsWith('{')
-    ? json('DEFAULT_ORIGINATION_IDENTITY', rawDefault, 'an identity or a JSON object of channel to identity')
-    : rawDefault;
-  const raw = optional(env, 'ORIGINATION_IDENTITIES');
-  const originationIdentities = raw
-    ? json('ORIGINATION_IDENTITIES', raw, 'a JSON object of country to identity (or to {sms, voice})')
-    : {};
-  if (
-    !originationIdentities ||
-    typeof originationIdentities !== 'object' ||
-    Array.isArray(originationIdentities)
-  ) {
-    throw new ConfigError(
-      `ORIGINATION_IDENTITIES must be a JSON object of country to identity (or to {sms, voice}), got "${raw}"`,
-    );
-  }
-  return routingConfigFrom({
-    defaultOriginationIdentity,
-    originationIdentities,
-    allowedCountries: list(env, 'ALLOWED_COUNTRIES'),
-  });
+  return [];
 }
 
 /**
@@ -139,7 +114,7 @@ export function loadAuthorizerConfig(env: Env = process.env): AuthorizerConfig {
     audience: required(env, 'OKTA_AUDIENCE'),
     jwksUri: url('OKTA_JWKS_URI', optional(env, 'OKTA_JWKS_URI')) ?? `${issuer}/v1/keys`,
     requiredScope: optional(env, 'REQUIRED_SCOPE') ?? 'okta.telephony.send',
-    allowedClientIds: list(env, 'ALLOWED_CLIENT_IDS'),
+    allowedClientIds: clientIds(env),
     algorithms: algorithms.length > 0 ? algorithms : ['RS256'],
     jwksTimeoutMs: integer(env, 'JWKS_TIMEOUT_MS', 1500, 50, 1500),
     // A token with an unknown kid waits up to this long for the next JWKS fetch, on Okta's 3 s path.
@@ -152,7 +127,11 @@ export function loadAuthorizerConfig(env: Env = process.env): AuthorizerConfig {
 }
 
 /**
- * Reads and validates the delivery Lambda's settings.
+ * Reads and validates the delivery Lambda's settings. Routing is not among them: the templates table is its only
+ * source (a warm function keeps the last routing it read when the table is unreachable, and a cold one answers
+ * Okta with an error object so Okta sends the code itself). A deploy-time copy in the environment would route by
+ * other rules than the table's after any `npm run templates` edit; `DEFAULT_ORIGINATION_IDENTITY`,
+ * `ORIGINATION_IDENTITIES` and `ALLOWED_COUNTRIES`, which earlier stacks set, are not read.
  *
  * @param env - defaults to `process.env`
  */
@@ -179,7 +158,6 @@ export function loadHookConfig(env: Env = process.env): HookConfig {
     defaultLocale,
     ...(defaultPhoneRegion ? { defaultPhoneRegion } : {}),
     ...(configurationSetName ? { configurationSetName } : {}),
-    ...(fallbackRouting(env) ? { fallbackRouting: fallbackRouting(env) } : {}),
     endpoints: {
       dynamodb: url('DYNAMODB_ENDPOINT', optional(env, 'DYNAMODB_ENDPOINT')),
       smsVoice: url('SMS_VOICE_ENDPOINT', optional(env, 'SMS_VOICE_ENDPOINT')),

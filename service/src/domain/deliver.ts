@@ -8,7 +8,10 @@ import { renderSms, renderVoiceSsml } from './render.js';
 import { chooseOriginationIdentity, type RoutingConfig } from './routing.js';
 import { type Channel, chooseTemplate, type TemplateMap } from './templates.js';
 
-/** Port: templates and routing settings (cached). `templates()` resolves undefined when the table is unreachable. */
+/**
+ * Port: templates and routing settings (cached), from the templates table, routing's only source. Each resolves the
+ * last good copy when the table is unreachable, and undefined when nothing was read yet (a cold start).
+ */
 export interface TemplateSource {
   templates(): Promise<TemplateMap | undefined>;
   routing(): Promise<RoutingConfig | undefined>;
@@ -56,8 +59,6 @@ export type DeliveryDeps = {
   sender: MessageSender;
   deadLetters: DeadLetterSink;
   defaultLocale: string;
-  /** Deploy-time routing, for when the table cannot be read and nothing is cached. */
-  fallbackRouting?: RoutingConfig;
 };
 
 /**
@@ -81,8 +82,9 @@ export async function deliverOtp(
     if (!request.phone || !request.country) {
       throw new UndeliverableError('invalid_phone_number', 'The phone number is not a valid E.164 number');
     }
-    const [stored, templates] = await Promise.all([deps.templates.routing(), deps.templates.templates()]);
-    const routing = stored ?? deps.fallbackRouting;
+    const [routing, templates] = await Promise.all([deps.templates.routing(), deps.templates.templates()]);
+    // No second source to fall back on: routing by other rules than the table's is worse than Okta's providers,
+    // which take over on this error object.
     if (!routing)
       throw new UndeliverableError('config_unavailable', 'The routing configuration is unavailable');
     const originationIdentity = chooseOriginationIdentity(request.country, request.channel, routing);

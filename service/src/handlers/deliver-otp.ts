@@ -44,7 +44,6 @@ const deps: ExactlyOnceDeps = {
   sender: new EndUserMessagingSender(clients.messaging, config.configurationSetName),
   deadLetters: new SqsDeadLetterSink(clients.sqs, config.dlqUrl),
   defaultLocale: config.defaultLocale,
-  ...(config.fallbackRouting ? { fallbackRouting: config.fallbackRouting } : {}),
   idempotency,
   recent: new RecentDeliveries(),
 };

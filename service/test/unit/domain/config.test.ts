@@ -48,31 +48,22 @@ describe('loadHookConfig', () => {
   });
 });
 
-describe('deploy-time fallback routing', () => {
-  it('reads one identity or identities per channel, as the stack writes them', () => {
-    // Act
-    const config = loadHookConfig({
+describe('routing', () => {
+  it('reads no routing from the environment: the templates table is its only source', () => {
+    // Prepare: what earlier stacks set on the hook, one value malformed: none of it is read any more.
+    const env = {
       ...hookEnv,
       DEFAULT_ORIGINATION_IDENTITY: '{"sms":"ACMEMFA","voice":"+12065550100"}',
-      ORIGINATION_IDENTITIES: '{"gb":"ACMEMFA","MX":{"sms":"+525555550100"}}',
-      ALLOWED_COUNTRIES: 'gb,MX',
-    });
+      ORIGINATION_IDENTITIES: '{oops',
+      ALLOWED_COUNTRIES: 'GB,MX',
+    };
+
+    // Act
+    const config = loadHookConfig(env);
 
     // Assess
-    expect(config.fallbackRouting).toEqual({
-      defaultOriginationIdentity: { sms: 'ACMEMFA', voice: '+12065550100' },
-      originationIdentities: { GB: 'ACMEMFA', MX: { sms: '+525555550100' } },
-      allowedCountries: ['GB', 'MX'],
-    });
-  });
-
-  it.each([
-    ['DEFAULT_ORIGINATION_IDENTITY', '{oops'],
-    ['ORIGINATION_IDENTITIES', '["GB"]'],
-  ])('names %s when it is not the JSON it should be', (name, value) => {
-    expect(() =>
-      loadHookConfig({ ...hookEnv, DEFAULT_ORIGINATION_IDENTITY: '+12065550100', [name]: value }),
-    ).toThrowError(new RegExp(`^${name} must be`));
+    expect(config).not.toHaveProperty('fallbackRouting');
+    expect(JSON.stringify(config)).not.toMatch(/ACMEMFA|12065550100|"GB"/);
   });
 });
 
@@ -99,6 +90,16 @@ describe('loadAuthorizerConfig', () => {
 
   it('reads the client allow-list', () => {
     expect(loadAuthorizerConfig({ ...env, ALLOWED_CLIENT_IDS: 'a, b' }).allowedClientIds).toEqual(['a', 'b']);
+  });
+
+  it('reads ALLOWED_CLIENT_IDS=* as any client of the issuer, as the stack writes allowedClientIds ["*"]', () => {
+    expect(loadAuthorizerConfig({ ...env, ALLOWED_CLIENT_IDS: ' * ' }).allowedClientIds).toEqual([]);
+  });
+
+  it('refuses ALLOWED_CLIENT_IDS mixing * with client ids, naming it', () => {
+    expect(() => loadAuthorizerConfig({ ...env, ALLOWED_CLIENT_IDS: '*,0oa1' })).toThrowError(
+      /^ALLOWED_CLIENT_IDS: \* allows any client/,
+    );
   });
 
   it.each([

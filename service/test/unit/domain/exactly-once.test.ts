@@ -42,11 +42,13 @@ function setup() {
   const deadLetters: DlqRecord[] = [];
   const store = new FakeStore();
   const deps: ExactlyOnceDeps = {
-    templates: { templates: async () => new Map(), routing: async () => undefined },
-    fallbackRouting: {
-      defaultOriginationIdentity: '+12065550100',
-      originationIdentities: {},
-      allowedCountries: ['US'],
+    templates: {
+      templates: async () => new Map(),
+      routing: async () => ({
+        defaultOriginationIdentity: '+12065550100',
+        originationIdentities: {},
+        allowedCountries: ['US'],
+      }),
     },
     sender: {
       send: async (message) => {

@@ -2,7 +2,7 @@
 // every documented payload delivers once, every failure answers Okta in its format with one DLQ record, retries and
 // concurrent duplicates never send twice, and the deadline always holds.
 import { randomUUID } from 'node:crypto';
-import { DeleteItemCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, DeleteTableCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -10,7 +10,8 @@ import {
   loadRequestFixtures,
   type OktaHookRequestFixture,
 } from '../../../../contracts/fixtures/index.js';
-import { localDynamoClient } from '../../../local/dynalite.js';
+import { createTables, localDynamoClient, seedTemplates } from '../../../local/dynalite.js';
+import { defaultTemplateItems } from '../../../src/adapters/template-seed.js';
 import { HookHarness } from '../../helpers/hook-harness.js';
 import { OutputCapture } from '../../helpers/output-capture.js';
 
@@ -439,13 +440,57 @@ describe('degraded dependencies', () => {
     expect(metric('IdempotencyStoreUnavailable')).toHaveLength(1);
   });
 
-  it("sends Okta's own SMS text when the templates table is unreachable on a cold start", async () => {
-    // Prepare
+  /**
+   * A templates table of its own for one test: the templates shipped in the repository, and routing that sends US
+   * numbers from +12065550177, as an operator would have set it with `npm run templates` after the first deploy.
+   */
+  async function editedTable(name: string, options: { templates?: boolean } = {}): Promise<void> {
+    const db = localDynamoClient(harness.db.endpoint);
+    await createTables(db, { templatesTable: name, idempotencyTable: `${name}-idempotency` });
+    await seedTemplates(db, name, [
+      ...(options.templates === false ? [] : defaultTemplateItems().filter((item) => item.pk === 'template')),
+      { pk: 'config', sk: 'originationIdentities', value: { US: '+12065550177', MX: '+12065550177' } },
+      { pk: 'config', sk: 'allowedCountries', value: ['US', 'MX'] },
+    ]);
+  }
+
+  /** What earlier stacks put in the hook's environment: deploy-time routing that no longer matches the table. */
+  const oldDeployRouting = {
+    DEFAULT_ORIGINATION_IDENTITY: '+12065550199',
+    ORIGINATION_IDENTITIES: '{"US":"+12065550199"}',
+    ALLOWED_COUNTRIES: '*',
+  };
+
+  it('keeps routing by the last routing it read from the table when the table becomes unreachable, never by deploy-time settings', async () => {
+    // Prepare: a warm function that has read the table (maxAge 0: every request asks DynamoDB again).
+    await editedTable('templates-outage');
     await harness.load({
-      TEMPLATES_TABLE_NAME: 'no-such-table',
-      DEFAULT_ORIGINATION_IDENTITY: '+12065550199',
-      ALLOWED_COUNTRIES: 'US',
+      TEMPLATES_TABLE_NAME: 'templates-outage',
+      TEMPLATES_MAX_AGE_SECONDS: '0',
+      ...oldDeployRouting,
     });
+    await harness.invoke(payload());
+    await localDynamoClient(harness.db.endpoint).send(
+      new DeleteTableCommand({ TableName: 'templates-outage' }),
+    );
+    harness.reset();
+    output.clear();
+
+    // Act
+    const answer = await harness.invoke(payload());
+
+    // Assess
+    expect(answer.body.commands[0].value[0].status).toBe('SUCCESSFUL');
+    expect(harness.sent()).toEqual([expect.objectContaining({ OriginationIdentity: '+12065550177' })]);
+    expect(
+      output.logs().some((l) => l.level === 'WARN' && /Templates table unreachable/.test(l.message)),
+    ).toBe(true);
+  });
+
+  it("sends Okta's own SMS text, routed by the table, when the table holds no template for the request", async () => {
+    // Prepare
+    await editedTable('templates-routing-only', { templates: false });
+    await harness.load({ TEMPLATES_TABLE_NAME: 'templates-routing-only' });
     const request = payload();
 
     // Act
@@ -455,19 +500,20 @@ describe('degraded dependencies', () => {
     expect(answer.body.commands[0].value[0].status).toBe('SUCCESSFUL');
     expect(harness.sent()[0]).toMatchObject({
       MessageBody: request.data.messageProfile.msgTemplate,
-      OriginationIdentity: '+12065550199',
+      OriginationIdentity: '+12065550177',
     });
     expect(metric('TemplateFallback')).toEqual([expect.objectContaining({ dimensions: { level: 'okta' } })]);
   });
 
-  it('calls with the built-in English voice template when the templates table is unreachable', async () => {
-    await harness.load({
-      TEMPLATES_TABLE_NAME: 'no-such-table',
-      DEFAULT_ORIGINATION_IDENTITY: '+12065550199',
-      ALLOWED_COUNTRIES: '*',
-    });
+  it('calls with the built-in English voice template when the table holds no voice template', async () => {
+    await editedTable('templates-routing-only', { templates: false });
+    await harness.load({ TEMPLATES_TABLE_NAME: 'templates-routing-only' });
     await harness.invoke(payload('request-call-account-unlock-es-mx'));
-    expect(harness.sent()[0]).toMatchObject({ VoiceId: 'JOANNA', MessageBodyTextType: 'SSML' });
+    expect(harness.sent()[0]).toMatchObject({
+      VoiceId: 'JOANNA',
+      MessageBodyTextType: 'SSML',
+      OriginationIdentity: '+12065550177',
+    });
   });
 
   it('logs the record at ERROR and counts DlqWriteFailed when SQS itself fails', async () => {
@@ -488,10 +534,16 @@ describe('degraded dependencies', () => {
     });
   });
 
-  it('answers CONFIG_UNAVAILABLE with a DLQ record when the table is unreachable and no fallback routing is deployed', async () => {
-    await harness.load({ TEMPLATES_TABLE_NAME: 'no-such-table' });
+  it('answers CONFIG_UNAVAILABLE (Okta then sends the code itself) with a DLQ record when the table is unreachable on a cold start, whatever routing the environment carries', async () => {
+    // Prepare
+    await harness.load({ TEMPLATES_TABLE_NAME: 'no-such-table', ...oldDeployRouting });
+
+    // Act
     const answer = await harness.invoke(payload());
+
+    // Assess
     expect(answer.body.error.errorCauses[0].reason).toBe('CONFIG_UNAVAILABLE');
+    expect(harness.sent()).toEqual([]);
     expect(harness.deadLetters()).toHaveLength(1);
   });
 });
