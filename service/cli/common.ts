@@ -35,6 +35,15 @@ export class UsageError extends Error {
 }
 
 /**
+ * Whether an endpoint is on this machine (the local stack, dynalite, an emulator).
+ *
+ * @param endpoint - e.g. `http://127.0.0.1:3000`
+ */
+export function isLocalEndpoint(endpoint: string | undefined): boolean {
+  return endpoint ? /^https?:\/\/(127\.0\.0\.1|localhost)(:|\/|$)/.test(endpoint) : false;
+}
+
+/**
  * SDK client settings: region and endpoint from flags, else the environment. Local endpoints get dummy
  * credentials unless real ones are set.
  *
@@ -49,7 +58,7 @@ export function clientConfig(
 ): { region: string; endpoint?: string; credentials?: { accessKeyId: string; secretAccessKey: string } } {
   const endpoint = flags.endpoint ?? env[endpointVariable];
   const region = flags.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
-  const local = endpoint ? /^https?:\/\/(127\.0\.0\.1|localhost)(:|\/|$)/.test(endpoint) : false;
+  const local = isLocalEndpoint(endpoint);
   return {
     region,
     ...(endpoint ? { endpoint } : {}),

@@ -1,10 +1,12 @@
 /**
  * `npm run okta -- send --phone +14155550100 --channel sms|voice [--locale es-MX] [--request-type mfa-verification]
- * [--event-id X] [--repeat N]`: acts as Okta does. Gets an access token with client credentials, posts a payload
- * shaped exactly like Okta's documented sample (from contracts/fixtures/) and prints the status, the answer and the
- * elapsed time. With `--url` it can point at a deployed stage, with `--token` or with Okta client credentials
- * (`--issuer`, `--client-id`, `--client-secret`, or OKTA_ISSUER / OKTA_CLIENT_ID / OKTA_CLIENT_SECRET).
- * The OTP and the token are never printed; the phone number is masked.
+ * [--event-id X] [--repeat N [--new-event-ids]]`: acts as Okta does. Gets an access token with client credentials,
+ * posts a payload shaped exactly like Okta's documented sample (from contracts/fixtures/) and prints the status, the
+ * answer and the elapsed time. `--repeat N` alone is Okta retrying one event; with `--new-event-ids` each repeat is a
+ * new event to the same number (a user asking again, or a script pumping one number), one line per answer with its
+ * refusal reason, so that the abuse guard's limits show. With `--url` it can point at a deployed stage, with
+ * `--token` or with Okta client credentials (`--issuer`, `--client-id`, `--client-secret`, or OKTA_ISSUER /
+ * OKTA_CLIENT_ID / OKTA_CLIENT_SECRET). The OTP and the token are never printed; the phone number is masked.
  */
 import '../../scripts/require-node24.cjs';
 import { randomBytes, randomInt } from 'node:crypto';
@@ -19,6 +21,9 @@ const USAGE = `usage: npm run okta -- send --phone +14155550100 --channel sms|vo
   --request-type TYPE         pre-enrollment | mfa-verification | account-unlock | password-reset
   --event-id ID               reuse an eventId (an Okta retry); default: a new one
   --repeat N                  send the same request N times, one after another (Okta's retry)
+  --new-event-ids             with --repeat: each request is a new Okta event (new eventId, request id and code)
+                              to the same number, one line per answer with the refusal reason: shows the abuse
+                              guard's limits (e.g. --repeat 8: the 6th is refused with NUMBER_10M)
   --url URL                   local stack base URL or a deployed HookUrl (default http://127.0.0.1:\${PORT:-3000})
   --token JWT                 bearer token to send as is
   --issuer URL --client-id ID --client-secret SECRET [--scope SCOPE]
@@ -58,6 +63,66 @@ export function buildHookRequest(input: {
   return payload;
 }
 
+/**
+ * The requests of one `send`: Okta's retry repeats one event as it is; with `newEventIds`, each request is a new
+ * event (its own eventId, request id and code) to the same number.
+ *
+ * @param input - as for {@link buildHookRequest}
+ * @param repeat - how many requests
+ * @param newEventIds - a new event per request
+ */
+export function buildHookRequests(
+  input: Parameters<typeof buildHookRequest>[0],
+  repeat: number,
+  newEventIds: boolean,
+): OktaHookRequestFixture[] {
+  if (!newEventIds) {
+    const payload = buildHookRequest(input);
+    return Array.from({ length: repeat }, () => payload);
+  }
+  return Array.from({ length: repeat }, () => buildHookRequest(input));
+}
+
+/**
+ * One line for one answer: Okta's status (and a transaction id that says the guard pretended to send), or the error
+ * reasons. Codes and numbers are not in Okta's answers; the line holds none.
+ *
+ * @param status - HTTP status
+ * @param text - the body
+ * @returns whether it is a success, the outcome in a word or two (for the tally), and the line
+ */
+export function summarizeAnswer(
+  status: number,
+  text: string,
+): { ok: boolean; outcome: string; line: string } {
+  let body: {
+    commands?: Array<{ value?: Array<{ status?: string; transactionId?: string }> }>;
+    error?: { errorSummary?: string; errorCauses?: Array<{ reason?: string; errorSummary?: string }> };
+  };
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return { ok: false, outcome: `HTTP ${status}`, line: `HTTP ${status}, not JSON` };
+  }
+  if (body.error) {
+    const causes = (body.error.errorCauses ?? []).map(
+      (cause) => `${cause.reason ?? '?'}${cause.errorSummary ? ` (${cause.errorSummary})` : ''}`,
+    );
+    return {
+      ok: false,
+      outcome: (body.error.errorCauses ?? []).map((cause) => cause.reason ?? '?').join('+') || 'error',
+      line: `HTTP ${status} error: ${causes.length > 0 ? causes.join('; ') : (body.error.errorSummary ?? '?')}`,
+    };
+  }
+  const value = body.commands?.[0]?.value?.[0];
+  const blocked = value?.transactionId?.startsWith('blocked-') ? ' (refused by the guard, not sent)' : '';
+  return {
+    ok: status >= 200 && status < 300 && value?.status !== undefined,
+    outcome: `${value?.status ?? `HTTP ${status}`}${blocked ? ', not sent' : ''}`,
+    line: `HTTP ${status} ${value?.status ?? 'no status'}${blocked}`,
+  };
+}
+
 /** The hook URL and where tokens come from, from `--url` (a base URL gets `/hook` appended). */
 function endpoints(url: string): { hookUrl: string; localIssuer: string } {
   const parsed = new URL(url);
@@ -68,7 +133,11 @@ function endpoints(url: string): { hookUrl: string; localIssuer: string } {
   return { hookUrl, localIssuer: `${base}/oauth2/default` };
 }
 
-async function send(argv: string[]): Promise<number> {
+/** Where the CLI writes (tests pass their own). */
+type Out = (text: string) => void;
+const stdout: Out = (text) => process.stdout.write(text);
+
+async function send(argv: string[], out: Out): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -78,6 +147,7 @@ async function send(argv: string[]): Promise<number> {
       'request-type': { type: 'string', default: 'mfa-verification' },
       'event-id': { type: 'string' },
       repeat: { type: 'string', default: '1' },
+      'new-event-ids': { type: 'boolean', default: false },
       url: { type: 'string' },
       token: { type: 'string' },
       issuer: { type: 'string' },
@@ -96,6 +166,9 @@ async function send(argv: string[]): Promise<number> {
   const repeat = Number(values.repeat);
   if (!Number.isInteger(repeat) || repeat < 1 || repeat > 1000)
     throw new UsageError('--repeat must be 1..1000');
+  const newEventIds = values['new-event-ids'] ?? false;
+  if (newEventIds && values['event-id'])
+    throw new UsageError('--new-event-ids gives every request its own eventId: leave out --event-id');
 
   const { hookUrl, localIssuer } = endpoints(values.url ?? `http://127.0.0.1:${process.env.PORT ?? '3000'}`);
   let token = values.token;
@@ -121,18 +194,25 @@ async function send(argv: string[]): Promise<number> {
     }).token();
   }
 
-  const payload = buildHookRequest({
-    phone: values.phone,
-    channel,
-    locale: values.locale ?? 'EN-US',
-    requestType,
-    ...(values['event-id'] ? { eventId: values['event-id'] } : {}),
-  });
-  process.stdout.write(
-    `POST ${hookUrl}  ${channel} ${payload.data.messageProfile.locale} ${maskPhone(values.phone)} ${requestType} eventId=${payload.eventId}\n`,
+  const payloads = buildHookRequests(
+    {
+      phone: values.phone,
+      channel,
+      locale: values.locale ?? 'EN-US',
+      requestType,
+      ...(values['event-id'] ? { eventId: values['event-id'] } : {}),
+    },
+    repeat,
+    newEventIds,
+  );
+  const first = payloads[0]!;
+  out(
+    `POST ${hookUrl}  ${channel} ${first.data.messageProfile.locale} ${maskPhone(values.phone)} ${requestType} ${newEventIds ? `${repeat} new events` : `eventId=${first.eventId}`}\n`,
   );
   let failures = 0;
+  const outcomes = new Map<string, number>();
   for (let attempt = 1; attempt <= repeat; attempt += 1) {
+    const payload = payloads[attempt - 1]!;
     const started = performance.now();
     const response = await fetch(hookUrl, {
       method: 'POST',
@@ -146,6 +226,13 @@ async function send(argv: string[]): Promise<number> {
     });
     const text = await response.text();
     const elapsed = Math.round(performance.now() - started);
+    if (newEventIds) {
+      const { ok, outcome, line } = summarizeAnswer(response.status, text);
+      if (!ok) failures += 1;
+      outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+      out(`#${attempt} eventId=${payload.eventId} ${line} in ${elapsed} ms\n`);
+      continue;
+    }
     let pretty = text;
     let okta: { error?: unknown } | undefined;
     try {
@@ -156,19 +243,30 @@ async function send(argv: string[]): Promise<number> {
     }
     if (!response.ok || !okta || okta.error) failures += 1;
     const label = repeat > 1 ? `#${attempt} ` : '';
-    process.stdout.write(`${label}HTTP ${response.status} in ${elapsed} ms\n${pretty}\n`);
+    out(`${label}HTTP ${response.status} in ${elapsed} ms\n${pretty}\n`);
+  }
+  if (newEventIds) {
+    const counts = [...outcomes.entries()].map(([outcome, n]) => `${n} ${outcome}`).join(', ');
+    out(`${repeat} new events: ${counts}\n`);
   }
   return failures === 0 ? 0 : 1;
 }
 
-async function main(argv: string[]): Promise<number> {
+/**
+ * Runs the CLI.
+ *
+ * @param argv - arguments after the script name
+ * @param out - where answers go (stdout)
+ * @returns the exit code: 0 when every answer is a success
+ */
+export async function main(argv: string[], out: Out = stdout): Promise<number> {
   const [command, ...rest] = argv;
   if (command !== 'send') {
     process.stderr.write(`${USAGE}\n`);
     return command === undefined || command === '--help' || command === '-h' ? 0 : 2;
   }
   try {
-    return await send(rest);
+    return await send(rest, out);
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
