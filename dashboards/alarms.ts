@@ -39,6 +39,11 @@ export const THRESHOLDS = {
   trafficBandStdDevs: 3,
   /** Period of the traffic alarm, in minutes: long enough that a normal quarter-hour is never empty by chance. */
   trafficPeriodMinutes: 15,
+  /**
+   * Abuse guard refusals in 5 minutes. A real user who retries trips a limit a few times at most; a pumping script
+   * that reaches a limit is refused on every further request, hundreds in 5 minutes at one request a second.
+   */
+  abuseRefusals: 25,
 } as const;
 
 /**
@@ -64,6 +69,8 @@ export type ServiceAlarms = {
   dlqNewRecords: cloudwatch.Alarm;
   dlqWriteFailed: cloudwatch.Alarm;
   idempotencyStoreUnavailable: cloudwatch.Alarm;
+  smsPumpingSuspected: cloudwatch.Alarm;
+  abuseGuardUnavailable: cloudwatch.Alarm;
   deliveryFailureRate: cloudwatch.Alarm;
   hookLatencyP99: cloudwatch.Alarm;
   /** Absent with `trafficAlarm: "off"`. */
@@ -164,6 +171,41 @@ export function createAlarms(
     metric: serviceMetric(MetricName.IdempotencyStoreUnavailable, {}, { period }),
     threshold: 1,
     // Sustained, not one slow call cut off at 400 ms.
+    evaluationPeriods: 3,
+    datapointsToAlarm: 2,
+  });
+
+  // The guard's refusals, whatever the reason. Not sends per country against a learnt band: an anomaly band watches
+  // one time series, so it would take a metric and an alarm per country (and none for allowedCountries ["*"]);
+  // countries outside the allow-list never send at all (our list and the provider's protect configuration); and
+  // every pumping pattern the guard knows ends in refusals. The per-country view is on the dashboard.
+  const smsPumpingSuspected = new cloudwatch.Alarm(scope, 'SmsPumpingSuspected', {
+    ...base,
+    alarmName: `${prefix}-sms-pumping-suspected`,
+    alarmDescription: describeAlarm({
+      users: `usually none: the abuse guard refused ${THRESHOLDS.abuseRefusals} or more codes in 5 minutes to numbers, prefixes, users or client IPs over their limits, which is an attack being stopped. If it is a real surge (an office enrolling behind one IP, a limit set too low), those users get Okta's fallback (blockedAnswer "error") or no code ("pretend-sent").`,
+      firstCheck:
+        'dashboard row "Abuse guard" (refusals by reason, sends and refusals by country), the okta-phone-mfa/abuse-refusals query, then npm run abuse -- status <number or prefix>.',
+      runbookSection: 'SMS pumping suspected',
+    }),
+    metric: totals.blocked.with({ period }),
+    threshold: THRESHOLDS.abuseRefusals,
+    evaluationPeriods: 1,
+  });
+
+  const abuseGuardUnavailable = new cloudwatch.Alarm(scope, 'AbuseGuardUnavailable', {
+    ...base,
+    alarmName: `${prefix}-abuse-guard-unavailable`,
+    alarmDescription: describeAlarm({
+      users:
+        "none yet: codes are delivered without the abuse guard's table (fail open), so no velocity limit and no allow or deny list holds while it lasts; premium-rate and shared-cost numbers are still refused.",
+      firstCheck:
+        'the hook WARN lines "Abuse guard\'s table unavailable; delivering without the guard" (errorName) and dashboard row "DynamoDB" (abuse guard throttles); AWS Health for DynamoDB.',
+      runbookSection: 'Abuse guard unavailable',
+    }),
+    metric: serviceMetric(MetricName.AbuseGuardUnavailable, {}, { period }),
+    threshold: 1,
+    // Sustained, as for the idempotency store: not one slow call cut off by the request's budget.
     evaluationPeriods: 3,
     datapointsToAlarm: 2,
   });
@@ -342,6 +384,8 @@ export function createAlarms(
     dlqNewRecords,
     dlqWriteFailed,
     idempotencyStoreUnavailable,
+    smsPumpingSuspected,
+    abuseGuardUnavailable,
     authorizerDenialsSpike,
     wafBlockedSpike,
   ];
@@ -355,6 +399,8 @@ export function createAlarms(
     dlqNewRecords,
     dlqWriteFailed,
     idempotencyStoreUnavailable,
+    smsPumpingSuspected,
+    abuseGuardUnavailable,
     deliveryFailureRate,
     hookLatencyP99,
     ...(hookTrafficStopped ? { hookTrafficStopped } : {}),

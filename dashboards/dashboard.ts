@@ -1,10 +1,12 @@
 /**
  * The one CloudWatch dashboard, row by row in the order on-call reads it: is it working, is it fast, why does it
- * fail, who is refused, what is waiting in the DLQ, how Lambda, WAF and DynamoDB are doing.
+ * fail, who is refused (by the authorizer, by the abuse guard), what is waiting in the DLQ, how Lambda, WAF and
+ * DynamoDB are doing.
  */
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type { Construct } from 'constructs';
+import { VELOCITY_REASONS } from '../service/src/domain/abuse-guard.js';
 import { MetricName } from '../service/src/powertools/constants.js';
 import { type ServiceAlarms, THRESHOLDS } from './alarms.js';
 import {
@@ -19,6 +21,7 @@ import {
   type TotalMetrics,
   wafMetric,
 } from './metrics.js';
+import { LOG_MESSAGES } from './queries/index.js';
 
 /** Row titles (RUNBOOK.md refers to them by these names). */
 export const DASHBOARD_ROWS = [
@@ -26,6 +29,7 @@ export const DASHBOARD_ROWS = [
   'Latency',
   'Failures by reason, channel and country',
   'Authorizer denials by reason',
+  'Abuse guard',
   'DLQ depth and age',
   'Lambda',
   'WAF',
@@ -96,6 +100,8 @@ export function createDashboard(
         alarms.dlqNewRecords,
         alarms.dlqWriteFailed,
         alarms.idempotencyStoreUnavailable,
+        alarms.smsPumpingSuspected,
+        alarms.abuseGuardUnavailable,
         alarms.authorizerDenialsSpike,
         alarms.wafBlockedSpike,
       ],
@@ -259,9 +265,54 @@ export function createDashboard(
     ),
   );
 
+  // Counts by country come from the logs: the metrics carry reason and channel only (a country dimension would
+  // multiply the custom metrics by every country an attacker tries).
+  const countryTable = (title: string, queryLines: string[]) =>
+    new cloudwatch.LogQueryWidget({
+      title,
+      logGroupNames: [signals.hookLogGroup.logGroupName],
+      queryLines,
+      view: cloudwatch.LogQueryVisualizationType.TABLE,
+      width: 6,
+      height: 6,
+    });
   dashboard.addWidgets(
     header(
       DASHBOARD_ROWS[4],
+      `Refused before any send. Velocity: ${VELOCITY_REASONS.join(', ')}; lists: denied_number, denied_prefix; number_type: premium-rate or shared-cost. Prefix counts are in the guard's table only (\`npm run abuse -- status +2547…\`): no log line carries a prefix. Runbook: "SMS pumping suspected".`,
+    ),
+    graph(
+      `Refusals by reason (the alarm: ${THRESHOLDS.abuseRefusals} or more in 5 minutes)`,
+      [insightsSum(MetricName.OtpBlocked, ['channel', 'reason'], 'reason')],
+      {
+        stacked: true,
+        leftAnnotations: [
+          alarmLine(THRESHOLDS.abuseRefusals, `alarm: ${THRESHOLDS.abuseRefusals} refusals in 5 minutes`),
+        ],
+      },
+    ),
+    graph(
+      'Guard unavailable: delivered without it (fail open)',
+      [serviceMetric(MetricName.AbuseGuardUnavailable, {}, { label: 'abuse guard unavailable' })],
+      { width: 4 },
+    ),
+    countryTable('Sends by country (delivered)', [
+      `filter message = "${LOG_MESSAGES.delivered}"`,
+      'stats count(*) as delivered by country',
+      'sort delivered desc',
+      'limit 20',
+    ]),
+    countryTable('Refusals by country and reason', [
+      `filter message = "${LOG_MESSAGES.refused}"`,
+      'stats count(*) as refusals by country, reason',
+      'sort refusals desc',
+      'limit 20',
+    ]),
+  );
+
+  dashboard.addWidgets(
+    header(
+      DASHBOARD_ROWS[5],
       'Each message is one user who got no code from us. The alarm counts new records; the depth stays up until someone reads and deletes them (`npm run dlq -- stats`), or for 14 days.',
     ),
     graph(
@@ -291,7 +342,7 @@ export function createDashboard(
   );
 
   dashboard.addWidgets(
-    header(DASHBOARD_ROWS[5], "Cold starts spend Okta's budget; throttles send users to Okta's fallback."),
+    header(DASHBOARD_ROWS[6], "Cold starts spend Okta's budget; throttles send users to Okta's fallback."),
     graph('Cold starts (hook)', [
       new cloudwatch.MathExpression({
         label: 'cold starts',
@@ -331,7 +382,7 @@ export function createDashboard(
 
   dashboard.addWidgets(
     header(
-      DASHBOARD_ROWS[6],
+      DASHBOARD_ROWS[7],
       'Blocked by rule: WAF console → sampled requests, or the aws-waf-logs-* log group.',
     ),
     graph(
@@ -349,14 +400,15 @@ export function createDashboard(
     );
   dashboard.addWidgets(
     header(
-      DASHBOARD_ROWS[7],
-      'Throttled reads fall back to cached templates; an unavailable idempotency store is bypassed (its alarm: 2 of 3 periods).',
+      DASHBOARD_ROWS[8],
+      'Throttled reads fall back to cached templates; an unavailable idempotency store or abuse guard table is bypassed (their alarms: 2 of 3 periods).',
     ),
     graph(
       'Table throttles',
       [
         ...throttles(signals.templatesTable, 'templates'),
         ...throttles(signals.idempotencyTable, 'idempotency'),
+        ...throttles(signals.abuseTable, 'abuse guard'),
       ],
       {
         width: 12,
@@ -366,6 +418,7 @@ export function createDashboard(
       'Store fallbacks',
       [
         serviceMetric(MetricName.IdempotencyStoreUnavailable, {}, { label: 'idempotency store unavailable' }),
+        serviceMetric(MetricName.AbuseGuardUnavailable, {}, { label: 'abuse guard unavailable' }),
         ...['language', 'default', 'okta', 'builtin'].map((level) =>
           serviceMetric(MetricName.TemplateFallback, { level }, { label: `template fallback: ${level}` }),
         ),

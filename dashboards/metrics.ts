@@ -33,6 +33,8 @@ export interface ServiceSignals {
   readonly templatesTable: dynamodb.ITable;
   /** Idempotency table. */
   readonly idempotencyTable: dynamodb.ITable;
+  /** The abuse guard's counters and lists. */
+  readonly abuseTable: dynamodb.ITable;
   /** Name of the web ACL (its metrics' `WebACL` dimension). */
   readonly webAclName: string;
   /** The hook's deadline (DEADLINE_MS), drawn on the latency graphs. */
@@ -99,6 +101,8 @@ export type TotalMetrics = {
   /** Failed deliveries that are ours or the provider's: every reason but the request-fault ones. */
   failedOurs: cloudwatch.Metric;
   denied: cloudwatch.Metric;
+  /** Requests the abuse guard refused, whatever the reason. */
+  blocked: cloudwatch.Metric;
 };
 
 /** Names of the metric-filter totals. */
@@ -107,6 +111,7 @@ export const TOTAL_METRIC_NAMES = {
   failed: `${MetricName.OtpDeliveryFailed}Total`,
   failedOurs: `${MetricName.OtpDeliveryFailed}OursTotal`,
   denied: `${MetricName.AuthorizerDenied}Total`,
+  blocked: `${MetricName.OtpBlocked}Total`,
 } as const;
 
 /**
@@ -146,6 +151,7 @@ export class ServiceTotals extends Construct {
       failed: total('failed', MetricName.OtpDeliveryFailed, signals.hookLogGroup),
       failedOurs: total('failedOurs', MetricName.OtpDeliveryFailed, signals.hookLogGroup, ...notTheRequests),
       denied: total('denied', MetricName.AuthorizerDenied, signals.authorizerLogGroup),
+      blocked: total('blocked', MetricName.OtpBlocked, signals.hookLogGroup),
     };
   }
 }

@@ -2,9 +2,12 @@
  * Saved CloudWatch Logs Insights queries for on-call, deployed as `AWS::Logs::QueryDefinition` under the
  * `okta-phone-mfa/` folder of the Logs Insights console. Each also works pasted by hand.
  *
- * The field names are the service's log keys (Powertools Logger JSON): `eventId`, `requestId`, `channel`,
- * `country`, `outcome` (`delivered`, `failed`, `pending`, `rejected`, `error`), `reason`, `elapsedMs`, `cold_start`.
- * No query reads a phone number or a code: neither is ever logged.
+ * The field names are the service's log keys (Powertools Logger JSON): `message`, `eventId`, `requestId`,
+ * `requestType`, `channel`, `country`, `outcome` (`delivered`, `failed`, `pending`, `rejected`, `error`), `reason`,
+ * `elapsedMs`, `cold_start`. No query reads a phone number or a code: neither is ever logged (only a masked number:
+ * the country code and the last 3 digits). No line carries a number prefix either: a prefix (the number without its
+ * last 3 digits) beside the masked number would spell the whole number, so prefix counts live only in the abuse
+ * guard's table (`npm run abuse -- status <prefix>`).
  */
 
 /** Which log groups a query runs over. */
@@ -23,6 +26,12 @@ export type SavedQuery = {
   /** The Logs Insights query. */
   query: string;
 };
+
+/** The hook's log messages the abuse queries and the dashboard's "Abuse guard" row read. */
+export const LOG_MESSAGES = {
+  delivered: 'OTP delivered',
+  refused: 'OTP refused by the abuse guard',
+} as const;
 
 /** Replace this placeholder with the `eventId` (or Okta `requestId`) from Okta's System Log or the DLQ record. */
 export const EVENT_ID_PLACEHOLDER = 'PASTE-EVENT-ID';
@@ -65,6 +74,32 @@ export const SAVED_QUERIES: SavedQuery[] = [
       '| fields @timestamp, eventId, channel, country, outcome, reason, elapsedMs, attempts, cold_start',
       '| sort elapsedMs desc',
       '| limit 50',
+    ].join('\n'),
+  },
+  {
+    id: 'AbuseRefusals',
+    name: 'okta-phone-mfa/abuse-refusals',
+    description:
+      'What the abuse guard refused, by reason, country, request type and channel: one reason and one country dominating is pumping; many users behind one limit (ip_1h from an office) is a real surge. Prefix counts: npm run abuse -- status <prefix>.',
+    logGroups: ['hook'],
+    query: [
+      `filter message = "${LOG_MESSAGES.refused}"`,
+      '| stats count(*) as refusals by reason, country, requestType, channel',
+      '| sort refusals desc',
+      '| limit 50',
+    ].join('\n'),
+  },
+  {
+    id: 'SendsByCountry',
+    name: 'okta-phone-mfa/sends-by-country',
+    description:
+      'Delivered and refused OTPs per country and hour: a country far above its usual level, or new among the top, is the first sign of pumping below the limits.',
+    logGroups: ['hook'],
+    query: [
+      `filter message in ["${LOG_MESSAGES.delivered}", "${LOG_MESSAGES.refused}"]`,
+      '| stats count(*) as requests by country, message, bin(1h)',
+      '| sort requests desc',
+      '| limit 200',
     ].join('\n'),
   },
   {

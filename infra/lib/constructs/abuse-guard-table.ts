@@ -1,0 +1,78 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import type { AbuseGuardSettings, AbuseLimit } from '../settings.js';
+
+/** The hook's environment variable of each velocity limit (the shared contract of issue 14). */
+export const ABUSE_LIMIT_ENV: Record<AbuseLimit, string> = {
+  numberPer10Minutes: 'ABUSE_NUMBER_PER_10_MINUTES',
+  numberPer24Hours: 'ABUSE_NUMBER_PER_24_HOURS',
+  userPerHour: 'ABUSE_USER_PER_HOUR',
+  ipPerHour: 'ABUSE_IP_PER_HOUR',
+  prefixPerHour: 'ABUSE_PREFIX_PER_HOUR',
+};
+
+/**
+ * The hook's `ABUSE_*` environment from the validated settings. Every variable is always set, defaults included, so
+ * the deployed function shows the limits it runs with and a change of default in the code never changes a deployed
+ * stack silently.
+ *
+ * @param settings - the validated `abuseGuard` setting
+ * @param tableName - the guard's table
+ */
+export function abuseGuardEnvironment(
+  settings: AbuseGuardSettings,
+  tableName: string,
+): Record<string, string> {
+  return {
+    ABUSE_TABLE_NAME: tableName,
+    ...Object.fromEntries(
+      (Object.keys(ABUSE_LIMIT_ENV) as AbuseLimit[]).map((limit) => [
+        ABUSE_LIMIT_ENV[limit],
+        String(settings[limit]),
+      ]),
+    ),
+    ABUSE_BLOCKED_ANSWER: settings.blockedAnswer,
+    // Empty = refuse no number type (the contract's "empty string = none").
+    ABUSE_REFUSED_NUMBER_TYPES: settings.refusedNumberTypes.join(','),
+  };
+}
+
+/**
+ * The abuse guard's table: per-key atomic counters (`pk = count#<kind>#<value>`, `sk = counters`, one attribute per
+ * window bucket) that expire through TTL on `expiresAt`, and the operators' allow and deny lists (`pk = list`).
+ *
+ * The counters are disposable, the lists are not: operators add denied prefixes in an attack and allow-list testers
+ * and on-call phones, and losing them with a stack deletion would reopen the attack. So the table is kept like the
+ * templates table: point-in-time recovery, deletion protection, retained when the stack goes.
+ */
+export class AbuseGuardTable extends Construct {
+  /** The table. */
+  public readonly table: dynamodb.Table;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    // `Resource`: the logical id stays the construct's own (`AbuseTable…`), as for the stack's other tables.
+    this.table = new dynamodb.Table(this, 'Resource', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: 'expiresAt',
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+  }
+
+  /**
+   * Grants exactly the guard's calls (service/src/adapters/abuse-store.ts): one UpdateItem per key (`ADD` to the
+   * window buckets, `UPDATED_NEW` returns the counts) and one Query of the `list` partition, cached in the
+   * container. Nothing else: no GetItem, Scan, batch or delete (the operator's CLI runs with the operator's rights).
+   *
+   * @param grantee - the delivery function
+   */
+  public grantGuard(grantee: iam.IGrantable): iam.Grant {
+    return this.table.grant(grantee, 'dynamodb:UpdateItem', 'dynamodb:Query');
+  }
+}
