@@ -13,14 +13,27 @@ import { cpus, setPriority, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { localTokenSource, TokenProvider, tokenSourceFromEnv } from '../service/local/okta-tokens.js';
 import { type LocalStack, startLocalStack } from '../service/local/stack.js';
+import { DEFAULT_ABUSE_LIMITS } from '../service/src/domain/abuse-guard.js';
 import { ensureConfig, loadBudget } from './lib/budget.js';
 import { type CheckResult, type Dlq, type Outbox, runChecks } from './lib/checks.js';
-import { expectedArrivals, parseOptions, type RunOptions, USAGE, UsageError } from './lib/options.js';
-import { computeFigures, renderSummary } from './lib/summary.js';
+import {
+  expectedArrivals,
+  parseOptions,
+  type RunOptions,
+  type Scenario,
+  USAGE,
+  UsageError,
+} from './lib/options.js';
+import { computeFigures, renderSummary, type StreamFigures } from './lib/summary.js';
 import { readJournal } from './processors/journal.js';
+import { attackPrefix, attackSendLimit } from './processors/pumping.js';
+import { numberOf } from './processors/traffic.js';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
-const SCENARIO = here('./scenarios/inline-hook.yml');
+const SCENARIO_FILES: Record<Scenario, string> = {
+  'inline-hook': here('./scenarios/inline-hook.yml'),
+  pumping: here('./scenarios/pumping.yml'),
+};
 const ARTILLERY = fileURLToPath(import.meta.resolve('artillery/package.json')).replace(
   /package\.json$/,
   'bin/run',
@@ -91,10 +104,37 @@ function runArtillery(
   });
 }
 
+/** One line per stream: answers, sends, the guard's refusals by reason, latency. */
+function streamLines(figures: ReturnType<typeof computeFigures>): string {
+  const line = (name: string, f: StreamFigures) => {
+    const refusals = Object.entries(f.refusals)
+      .map(([reason, n]) => `${reason} ${n}`)
+      .join(', ');
+    return `\n${name}: ${f.requests} answers, ${f.sends} sends, guard refusals ${refusals || '0'}, ${f.errors} errors, p50 ${f.p50} ms, p95 ${f.p95} ms, p99 ${f.p99} ms`;
+  };
+  const { normal, attack } = figures.streams;
+  return `${line('Normal stream', normal)}${attack ? line('Attack stream', attack) : ''}\n`;
+}
+
 async function getJson<T>(url: string): Promise<T> {
   const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
   if (!response.ok) throw new Error(`GET ${url}: HTTP ${response.status}`);
   return (await response.json()) as T;
+}
+
+/**
+ * The guard's enrolment limits the local stack runs with: its defaults, unless this process's environment (which
+ * the stack's functions inherit) sets them.
+ */
+function enrolmentLimits(): { prefixPerHour: number; ipPerHour: number } {
+  const setting = (name: string, fallback: number) => {
+    const raw = process.env[name]?.trim();
+    return raw ? Number(raw) : fallback;
+  };
+  return {
+    prefixPerHour: setting('ABUSE_PREFIX_PER_HOUR', DEFAULT_ABUSE_LIMITS.prefixPerHour),
+    ipPerHour: setting('ABUSE_IP_PER_HOUR', DEFAULT_ABUSE_LIMITS.ipPerHour),
+  };
 }
 
 /** Safety checks of a run against a deployed stage: real numbers and real money. */
@@ -160,7 +200,7 @@ async function main(): Promise<number> {
     ).token();
 
     process.stdout.write(
-      `Load run ${stamp}: ${hookUrl.href}, budget "${budget.name}" (p95 <= ${budget.p95Ms} ms, p99 <= ${budget.p99Ms} ms, errors <= ${budget.maxErrorRate * 100} %)${
+      `Load run ${stamp}${options.scenario === 'pumping' ? ' (scenario pumping)' : ''}: ${hookUrl.href}, budget "${budget.name}" (p95 <= ${budget.p95Ms} ms, p99 <= ${budget.p99Ms} ms, errors <= ${budget.maxErrorRate * 100} %)${
         stack
           ? `, messaging stand-in ${options.messagingLatency.minMs}-${options.messagingLatency.maxMs} ms`
           : ''
@@ -176,7 +216,7 @@ async function main(): Promise<number> {
     const { code, ensure } = await runArtillery(
       [
         'run',
-        SCENARIO,
+        SCENARIO_FILES[options.scenario],
         '--target',
         hookUrl.origin,
         '--output',
@@ -190,23 +230,35 @@ async function main(): Promise<number> {
     const journal = readJournal(files.journal);
     const figures = computeFigures(journal, options.phases);
     let checks: CheckResult[] = [];
+    let attack: { prefix: string; limit: number; sendsToPrefix?: number } | undefined;
     if (stack) {
       const [outbox, dlq] = await Promise.all([
         getJson<{ messages: Outbox }>(`${stack.baseUrl}/_local/outbox`),
         getJson<{ messages: Dlq }>(`${stack.baseUrl}/_local/dlq`),
       ]);
-      const { loadRequestFixtures } = await import('../contracts/fixtures/index.js');
-      const { UNDELIVERABLE_NUMBER } = await import('./processors/traffic.js');
+      // Every number the run used, recomputed from the seed (the journal holds none), and every number sent to.
+      const phoneNumbers = new Set(
+        journal.map((e) => numberOf(seed, e.eventId, e.stream ?? 'normal', e.undeliverable === true)),
+      );
+      for (const message of outbox.messages) {
+        if (message.DestinationPhoneNumber) phoneNumbers.add(message.DestinationPhoneNumber);
+      }
+      if (options.scenario === 'pumping') {
+        const prefix = attackPrefix(seed);
+        attack = {
+          prefix,
+          limit: attackSendLimit(enrolmentLimits()),
+          sendsToPrefix: outbox.messages.filter((m) => m.DestinationPhoneNumber?.startsWith(prefix)).length,
+        };
+      }
       checks = runChecks({
         journal,
         outbox: outbox.messages,
         dlq: dlq.messages,
         output,
         seed,
-        phoneNumbers: [
-          ...loadRequestFixtures().map((f) => f.payload.data.messageProfile.phoneNumber),
-          UNDELIVERABLE_NUMBER,
-        ],
+        phoneNumbers: [...phoneNumbers],
+        ...(attack ? { attack: { ...attack, budget, normal: figures.streams.normal } } : {}),
       });
     }
     if (!journal.length) checks.push({ name: 'answers seen', ok: false, detail: 'the journal is empty' });
@@ -239,6 +291,7 @@ async function main(): Promise<number> {
       ensure,
       checks,
       passed,
+      ...(attack ? { attack } : {}),
     };
     writeFileSync(files.html, renderSummary(summary));
     writeFileSync(
@@ -254,7 +307,7 @@ async function main(): Promise<number> {
     for (const check of checks)
       process.stdout.write(`  ${check.ok ? 'ok' : 'FAIL'}: ${check.name}: ${check.detail}\n`);
     process.stdout.write(
-      `\nSustained ${figures.sustained.durationS} s: ${figures.sustained.rate} answers/s, p50 ${figures.sustained.p50} ms, p95 ${figures.sustained.p95} ms, p99 ${figures.sustained.p99} ms, max ${figures.sustained.max} ms, ${figures.sustained.errors} errors\n` +
+      `${streamLines(figures)}\nSustained ${figures.sustained.durationS} s: ${figures.sustained.rate} answers/s, p50 ${figures.sustained.p50} ms, p95 ${figures.sustained.p95} ms, p99 ${figures.sustained.p99} ms, max ${figures.sustained.max} ms, ${figures.sustained.errors} errors\n` +
         `Whole run (Artillery): p95 ${rt?.p95} ms, p99 ${rt?.p99} ms, ${counters['vusers.failed'] ?? 0} failed users\n` +
         `${passed ? 'PASS' : 'FAIL'}  report: ${files.json}\n      summary: ${files.html}\n`,
     );

@@ -1,17 +1,22 @@
 /**
  * Correctness under load, checked after a local run from the journal, the stack's outbox and DLQ, and
- * everything the stack wrote: exactly one send per delivered event, a DLQ record for every failure, and no
- * OTP, token or full phone number in the output.
+ * everything the stack wrote: exactly one send per delivered event, a DLQ record for every failure (and none for
+ * a guard refusal), no guard refusal of a real sign-in, no OTP, token or full phone number in the output; and, for
+ * the pumping scenario, sends to the attacked prefix stopping at the guard's limit while the sign-ins beside the
+ * attack stay in their budget.
  */
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import { isGuardReason } from '../processors/answers.js';
 import type { JournalEntry } from '../processors/journal.js';
 import { otpFor } from '../processors/traffic.js';
+import type { Budget } from './budget.js';
+import type { StreamFigures } from './summary.js';
 
 /** One check's verdict. */
 export type CheckResult = { name: string; ok: boolean; detail: string };
 
 /** What the local stack's `/_local/outbox` and `/_local/dlq` return. */
-export type Outbox = Array<{ messageId: string; channel?: string }>;
+export type Outbox = Array<{ messageId: string; channel?: string; DestinationPhoneNumber?: string }>;
 export type Dlq = Array<{ messageId: string; body: string }>;
 
 /** Inputs of {@link runChecks}. */
@@ -25,6 +30,8 @@ export type CheckInputs = {
   seed: string;
   /** Full phone numbers the run sent to (they may appear only masked). */
   phoneNumbers: string[];
+  /** The pumping scenario's attack: its prefix, the most sends the guard allows it, the normal stream's budget. */
+  attack?: { prefix: string; limit: number; budget: Budget; normal: StreamFigures };
 };
 
 const SIX_DIGITS = /(?<![0-9A-Za-z])\d{6}(?![0-9A-Za-z])/g;
@@ -65,11 +72,20 @@ export function checkOneSendPerEvent(journal: JournalEntry[], outbox: Outbox): C
   };
 }
 
-/** Every event answered with Okta's error object has its DLQ record. */
+/** A guard refusal: answered with the guard's reason (an error for a normal request, `blocked` for an attack). */
+const refusedByGuard = (e: JournalEntry) =>
+  e.status === 200 && (e.outcome === 'blocked' || e.outcome === 'error') && isGuardReason(e.reason);
+
+/**
+ * Every event answered with Okta's error object has its DLQ record, except the abuse guard's refusals, which must
+ * have none (a refusal is no failed delivery).
+ */
 export function checkDlqRecords(journal: JournalEntry[], dlq: Dlq): CheckResult {
+  const refused = new Set(journal.filter(refusedByGuard).map((e) => e.eventId));
   const failed = new Set(
     journal
       .filter((e) => e.status === 200 && (e.outcome === 'rejected' || e.outcome === 'error'))
+      .filter((e) => !refusedByGuard(e))
       .map((e) => e.eventId),
   );
   const recorded = new Set<string>();
@@ -82,12 +98,91 @@ export function checkDlqRecords(journal: JournalEntry[], dlq: Dlq): CheckResult 
     }
   }
   const missing = [...failed].filter((id) => !recorded.has(id));
+  const recordedRefusals = [...refused].filter((id) => recorded.has(id) && !failed.has(id));
   return {
-    name: 'every failure has its DLQ record',
-    ok: !missing.length && !unreadable,
-    detail: `${failed.size} events answered with an error object, ${dlq.length} DLQ records${
+    name: 'every failure has its DLQ record, no guard refusal has one',
+    ok: !missing.length && !unreadable && !recordedRefusals.length,
+    detail: `${failed.size} events answered with an error object, ${refused.size} refused by the guard, ${dlq.length} DLQ records${
       missing.length ? `; ${missing.length} failures without a record${sample(missing)}` : ''
-    }${unreadable ? `; ${unreadable} records are not JSON` : ''}`,
+    }${recordedRefusals.length ? `; ${recordedRefusals.length} guard refusals with a record${sample(recordedRefusals)}` : ''}${
+      unreadable ? `; ${unreadable} records are not JSON` : ''
+    }`,
+  };
+}
+
+/** Counts by reason, largest first, as `A: 3, B: 1`. */
+function byReason(entries: JournalEntry[]): string {
+  const counts = new Map<string, number>();
+  for (const e of entries) counts.set(e.reason ?? 'unknown', (counts.get(e.reason ?? 'unknown') ?? 0) + 1);
+  return [...counts]
+    .sort((a, b) => b[1] - a[1])
+    .map(([reason, n]) => `${reason}: ${n}`)
+    .join(', ');
+}
+
+/** The guard refuses none of the normal mix's sign-ins (new users and numbers, many IPs and prefixes). */
+export function checkNoGuardRefusals(journal: JournalEntry[]): CheckResult {
+  const normal = journal.filter((e) => e.stream !== 'attack');
+  const refused = normal.filter(refusedByGuard);
+  return {
+    name: 'the abuse guard refuses no real sign-in',
+    ok: refused.length === 0,
+    detail: `${normal.length} normal answers, ${refused.length} refused by the guard${
+      refused.length ? ` (${byReason(refused)})${sample(new Set(refused.map((e) => e.eventId)))}` : ''
+    }`,
+  };
+}
+
+/**
+ * The pumping attack is contained: sends to the attacked prefix (counted in the outbox) stop at the guard's limit,
+ * and every other attack request is refused with one of the guard's reasons (none fails otherwise).
+ *
+ * @param journal - every answer seen
+ * @param outbox - every send
+ * @param prefix - the attacked prefix (E.164 without its last 3 digits)
+ * @param limit - the most sends the guard's limits allow to the prefix in an hour (`attackSendLimit`)
+ */
+export function checkAttackContained(
+  journal: JournalEntry[],
+  outbox: Outbox,
+  prefix: string,
+  limit: number,
+): CheckResult {
+  const attack = journal.filter((e) => e.stream === 'attack');
+  const sends = outbox.filter((m) => m.DestinationPhoneNumber?.startsWith(prefix)).length;
+  const refused = attack.filter((e) => e.outcome === 'blocked');
+  const failed = attack.filter((e) => e.outcome === 'error');
+  const delivered = attack.filter((e) => e.outcome === 'successful' || e.outcome === 'pending').length;
+  const problems = [
+    sends > limit ? `${sends - limit} sends past the limit` : '',
+    failed.length
+      ? `${failed.length} attack requests neither sent nor refused by the guard (${byReason(failed)})`
+      : '',
+    attack.length > limit && !refused.length ? 'nothing was refused' : '',
+  ].filter(Boolean);
+  return {
+    name: `sends to the attacked prefix stop at the guard's limit (${limit} in an hour)`,
+    ok: !problems.length && attack.length > 0,
+    detail: `${attack.length} attack requests: ${sends} sends to ${prefix}xxx (${delivered} answered SUCCESSFUL), ${refused.length} refused${
+      refused.length ? ` (${byReason(refused)})` : ''
+    }${problems.length ? `; ${problems.join('; ')}` : ''}${attack.length ? '' : '; no attack request was answered'}`,
+  };
+}
+
+/**
+ * The normal stream beside an attack stays in its budget: p95 and p99 of its own answers (exact, from the journal)
+ * and its error rate (a guard refusal is an error to Okta).
+ *
+ * @param normal - the normal stream's figures
+ * @param budget - the run's budget
+ */
+export function checkNormalStreamBudget(normal: StreamFigures, budget: Budget): CheckResult {
+  const errorRate = normal.requests ? normal.errors / normal.requests : 0;
+  const ok = normal.p95 <= budget.p95Ms && normal.p99 <= budget.p99Ms && errorRate <= budget.maxErrorRate;
+  return {
+    name: 'the sign-ins beside the attack stay in their budget',
+    ok: ok && normal.requests > 0,
+    detail: `${normal.requests} normal answers: p95 ${normal.p95} ms (<= ${budget.p95Ms}), p99 ${normal.p99} ms (<= ${budget.p99Ms}), ${normal.errors} errors (${(errorRate * 100).toFixed(2)} %, <= ${budget.maxErrorRate * 100} %)`,
   };
 }
 
@@ -95,20 +190,52 @@ export function checkDlqRecords(journal: JournalEntry[], dlq: Dlq): CheckResult 
 const MIN_NATIONAL_DIGITS = 8;
 
 /**
- * The digits a number leaks as: international (`14155550123`) and national (`4155550123`). Compared with the
- * output's digits once spaces, dashes, dots and brackets are gone, so `+1 (415) 555-0123` is still whole.
+ * Where a run's numbers would show up whole. The output's digits are compared once spaces, dashes, dots and
+ * brackets are gone, so `+1 (415) 555-0123` is still whole. The international form (`14155550123`) is looked for
+ * anywhere in a run of digits; the national form (`4155550123`) only as a whole run: a run sends to thousands of
+ * numbers, and ten digits of thousands of numbers would turn up inside timestamps and ids by chance.
  */
-function wholeNumberForms(phone: string): string[] {
-  const digits = phone.replace(/\D/g, '');
-  const national = parsePhoneNumberFromString(`+${digits}`)?.nationalNumber ?? '';
-  return [digits, ...(national.length >= MIN_NATIONAL_DIGITS ? [national] : [])].filter(Boolean);
+export class NumberSearch {
+  private readonly international = new Set<string>();
+  private readonly national = new Set<string>();
+  private readonly lengths: number[];
+
+  constructor(phones: Iterable<string>) {
+    for (const phone of phones) {
+      const digits = phone.replace(/\D/g, '');
+      if (!digits) continue;
+      this.international.add(digits);
+      const national = parsePhoneNumberFromString(`+${digits}`)?.nationalNumber ?? '';
+      if (national.length >= MIN_NATIONAL_DIGITS) this.national.add(national);
+    }
+    this.lengths = [...new Set([...this.international].map((d) => d.length))];
+  }
+
+  /** Distinct forms searched for. */
+  get size(): number {
+    return this.international.size + this.national.size;
+  }
+
+  /** True when `text` holds one of the numbers whole. */
+  foundIn(text: string): boolean {
+    const squeezed = text.replace(/[\s().-]/g, '');
+    for (const [run] of squeezed.matchAll(/\d+/g)) {
+      if (this.national.has(run)) return true;
+      for (const length of this.lengths) {
+        for (let at = 0; at + length <= run.length; at += 1) {
+          if (this.international.has(run.slice(at, at + length))) return true;
+        }
+      }
+    }
+    return false;
+  }
 }
 
 /** No OTP, bearer token or full phone number in what the stack wrote (logs, access log, DLQ records). */
 export function checkNoSecretsInOutput(inputs: CheckInputs): CheckResult {
   const codes = new Set(inputs.journal.map((e) => otpFor(inputs.seed, e.eventId)));
   const texts = [...inputs.output, ...inputs.dlq.map((m) => m.body)];
-  const numbers = [...new Set(inputs.phoneNumbers.flatMap(wholeNumberForms))];
+  const numbers = new NumberSearch(inputs.phoneNumbers);
   let otpLines = 0;
   let tokenLines = 0;
   let phoneLines = 0;
@@ -124,14 +251,13 @@ export function checkNoSecretsInOutput(inputs: CheckInputs): CheckResult {
       if (examples.length < SAMPLE) examples.push(text.replace(SIX_DIGITS, '######').slice(0, 200));
     }
     if (JWT.test(text)) tokenLines += 1;
-    const squeezed = text.replace(/[\s().-]/g, '');
-    if (numbers.some((n) => squeezed.includes(n))) phoneLines += 1;
+    if (numbers.foundIn(text)) phoneLines += 1;
   }
   const ok = !otpLines && !tokenLines && !phoneLines;
   return {
     name: 'no OTP (nor token, nor full phone number) in the stack output',
     ok,
-    detail: `${texts.length} lines searched for ${codes.size} codes: ${otpLines} with a code, ${tokenLines} with a token, ${phoneLines} with a full number${
+    detail: `${texts.length} lines searched for ${codes.size} codes and ${new Set(inputs.phoneNumbers).size} numbers: ${otpLines} with a code, ${tokenLines} with a token, ${phoneLines} with a full number${
       examples.length ? `; e.g. ${examples.join(' | ')}` : ''
     }`,
   };
@@ -140,12 +266,19 @@ export function checkNoSecretsInOutput(inputs: CheckInputs): CheckResult {
 /**
  * Runs every check.
  *
- * @param inputs - journal, outbox, DLQ, output and the run's seed
+ * @param inputs - journal, outbox, DLQ, output, the run's seed and numbers, and the attack of a pumping run
  */
 export function runChecks(inputs: CheckInputs): CheckResult[] {
   return [
     checkOneSendPerEvent(inputs.journal, inputs.outbox),
     checkDlqRecords(inputs.journal, inputs.dlq),
+    checkNoGuardRefusals(inputs.journal),
     checkNoSecretsInOutput(inputs),
+    ...(inputs.attack
+      ? [
+          checkAttackContained(inputs.journal, inputs.outbox, inputs.attack.prefix, inputs.attack.limit),
+          checkNormalStreamBudget(inputs.attack.normal, inputs.attack.budget),
+        ]
+      : []),
   ];
 }

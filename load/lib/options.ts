@@ -6,11 +6,19 @@ import { parseArgs } from 'node:util';
 /** One Artillery phase. */
 export type Phase = { name: string; duration: number; arrivalRate: number; rampTo?: number };
 
+/**
+ * Which traffic: `inline-hook`, an org's sign-ins (`scenarios/inline-hook.yml`); `pumping`, the same with an SMS
+ * pumping attack beside it (`scenarios/pumping.yml`, local stack only: its checks read the outbox).
+ */
+export const SCENARIOS = ['inline-hook', 'pumping'] as const;
+export type Scenario = (typeof SCENARIOS)[number];
+
 /** Everything a run needs to know. */
 export type RunOptions = {
   /** `local` starts its own stack; `remote` loads a stack that is already running (a stage, or `npm start`). */
   mode: 'local' | 'remote';
   smoke: boolean;
+  scenario: Scenario;
   /** The hook URL (remote). */
   target?: string;
   phases: Phase[];
@@ -21,7 +29,7 @@ export type RunOptions = {
   voiceShare: number;
   undeliverableShare: number;
   destinations: string[];
-  /** Remote: send to the fixtures' fictional numbers (a stage whose messaging is a stand-in). */
+  /** Remote: send to the generated numbers, as local runs do (a stage whose messaging is a stand-in). */
   fixtureNumbers: boolean;
   /** Remote: refuse a run estimated to send more than this many requests (each one a billed message). */
   maxRequests: number;
@@ -38,6 +46,8 @@ export const USAGE = `usage:
   npm run load -- --target <HookUrl> [options]    load a deployed stage (or a running npm start)
   npm run load:smoke                              short local run for CI (< 40 s)
 options:
+  --scenario NAME        inline-hook (default): an org's sign-ins; pumping: the same beside an SMS pumping
+                         attack on one number prefix (local only)
   --warmup 10s@10        warm-up: duration@arrivals per second (0 = none)
   --ramp 10s             ramp from the warm-up rate to the sustained rate (0 = none)
   --sustain 60s@100      sustained phase: duration@arrivals per second
@@ -46,7 +56,7 @@ options:
   --voice-share 0.2      share of voice calls
   --undeliverable 0.005  share of requests to a country the stack refuses (exercises the DLQ)
   --destinations +1...,+1...   remote: destination numbers (End User Messaging simulator numbers)
-  --fixture-numbers      remote: use the fixtures' fictional numbers (the stage's messaging is a stand-in)
+  --fixture-numbers      remote: generated numbers, a new one per request (the stage's messaging is a stand-in)
   --max-requests 5000    remote: refuse runs estimated above this many requests (spend guard)`;
 
 const DEFAULT_PHASES = {
@@ -129,6 +139,7 @@ export function parseOptions(argv: string[], reportsDir: string): RunOptions {
       options: {
         local: { type: 'boolean', default: false },
         smoke: { type: 'boolean', default: false },
+        scenario: { type: 'string', default: 'inline-hook' },
         target: { type: 'string' },
         warmup: { type: 'string' },
         ramp: { type: 'string' },
@@ -182,12 +193,22 @@ export function parseOptions(argv: string[], reportsDir: string): RunOptions {
   for (const number of destinations) {
     if (!/^\+[1-9]\d{6,14}$/.test(number)) throw new UsageError(`--destinations: "${number}" is not E.164`);
   }
+  const scenario = String(values.scenario) as Scenario;
+  if (!SCENARIOS.includes(scenario)) {
+    throw new UsageError(`--scenario: expected one of ${SCENARIOS.join(', ')}, got "${scenario}"`);
+  }
+  if (scenario === 'pumping' && mode === 'remote') {
+    throw new UsageError(
+      '--scenario pumping needs the local stack (npm run load:local): its checks count the sends in the outbox',
+    );
+  }
   const maxRequests = Number(values['max-requests']);
   if (!(maxRequests > 0)) throw new UsageError('--max-requests: expected a positive number');
 
   return {
     mode,
     smoke,
+    scenario,
     ...(target ? { target } : {}),
     phases,
     messagingLatency,

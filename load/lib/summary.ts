@@ -3,6 +3,7 @@
  * answers per second and errors, and every check's verdict. Self-contained HTML with inline SVG: no script, no
  * network, opens from the file system or a CI artifact.
  */
+import { isGuardReason } from '../processors/answers.js';
 import type { JournalEntry } from '../processors/journal.js';
 import type { Budget } from './budget.js';
 import type { CheckResult } from './checks.js';
@@ -17,9 +18,22 @@ export type Second = {
   answers: number;
   errors: number;
   rejected: number;
+  /** Attack requests refused by the guard. */
+  blocked: number;
   p50: number;
   p95: number;
   p99: number;
+};
+
+/**
+ * One stream of the run (the org's sign-ins, or the pumping attack): its latency, its sends (unique events
+ * answered SUCCESSFUL), the guard's refusals by reason, and its errors (a normal request the guard refused is one).
+ */
+export type StreamFigures = Latency & {
+  requests: number;
+  sends: number;
+  refusals: Record<string, number>;
+  errors: number;
 };
 
 /** Figures of a run, from its journal. */
@@ -27,10 +41,12 @@ export type RunFigures = {
   /** First answer's send time, ms since the epoch. */
   startedAt: number;
   seconds: Second[];
-  overall: Latency & { errors: number; rejected: number; retries: number; rate: number };
+  overall: Latency & { errors: number; rejected: number; blocked: number; retries: number; rate: number };
   /** The sustained phase only (its start known from the phases). */
   sustained: Latency & { errors: number; rate: number; durationS: number };
   errorsByReason: Record<string, number>;
+  /** The normal stream always; the attack stream in a pumping run. */
+  streams: { normal: StreamFigures; attack?: StreamFigures };
 };
 
 /**
@@ -53,6 +69,26 @@ function latency(values: number[]): Latency {
     p95: percentile(sorted, 95),
     p99: percentile(sorted, 99),
     max: sorted[sorted.length - 1] ?? 0,
+  };
+}
+
+/**
+ * Figures of one stream.
+ *
+ * @param entries - the stream's answers
+ */
+export function streamFigures(entries: JournalEntry[]): StreamFigures {
+  const refusals: Record<string, number> = {};
+  for (const e of entries) {
+    if (!isGuardReason(e.reason) || (e.outcome !== 'blocked' && e.outcome !== 'error')) continue;
+    refusals[e.reason!] = (refusals[e.reason!] ?? 0) + 1;
+  }
+  return {
+    ...latency(entries.flatMap((e) => (e.ms === undefined ? [] : [e.ms]))),
+    requests: entries.length,
+    sends: new Set(entries.filter((e) => e.outcome === 'successful').map((e) => e.eventId)).size,
+    refusals,
+    errors: entries.filter((e) => e.outcome === 'error').length,
   };
 }
 
@@ -82,6 +118,7 @@ export function computeFigures(journal: JournalEntry[], phases: Phase[]): RunFig
       answers: list.length,
       errors: list.filter((e) => e.outcome === 'error').length,
       rejected: list.filter((e) => e.outcome === 'rejected').length,
+      blocked: list.filter((e) => e.outcome === 'blocked').length,
       p50: l.p50,
       p95: l.p95,
       p99: l.p99,
@@ -95,6 +132,7 @@ export function computeFigures(journal: JournalEntry[], phases: Phase[]): RunFig
   for (const e of errors)
     errorsByReason[e.reason ?? 'unknown'] = (errorsByReason[e.reason ?? 'unknown'] ?? 0) + 1;
   const spanS = Math.max(1, (Math.max(...journal.map((e) => e.at), startedAt) - startedAt) / 1000);
+  const attack = journal.filter((e) => e.stream === 'attack');
   return {
     startedAt,
     seconds,
@@ -102,6 +140,7 @@ export function computeFigures(journal: JournalEntry[], phases: Phase[]): RunFig
       ...latency(journal.flatMap((e) => (e.ms === undefined ? [] : [e.ms]))),
       errors: errors.length,
       rejected: journal.filter((e) => e.outcome === 'rejected').length,
+      blocked: attack.filter((e) => e.outcome === 'blocked').length,
       retries: journal.filter((e) => e.retry).length,
       rate: Math.round((journal.length / spanS) * 10) / 10,
     },
@@ -112,6 +151,10 @@ export function computeFigures(journal: JournalEntry[], phases: Phase[]): RunFig
       durationS: sustainedDuration,
     },
     errorsByReason,
+    streams: {
+      normal: streamFigures(journal.filter((e) => e.stream !== 'attack')),
+      ...(attack.length ? { attack: streamFigures(attack) } : {}),
+    },
   };
 }
 
@@ -225,16 +268,21 @@ function rateChart(figures: RunFigures, phases: Phase[]): string {
         const y = PAD.top + plotH - ((base + value) / maxY) * plotH;
         return `<rect x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${barW.toFixed(1)}" height="${h.toFixed(1)}" fill="${colour}"/>`;
       };
-      const ok = s.answers - s.errors - s.rejected;
+      const ok = s.answers - s.errors - s.rejected - s.blocked;
       return (
-        bar(ok, 0, '#adb5bd') + bar(s.rejected, ok, '#fab005') + bar(s.errors, ok + s.rejected, '#e03131')
+        bar(ok, 0, '#adb5bd') +
+        bar(s.rejected, ok, '#fab005') +
+        bar(s.blocked, ok + s.rejected, '#7048e8') +
+        bar(s.errors, ok + s.rejected + s.blocked, '#e03131')
       );
     })
     .join('');
   return `<svg viewBox="0 0 ${W} ${H}" role="img" aria-label="Answers and errors per second">
 ${axes(maxX, maxY, '/s', phases)}${bars}
 </svg>
-<p class="legend"><span style="color:#868e96">■ answers accepted by Okta</span> <span style="color:#f59f00">■ refused as designed (undeliverable)</span> <span style="color:#e03131">■ errors</span> per second</p>`;
+<p class="legend"><span style="color:#868e96">■ answers accepted by Okta</span> <span style="color:#f59f00">■ refused as designed (undeliverable)</span>${
+    figures.streams.attack ? ' <span style="color:#7048e8">■ attack refused by the guard</span>' : ''
+  } <span style="color:#e03131">■ errors</span> per second</p>`;
 }
 
 /** What the summary shows. */
@@ -252,7 +300,30 @@ export type SummaryInput = {
   ensure: CheckResult[];
   checks: CheckResult[];
   passed: boolean;
+  /** A pumping run: the attacked prefix, the guard's limit for it, and the sends to it in the outbox. */
+  attack?: { prefix: string; limit: number; sendsToPrefix?: number };
 };
+
+function streamsTable(input: SummaryInput): string {
+  const { normal, attack } = input.figures.streams;
+  const reasons = (refusals: Record<string, number>) => {
+    const list = Object.entries(refusals).sort((a, b) => b[1] - a[1]);
+    return list.length ? list.map(([r, n]) => `${escapeHtml(r)}: ${n}`).join('<br>') : '0';
+  };
+  const row = (name: string, f: StreamFigures) =>
+    `<tr><td>${name}</td><td>${f.requests}</td><td>${f.sends}</td><td>${reasons(f.refusals)}</td><td>${f.errors}</td><td>${f.p50}</td><td>${f.p95}</td><td>${f.p99}</td><td>${f.max}</td></tr>`;
+  const prefix = input.attack
+    ? `<p>Attacked prefix <code>${escapeHtml(input.attack.prefix)}xxx</code>: ${
+        input.attack.sendsToPrefix ?? '?'
+      } sends to it in the outbox, where the guard's limits allow at most ${input.attack.limit} in an hour.</p>`
+    : '';
+  return `<h2>Streams: sign-ins${attack ? ' and the attack' : ''}</h2>
+<table class="figures"><tr><th></th><th>answers</th><th>sends</th><th>guard refusals</th><th>errors</th><th>p50 ms</th><th>p95 ms</th><th>p99 ms</th><th>max ms</th></tr>
+${row('normal (sign-ins)', normal)}
+${attack ? row('attack (pumping)', attack) : ''}
+</table>
+${prefix}`;
+}
 
 /**
  * Renders the run's one-page HTML summary.
@@ -299,7 +370,10 @@ ${
     : ''
 }
 </table>
-<p>Retries (same eventId): ${f.overall.retries} · refused as designed: ${f.overall.rejected}${reasons ? ` · errors by reason: ${reasons}` : ''}</p>
+<p>Retries (same eventId): ${f.overall.retries} · refused as designed: ${f.overall.rejected}${
+    f.streams.attack ? ` · attack requests refused by the guard: ${f.overall.blocked}` : ''
+  }${reasons ? ` · errors by reason: ${reasons}` : ''}</p>
+${streamsTable(input)}
 <h2>Checks</h2>
 <table>${[...input.ensure, ...input.checks].map(row).join('\n')}</table>
 <p class="muted">Phases: ${input.phases

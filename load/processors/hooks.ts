@@ -1,7 +1,8 @@
 /**
- * Artillery processor of `scenarios/inline-hook.yml`: builds each Okta hook request, signs it with a bearer
- * token, and judges each answer as Okta would. Every hook is callback style: an async hook that returns a value
- * fails every virtual user while Artillery still exits 0.
+ * Artillery processor of `scenarios/inline-hook.yml` and `scenarios/pumping.yml`: builds each Okta hook request,
+ * signs it with a bearer token, and judges each answer as Okta would (and, for the pumping attack's requests, as
+ * the abuse guard should). Every hook is callback style: an async hook that returns a value fails every virtual
+ * user while Artillery still exits 0.
  *
  * Configuration comes from the environment (the runner, `load/run.ts`, sets it):
  * `LOAD_RUN_SEED`, `LOAD_JOURNAL`, `LOAD_VOICE_SHARE`, `LOAD_UNDELIVERABLE_SHARE`, `LOAD_DESTINATIONS`,
@@ -11,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { localTokenSource, TokenProvider, tokenSourceFromEnv } from '../../service/local/okta-tokens.js';
 import { judge } from './answers.js';
 import { appendJournal, type JournalEntry } from './journal.js';
-import { buildHookRequest, type HookRequest, type TrafficMix } from './traffic.js';
+import { buildAttackRequest, buildHookRequest, type HookRequest, type TrafficMix } from './traffic.js';
 
 type Next = (error?: Error) => void;
 type Emitter = { emit(type: string, name: string, value?: number): void };
@@ -52,6 +53,17 @@ export function oktaRequest(req: RequestParams, ctx: Context, ee: Emitter, next:
 }
 
 /**
+ * `beforeRequest`: one request of the pumping attack (`scenarios/pumping.yml`): an SMS enrolment of a new user to
+ * a number of the attacked prefix, from one of a few client IPs.
+ */
+export function attackRequest(req: RequestParams, ctx: Context, ee: Emitter, next: Next): void {
+  const request = buildAttackRequest(seed);
+  ctx.vars.hook = { request, retry: false };
+  ee.emit('counter', 'hook.requests.attack', 1);
+  sign(req, request).then(() => next(), next);
+}
+
+/**
  * `beforeRequest`: Okta's retry of the VU's previous request: the same body, so the same eventId and code.
  */
 export function oktaRetry(req: RequestParams, ctx: Context, ee: Emitter, next: Next): void {
@@ -71,7 +83,7 @@ export function oktaRetry(req: RequestParams, ctx: Context, ee: Emitter, next: N
  */
 export function oktaJudges(_req: RequestParams, res: Response, ctx: Context, ee: Emitter, next: Next): void {
   const state = ctx.vars.hook as { request: HookRequest; retry: boolean; transactionId?: string };
-  let verdict = judge(res.statusCode, res.body, state.request.expectRejection);
+  let verdict = judge(res.statusCode, res.body, state.request.expect);
   // A retry of a delivered request must get the first answer back: another transactionId means a second send.
   if (
     state.retry &&
@@ -87,6 +99,8 @@ export function oktaJudges(_req: RequestParams, res: Response, ctx: Context, ee:
     eventId: state.request.eventId,
     retry: state.retry,
     channel: state.request.channel,
+    stream: state.request.stream,
+    ...(state.request.expect === 'undeliverable' ? { undeliverable: true as const } : {}),
     outcome: verdict.outcome,
     status: res.statusCode,
     ...(typeof res.timings?.phases?.firstByte === 'number' ? { ms: res.timings.phases.firstByte } : {}),
@@ -113,6 +127,8 @@ export function transportError(
       eventId: state.request.eventId,
       retry: state.retry,
       channel: state.request.channel,
+      stream: state.request.stream,
+      ...(state.request.expect === 'undeliverable' ? { undeliverable: true as const } : {}),
       outcome: 'error',
       status: 0,
       reason: error.code ?? error.name,

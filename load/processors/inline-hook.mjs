@@ -5,4 +5,4 @@ import { tsImport } from 'tsx/esm/api';
 
 const hooks = await tsImport('./hooks.ts', import.meta.url);
 
-export const { oktaRequest, oktaRetry, oktaJudges, transportError } = hooks;
+export const { oktaRequest, oktaRetry, attackRequest, oktaJudges, transportError } = hooks;

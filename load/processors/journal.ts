@@ -4,6 +4,7 @@
  * outcomes and latencies, never an OTP, a phone number or a token.
  */
 import { appendFileSync, readFileSync } from 'node:fs';
+import type { Stream } from './traffic.js';
 
 /** What Okta would make of one answer. */
 export type Outcome =
@@ -13,6 +14,8 @@ export type Outcome =
   | 'pending'
   /** HTTP 200, Okta error object, for a request built to be undeliverable */
   | 'rejected'
+  /** HTTP 200, refused by the abuse guard, for an attack request (a normal request refused is an `error`) */
+  | 'blocked'
   /** anything else: an error object for a deliverable request, another status, a timeout, a broken body */
   | 'error';
 
@@ -24,6 +27,10 @@ export type JournalEntry = {
   /** This request was Okta's retry of an earlier one (same eventId). */
   retry: boolean;
   channel: 'sms' | 'voice';
+  /** The org's sign-ins, or the pumping scenario's attack. */
+  stream: Stream;
+  /** A normal request built to go to a refused country (with `stream`, it recomputes the number). */
+  undeliverable?: true;
   outcome: Outcome;
   /** HTTP status, 0 for a transport error. */
   status: number;
@@ -31,7 +38,10 @@ export type JournalEntry = {
   ms?: number;
   /** `transactionId` of a SUCCESSFUL or PENDING answer (the End User Messaging MessageId). */
   transactionId?: string;
-  /** Short, low-cardinality cause of an error or rejection, e.g. `COUNTRY_NOT_ALLOWED`, `http_502`, `ETIMEDOUT`. */
+  /**
+   * Short, low-cardinality cause of an error, rejection or refusal, e.g. `COUNTRY_NOT_ALLOWED`, `PREFIX_1H`,
+   * `http_502`, `ETIMEDOUT`.
+   */
   reason?: string;
 };
 

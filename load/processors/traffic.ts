@@ -1,11 +1,17 @@
 /**
  * Okta's telephony hook traffic, as the load test sends it: each request is one of Okta's documented payloads
- * (`contracts/fixtures/`) with a fresh `eventId`, a request type and locale drawn from a realistic mix, and an
- * OTP derived from the run's seed, so the runner can look for every code in the stack's output without the
- * codes ever being written down.
+ * (`contracts/fixtures/`) with a fresh `eventId`, a request type and locale drawn from a realistic mix, a new user,
+ * number and client IP (`population.ts`: real sign-ins, as the abuse guard sees them), and an OTP derived from the
+ * run's seed, so the runner can look for every code and number in the stack's output without the codes or numbers
+ * ever being written down. The pumping scenario's attack requests (`pumping.ts`) are built here too.
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { loadRequestFixtures, type OktaHookRequestFixture } from '../../contracts/fixtures/index.js';
+import { clientIp, destinationFor, newUser } from './population.js';
+import { attackIp, attackNumber, PRE_ENROLLMENT } from './pumping.js';
+import { pick, type Weighted } from './random.js';
+
+export { pick } from './random.js';
 
 /** The knobs of the mix. */
 export type TrafficMix = {
@@ -13,21 +19,27 @@ export type TrafficMix = {
   voiceShare: number;
   /** Share of requests built to be refused (a destination country the stack does not allow). @default 0 */
   undeliverableShare: number;
-  /** E.164 numbers to send to instead of the fixtures' fictional ones (simulator numbers on a real stage). */
+  /** E.164 numbers to send to instead of the generated ones (simulator numbers on a real stage). */
   destinations?: readonly string[];
 };
+
+/** Which traffic a request belongs to: the sign-ins of an org, or the pumping scenario's attack. */
+export type Stream = 'normal' | 'attack';
+
+/**
+ * What the answer should be: a delivery; Okta's error object for a refused country (with a DLQ record); or, for
+ * an attack request, a delivery until the guard's limit and a guard refusal after it.
+ */
+export type Expectation = 'delivery' | 'undeliverable' | 'attack';
 
 /** One request ready to send. */
 export type HookRequest = {
   eventId: string;
   channel: 'sms' | 'voice';
-  /** Built to be refused with an error object (and a DLQ record). */
-  expectRejection: boolean;
+  stream: Stream;
+  expect: Expectation;
   body: OktaHookRequestFixture;
 };
-
-/** Weighted choice. Kept close to what an Okta org sees: mostly sign-in, mostly English. */
-type Weighted<T> = ReadonlyArray<readonly [T, number]>;
 
 /** Request types: sign-in dominates; enrolment, resets and unlocks make up the rest. */
 export const REQUEST_TYPES: Weighted<string> = [
@@ -51,26 +63,7 @@ export const LOCALES: Weighted<string> = [
   ['ko-KR', 4],
 ];
 
-/** A valid mobile number in a country the default routing config does not allow (South Korea). */
-export const UNDELIVERABLE_NUMBER = '+821055550123';
-
 const SMS_CHANNELS = new Set(['sms']);
-
-/**
- * Picks from a weighted list.
- *
- * @param items - `[value, weight]` pairs
- * @param random - a number in [0, 1)
- */
-export function pick<T>(items: Weighted<T>, random: number = Math.random()): T {
-  const total = items.reduce((sum, [, weight]) => sum + weight, 0);
-  let at = random * total;
-  for (const [value, weight] of items) {
-    at -= weight;
-    if (at < 0) return value;
-  }
-  return items[items.length - 1]![0];
-}
 
 /**
  * The OTP of an event, derived from the run's seed: the runner recomputes every code from the journal's event
@@ -107,10 +100,58 @@ function fixtures() {
 }
 
 /**
- * Builds one of Okta's hook requests for the mix.
+ * The number a request was sent to, recomputed from the run's seed: what the runner searches the stack's output
+ * for (the journal never holds a number).
+ *
+ * @param seed - the run's seed
+ * @param eventId - the request's event id
+ * @param stream - normal or attack
+ * @param undeliverable - a normal request built to go to a refused country
+ */
+export function numberOf(seed: string, eventId: string, stream: Stream, undeliverable = false): string {
+  if (stream === 'attack') return attackNumber(seed, eventId);
+  return destinationFor(seed, eventId, undeliverable ? 'undeliverable' : 'deliverable');
+}
+
+/** What makes a fixture a fresh request. */
+type Fresh = {
+  eventId: string;
+  requestType: string;
+  locale: string;
+  phone: string;
+  ipAddress: string;
+};
+
+/** A fixture made into a fresh request: new ids, times, code and user, with the given number and client IP. */
+function fromFixture(fixture: OktaHookRequestFixture, seed: string, fresh: Fresh): OktaHookRequestFixture {
+  // A fresh deep copy: the cached fixture stays untouched.
+  const body = structuredClone(fixture);
+  const otp = otpFor(seed, fresh.eventId);
+  const now = Date.now();
+  const profile = body.data.messageProfile;
+  body.data.userProfile ??= {};
+  const user = body.data.userProfile;
+
+  body.eventId = fresh.eventId;
+  body.eventTime = new Date(now).toISOString();
+  body.requestType = fresh.requestType;
+  body.data.context.request.id = `req${randomBytes(12).toString('base64url')}`;
+  body.data.context.request.ipAddress = fresh.ipAddress;
+  Object.assign(user, newUser(user.firstName ?? 'Pat', user.lastName ?? 'Doe'));
+  profile.otpCode = otp;
+  profile.msgTemplate = `Your verification code is ${otp}`;
+  profile.otpExpires = new Date(now + 5 * 60_000).toISOString();
+  profile.locale = fresh.locale;
+  // Okta sends some numbers without their `+` (the pre-enrolment fixture): each fixture keeps its spelling.
+  profile.phoneNumber = profile.phoneNumber.startsWith('+') ? fresh.phone : fresh.phone.slice(1);
+  return body;
+}
+
+/**
+ * Builds one of Okta's hook requests for the normal mix: a new user, number and client IP each time.
  *
  * @param mix - channel and failure shares, destination numbers
- * @param seed - the run's seed (see {@link otpFor})
+ * @param seed - the run's seed (see {@link otpFor} and {@link numberOf})
  * @param random - random source, injectable for tests
  */
 export function buildHookRequest(
@@ -120,25 +161,40 @@ export function buildHookRequest(
 ): HookRequest {
   const channel = random() < mix.voiceShare ? 'voice' : 'sms';
   const pool = fixtures()[channel];
-  // A fresh deep copy: the cached fixture stays untouched.
-  const body = structuredClone(pool[Math.floor(random() * pool.length)]!);
+  const fixture = pool[Math.floor(random() * pool.length)]!;
+  const undeliverable = random() < mix.undeliverableShare;
   const eventId = newEventId();
-  const otp = otpFor(seed, eventId);
-  const now = Date.now();
-  const expectRejection = random() < mix.undeliverableShare;
-  const profile = body.data.messageProfile;
+  const phone =
+    !undeliverable && mix.destinations?.length
+      ? mix.destinations[Math.floor(random() * mix.destinations.length)]!
+      : numberOf(seed, eventId, 'normal', undeliverable);
+  const body = fromFixture(fixture, seed, {
+    eventId,
+    requestType: pick(REQUEST_TYPES, random()),
+    locale: pick(LOCALES, random()),
+    phone,
+    ipAddress: clientIp(random),
+  });
+  return { eventId, channel, stream: 'normal', expect: undeliverable ? 'undeliverable' : 'delivery', body };
+}
 
-  body.eventId = eventId;
-  body.eventTime = new Date(now).toISOString();
-  body.requestType = pick(REQUEST_TYPES, random());
-  body.data.context.request.id = `req${randomBytes(12).toString('base64url')}`;
-  profile.otpCode = otp;
-  profile.msgTemplate = `Your verification code is ${otp}`;
-  profile.otpExpires = new Date(now + 5 * 60_000).toISOString();
-  profile.locale = pick(LOCALES, random());
-  if (expectRejection) profile.phoneNumber = UNDELIVERABLE_NUMBER;
-  else if (mix.destinations?.length) {
-    profile.phoneNumber = mix.destinations[Math.floor(random() * mix.destinations.length)]!;
-  }
-  return { eventId, channel, expectRejection, body };
+/**
+ * Builds one request of the pumping attack: an SMS enrolment of a new user to a number of the attacked prefix,
+ * from one of the attacker's few client IPs (`pumping.ts`).
+ *
+ * @param seed - the run's seed (it fixes the attacked prefix)
+ * @param random - random source, injectable for tests
+ */
+export function buildAttackRequest(seed: string, random: () => number = Math.random): HookRequest {
+  const pool = fixtures().sms;
+  const fixture = pool[Math.floor(random() * pool.length)]!;
+  const eventId = newEventId();
+  const body = fromFixture(fixture, seed, {
+    eventId,
+    requestType: PRE_ENROLLMENT,
+    locale: pick(LOCALES, random()),
+    phone: attackNumber(seed, eventId),
+    ipAddress: attackIp(random),
+  });
+  return { eventId, channel: 'sms', stream: 'attack', expect: 'attack', body };
 }

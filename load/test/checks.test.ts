@@ -1,7 +1,17 @@
 // Principle: the correctness checks fail loudly on the bug they exist for, and stay quiet on a clean run.
 import { describe, expect, it } from 'vitest';
-import { checkDlqRecords, checkNoSecretsInOutput, checkOneSendPerEvent } from '../lib/checks.js';
-import { judge } from '../processors/answers.js';
+import { ABUSE_REASONS } from '../../service/src/domain/abuse-guard.js';
+import {
+  checkAttackContained,
+  checkDlqRecords,
+  checkNoGuardRefusals,
+  checkNormalStreamBudget,
+  checkNoSecretsInOutput,
+  checkOneSendPerEvent,
+  NumberSearch,
+} from '../lib/checks.js';
+import { streamFigures } from '../lib/summary.js';
+import { GUARD_REASONS, judge } from '../processors/answers.js';
 import type { JournalEntry } from '../processors/journal.js';
 import { otpFor } from '../processors/traffic.js';
 
@@ -10,6 +20,7 @@ const entry = (over: Partial<JournalEntry>): JournalEntry => ({
   eventId: 'e1',
   retry: false,
   channel: 'sms',
+  stream: 'normal',
   outcome: 'successful',
   status: 200,
   ms: 10,
@@ -83,6 +94,143 @@ describe('correctness checks', () => {
     expect(national.ok).toBe(false);
     expect(clean.ok).toBe(true);
   });
+
+  it('expects no DLQ record for a guard refusal, and fails when one has a record', () => {
+    // Prepare
+    const refused = entry({ outcome: 'error', transactionId: undefined, reason: 'NUMBER_10M' });
+    const blocked = entry({
+      eventId: 'a1',
+      stream: 'attack',
+      outcome: 'blocked',
+      transactionId: undefined,
+      reason: 'PREFIX_1H',
+    });
+    const record = (eventId: string) => ({ messageId: eventId, body: JSON.stringify({ eventId }) });
+
+    // Act
+    const clean = checkDlqRecords([refused, blocked], []);
+    const recorded = checkDlqRecords([refused, blocked], [record('a1')]);
+
+    // Assess
+    expect(clean.ok).toBe(true);
+    expect(clean.detail).toContain('2 refused by the guard');
+    expect(recorded.ok).toBe(false);
+    expect(recorded.detail).toContain('1 guard refusals with a record');
+  });
+
+  it('fails when the guard refuses a sign-in of the normal mix, naming the reason', () => {
+    // Prepare
+    const journal = [
+      entry({}),
+      entry({ eventId: 'e2', outcome: 'error', transactionId: undefined, reason: 'IP_1H' }),
+      entry({
+        eventId: 'a1',
+        stream: 'attack',
+        outcome: 'blocked',
+        transactionId: undefined,
+        reason: 'PREFIX_1H',
+      }),
+    ];
+
+    // Act
+    const result = checkNoGuardRefusals(journal);
+
+    // Assess
+    expect(result.ok).toBe(false);
+    expect(result.detail).toContain('IP_1H: 1');
+    expect(result.detail).not.toContain('PREFIX_1H');
+    expect(checkNoGuardRefusals([entry({}), journal[2]!]).ok).toBe(true);
+  });
+
+  it("passes when sends to the attacked prefix stop at the limit and the rest is refused with the guard's reasons", () => {
+    // Prepare
+    const prefix = '+44791112';
+    const sent = Array.from({ length: 20 }, (_, i) =>
+      entry({ eventId: `a${i}`, stream: 'attack', transactionId: `m${i}` }),
+    );
+    const refused = Array.from({ length: 30 }, (_, i) =>
+      entry({
+        eventId: `r${i}`,
+        stream: 'attack',
+        outcome: 'blocked',
+        transactionId: undefined,
+        reason: i < 25 ? 'PREFIX_1H' : 'IP_1H',
+      }),
+    );
+    const outbox = sent.map((e, i) => ({
+      messageId: e.transactionId!,
+      DestinationPhoneNumber: `${prefix}${String(i).padStart(3, '0')}`,
+    }));
+
+    // Act
+    const contained = checkAttackContained([...sent, ...refused], outbox, prefix, 20);
+    const leaky = checkAttackContained(
+      [...sent, ...refused],
+      [...outbox, { messageId: 'x', DestinationPhoneNumber: `${prefix}999` }],
+      prefix,
+      20,
+    );
+    const failing = checkAttackContained(
+      [...sent, entry({ eventId: 'f', stream: 'attack', outcome: 'error', reason: 'PROVIDER_ERROR' })],
+      outbox,
+      prefix,
+      20,
+    );
+
+    // Assess
+    expect(contained.ok).toBe(true);
+    expect(contained.detail).toContain('20 sends to +44791112xxx');
+    expect(contained.detail).toContain('PREFIX_1H: 25, IP_1H: 5');
+    expect(leaky.ok).toBe(false);
+    expect(leaky.detail).toContain('1 sends past the limit');
+    expect(failing.ok).toBe(false);
+    expect(failing.detail).toContain('PROVIDER_ERROR');
+  });
+
+  it('fails the pumping run when the attack was never refused, or never answered', () => {
+    const sent = Array.from({ length: 30 }, (_, i) =>
+      entry({ eventId: `a${i}`, stream: 'attack', transactionId: `m${i}` }),
+    );
+
+    expect(checkAttackContained(sent, [], '+44791112', 20).ok).toBe(false);
+    expect(checkAttackContained([entry({})], [], '+44791112', 20).ok).toBe(false);
+  });
+
+  it('judges the normal stream beside the attack by its own latency and errors', () => {
+    // Prepare
+    const budget = { description: '', p95Ms: 200, p99Ms: 250, maxErrorRate: 0 };
+    const fast = Array.from({ length: 100 }, (_, i) => entry({ eventId: `e${i}`, ms: 100 }));
+
+    // Act
+    const ok = checkNormalStreamBudget(streamFigures(fast), budget);
+    const slow = checkNormalStreamBudget(
+      streamFigures([...fast, ...fast.slice(0, 10).map((e) => ({ ...e, ms: 400 }))]),
+      budget,
+    );
+    const refused = checkNormalStreamBudget(
+      streamFigures([...fast, entry({ eventId: 'x', outcome: 'error', reason: 'USER_1H' })]),
+      budget,
+    );
+
+    // Assess
+    expect(ok.ok).toBe(true);
+    expect(slow.ok).toBe(false);
+    expect(refused.ok).toBe(false);
+  });
+
+  it('finds numbers whole in the output without mistaking timestamps and ids for thousands of numbers', () => {
+    // Prepare
+    const search = new NumberSearch(['+14155550123', '+447911123456', '+34612345678']);
+
+    // Assess
+    expect(search.foundIn('to 14155550123')).toBe(true);
+    expect(search.foundIn('{"phone":"+44 7911 123456"}')).toBe(true);
+    expect(search.foundIn('to 612 345 678')).toBe(true);
+    expect(search.foundIn('x=0014155550123')).toBe(true);
+    // A national number inside a longer run of digits (a timestamp) is a coincidence, not a leak.
+    expect(search.foundIn('at 17911234567891 ms')).toBe(false);
+    expect(search.foundIn('to +44 *******456')).toBe(false);
+  });
 });
 
 describe('judging answers as Okta does', () => {
@@ -92,22 +240,48 @@ describe('judging answers as Okta does', () => {
   const refused = { error: { errorSummary: 'x', errorCauses: [{ reason: 'COUNTRY_NOT_ALLOWED' }] } };
 
   it('accepts SUCCESSFUL and PENDING', () => {
-    expect(judge(200, JSON.stringify(success), false)).toEqual({
+    expect(judge(200, JSON.stringify(success), 'delivery')).toEqual({
       outcome: 'successful',
       transactionId: 'm1',
     });
     expect(
-      judge(200, { commands: [{ value: [{ status: 'PENDING', transactionId: 'm1' }] }] }, false).outcome,
+      judge(200, { commands: [{ value: [{ status: 'PENDING', transactionId: 'm1' }] }] }, 'delivery').outcome,
     ).toBe('pending');
   });
 
   it('counts an error object as refused only for a request built to be refused', () => {
-    expect(judge(200, refused, true)).toEqual({ outcome: 'rejected', reason: 'COUNTRY_NOT_ALLOWED' });
-    expect(judge(200, refused, false)).toEqual({ outcome: 'error', reason: 'COUNTRY_NOT_ALLOWED' });
+    expect(judge(200, refused, 'undeliverable')).toEqual({
+      outcome: 'rejected',
+      reason: 'COUNTRY_NOT_ALLOWED',
+    });
+    expect(judge(200, refused, 'delivery')).toEqual({ outcome: 'error', reason: 'COUNTRY_NOT_ALLOWED' });
+  });
+
+  it("counts the guard's refusal as an error for a sign-in and as a refusal for an attack request", () => {
+    // Prepare
+    const guard = {
+      error: { errorSummary: 'The one-time passcode was not sent', errorCauses: [{ reason: 'PREFIX_1H' }] },
+    };
+    const pretend = {
+      commands: [{ value: [{ status: 'SUCCESSFUL', transactionId: 'blocked-evt1' }] }],
+    };
+
+    // Assess
+    expect(judge(200, guard, 'delivery')).toEqual({ outcome: 'error', reason: 'PREFIX_1H' });
+    expect(judge(200, guard, 'undeliverable')).toEqual({ outcome: 'error', reason: 'PREFIX_1H' });
+    expect(judge(200, guard, 'attack')).toEqual({ outcome: 'blocked', reason: 'PREFIX_1H' });
+    expect(judge(200, pretend, 'attack')).toEqual({ outcome: 'blocked', reason: 'PRETEND_SENT' });
+    expect(judge(200, pretend, 'delivery')).toEqual({ outcome: 'error', reason: 'PRETEND_SENT' });
+    expect(judge(200, success, 'attack')).toEqual({ outcome: 'successful', transactionId: 'm1' });
+    expect(judge(200, refused, 'attack')).toEqual({ outcome: 'error', reason: 'COUNTRY_NOT_ALLOWED' });
+  });
+
+  it("knows every reason the guard answers with (the service's reasons, upper-cased)", () => {
+    expect([...GUARD_REASONS].sort()).toEqual(ABUSE_REASONS.map((r) => r.toUpperCase()).sort());
   });
 
   it('counts any other status or body as an error', () => {
-    expect(judge(502, '<html>', false)).toEqual({ outcome: 'error', reason: 'http_502' });
-    expect(judge(200, 'not json', false)).toEqual({ outcome: 'error', reason: 'body_not_json' });
+    expect(judge(502, '<html>', 'delivery')).toEqual({ outcome: 'error', reason: 'http_502' });
+    expect(judge(200, 'not json', 'delivery')).toEqual({ outcome: 'error', reason: 'body_not_json' });
   });
 });

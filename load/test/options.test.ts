@@ -38,6 +38,19 @@ describe('options', () => {
     ).toThrow(/E\.164/);
   });
 
+  it('runs the pumping scenario only against the local stack, whose outbox its checks read', () => {
+    expect(parseOptions(['--local'], '/tmp').scenario).toBe('inline-hook');
+    expect(parseOptions(['--local', '--scenario', 'pumping'], '/tmp').scenario).toBe('pumping');
+    expect(parseOptions(['--smoke', '--scenario', 'pumping'], '/tmp').scenario).toBe('pumping');
+    expect(() => parseOptions(['--local', '--scenario', 'flood'], '/tmp')).toThrow(/inline-hook, pumping/);
+    expect(() =>
+      parseOptions(
+        ['--target', 'https://x.example/hook', '--fixture-numbers', '--scenario', 'pumping'],
+        '/tmp',
+      ),
+    ).toThrow(/local stack/);
+  });
+
   it('turns each budget of load/budget.json into ensure conditions', () => {
     for (const name of ['deployed', 'local', 'local-zero-latency']) {
       const budget = loadBudget(name);

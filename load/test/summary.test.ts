@@ -18,6 +18,7 @@ function journal(): JournalEntry[] {
       eventId: `e${i}`,
       retry: false,
       channel: 'sms',
+      stream: 'normal',
       outcome: i === 38 ? 'error' : 'successful',
       status: 200,
       ms,
@@ -73,5 +74,52 @@ describe('summary', () => {
     expect(html).toContain('FAIL');
     expect(html).toContain('one send per event');
     expect(html).not.toMatch(/<script|https?:\/\/(?!127)/);
+    expect(html).toContain('normal (sign-ins)');
+    expect(html).not.toContain('attack (pumping)');
+  });
+
+  it('shows the sign-ins and the attack side by side: sends, refusals by reason, latency', () => {
+    // Prepare
+    const attack: JournalEntry[] = Array.from({ length: 30 }, (_, i) => ({
+      at: 1_700_000_000_000 + i * 100 + 5,
+      eventId: `a${i}`,
+      retry: false,
+      channel: 'sms',
+      stream: 'attack',
+      status: 200,
+      ms: 5,
+      ...(i < 20
+        ? { outcome: 'successful' as const, transactionId: `m${i}` }
+        : { outcome: 'blocked' as const, reason: i < 28 ? 'PREFIX_1H' : 'IP_1H' }),
+    }));
+    const figures = computeFigures([...journal(), ...attack], phases);
+
+    // Act
+    const html = renderSummary({
+      title: 'pumping run',
+      target: 'local',
+      startedAt: 'now',
+      machine: '2 cores',
+      phases,
+      budget: { name: 'local', description: '', p95Ms: 200, p99Ms: 250, maxErrorRate: 0 },
+      figures,
+      ensure: [],
+      checks: [],
+      passed: true,
+      attack: { prefix: '+44791112', limit: 20, sendsToPrefix: 20 },
+    });
+
+    // Assess
+    expect(figures.streams.normal.requests).toBe(40);
+    expect(figures.streams.attack).toMatchObject({
+      requests: 30,
+      sends: 20,
+      refusals: { PREFIX_1H: 8, IP_1H: 2 },
+    });
+    expect(figures.overall.blocked).toBe(10);
+    expect(html).toContain('attack (pumping)');
+    expect(html).toContain('PREFIX_1H: 8');
+    expect(html).toContain('+44791112xxx');
+    expect(html).toContain('attack refused by the guard');
   });
 });
