@@ -54,6 +54,8 @@ export const PROVIDER_STATES = {
   providerFailing: 'the messaging provider fails every send',
   numberRejected: 'the messaging provider rejects the number',
   britainNotAllowed: 'Great Britain is not an allowed destination',
+  /** With the parameter `phoneNumber`: that number had its 10-minute limit of codes (5 by default). */
+  numberAtLimit: 'the number has reached its limit',
 } as const;
 
 /**

@@ -80,6 +80,8 @@ const errorAnswer = (example: string) => ({ error: { errorSummary: string(exampl
 type Expectation = {
   description: string;
   state?: string;
+  /** Parameters of the provider state. */
+  stateParams?: Record<string, string>;
   payload: unknown;
   token?: boolean;
   status: number;
@@ -89,7 +91,9 @@ type Expectation = {
 /** Declares one interaction, drives the Okta client against the mock server, and returns what Okta read. */
 function oktaSends(expectation: Expectation): Promise<OktaReading | undefined> {
   const sendsToken = expectation.token ?? true;
-  const start = expectation.state ? pact.addInteraction().given(expectation.state) : pact.addInteraction();
+  const start = expectation.state
+    ? pact.addInteraction().given(expectation.state, expectation.stateParams)
+    : pact.addInteraction();
   return start
     .uponReceiving(expectation.description)
     .withRequest('POST', '/hook', (request) => {
@@ -285,6 +289,33 @@ describe('Okta asks for a code that cannot be delivered', () => {
       answer: errorAnswer('Failed to deliver the one-time passcode by voice call'),
     });
     expect(reading).toEqual(refused);
+  });
+});
+
+describe('Okta asks for a code the abuse guard refuses', () => {
+  it('gets an error object with HTTP 200 and reason NUMBER_10M for a number that has reached its limit', async () => {
+    // Prepare
+    const payload = variant('request-sms-mfa-verification', 'number-at-limit', () => {});
+
+    // Act
+    const reading = await oktaSends({
+      description: 'an SMS code to a number that has had its limit of codes in 10 minutes',
+      state: PROVIDER_STATES.numberAtLimit,
+      stateParams: { phoneNumber: payload.data.messageProfile.phoneNumber },
+      payload,
+      status: 200,
+      // Beyond the summary, the cause's reason is pinned: it is what tells the org's admins, in Okta's System Log,
+      // that the guard refused the code (Okta may send it itself) rather than a delivery failing.
+      answer: {
+        error: {
+          errorSummary: string('The one-time passcode was not sent'),
+          errorCauses: [{ reason: equal('NUMBER_10M') }],
+        },
+      },
+    });
+
+    // Assess
+    expect(reading).toEqual({ ...refused, errorSummary: 'The one-time passcode was not sent' });
   });
 });
 

@@ -1,16 +1,18 @@
 /**
  * The provider states of the pacts, set up on the running local stack through its own routes (`/_local/faults`,
- * `/_local/outbox`, `/_local/dlq`) and its own templates table, and the request filter that gives every request that
- * carries a token a fresh one from the stack's authorization server. Nothing here reaches into the handlers: what
- * the verification sees is what Okta would see.
+ * `/_local/outbox`, `/_local/dlq`, `/_local/refusals`, `POST /hook`) and its own tables, and the request filter that
+ * gives every request that carries a token a fresh one from the stack's authorization server. Nothing here reaches
+ * into the handlers: what the verification sees is what Okta would see.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { BatchWriteItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchWriteItemCommand, type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { VerifierOptions } from '@pact-foundation/pact';
 import { seedTemplates } from '../../service/local/dynalite.js';
 import { TokenProvider } from '../../service/local/okta-tokens.js';
 import type { LocalStack } from '../../service/local/stack.js';
 import { defaultTemplateItems, type TemplateItem } from '../../service/src/adapters/template-seed.js';
+import { DEFAULT_ABUSE_LIMITS } from '../../service/src/domain/abuse-guard.js';
+import { loadFixture } from '../fixtures/index.js';
 import { PROVIDER_STATES } from '../pact-settings.js';
 
 /** The Verifier's state handlers, keyed by state sentence. */
@@ -30,15 +32,53 @@ async function call(stack: LocalStack, method: string, path: string, body?: unkn
     throw new Error(`${method} ${path} answered ${response.status}: ${await response.text()}`);
 }
 
+/** Empties the abuse guard's table: no code counted against any number, user or address, no list entry. */
+async function clearAbuseTable(stack: LocalStack, db: DynamoDBClient): Promise<void> {
+  const { Items = [] } = await db.send(new ScanCommand({ TableName: stack.tables.abuse }));
+  for (let i = 0; i < Items.length; i += 25) {
+    const deletes = Items.slice(i, i + 25).map((item) => ({
+      DeleteRequest: { Key: { pk: item.pk!, sk: item.sk! } },
+    }));
+    await db.send(new BatchWriteItemCommand({ RequestItems: { [stack.tables.abuse]: deletes } }));
+  }
+}
+
 /**
- * Back to the shipped defaults: no faults, empty outbox and DLQ, the default templates and routing settings.
- * Every state starts here, so no state depends on the one before it.
+ * Back to the shipped defaults: no faults, empty outbox, DLQ and refusals, nothing counted by the abuse guard, the
+ * default templates and routing settings. Every state starts here, so no state depends on the one before it.
  */
 export async function resetToDefaults(stack: LocalStack, db: DynamoDBClient): Promise<void> {
-  await Promise.all(
-    ['/_local/faults', '/_local/outbox', '/_local/dlq'].map((path) => call(stack, 'DELETE', path)),
-  );
+  await Promise.all([
+    ...['/_local/faults', '/_local/outbox', '/_local/dlq', '/_local/refusals'].map((path) =>
+      call(stack, 'DELETE', path),
+    ),
+    clearAbuseTable(stack, db),
+  ]);
   await seedTemplates(db, stack.tables.templates, defaultTemplateItems());
+}
+
+/**
+ * Spends a number's 10-minute allowance as Okta would: that many SMS codes to it, each a new Okta event through
+ * `POST /hook` with a fresh token, then empties the outbox.
+ */
+async function reachNumberLimit(stack: LocalStack, phoneNumber: string): Promise<void> {
+  for (let i = 0; i < DEFAULT_ABUSE_LIMITS.numberPer10Minutes; i += 1) {
+    const payload = loadFixture('request-sms-mfa-verification');
+    payload.eventId = `state-number-at-limit-${Date.now().toString(36)}-${i}`;
+    payload.data.messageProfile.phoneNumber = phoneNumber;
+    const answer = await fetch(stack.hookUrl, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${await fetchAccessToken(stack)}`,
+      },
+      body: JSON.stringify(payload),
+    });
+    const body = (await answer.json()) as { commands?: unknown };
+    if (!body.commands)
+      throw new Error(`Code ${i + 1} to the number was not delivered: ${JSON.stringify(body)}`);
+  }
+  await call(stack, 'DELETE', '/_local/outbox');
 }
 
 const defaults = (match: (item: TemplateItem) => boolean) => defaultTemplateItems().filter(match);
@@ -75,6 +115,12 @@ export function stateHandlers(stack: LocalStack, db: DynamoDBClient): StateHandl
     [PROVIDER_STATES.numberRejected]: async () => {
       await resetToDefaults(stack, db);
       await call(stack, 'POST', '/_local/faults', { messaging: { mode: 'reject' } });
+    },
+    [PROVIDER_STATES.numberAtLimit]: async (params) => {
+      await resetToDefaults(stack, db);
+      const phoneNumber = (params as { phoneNumber?: unknown } | undefined)?.phoneNumber;
+      if (typeof phoneNumber !== 'string') throw new Error('The state needs the parameter phoneNumber');
+      await reachNumberLimit(stack, phoneNumber);
     },
     [PROVIDER_STATES.britainNotAllowed]: async () => {
       await resetToDefaults(stack, db);

@@ -22,8 +22,10 @@ import { ServiceOperations } from '../../dashboards/operations.js';
 import { defaultTemplateItems, type TemplateItem } from '../../service/src/adapters/template-seed.js';
 import { SERVICE_NAME } from '../../service/src/powertools/constants.js';
 import { handlerEntries } from './bundling.js';
+import { AbuseGuardTable, abuseGuardEnvironment } from './constructs/abuse-guard-table.js';
 import { HookApi } from './constructs/hook-api.js';
 import { HookFirewall } from './constructs/hook-firewall.js';
+import { ProviderProtection } from './constructs/provider-protection.js';
 import { ServiceFunction } from './constructs/service-function.js';
 import { TemplatesSeed } from './constructs/templates-seed.js';
 import { isSmsVoiceArn, type Settings } from './settings.js';
@@ -115,6 +117,16 @@ export class OktaPhoneMfaStack extends Stack {
         'Idempotency records live minutes (TTL on expiration) and are rebuilt by the next request; a point-in-time backup of them would restore only expired state.',
     });
 
+    // The abuse guard's counters and the operators' allow and deny lists (retained: the lists are operator data).
+    const abuseTable = new AbuseGuardTable(this, 'AbuseTable');
+
+    // Country rules at End User Messaging too, from the same settings, named on every send.
+    const protection = new ProviderProtection(this, 'ProviderProtection', {
+      allowedCountries: settings.allowedCountries,
+      ...(settings.smsProtectMode ? { smsProtectMode: settings.smsProtectMode } : {}),
+      ...(settings.configurationSetName ? { configurationSetName: settings.configurationSetName } : {}),
+    });
+
     const dlqKey = new kms.Key(this, 'DeadLetterKey', {
       description: 'okta-phone-mfa: dead-letter queue of redacted failed-delivery records',
       enableKeyRotation: true,
@@ -193,8 +205,11 @@ export class OktaPhoneMfaStack extends Stack {
         DEADLINE_MS: String(settings.deadlineMs),
         TEMPLATES_MAX_AGE_SECONDS: '300',
         DEFAULT_LOCALE: 'en',
-        ...(settings.configurationSetName ? { CONFIGURATION_SET_NAME: settings.configurationSetName } : {}),
+        CONFIGURATION_SET_NAME: protection.configurationSetName,
+        PROTECT_CONFIGURATION_ID: protection.protectConfigurationId,
+        ...(settings.maxPricePerMessage ? { MAX_PRICE_PER_MESSAGE: settings.maxPricePerMessage } : {}),
         ...(settings.defaultPhoneRegion ? { DEFAULT_PHONE_REGION: settings.defaultPhoneRegion } : {}),
+        ...abuseGuardEnvironment(settings.abuseGuard, abuseTable.table.tableName),
         // No routing here: the templates table is its only source (seeded below where absent). A copy in the
         // environment would route by the last deploy's rules, not the table's, whenever the table is unreachable.
       },
@@ -203,9 +218,11 @@ export class OktaPhoneMfaStack extends Stack {
     // Exactly the DynamoDB calls the hook makes, not grantReadData/grantReadWriteData (Scan, batch, stream and
     // DescribeTable too). Templates and routing: Powertools Parameters' getMultiple, one Query per partition
     // (adapters/templates.ts). Idempotency: Powertools' DynamoDB persistence layer (adapters/idempotency.ts) gets a
-    // record, puts one conditionally, updates it with the answer and deletes it when the delivery throws. Both tables
-    // use DynamoDB's own encryption key, so no KMS permission is needed.
+    // record, puts one conditionally, updates it with the answer and deletes it when the delivery throws. The abuse
+    // guard: one UpdateItem per counter key and one Query of the lists (adapters/abuse-store.ts). The tables use
+    // DynamoDB's own encryption key, so no KMS permission is needed.
     templatesTable.grant(hook.function, 'dynamodb:Query');
+    abuseTable.grantGuard(hook.function);
     idempotencyTable.grant(
       hook.function,
       'dynamodb:GetItem',
@@ -217,7 +234,7 @@ export class OktaPhoneMfaStack extends Stack {
     deadLetterQueue.grantSendMessages(hook.function);
     // GetSecretValue and DescribeSecret on this secret, kms:Decrypt on its key through Secrets Manager only.
     fingerprintKeySecret.grantRead(hook.function);
-    const messaging = this.messagingResources(settings);
+    const messaging = this.messagingResources(settings, protection.sendResources);
     hook.role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['sms-voice:SendTextMessage', 'sms-voice:SendVoiceMessage'],
@@ -327,6 +344,7 @@ export class OktaPhoneMfaStack extends Stack {
         deadLetterQueue,
         templatesTable,
         idempotencyTable,
+        abuseTable: abuseTable.table,
         webAclName: firewall.webAclName,
         deadlineMs: settings.deadlineMs,
       },
@@ -342,6 +360,21 @@ export class OktaPhoneMfaStack extends Stack {
     );
     output('TemplatesTableName', templatesTable.tableName, 'npm run templates -- --table <this>');
     output('IdempotencyTableName', idempotencyTable.tableName, 'Powertools idempotency records (TTL)');
+    output(
+      'AbuseTableName',
+      abuseTable.table.tableName,
+      'Abuse guard counters and allow/deny lists: npm run abuse -- --table <this>',
+    );
+    output(
+      'ConfigurationSetName',
+      protection.configurationSetName,
+      'End User Messaging configuration set every send names',
+    );
+    output(
+      'ProtectConfigurationId',
+      protection.protectConfigurationId,
+      'End User Messaging protect configuration (country rules) every send names',
+    );
     output('DeadLetterQueueUrl', deadLetterQueue.queueUrl, 'npm run dlq -- --queue-url <this>');
     output(
       'FingerprintKeySecretArn',
@@ -361,33 +394,33 @@ export class OktaPhoneMfaStack extends Stack {
   }
 
   /**
-   * The resources the hook may send from. When every configured identity is an ARN, exactly those (plus the
-   * configuration set and opt-out lists, which SendTextMessage also authorizes against). Phone numbers and
-   * sender ids written as such have no ARN known at synth, and operators can re-route in the table at run time,
-   * so otherwise the grant is every origination identity of this account and region — still only the two send
-   * actions.
+   * The resources the hook may send from. When every configured identity is an ARN, exactly those (plus what each
+   * send names, the configuration set and the protect configuration, and the opt-out lists, which SendTextMessage
+   * also authorizes against). Phone numbers and sender ids written as such have no ARN known at synth, and
+   * operators can re-route in the table at run time, so otherwise the grant is every origination identity of this
+   * account and region — still only the two send actions.
+   *
+   * @param settings - deploy settings
+   * @param named - ARNs every send names: the configuration set and the protect configuration
    */
-  private messagingResources(settings: Settings): { resources: string[]; accountWide: string[] } {
+  private messagingResources(
+    settings: Settings,
+    named: string[],
+  ): { resources: string[]; accountWide: string[] } {
     const arn = (resource: string, resourceName: string) =>
       this.formatArn({ service: 'sms-voice', resource, resourceName });
     const identities = [settings.defaultOriginationIdentity, ...Object.values(settings.originationIdentities)]
       .flatMap((setting) => (typeof setting === 'object' ? Object.values(setting) : [setting]))
       .filter((identity): identity is string => Boolean(identity));
-    const name = settings.configurationSetName;
-    const configurationSet = name
-      ? name.startsWith('arn:')
-        ? [name]
-        : [arn('configuration-set', name)]
-      : [];
     // Opt-out lists are checked on every send and have no ARN in the settings; granting them does not widen who
     // the function can send from.
     if (identities.length > 0 && identities.every(isSmsVoiceArn)) {
       return {
-        resources: [...new Set(identities), ...configurationSet, arn('opt-out-list', '*')],
+        resources: [...new Set(identities), ...named, arn('opt-out-list', '*')],
         accountWide: ['opt-out-list'],
       };
     }
     const accountWide = ['phone-number', 'pool', 'sender-id', 'opt-out-list'];
-    return { resources: [...accountWide.map((type) => arn(type, '*')), ...configurationSet], accountWide };
+    return { resources: [...accountWide.map((type) => arn(type, '*')), ...named], accountWide };
   }
 }

@@ -1,4 +1,11 @@
+import type { NumberType } from 'libphonenumber-js';
 import { TRAFFIC_ALARM_MODES, type TrafficAlarmMode } from '../../dashboards/alarms.js';
+import {
+  type AbuseLimits,
+  DEFAULT_ABUSE_LIMITS,
+  DEFAULT_REFUSED_NUMBER_TYPES,
+  NUMBER_TYPES,
+} from '../../service/src/domain/abuse-guard.js';
 import { isPhoneRegion } from '../../service/src/domain/phone.js';
 import {
   type OriginationIdentitySetting,
@@ -12,6 +19,48 @@ import {
  * Values given on the command line arrive as strings: lists accept a JSON array or a comma-separated string,
  * maps a JSON object, numbers a numeric string.
  */
+
+/** What a request the abuse guard refuses is answered with (`ABUSE_BLOCKED_ANSWER`). */
+export const BLOCKED_ANSWERS = ['error', 'pretend-sent'] as const;
+/** One of {@link BLOCKED_ANSWERS}. */
+export type BlockedAnswer = (typeof BLOCKED_ANSWERS)[number];
+
+/**
+ * End User Messaging's AIT (SMS pumping) screening for the allowed countries' SMS, which AWS bills per message on
+ * top of the SMS price: `MONITOR` sends everything and reports what it would block, `FILTER` blocks it.
+ */
+export const SMS_PROTECT_MODES = ['FILTER', 'MONITOR'] as const;
+/** One of {@link SMS_PROTECT_MODES}. */
+export type SmsProtectMode = (typeof SMS_PROTECT_MODES)[number];
+
+/** The guard's velocity limits (DESIGN.md, "Abuse guard"): requests per key and window; 0 turns a limit off. */
+export const ABUSE_LIMITS = [
+  'numberPer10Minutes',
+  'numberPer24Hours',
+  'userPerHour',
+  'ipPerHour',
+  'prefixPerHour',
+] as const satisfies readonly (keyof AbuseLimits)[];
+/** One of {@link ABUSE_LIMITS}. */
+export type AbuseLimit = (typeof ABUSE_LIMITS)[number];
+
+/** The abuse guard's settings (context key `abuseGuard`, an object; keys left out keep their default). */
+export type AbuseGuardSettings = Record<AbuseLimit, number> & {
+  /** `error` (Okta's error object: Okta may deliver through its own providers) or `pretend-sent` (nobody sends). */
+  blockedAnswer: BlockedAnswer;
+  /** libphonenumber number types never sent to; empty = none. */
+  refusedNumberTypes: NumberType[];
+};
+
+/** The product's defaults, the guard's own (DESIGN.md's table); cdk.json writes them out. */
+export const ABUSE_GUARD_DEFAULTS: AbuseGuardSettings = {
+  ...DEFAULT_ABUSE_LIMITS,
+  blockedAnswer: 'error',
+  refusedNumberTypes: [...DEFAULT_REFUSED_NUMBER_TYPES],
+};
+
+/** The largest `maxPricePerMessage`, in US dollars: far above any OTP's price, well inside MaxPrice's format. */
+export const MAX_PRICE_CEILING_USD = 10;
 
 /** The validated settings of one deployment. */
 export type Settings = {
@@ -36,9 +85,15 @@ export type Settings = {
    * channel (`{ "sms": "ACMEMFA", "voice": "+442079460123" }`). Voice never uses a sender ID.
    */
   originationIdentities: Record<string, OriginationIdentitySetting>;
-  /** ISO countries the hook may send to, or `["*"]`. */
+  /**
+   * ISO countries the hook may send to, or `["*"]`: seeded into the templates table, and the country rules of the
+   * stack's End User Messaging protect configuration (allowed; every other country blocked).
+   */
   allowedCountries: string[];
-  /** End User Messaging configuration set (events, opt-outs); undefined = none. */
+  /**
+   * The operator's own End User Messaging configuration set (name or ARN), used as it is; undefined = the stack
+   * creates one that uses its protect configuration. Either way every send names it and the protect configuration.
+   */
   configurationSetName?: string;
   /** ISO country for numbers Okta sends without a country code (the hook's `DEFAULT_PHONE_REGION`); undefined = none. */
   defaultPhoneRegion?: string;
@@ -57,6 +112,18 @@ export type Settings = {
    * degraded", `notify` on its own, or `off`.
    */
   trafficAlarm: TrafficAlarmMode;
+  /** The abuse guard's limits, answer and refused number types. */
+  abuseGuard: AbuseGuardSettings;
+  /**
+   * End User Messaging's AIT screening for SMS to the allowed countries, billed extra per message; undefined = none
+   * (the protect configuration only allows and blocks countries).
+   */
+  smsProtectMode?: SmsProtectMode;
+  /**
+   * Most the hook pays for one SMS, or one minute of a call, in US dollars (`MaxPrice` / `MaxPricePerMinute`,
+   * e.g. `"0.10"`); undefined = no limit per message.
+   */
+  maxPricePerMessage?: string;
 };
 
 /** The context keys this app reads. */
@@ -76,6 +143,9 @@ export const SETTING_KEYS = [
   'oktaIpAllowList',
   'logRetentionDays',
   'trafficAlarm',
+  'abuseGuard',
+  'smsProtectMode',
+  'maxPricePerMessage',
 ] as const satisfies readonly (keyof Settings)[];
 
 /** One or more settings are invalid; the message lists every problem, one per line. */
@@ -130,7 +200,7 @@ type Reader = (key: string) => unknown;
 
 class Collector {
   public readonly problems: string[] = [];
-  constructor(private readonly read: Reader) {}
+  constructor(public readonly read: Reader) {}
 
   public fail(key: string, message: string): undefined {
     this.problems.push(`${key}: ${message}`);
@@ -221,7 +291,11 @@ class Collector {
   }
 
   public integer(key: string, fallback: number, min: number, max: number): number {
-    const raw = this.read(key);
+    return this.integerValue(key, this.read(key), fallback, min, max);
+  }
+
+  /** {@link integer} for a value already read (a key of an object setting, named `object.key`). */
+  public integerValue(key: string, raw: unknown, fallback: number, min: number, max: number): number {
     if (raw === undefined || raw === null || raw === '') return fallback;
     const value = typeof raw === 'string' ? Number(raw.trim()) : raw;
     if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
@@ -245,6 +319,82 @@ function validIssuer(c: Collector): string {
   } catch {
     return c.fail('oktaIssuer', `must be an absolute URL, got "${raw}"`) ?? '';
   }
+}
+
+const LIMIT_MAX = 1_000_000;
+
+/** `abuseGuard`: an object (JSON from the command line) whose keys each default on their own. */
+function validAbuseGuard(c: Collector): AbuseGuardSettings {
+  const raw = c.object('abuseGuard');
+  const known = new Set<string>([...ABUSE_LIMITS, 'blockedAnswer', 'refusedNumberTypes']);
+  for (const key of Object.keys(raw)) {
+    if (!known.has(key)) {
+      c.fail(`abuseGuard.${key}`, `is not an abuse guard setting (${[...known].join(', ')})`);
+    }
+  }
+  const limits = Object.fromEntries(
+    ABUSE_LIMITS.map((limit) => [
+      limit,
+      c.integerValue(`abuseGuard.${limit}`, raw[limit], ABUSE_GUARD_DEFAULTS[limit], 0, LIMIT_MAX),
+    ]),
+  ) as Record<AbuseLimit, number>;
+
+  let blockedAnswer = ABUSE_GUARD_DEFAULTS.blockedAnswer;
+  if (raw.blockedAnswer !== undefined && raw.blockedAnswer !== null && raw.blockedAnswer !== '') {
+    const answer = typeof raw.blockedAnswer === 'string' ? raw.blockedAnswer.trim().toLowerCase() : '';
+    if ((BLOCKED_ANSWERS as readonly string[]).includes(answer)) blockedAnswer = answer as BlockedAnswer;
+    else {
+      c.fail(
+        'abuseGuard.blockedAnswer',
+        `must be one of ${BLOCKED_ANSWERS.join(', ')}, got ${JSON.stringify(raw.blockedAnswer)}`,
+      );
+    }
+  }
+
+  let refusedNumberTypes = [...ABUSE_GUARD_DEFAULTS.refusedNumberTypes];
+  const types = raw.refusedNumberTypes;
+  if (types !== undefined && types !== null) {
+    const list =
+      typeof types === 'string' ? types.split(',') : Array.isArray(types) ? (types as unknown[]) : undefined;
+    if (!list?.every((t) => typeof t === 'string')) {
+      c.fail(
+        'abuseGuard.refusedNumberTypes',
+        `must be a list of number types (${NUMBER_TYPES.join(', ')}), got ${JSON.stringify(types)}`,
+      );
+    } else {
+      const named = (list as string[]).map((t) => t.trim().toUpperCase()).filter(Boolean);
+      for (const type of named) {
+        if (!(NUMBER_TYPES as readonly string[]).includes(type)) {
+          c.fail(
+            'abuseGuard.refusedNumberTypes',
+            `"${type}" is not a libphonenumber number type (${NUMBER_TYPES.join(', ')})`,
+          );
+        }
+      }
+      refusedNumberTypes = [...new Set(named)] as NumberType[];
+    }
+  }
+  return { ...limits, blockedAnswer, refusedNumberTypes };
+}
+
+/**
+ * `maxPricePerMessage`: US dollars above 0 and at most {@link MAX_PRICE_CEILING_USD}, with at most 5 decimals,
+ * written as End User Messaging's `MaxPrice` takes it (digits, a point, 2 to 5 decimals: `"0.10"`).
+ */
+function validMaxPrice(c: Collector): string | undefined {
+  const raw = c.read('maxPricePerMessage');
+  if (raw === undefined || raw === null || raw === '') return undefined;
+  const text = typeof raw === 'number' ? String(raw) : typeof raw === 'string' ? raw.trim() : '';
+  if (text === '') return undefined;
+  const match = /^(\d{1,2})(?:\.(\d{1,5}))?$/.exec(text);
+  const value = Number(text);
+  if (!match || !(value > 0) || value > MAX_PRICE_CEILING_USD) {
+    return c.fail(
+      'maxPricePerMessage',
+      `must be a price in US dollars above 0 and at most ${MAX_PRICE_CEILING_USD.toFixed(2)}, with at most 5 decimals (e.g. "0.10"), got ${JSON.stringify(raw)}`,
+    );
+  }
+  return `${match[1]}.${(match[2] ?? '').padEnd(2, '0')}`;
 }
 
 /**
@@ -347,6 +497,15 @@ export function readSettings(read: Reader): Settings {
     c.fail('trafficAlarm', `must be one of ${TRAFFIC_ALARM_MODES.join(', ')}, got "${trafficAlarm}"`);
   }
 
+  const abuseGuard = validAbuseGuard(c);
+
+  const smsProtectMode = c.text('smsProtectMode')?.toUpperCase() as SmsProtectMode | undefined;
+  if (smsProtectMode && !SMS_PROTECT_MODES.includes(smsProtectMode)) {
+    c.fail('smsProtectMode', `must be FILTER, MONITOR or empty (no AIT screening), got "${smsProtectMode}"`);
+  }
+
+  const maxPricePerMessage = validMaxPrice(c);
+
   if (c.problems.length > 0) throw new SettingsError(c.problems);
   return {
     oktaIssuer,
@@ -364,5 +523,8 @@ export function readSettings(read: Reader): Settings {
     oktaIpAllowList,
     logRetentionDays,
     trafficAlarm,
+    abuseGuard,
+    ...(smsProtectMode ? { smsProtectMode } : {}),
+    ...(maxPricePerMessage ? { maxPricePerMessage } : {}),
   };
 }

@@ -51,6 +51,7 @@ describe('bundling options', () => {
       OKTA_AUDIENCE: 'api://okta-phone-mfa',
       TEMPLATES_TABLE_NAME: 'templates',
       IDEMPOTENCY_TABLE_NAME: 'idempotency',
+      ABUSE_TABLE_NAME: 'abuse',
       DLQ_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/dlq',
       FINGERPRINT_KEY_SECRET: 'okta-phone-mfa/fingerprint-key',
       AWS_REGION: 'us-east-1',

@@ -124,11 +124,25 @@ describe('compute: Lambda', () => {
         'DEADLINE_MS',
         'TEMPLATES_MAX_AGE_SECONDS',
         'DEFAULT_LOCALE',
+        // Every send names the configuration set and the protect configuration (ProviderProtection).
+        'CONFIGURATION_SET_NAME',
+        'PROTECT_CONFIGURATION_ID',
+        // The abuse guard: its table and every limit, always set from the validated settings.
+        'ABUSE_TABLE_NAME',
+        'ABUSE_NUMBER_PER_10_MINUTES',
+        'ABUSE_NUMBER_PER_24_HOURS',
+        'ABUSE_USER_PER_HOUR',
+        'ABUSE_IP_PER_HOUR',
+        'ABUSE_PREFIX_PER_HOUR',
+        'ABUSE_BLOCKED_ANSWER',
+        'ABUSE_REFUSED_NUMBER_TYPES',
       ].sort(),
     );
     expect(hook).toMatchObject({
       TEMPLATES_TABLE_NAME: ref('TemplatesTable'),
       IDEMPOTENCY_TABLE_NAME: ref('IdempotencyTable'),
+      ABUSE_TABLE_NAME: ref('AbuseTable'),
+      CONFIGURATION_SET_NAME: ref('ProviderProtectionConfigurationSet'),
       DLQ_URL: ref('DeadLetterQueue'),
       FINGERPRINT_KEY_SECRET: ref('FingerprintKeySecret'),
       DEADLINE_MS: '2500',
@@ -164,12 +178,14 @@ describe('compute: Lambda', () => {
     const synth = synthStack({
       configurationSetName: 'otp-events',
       defaultPhoneRegion: 'us',
+      maxPricePerMessage: '0.10',
     });
 
     // Assess
     expect(functionByPath(synth, '/DeliverOtp/').props.Environment.Variables).toMatchObject({
       CONFIGURATION_SET_NAME: 'otp-events',
       DEFAULT_PHONE_REGION: 'US',
+      MAX_PRICE_PER_MESSAGE: '0.10',
     });
   });
 

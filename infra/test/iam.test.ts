@@ -67,10 +67,11 @@ describe('least privilege', () => {
   it('grants each function exactly the DynamoDB actions its code calls, on exactly its tables', () => {
     // The hook: Powertools Parameters' getMultiple Queries one partition of the templates table (adapters/
     // templates.ts); Powertools idempotency GetItems, conditionally PutItems, UpdateItems and DeleteItems one record
-    // (adapters/idempotency.ts). The seeder PutItems where absent (handlers/seed-templates.ts). The authorizer
-    // reads no table.
+    // (adapters/idempotency.ts); the abuse guard UpdateItems its counters and Queries its lists (adapters/
+    // abuse-store.ts). The seeder PutItems where absent (handlers/seed-templates.ts). The authorizer reads no table.
     expect(dynamoActions(roleStatements(defaults, '/DeliverOtp/'))).toEqual({
       TemplatesTable: ['dynamodb:Query'],
+      AbuseTable: ['dynamodb:Query', 'dynamodb:UpdateItem'],
       IdempotencyTable: [
         'dynamodb:DeleteItem',
         'dynamodb:GetItem',
@@ -190,10 +191,13 @@ describe('least privilege', () => {
       asList(s.Action as string[]).includes('sms-voice:SendTextMessage'),
     )!;
     const resources = asList(messaging.Resource).map((r) => JSON.stringify(r));
-    expect(resources).toHaveLength(4);
+    // The four identity types, and exactly what every send names: the stack's configuration set and protect
+    // configuration (provider-protection.test.ts).
+    expect(resources).toHaveLength(6);
     for (const type of ['phone-number/*', 'pool/*', 'sender-id/*', 'opt-out-list/*']) {
       expect(resources.some((r) => r.includes(`:sms-voice:eu-west-1:123456789012:${type}`))).toBe(true);
     }
+    expect(resources.filter((r) => r.includes('"Fn::GetAtt"') && r.includes('"Arn"'))).toHaveLength(2);
   });
 
   it('lets the seeder only PutItem on the templates table', () => {

@@ -4,6 +4,7 @@
  */
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ABUSE_REASONS } from '../../service/src/domain/abuse-guard.js';
 import { HOOK_FAILURE_REASONS, REQUEST_FAULT_REASONS } from '../../service/src/domain/failure-class.js';
 import { DENY_REASONS } from '../../service/src/domain/token-rules.js';
 import { readSettings, SettingsError } from '../lib/settings.js';
@@ -91,6 +92,7 @@ describe('operations', () => {
     // Assess
     expect(names.sort()).toEqual(
       [
+        'OktaPhoneMfa-abuse-guard-unavailable',
         'OktaPhoneMfa-api-5xx',
         'OktaPhoneMfa-authorizer-denials-spike',
         'OktaPhoneMfa-delivery-failure-rate',
@@ -101,6 +103,7 @@ describe('operations', () => {
         'OktaPhoneMfa-hook-traffic-stopped',
         'OktaPhoneMfa-idempotency-store-unavailable',
         'OktaPhoneMfa-lambda-throttles',
+        'OktaPhoneMfa-sms-pumping-suspected',
         'OktaPhoneMfa-waf-blocked-spike',
       ].sort(),
     );
@@ -313,6 +316,8 @@ describe('operations', () => {
       'DlqWriteFailed',
       'IdempotencyStoreUnavailable',
       'AuthorizerDenialsSpike',
+      'SmsPumpingSuspected',
+      'AbuseGuardUnavailable',
     ]) {
       expect(rule).not.toContain(notifyOnly);
     }
@@ -342,6 +347,7 @@ describe('operations', () => {
       'Latency',
       'Failures by reason, channel and country',
       'Authorizer denials by reason',
+      'Abuse guard',
       'DLQ depth and age',
       'Lambda',
       'WAF',
@@ -362,7 +368,7 @@ describe('operations', () => {
     ];
 
     // Assess
-    expect(ids).toHaveLength(12);
+    expect(ids).toHaveLength(14);
     for (const id of ids) expect(body, id).toContain(`"${id}"`);
   });
 
@@ -398,10 +404,97 @@ describe('operations', () => {
       (q) => q.Properties.Name,
     );
     expect(names.sort()).toEqual([
+      'okta-phone-mfa/abuse-refusals',
       'okta-phone-mfa/cold-starts',
       'okta-phone-mfa/errors-by-reason',
       'okta-phone-mfa/one-request-by-event-id',
+      'okta-phone-mfa/sends-by-country',
       'okta-phone-mfa/slowest-requests',
     ]);
+  });
+});
+
+describe('operations: the abuse guard', () => {
+  it('alarms on SMS pumping when the guard refuses 25 or more requests in 5 minutes, whatever the reason', () => {
+    // Prepare
+    const pumping = alarm(defaults, 'sms-pumping-suspected');
+    const filter = Object.values(defaults.template.findResources('AWS::Logs::MetricFilter')).find(
+      (f) => f.Properties.MetricTransformations[0].MetricName === 'OtpBlockedTotal',
+    )!.Properties;
+
+    // Assess
+    expect(pumping).toMatchObject({
+      Namespace: 'OktaPhoneMfa',
+      MetricName: 'OtpBlockedTotal',
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 25,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching',
+    });
+    // Every refusal line of the hook, any reason or channel, summed without dimensions.
+    expect(filter.FilterPattern).toBe('{ $.OtpBlocked >= 1 }');
+    expect(filter.MetricTransformations[0].MetricValue).toBe('$.OtpBlocked');
+    expect(filter.MetricTransformations[0].Dimensions).toBeUndefined();
+    expect(JSON.stringify(filter.LogGroupName)).toContain('DeliverOtpLogGroup');
+    // Notifies on its own: refusals are an attack stopped, not users failing.
+    expect(pumping.AlarmActions).toHaveLength(1);
+    expect(pumping.OKActions).toHaveLength(1);
+  });
+
+  it('alarms when deliveries go without the abuse guard in 2 of 3 periods, and notifies', () => {
+    // Prepare
+    const unavailable = alarm(defaults, 'abuse-guard-unavailable');
+
+    // Assess
+    expect(unavailable).toMatchObject({
+      Namespace: 'OktaPhoneMfa',
+      MetricName: 'AbuseGuardUnavailable',
+      Dimensions: [{ Name: 'service', Value: 'okta-phone-mfa' }],
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 2,
+      TreatMissingData: 'notBreaching',
+    });
+    expect(unavailable.AlarmActions).toHaveLength(1);
+  });
+
+  it('draws the abuse guard row: refusals by reason against the alarm, fail-open count, sends and refusals by country', () => {
+    // Prepare
+    const body = dashboardBody(defaults);
+    const row = body.slice(body.indexOf('## Abuse guard'), body.indexOf('## DLQ depth and age'));
+    const text = row.slice(0, row.indexOf('\\"')).replace(/\\+n/g, ' ');
+
+    // Assess
+    expect(row).toContain('SELECT SUM(OtpBlocked) FROM SCHEMA(OktaPhoneMfa, channel, reason, service)');
+    expect(row).toContain('GROUP BY reason');
+    expect(row).toMatch(/\\"value\\":25,\\"label\\":\\"alarm: 25 refusals in 5 minutes/);
+    expect(row).toContain('AbuseGuardUnavailable');
+    expect(row).toContain('filter message = \\\\\\"OTP delivered\\\\\\"');
+    expect(row).toContain('filter message = \\\\\\"OTP refused by the abuse guard\\\\\\"');
+    expect(row).toContain('stats count(*) as delivered by country');
+    for (const reason of ABUSE_REASONS) expect(text).toMatch(new RegExp(`\\b${reason}\\b`));
+    // The DynamoDB row watches the guard's table too.
+    expect(body.slice(body.indexOf('## DynamoDB'))).toContain('abuse guard ReadThrottleEvents');
+  });
+
+  it('saves the abuse queries over the hook log, by country and reason, reading no number or prefix', () => {
+    // Prepare
+    const queries = Object.values(defaults.template.findResources('AWS::Logs::QueryDefinition'))
+      .map((q) => q.Properties)
+      .filter((q) => /abuse-refusals|sends-by-country/.test(q.Name));
+
+    // Assess
+    expect(queries).toHaveLength(2);
+    for (const query of queries) {
+      expect(query.QueryString).toContain('OTP refused by the abuse guard');
+      expect(query.QueryString).toMatch(/by (reason, )?country/);
+      expect(query.QueryString).not.toMatch(/prefix|phone|number/i);
+      expect(JSON.stringify(query.LogGroupNames)).toContain('DeliverOtpLogGroup');
+    }
   });
 });

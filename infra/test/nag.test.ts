@@ -18,6 +18,15 @@ describe('cdk-nag', () => {
         alarmEmail: 'oncall@example.com',
       },
     ],
+    [
+      "the operator's configuration set, SMS screening, a price cap and changed guard limits",
+      {
+        configurationSetName: 'otp-events',
+        smsProtectMode: 'FILTER',
+        maxPricePerMessage: '0.10',
+        abuseGuard: { ipPerHour: 100, blockedAnswer: 'pretend-sent' },
+      },
+    ],
   ])('finds nothing unacknowledged with %s', (_name, overrides) => {
     const { app } = synthStack(overrides, { nag: true });
     expect(() => app.synth({ force: true })).not.toThrow();

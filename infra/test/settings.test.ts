@@ -249,3 +249,100 @@ describe('isCidr', () => {
     },
   );
 });
+
+describe('readSettings: abuse guard and provider protection', () => {
+  it('applies the guard defaults of DESIGN.md when cdk.json leaves them as shipped or absent', () => {
+    // Prepare
+    const defaults = {
+      numberPer10Minutes: 5,
+      numberPer24Hours: 15,
+      userPerHour: 10,
+      ipPerHour: 20,
+      prefixPerHour: 20,
+      blockedAnswer: 'error',
+      refusedNumberTypes: ['PREMIUM_RATE', 'SHARED_COST'],
+    };
+
+    // Act
+    const shipped = readSettings(reader());
+    const absent = readSettings(reader({ abuseGuard: undefined }));
+
+    // Assess
+    expect(shipped.abuseGuard).toEqual(defaults);
+    expect(absent.abuseGuard).toEqual(defaults);
+    expect(cdkJsonContext.abuseGuard).toEqual(defaults);
+    expect(shipped.smsProtectMode).toBeUndefined();
+    expect(shipped.maxPricePerMessage).toBeUndefined();
+  });
+
+  it('keeps the defaults for the limits a partial abuseGuard object leaves out, as -c on the command line gives it', () => {
+    // Act
+    const settings = readSettings(
+      reader({ abuseGuard: '{"ipPerHour":50,"prefixPerHour":0,"blockedAnswer":"pretend-sent"}' }),
+    );
+
+    // Assess
+    expect(settings.abuseGuard).toMatchObject({
+      numberPer10Minutes: 5,
+      ipPerHour: 50,
+      prefixPerHour: 0,
+      blockedAnswer: 'pretend-sent',
+      refusedNumberTypes: ['PREMIUM_RATE', 'SHARED_COST'],
+    });
+  });
+
+  it('reads refusedNumberTypes as a list of libphonenumber types, upper-cased, and an empty list as none', () => {
+    expect(
+      readSettings(reader({ abuseGuard: { refusedNumberTypes: ['premium_rate', 'VOIP'] } })).abuseGuard
+        .refusedNumberTypes,
+    ).toEqual(['PREMIUM_RATE', 'VOIP']);
+    expect(
+      readSettings(reader({ abuseGuard: { refusedNumberTypes: [] } })).abuseGuard.refusedNumberTypes,
+    ).toEqual([]);
+    expect(
+      readSettings(reader({ abuseGuard: { refusedNumberTypes: 'SHARED_COST,UAN' } })).abuseGuard
+        .refusedNumberTypes,
+    ).toEqual(['SHARED_COST', 'UAN']);
+  });
+
+  it.each([
+    [{ abuseGuard: '{oops' }, 'abuseGuard: is not a valid JSON object'],
+    [{ abuseGuard: ['x'] }, 'abuseGuard: must be a JSON object'],
+    [{ abuseGuard: { ipPerHour: -1 } }, 'abuseGuard.ipPerHour: must be an integer from 0'],
+    [{ abuseGuard: { numberPer10Minutes: 2.5 } }, 'abuseGuard.numberPer10Minutes: must be an integer from 0'],
+    [{ abuseGuard: { userPerHour: 'ten' } }, 'abuseGuard.userPerHour: must be an integer from 0'],
+    [{ abuseGuard: { numberPer24Hours: 10_000_001 } }, 'abuseGuard.numberPer24Hours: must be an integer'],
+    [
+      { abuseGuard: { blockedAnswer: 'silent' } },
+      'abuseGuard.blockedAnswer: must be one of error, pretend-sent',
+    ],
+    [{ abuseGuard: { refusedNumberTypes: ['PREMIUM'] } }, 'abuseGuard.refusedNumberTypes: "PREMIUM" is not'],
+    [{ abuseGuard: { refusedNumberTypes: 3 } }, 'abuseGuard.refusedNumberTypes: must be a list'],
+    [{ abuseGuard: { perMinute: 3 } }, 'abuseGuard.perMinute: is not an abuse guard setting'],
+    [{ smsProtectMode: 'BLOCK' }, 'smsProtectMode: must be FILTER, MONITOR or empty'],
+    [{ maxPricePerMessage: '0' }, 'maxPricePerMessage: must be a price in US dollars'],
+    [{ maxPricePerMessage: '-0.10' }, 'maxPricePerMessage: must be a price in US dollars'],
+    [{ maxPricePerMessage: '0.1234567' }, 'maxPricePerMessage: must be a price in US dollars'],
+    [{ maxPricePerMessage: '12.00' }, 'maxPricePerMessage: must be a price in US dollars'],
+    [{ maxPricePerMessage: 'cheap' }, 'maxPricePerMessage: must be a price in US dollars'],
+  ])('refuses %j naming the setting', (overrides, expected) => {
+    expect(problemsOf(overrides).join('\n')).toContain(expected);
+  });
+
+  it('reads smsProtectMode case-insensitively, empty as absent', () => {
+    expect(readSettings(reader({ smsProtectMode: 'filter' })).smsProtectMode).toBe('FILTER');
+    expect(readSettings(reader({ smsProtectMode: ' MONITOR ' })).smsProtectMode).toBe('MONITOR');
+    expect(readSettings(reader({ smsProtectMode: '' })).smsProtectMode).toBeUndefined();
+  });
+
+  it.each([
+    ['0.10', '0.10'],
+    [0.1, '0.10'],
+    ['1', '1.00'],
+    [2, '2.00'],
+    ['0.00581', '0.00581'],
+    ['10.00', '10.00'],
+  ])('writes maxPricePerMessage %j the way End User Messaging takes MaxPrice: %s', (value, expected) => {
+    expect(readSettings(reader({ maxPricePerMessage: value })).maxPricePerMessage).toBe(expected);
+  });
+});

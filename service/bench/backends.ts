@@ -1,6 +1,6 @@
 /**
  * The benchmark's backends in their own process, as DynamoDB, End User Messaging, SQS and Secrets Manager are in AWS:
- * dynalite with both tables (seeded, plus `--extra N` synthetic templates) and the zero-latency stand-ins (Secrets
+ * dynalite with the three tables (seeded, plus `--extra N` synthetic templates) and the zero-latency stand-ins (Secrets
  * Manager holding the fingerprint key). Prints one JSON line with the endpoints, then serves until stdin closes.
  */
 import { createTables, localDynamoClient, seedTemplates, startDynalite } from '../local/dynalite.js';
@@ -17,7 +17,11 @@ const extraItems = extraIndex > 0 ? Number(process.argv[extraIndex + 1]) : 0;
 
 const db = await startDynalite();
 const client = localDynamoClient(db.endpoint);
-await createTables(client, { templatesTable: 'templates', idempotencyTable: 'idempotency' });
+await createTables(client, {
+  templatesTable: 'templates',
+  idempotencyTable: 'idempotency',
+  abuseTable: 'abuse',
+});
 const extra: TemplateItem[] = Array.from({ length: extraItems }, (_, i) => ({
   pk: 'template',
   sk: `sms#x-${String(i).padStart(5, '0')}`,

@@ -4,13 +4,23 @@
  *   authorizerVerifyPerSecOneCpu: the same with the process held to one CPU (`taskset -c 0`; null without taskset).
  *   The gap between the two is the cost of handing each WebCrypto verify to a thread-pool thread on the other vCPU.
  * - hookWarmP50Ms / hookWarmP99Ms: 1,000 sequential in-process deliveries after warm-up, cached templates,
- *   dynalite idempotency, a zero-latency End User Messaging stand-in. The backends run in a child process, as they
- *   run elsewhere in AWS, so the figure is the handler's own time plus loopback round trips.
- *   hookWarmP50HttpMs: the part of a delivery spent in its HTTP exchanges with the backends (p50); the rest of
- *   hookWarmP50Ms is in the handler's process.
- * - hookWarmP99MsLargeTable: the same with 10,000 extra items in the templates table.
+ *   dynalite idempotency and abuse guard at its defaults (each delivery to its own number for its own user, as real
+ *   sign-ins are, so the guard counts every one and refuses none), a zero-latency End User Messaging stand-in. The
+ *   backends run in a child process, as they run elsewhere in AWS, so the figure is the handler's own time plus
+ *   loopback round trips. hookWarmP50HttpMs: the part of a delivery spent in its HTTP exchanges with the backends
+ *   (p50); the rest of hookWarmP50Ms is in the handler's process.
+ * - hookWarmP50MsNoGuard / hookWarmP99MsNoGuard / hookWarmP50HttpMsNoGuard: the same deliveries through a second
+ *   instance of the handler with the guard turned off by its settings (every limit 0, no refused number type), in
+ *   turns with the first against the same backends; hookGuardP50Ratio = hookWarmP50Ms / hookWarmP50MsNoGuard (the
+ *   target: at most 1.3). hookWarmHttpCalls / hookWarmHttpCallsNoGuard: HTTP calls per delivery (the guard adds one
+ *   UpdateItem per counter, in parallel: two for a sign-in, four for an enrolment). hookWarmCpuMs /
+ *   hookWarmCpuMsNoGuard: CPU time of this process per delivery (mean), where the guard's SDK calls show. With the
+ *   guard's calls in parallel, hookWarmP50HttpMs counts their overlap twice and takes in the CPU spent preparing the
+ *   second call while the first is in flight: read the CPU figures for the guard's cost, not the HTTP ones.
+ * - hookWarmP99MsLargeTable: the same (guard on) with 10,000 extra items in the templates table.
  * - sdkPutItemCpuMs / httpPutItemCpuMs: CPU time in this process per idempotency-style PutItem to dynalite, through
  *   the AWS SDK client and as a bare HTTP POST of the same body: what the SDK itself costs per call.
+ *   sdkUpdateItemCpuMs / sdkUpdateItemP50Ms: CPU in this process, and wall time (p50), per guard counter UpdateItem.
  * - *BundleBytes / *RequireMs: esbuild bundles built as the deploy builds them, and the median `require()` time in a
  *   fresh Node process.
  * Everything runs on 127.0.0.1.
@@ -22,7 +32,7 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { mkdirSync, statSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
-import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { build } from 'esbuild';
 import { loadFixture } from '../../contracts/fixtures/index.js';
 import { esbuildOptions, handlerEntries } from '../../infra/lib/bundling.js';
@@ -107,12 +117,17 @@ async function startBackends(extraItems: number) {
   return { ...endpoints, stop: () => child.stdin.end() };
 }
 
-/** Milliseconds spent in HTTP exchanges (request start to response end) since the last call to `take()`. */
+/**
+ * Milliseconds spent in HTTP exchanges (request start to response end), and their number, since the last call to
+ * `take()`.
+ */
 function httpTimer() {
   const started = new WeakMap<object, number>();
   let spent = 0;
+  let calls = 0;
   const onStart = (message: unknown) => {
     started.set((message as { request: object }).request, performance.now());
+    calls += 1;
   };
   const onFinish = (message: unknown) => {
     const at = started.get((message as { request: object }).request);
@@ -121,9 +136,10 @@ function httpTimer() {
   subscribe('http.client.request.start', onStart);
   subscribe('http.client.response.finish', onFinish);
   return {
-    take(): number {
-      const out = spent;
+    take(): { ms: number; calls: number } {
+      const out = { ms: spent, calls };
       spent = 0;
+      calls = 0;
       return out;
     },
     stop(): void {
@@ -133,11 +149,55 @@ function httpTimer() {
   };
 }
 
-async function benchHook(extraItems: number): Promise<{ p50: number; p99: number; p50Http: number }> {
+/** The guard turned off through its settings alone: every limit 0 (off) and no refused number type. */
+const GUARD_OFF = {
+  ABUSE_NUMBER_PER_10_MINUTES: '0',
+  ABUSE_NUMBER_PER_24_HOURS: '0',
+  ABUSE_USER_PER_HOUR: '0',
+  ABUSE_IP_PER_HOUR: '0',
+  ABUSE_PREFIX_PER_HOUR: '0',
+  ABUSE_REFUSED_NUMBER_TYPES: '',
+};
+
+/**
+ * Warm figures of one handler: p50 and p99 of a delivery, p50 of its HTTP time, HTTP calls and mean CPU time of
+ * this process per delivery.
+ */
+type HookFigures = { p50: number; p99: number; p50Http: number; callsPerDelivery: number; cpuMs: number };
+
+function hookFigures(
+  timings: Array<{ elapsed: number; http: { ms: number; calls: number }; cpuMs: number }>,
+): HookFigures {
+  const elapsed = timings.map((t) => t.elapsed).sort((a, b) => a - b);
+  const http = timings.map((t) => t.http.ms).sort((a, b) => a - b);
+  const calls = timings.reduce((sum, t) => sum + t.http.calls, 0) / timings.length;
+  return {
+    p50: percentile(elapsed, 50),
+    p99: percentile(elapsed, 99),
+    p50Http: percentile(http, 50),
+    callsPerDelivery: Number(calls.toFixed(2)),
+    cpuMs: Number((timings.reduce((sum, t) => sum + t.cpuMs, 0) / timings.length).toFixed(3)),
+  };
+}
+
+/**
+ * Warm deliveries through the real handler, with the abuse guard at its defaults and, when `withoutGuard`, through
+ * a second instance of the handler with the guard turned off ({@link GUARD_OFF}), against the same backends. The two
+ * take turns, one delivery each, the order swapped every round, so that whatever else the machine does weighs on
+ * both alike.
+ *
+ * @param extraItems - extra template items in the table
+ * @param withoutGuard - measure the guard-off handler too
+ */
+async function benchHook(
+  extraItems: number,
+  withoutGuard: boolean,
+): Promise<{ guard: HookFigures; noGuard?: HookFigures }> {
   const backends = await startBackends(extraItems);
   Object.assign(process.env, {
     TEMPLATES_TABLE_NAME: 'templates',
     IDEMPOTENCY_TABLE_NAME: 'idempotency',
+    ABUSE_TABLE_NAME: 'abuse',
     DLQ_URL: backends.queueUrl,
     DYNAMODB_ENDPOINT: backends.dynamodb,
     SMS_VOICE_ENDPOINT: backends.messaging,
@@ -148,30 +208,62 @@ async function benchHook(extraItems: number): Promise<{ p50: number; p99: number
     AWS_SECRET_ACCESS_KEY: 'local',
     AWS_REGION: 'us-east-1',
   });
-  // A fresh module per run: a separate cold start, with its own caches.
-  const { handler } = await import(`../src/handlers/deliver-otp.js?bench=${extraItems}`);
+  // A fresh module per handler: a separate cold start, with its own configuration (read as it loads) and caches.
+  type Handler = (event: unknown, context: unknown) => Promise<{ body: string }>;
+  let noGuard: Handler | undefined;
+  if (withoutGuard) {
+    Object.assign(process.env, GUARD_OFF);
+    ({ handler: noGuard } = await import(`../src/handlers/deliver-otp.js?bench=${extraItems}-no-guard`));
+    for (const name of Object.keys(GUARD_OFF)) delete process.env[name];
+  }
+  const { handler: guarded } = (await import(`../src/handlers/deliver-otp.js?bench=${extraItems}`)) as {
+    handler: Handler;
+  };
   const fixture = loadFixture('request-sms-mfa-verification');
   const exchanges = httpTimer();
-  const invoke = async () => {
+  let sent = 0;
+  const invoke = async (handler: Handler) => {
     fixture.eventId = randomUUID();
+    // A valid US number and a user of their own per delivery, as real sign-ins are: the guard's limits are per
+    // number and per user, so it counts every delivery and refuses none.
+    fixture.data.messageProfile.phoneNumber = `+1415${200 + (sent % 700)}${String(Math.floor(sent / 700)).padStart(4, '0')}`;
+    fixture.data.userProfile = { ...fixture.data.userProfile, userId: `00ubench${sent}` };
+    sent += 1;
     exchanges.take();
+    const cpu = process.cpuUsage();
     const started = performance.now();
     const result = await handler({ body: JSON.stringify(fixture) }, lambdaContext('deliver-otp'));
     const elapsed = performance.now() - started;
+    const used = process.cpuUsage(cpu);
     if (!result.body.includes('SUCCESSFUL')) throw new Error(`bench delivery failed: ${result.body}`);
-    return { elapsed, http: exchanges.take() };
+    return { elapsed, http: exchanges.take(), cpuMs: (used.user + used.system) / 1000 };
   };
   const timings = await quietly(async () => {
-    for (let i = 0; i < WARMUP; i += 1) await invoke();
-    const out: Array<{ elapsed: number; http: number }> = [];
-    for (let i = 0; i < RUNS; i += 1) out.push(await invoke());
+    type Timing = Awaited<ReturnType<typeof invoke>>;
+    const out: { guard: Timing[]; noGuard: Timing[] } = { guard: [], noGuard: [] };
+    for (let i = 0; i < WARMUP + RUNS; i += 1) {
+      const keep = i >= WARMUP;
+      const one = async (name: 'guard' | 'noGuard') => {
+        const timing = await invoke(name === 'guard' ? guarded : noGuard!);
+        if (keep) out[name].push(timing);
+      };
+      if (!noGuard) await one('guard');
+      else if (i % 2 === 0) {
+        await one('guard');
+        await one('noGuard');
+      } else {
+        await one('noGuard');
+        await one('guard');
+      }
+    }
     return out;
   });
   exchanges.stop();
   backends.stop();
-  const elapsed = timings.map((t) => t.elapsed).sort((a, b) => a - b);
-  const http = timings.map((t) => t.http).sort((a, b) => a - b);
-  return { p50: percentile(elapsed, 50), p99: percentile(elapsed, 99), p50Http: percentile(http, 50) };
+  return {
+    guard: hookFigures(timings.guard),
+    ...(noGuard ? { noGuard: hookFigures(timings.noGuard) } : {}),
+  };
 }
 
 /** CPU milliseconds in this process per call of `call`, after a warm-up. */
@@ -184,7 +276,7 @@ async function cpuPerCall(call: () => Promise<unknown>, runs = 2_000): Promise<n
 }
 
 /** The same PutItem through the AWS SDK client and as a bare HTTP POST, against the bench's dynalite. */
-async function benchSdkCall(): Promise<{ sdk: number; http: number }> {
+async function benchSdkCall(): Promise<{ sdk: number; http: number; update: number; updateP50Ms: number }> {
   const backends = await startBackends(0);
   const client = localDynamoClient(backends.dynamodb);
   const input = {
@@ -192,6 +284,32 @@ async function benchSdkCall(): Promise<{ sdk: number; http: number }> {
     Item: { id: { S: 'bench' }, status: { S: 'INPROGRESS' }, expiration: { N: '4102444800' } },
   };
   const sdk = await cpuPerCall(() => client.send(new PutItemCommand(input)));
+  // The guard's counter write, as the abuse store sends it for a number (both of its windows in one UpdateItem).
+  let counter = 0;
+  const update = () => {
+    counter += 1;
+    return client.send(
+      new UpdateItemCommand({
+        TableName: 'abuse',
+        Key: {
+          pk: { S: `count#number#+1415${String(2_000_000 + (counter % 5_000)).padStart(7, '0')}` },
+          sk: { S: 'counters' },
+        },
+        UpdateExpression: 'ADD #w0 :one, #w1 :one SET expiresAt = :expiresAt',
+        ExpressionAttributeNames: { '#w0': 'w600_2900000', '#w1': 'w86400_20000' },
+        ExpressionAttributeValues: { ':one': { N: '1' }, ':expiresAt': { N: '4102444800' } },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+  };
+  const updateCpu = await cpuPerCall(update);
+  const walls: number[] = [];
+  for (let i = 0; i < 1_000; i += 1) {
+    const started = performance.now();
+    await update();
+    walls.push(performance.now() - started);
+  }
+  walls.sort((a, b) => a - b);
   const url = new URL(backends.dynamodb);
   const body = JSON.stringify(input);
   const headers = {
@@ -216,7 +334,7 @@ async function benchSdkCall(): Promise<{ sdk: number; http: number }> {
   const http = await cpuPerCall(post);
   client.destroy();
   backends.stop();
-  return { sdk, http };
+  return { sdk, http, update: updateCpu, updateP50Ms: percentile(walls, 50) };
 }
 
 async function benchBundles(): Promise<Record<string, number>> {
@@ -258,6 +376,7 @@ const benchEnv = {
   OKTA_AUDIENCE: 'api://okta-phone-mfa',
   TEMPLATES_TABLE_NAME: 'templates',
   IDEMPOTENCY_TABLE_NAME: 'idempotency',
+  ABUSE_TABLE_NAME: 'abuse',
   DLQ_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/dlq',
   FINGERPRINT_KEY_SECRET: 'okta-phone-mfa/fingerprint-key',
   AWS_REGION: 'us-east-1',
@@ -270,8 +389,8 @@ if (process.argv.includes('--authorizer-only')) {
 
 const authorizerVerifyPerSec = await benchAuthorizer();
 const authorizerVerifyPerSecOneCpu = benchAuthorizerOneCpu();
-const warm = await benchHook(0);
-const large = await benchHook(10_000);
+const warm = await benchHook(0, true);
+const large = await benchHook(10_000, false);
 const sdkCall = await benchSdkCall();
 const bundles = await benchBundles();
 const result = {
@@ -279,12 +398,22 @@ const result = {
   machine: `${(await import('node:os')).cpus().length} cores, ${Math.round((await import('node:os')).totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
   authorizerVerifyPerSec,
   authorizerVerifyPerSecOneCpu,
-  hookWarmP50Ms: warm.p50,
-  hookWarmP99Ms: warm.p99,
-  hookWarmP50HttpMs: warm.p50Http,
-  hookWarmP99MsLargeTable: large.p99,
+  hookWarmP50Ms: warm.guard.p50,
+  hookWarmP99Ms: warm.guard.p99,
+  hookWarmP50HttpMs: warm.guard.p50Http,
+  hookWarmP50MsNoGuard: warm.noGuard!.p50,
+  hookWarmP99MsNoGuard: warm.noGuard!.p99,
+  hookWarmP50HttpMsNoGuard: warm.noGuard!.p50Http,
+  hookGuardP50Ratio: Number((warm.guard.p50 / warm.noGuard!.p50).toFixed(3)),
+  hookWarmHttpCalls: warm.guard.callsPerDelivery,
+  hookWarmHttpCallsNoGuard: warm.noGuard!.callsPerDelivery,
+  hookWarmCpuMs: warm.guard.cpuMs,
+  hookWarmCpuMsNoGuard: warm.noGuard!.cpuMs,
+  hookWarmP99MsLargeTable: large.guard.p99,
   sdkPutItemCpuMs: sdkCall.sdk,
   httpPutItemCpuMs: sdkCall.http,
+  sdkUpdateItemCpuMs: sdkCall.update,
+  sdkUpdateItemP50Ms: sdkCall.updateP50Ms,
   ...bundles,
 };
 if (json) {

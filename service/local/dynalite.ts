@@ -53,14 +53,15 @@ export function localDynamoClient(endpoint: string): DynamoDBClient {
 }
 
 /**
- * Creates the templates table (`pk`, `sk`) and the Powertools idempotency table (`id`), on demand, if absent.
+ * Creates the templates table (`pk`, `sk`), the Powertools idempotency table (`id`) and, when named, the abuse
+ * guard's table (`pk`, `sk`; its TTL attribute `expiresAt` is not expired by dynalite), on demand, if absent.
  *
  * @param client - DynamoDB client
  * @param names - table names (dynalite needs ≥ 3 characters)
  */
 export async function createTables(
   client: DynamoDBClient,
-  names: { templatesTable: string; idempotencyTable: string },
+  names: { templatesTable: string; idempotencyTable: string; abuseTable?: string },
 ): Promise<void> {
   const create = async (input: ConstructorParameters<typeof CreateTableCommand>[0]) => {
     try {
@@ -87,6 +88,20 @@ export async function createTables(
     AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
     KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
   });
+  if (names.abuseTable) {
+    await create({
+      TableName: names.abuseTable,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+    });
+  }
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
  * `GET /`: the local outbox as a page. SMS as phone-style bubbles, voice calls as their SSML with the voice id,
- * newest first, refreshed every 1.5 s from the `/_local` routes; a dead-letter queue tab and a faults panel.
+ * newest first, refreshed every 1.5 s from the `/_local` routes; a dead-letter queue tab, a tab of the requests the
+ * abuse guard refused and why (`/_local/refusals`), and a faults panel.
  * Everything is rendered with `textContent`, so message text can never inject markup; destination numbers are
  * masked as everywhere else.
  */
@@ -35,6 +36,7 @@ export function outboxPage(): string {
   .meta { display:flex; flex-wrap:wrap; gap:8px; align-items:center; color:var(--muted); font-size:12px; margin-bottom:8px; }
   .badge { font-weight:600; font-size:11px; letter-spacing:.04em; padding:2px 8px; border-radius:999px; color:#fff; }
   .badge.SMS { background:var(--sms); } .badge.VOICE { background:var(--voice); } .badge.DLQ { background:var(--bad); }
+  .badge.REFUSED { background:#b45309; }
   .phone { max-width:360px; background:#e5e7eb; border-radius:18px; padding:12px; }
   .bubble { display:inline-block; background:var(--sms); color:#fff; padding:9px 13px; border-radius:18px 18px 18px 4px; white-space:pre-wrap; word-break:break-word; }
   .from { font-size:11px; color:var(--muted); margin:0 0 6px 4px; }
@@ -55,12 +57,14 @@ export function outboxPage(): string {
   <nav role="tablist">
     <button role="tab" id="tab-outbox" aria-selected="true">Outbox <span class="count" id="count-outbox">0</span></button>
     <button role="tab" id="tab-dlq" aria-selected="false">Dead-letter queue <span class="count" id="count-dlq">0</span></button>
+    <button role="tab" id="tab-refused" aria-selected="false">Refused <span class="count" id="count-refused">0</span></button>
   </nav>
 </header>
 <main>
   <section>
     <div class="list" id="outbox" data-testid="outbox"></div>
     <div class="list" id="dlq" data-testid="dlq" hidden></div>
+    <div class="list" id="refused" data-testid="refused" hidden></div>
   </section>
   <aside>
     <div class="card" data-testid="faults">
@@ -73,6 +77,7 @@ export function outboxPage(): string {
       <button data-fault='{"dynamodb":{"mode":"latency","latencyMs":5000}}'>DynamoDB: 5 s per call</button>
       <button data-fault='{"templates":"unavailable"}'>Templates table unreachable</button>
       <button data-fault='{"jwks":"unavailable"}'>Okta JWKS unreachable</button>
+      <button data-fault='{"abuse":"unavailable"}'>Abuse guard table unreachable</button>
       <button id="clear-faults">Clear all faults</button>
       <div class="state" id="fault-state">none</div>
     </div>
@@ -80,6 +85,7 @@ export function outboxPage(): string {
       <h2>Clear</h2>
       <button id="clear-outbox">Empty the outbox</button>
       <button id="clear-dlq">Empty the dead-letter queue</button>
+      <button id="clear-refused">Empty the refused list</button>
     </div>
   </aside>
 </main>
@@ -143,6 +149,29 @@ export function outboxPage(): string {
     }
   }
 
+  // What each abuse guard reason means, as Okta's errorCauses summarise it.
+  const WHY = {
+    number_10m: 'the number reached its limit per 10 minutes', number_24h: 'the number reached its limit per 24 hours',
+    user_1h: 'the user reached their limit per hour', ip_1h: 'the client IP reached its enrolment limit per hour',
+    prefix_1h: 'the number range reached its enrolment limit per hour', denied_number: 'the number is denied',
+    denied_prefix: 'the number range is denied', number_type: 'premium-rate or shared-cost number',
+  };
+
+  function renderRefused(refusals) {
+    const list = document.getElementById('refused');
+    document.getElementById('count-refused').textContent = refusals.length;
+    list.replaceChildren();
+    if (!refusals.length) { list.append(el('div', 'empty', 'Nothing refused by the abuse guard. Try: npm run okta -- send --repeat 8 --new-event-ids')); return; }
+    for (const r of [...refusals].reverse()) {
+      const card = el('article', 'card'); card.dataset.testid = 'refusal'; card.dataset.reason = r.reason;
+      const meta = el('div', 'meta');
+      meta.append(el('span', 'badge REFUSED', r.reason.toUpperCase()), el('span', '', 'to ' + r.maskedPhone),
+        el('span', '', r.channel), el('span', '', when(r.at)), el('span', '', 'eventId ' + r.eventId));
+      card.append(meta, el('div', '', (WHY[r.reason] || r.reason) + (r.answer === 'pretend-sent' ? ' · answered SUCCESSFUL, not sent (pretend-sent)' : ' · answered with an error object: Okta may send it itself')));
+      list.append(card);
+    }
+  }
+
   function renderFaults() {
     const active = JSON.stringify(faults);
     for (const b of document.querySelectorAll('[data-fault]')) {
@@ -154,20 +183,21 @@ export function outboxPage(): string {
 
   async function refresh() {
     try {
-      const [outbox, dlq, f] = await Promise.all(['/_local/outbox', '/_local/dlq', '/_local/faults'].map((u) => fetch(u).then((r) => r.json())));
-      renderOutbox(outbox.messages); renderDlq(dlq.messages); faults = f; renderFaults();
+      const [outbox, dlq, refused, f] = await Promise.all(['/_local/outbox', '/_local/dlq', '/_local/refusals', '/_local/faults'].map((u) => fetch(u).then((r) => r.json())));
+      renderOutbox(outbox.messages); renderDlq(dlq.messages); renderRefused(refused.refusals); faults = f; renderFaults();
     } catch {}
   }
 
   function show(which) {
     tab = which;
-    for (const name of ['outbox', 'dlq']) {
+    for (const name of ['outbox', 'dlq', 'refused']) {
       document.getElementById(name).hidden = name !== which;
       document.getElementById('tab-' + name).setAttribute('aria-selected', String(name === which));
     }
   }
   document.getElementById('tab-outbox').onclick = () => show('outbox');
   document.getElementById('tab-dlq').onclick = () => show('dlq');
+  document.getElementById('tab-refused').onclick = () => show('refused');
   for (const b of document.querySelectorAll('[data-fault]')) {
     b.onclick = async () => {
       const f = JSON.parse(b.dataset.fault); const key = Object.keys(f)[0];
@@ -179,6 +209,7 @@ export function outboxPage(): string {
   document.getElementById('clear-faults').onclick = async () => { await fetch('/_local/faults', { method: 'DELETE' }); refresh(); };
   document.getElementById('clear-outbox').onclick = async () => { await fetch('/_local/outbox', { method: 'DELETE' }); refresh(); };
   document.getElementById('clear-dlq').onclick = async () => { await fetch('/_local/dlq', { method: 'DELETE' }); refresh(); };
+  document.getElementById('clear-refused').onclick = async () => { await fetch('/_local/refusals', { method: 'DELETE' }); refresh(); };
   refresh();
   document.getElementById('show-codes').onchange = (event) => { showCodes = event.target.checked; refresh(); };
   setInterval(refresh, 1500);

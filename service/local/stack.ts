@@ -31,6 +31,7 @@ import { LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, LocalIssuer, type MintRequest, OA
 import { type LineSink, renderLine } from './log-output.js';
 import { outboxPage } from './outbox-page.js';
 import { lockPersistDir } from './persist-lock.js';
+import { RefusalLog } from './refusals.js';
 import { LocalFunction } from './runtime/local-function.js';
 
 /** What `POST /_local/faults` sets. */
@@ -38,8 +39,10 @@ export type Faults = {
   messaging?: MessagingFault;
   templates?: 'unavailable';
   jwks?: 'unavailable';
-  /** Every DynamoDB request (both tables) waits this long, then is processed, as by a slow table. */
+  /** Every DynamoDB request (every table) waits this long, then is processed, as by a slow table. */
   dynamodb?: { mode: 'latency'; latencyMs: number };
+  /** The abuse guard's table is unreachable (its connections drop): the hook fails open. */
+  abuse?: 'unavailable';
 };
 
 /** Options of {@link startLocalStack}. */
@@ -80,12 +83,14 @@ export type LocalStack = {
   clientSecret: string;
   audience: string;
   scope: string;
-  tables: { templates: string; idempotency: string };
+  tables: { templates: string; idempotency: string; abuse: string };
   queueUrl: string;
   /** The DynamoDB endpoint (dynalite, behind the stack's port). */
   dynamoEndpoint: string;
   messaging: MessagingEmulator;
   sqs: SqsEmulator;
+  /** The requests the abuse guard refused, read from the hook's answers (`GET /_local/refusals`). */
+  refusals: RefusalLog;
   /** Holds the hook's fingerprint key under `fingerprintKeySecret`. */
   secretsManager: SecretsManagerEmulator;
   /** The name of the fingerprint key's secret (`FINGERPRINT_KEY_SECRET` of the hook). */
@@ -114,6 +119,7 @@ class FaultsInputError extends Error {}
 
 const TEMPLATES_TABLE = 'okta-phone-mfa-templates';
 const IDEMPOTENCY_TABLE = 'okta-phone-mfa-idempotency';
+const ABUSE_TABLE = 'okta-phone-mfa-abuse';
 const QUEUE_NAME = 'okta-phone-mfa-dlq';
 const FINGERPRINT_KEY_SECRET = 'okta-phone-mfa/fingerprint-key';
 const ACCOUNT_ID = '000000000000';
@@ -174,10 +180,10 @@ function parseJson(body: Buffer | undefined): Record<string, unknown> {
 }
 
 function validateFaults(input: Record<string, unknown>): Partial<Record<keyof Faults, unknown>> {
-  const known = new Set(['messaging', 'templates', 'jwks', 'dynamodb']);
+  const known = new Set(['messaging', 'templates', 'jwks', 'dynamodb', 'abuse']);
   for (const key of Object.keys(input)) {
     if (!known.has(key))
-      throw new FaultsInputError(`Unknown fault "${key}": use messaging, templates, jwks or dynamodb`);
+      throw new FaultsInputError(`Unknown fault "${key}": use messaging, templates, jwks, dynamodb or abuse`);
   }
   const out: Partial<Record<keyof Faults, unknown>> = {};
   if ('dynamodb' in input) {
@@ -206,7 +212,7 @@ function validateFaults(input: Record<string, unknown>): Partial<Record<keyof Fa
       };
     }
   }
-  for (const key of ['templates', 'jwks'] as const) {
+  for (const key of ['templates', 'jwks', 'abuse'] as const) {
     if (!(key in input)) continue;
     if (input[key] !== null && input[key] !== 'unavailable') {
       throw new FaultsInputError(`${key} must be "unavailable" (or null to clear it)`);
@@ -244,6 +250,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     if (options.messagingLatency)
       messaging.setLatency(options.messagingLatency.minMs, options.messagingLatency.maxMs);
     const sqs = new SqsEmulator(QUEUE_NAME);
+    const refusals = new RefusalLog();
     const secretsManager = new SecretsManagerEmulator();
     secretsManager.put(FINGERPRINT_KEY_SECRET, fingerprintKeyFor(options.persistDir));
     let faults: Faults = {};
@@ -260,15 +267,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       const body = await readBody(req, AWS_BODY_LIMIT);
       if (body === undefined)
         return sendJson(res, 413, { __type: 'RequestEntityTooLarge', message: 'Too large' });
-      if (faults.templates === 'unavailable') {
+      if (faults.templates === 'unavailable' || faults.abuse === 'unavailable') {
         let table: unknown;
         try {
           table = (JSON.parse(body.toString('utf8')) as { TableName?: unknown }).TableName;
         } catch {
           table = undefined;
         }
-        // "Unreachable": the connection drops, as with a network fault; the idempotency table stays up.
-        if (table === TEMPLATES_TABLE) return void req.socket.destroy();
+        // "Unreachable": the connection drops, as with a network fault; the other tables stay up.
+        if (faults.templates === 'unavailable' && table === TEMPLATES_TABLE) return void req.socket.destroy();
+        if (faults.abuse === 'unavailable' && table === ABUSE_TABLE) return void req.socket.destroy();
       }
       // A slow table still does the work, even for a client that gave up waiting: a timed-out write may land.
       const slow = faults.dynamodb?.latencyMs;
@@ -378,6 +386,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           return sendJson(res, 200, { messages: [] });
         }
       }
+      if (path === '/_local/refusals') {
+        if (method === 'GET') return sendJson(res, 200, { refusals: refusals.list() });
+        if (method === 'DELETE') {
+          refusals.clear();
+          return sendJson(res, 200, { refusals: [] });
+        }
+      }
       if (path === '/_local/faults') {
         if (method === 'GET') return sendJson(res, 200, faults);
         if (method === 'POST')
@@ -429,7 +444,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }).start();
 
     const client = localDynamoClient(dynalite.endpoint);
-    await createTables(client, { templatesTable: TEMPLATES_TABLE, idempotencyTable: IDEMPOTENCY_TABLE });
+    await createTables(client, {
+      templatesTable: TEMPLATES_TABLE,
+      idempotencyTable: IDEMPOTENCY_TABLE,
+      abuseTable: ABUSE_TABLE,
+    });
     // A persisted table keeps its (possibly edited) templates; only an empty one is seeded.
     const existing = await client.send(new ScanCommand({ TableName: TEMPLATES_TABLE, Limit: 1 }));
     if (!existing.Count) await seedTemplates(client, TEMPLATES_TABLE, defaultTemplateItems());
@@ -449,6 +468,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...common,
       TEMPLATES_TABLE_NAME: TEMPLATES_TABLE,
       IDEMPOTENCY_TABLE_NAME: IDEMPOTENCY_TABLE,
+      ABUSE_TABLE_NAME: ABUSE_TABLE,
       DLQ_URL: queueUrl,
       DYNAMODB_ENDPOINT: baseUrl,
       SMS_VOICE_ENDPOINT: baseUrl,
@@ -492,6 +512,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       maxBodyBytes: options.maxBodyBytes ?? 8192,
       accountId: ACCOUNT_ID,
       onAccessLog: (line) => emit('api-gateway', line),
+      onHookAnswer: (requestBody, answerBody) => refusals.observe(requestBody, answerBody),
     });
 
     let closing: Promise<void> | undefined;
@@ -505,11 +526,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       clientSecret: oauth.clientSecret,
       audience: oauth.audience,
       scope: oauth.scope,
-      tables: { templates: TEMPLATES_TABLE, idempotency: IDEMPOTENCY_TABLE },
+      tables: { templates: TEMPLATES_TABLE, idempotency: IDEMPOTENCY_TABLE, abuse: ABUSE_TABLE },
       queueUrl,
       dynamoEndpoint: dynalite.endpoint,
       messaging,
       sqs,
+      refusals,
       secretsManager,
       fingerprintKeySecret: FINGERPRINT_KEY_SECRET,
       oauth,

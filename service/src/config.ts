@@ -4,6 +4,14 @@
  */
 
 import type { CountryCode } from 'libphonenumber-js';
+import {
+  type AbuseLimits,
+  DEFAULT_ABUSE_LIMITS,
+  DEFAULT_REFUSED_NUMBER_TYPES,
+  NUMBER_TYPES,
+  type NumberType,
+} from './domain/abuse-settings.js';
+import type { BlockedAnswer } from './domain/deliver.js';
 import { isPhoneRegion } from './domain/phone.js';
 
 /** A setting is missing or malformed. */
@@ -80,8 +88,71 @@ export type HookConfig = {
   /** Region for numbers Okta sends without a country code (ISO 3166-1 alpha-2); none by default. */
   defaultPhoneRegion?: CountryCode;
   configurationSetName?: string;
+  /** `PROTECT_CONFIGURATION_ID`: the stack's protect configuration (country rules), named on every send. */
+  protectConfigurationId?: string;
+  /** `MAX_PRICE_PER_MESSAGE`: most one SMS, or one minute of a call, may cost, in US dollars (`"0.10"`). */
+  maxPricePerMessage?: string;
+  /** The abuse guard (DESIGN.md, "Abuse guard"). */
+  abuse: AbuseConfig;
   endpoints: { dynamodb?: string; smsVoice?: string; sqs?: string; secretsManager?: string };
 };
+
+/** Settings of the abuse guard; each limit 0 = off. */
+export type AbuseConfig = {
+  /** `ABUSE_TABLE_NAME`: the guard's own table (counters and lists). */
+  tableName: string;
+  limits: AbuseLimits;
+  /** `ABUSE_REFUSED_NUMBER_TYPES`: libphonenumber types never sent to. */
+  refusedNumberTypes: NumberType[];
+  /** `ABUSE_BLOCKED_ANSWER`: Okta's error object, or SUCCESSFUL without a send. */
+  blockedAnswer: BlockedAnswer;
+};
+
+/** The env variable of each limit. */
+const ABUSE_LIMIT_VARIABLES: Record<keyof AbuseLimits, string> = {
+  numberPer10Minutes: 'ABUSE_NUMBER_PER_10_MINUTES',
+  numberPer24Hours: 'ABUSE_NUMBER_PER_24_HOURS',
+  userPerHour: 'ABUSE_USER_PER_HOUR',
+  ipPerHour: 'ABUSE_IP_PER_HOUR',
+  prefixPerHour: 'ABUSE_PREFIX_PER_HOUR',
+};
+
+/** No limit is set above this: a million codes to one key is not a limit. */
+const MAX_ABUSE_LIMIT = 1_000_000;
+
+/**
+ * The abuse guard's settings. `ABUSE_REFUSED_NUMBER_TYPES` unset means the default types; set to an empty string,
+ * none.
+ */
+function abuseConfig(env: Env): AbuseConfig {
+  const limits = Object.fromEntries(
+    Object.entries(ABUSE_LIMIT_VARIABLES).map(([key, name]) => [
+      key,
+      integer(env, name, DEFAULT_ABUSE_LIMITS[key as keyof AbuseLimits], 0, MAX_ABUSE_LIMIT),
+    ]),
+  ) as AbuseLimits;
+  const types =
+    env.ABUSE_REFUSED_NUMBER_TYPES === undefined
+      ? [...DEFAULT_REFUSED_NUMBER_TYPES]
+      : list(env, 'ABUSE_REFUSED_NUMBER_TYPES').map((type) => type.toUpperCase());
+  for (const type of types) {
+    if (!(NUMBER_TYPES as readonly string[]).includes(type)) {
+      throw new ConfigError(
+        `ABUSE_REFUSED_NUMBER_TYPES may only list ${NUMBER_TYPES.join(', ')}, got "${type}"`,
+      );
+    }
+  }
+  const blockedAnswer = optional(env, 'ABUSE_BLOCKED_ANSWER') ?? 'error';
+  if (blockedAnswer !== 'error' && blockedAnswer !== 'pretend-sent') {
+    throw new ConfigError(`ABUSE_BLOCKED_ANSWER must be "error" or "pretend-sent", got "${blockedAnswer}"`);
+  }
+  return {
+    tableName: required(env, 'ABUSE_TABLE_NAME'),
+    limits,
+    refusedNumberTypes: types as NumberType[],
+    blockedAnswer,
+  };
+}
 
 /**
  * `ALLOWED_CLIENT_IDS`: comma-separated Okta client ids, or `*` for any client of the issuer (what the stack writes
@@ -137,6 +208,17 @@ export function loadAuthorizerConfig(env: Env = process.env): AuthorizerConfig {
  */
 export function loadHookConfig(env: Env = process.env): HookConfig {
   const configurationSetName = optional(env, 'CONFIGURATION_SET_NAME');
+  const protectConfigurationId = optional(env, 'PROTECT_CONFIGURATION_ID');
+  // End User Messaging's MaxPrice format, as the stack writes maxPricePerMessage: digits, a point, decimals.
+  const maxPricePerMessage = optional(env, 'MAX_PRICE_PER_MESSAGE');
+  if (
+    maxPricePerMessage !== undefined &&
+    (!/^\d{0,2}\.\d{1,5}$/.test(maxPricePerMessage) || !(Number(maxPricePerMessage) > 0))
+  ) {
+    throw new ConfigError(
+      `MAX_PRICE_PER_MESSAGE must be a price in US dollars above 0 like "0.10", got "${maxPricePerMessage}"`,
+    );
+  }
   const defaultPhoneRegion = optional(env, 'DEFAULT_PHONE_REGION')?.toUpperCase();
   if (defaultPhoneRegion !== undefined && !isPhoneRegion(defaultPhoneRegion)) {
     throw new ConfigError(
@@ -158,6 +240,9 @@ export function loadHookConfig(env: Env = process.env): HookConfig {
     defaultLocale,
     ...(defaultPhoneRegion ? { defaultPhoneRegion } : {}),
     ...(configurationSetName ? { configurationSetName } : {}),
+    ...(protectConfigurationId ? { protectConfigurationId } : {}),
+    ...(maxPricePerMessage ? { maxPricePerMessage } : {}),
+    abuse: abuseConfig(env),
     endpoints: {
       dynamodb: url('DYNAMODB_ENDPOINT', optional(env, 'DYNAMODB_ENDPOINT')),
       smsVoice: url('SMS_VOICE_ENDPOINT', optional(env, 'SMS_VOICE_ENDPOINT')),

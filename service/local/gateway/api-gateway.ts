@@ -38,6 +38,8 @@ export type LocalApiGatewayOptions = {
   accountId?: string;
   /** Receives one JSON access log line per request (no headers, no body). */
   onAccessLog?: (line: string) => void;
+  /** Receives the body of every request the hook function answered, with its answer (the refusals list). */
+  onHookAnswer?: (requestBody: string, answerBody: string) => void;
 };
 
 type CachedDecision = { expiresAt: number; result: APIGatewayAuthorizerResult };
@@ -350,6 +352,7 @@ export class LocalApiGateway {
         return gatewayError(502, 'InternalServerErrorException', 'DEFAULT_5XX', 'Internal server error');
       }
       log.integrationStatus = 200;
+      this.#options.onHookAnswer?.(body, result.body ?? '');
       const out: Record<string, string> = {};
       for (const [name, value] of Object.entries(result.headers ?? {}))
         out[name.toLowerCase()] = String(value);

@@ -21,11 +21,15 @@ const REASONS_BY_SERVICE_REASON: Record<string, FailureReason> = {
   MONTHLY_SPEND_LIMIT_REACHED_FOR_MEDIA: 'spend_limit_reached',
   INSUFFICIENT_ACCOUNT_REPUTATION: 'account_blocked',
   ACCOUNT_DISABLED: 'account_blocked',
+  // Over the account's limit for the destination, or over the send's own MaxPrice (maxPricePerMessage).
   PRICE_OVER_THRESHOLD: 'price_over_threshold',
   DESTINATION_COUNTRY_BLOCKED: 'country_blocked',
   COUNTRY_NOT_ENABLED: 'country_blocked',
   INTERNATIONAL_SENDING_NOT_SUPPORTED: 'country_blocked',
-  DESTINATION_COUNTRY_BLOCKED_BY_PROTECT_CONFIGURATION: 'country_blocked',
+  // The stack's protect configuration (countries outside allowedCountries) or a number override in it: the rules
+  // the deploy settings wrote, apart from the account's own country limits above.
+  DESTINATION_COUNTRY_BLOCKED_BY_PROTECT_CONFIGURATION: 'protect_blocked',
+  DESTINATION_PHONE_NUMBER_BLOCKED_BY_PROTECT_NUMBER_OVERRIDE: 'protect_blocked',
   INVALID_IDENTITY_FOR_DESTINATION_COUNTRY: 'identity_refused',
   SENDER_ID_NOT_REGISTERED: 'identity_refused',
   SENDER_ID_NOT_SUPPORTED: 'identity_refused',
@@ -44,6 +48,20 @@ const REASONS_BY_EXCEPTION: Record<string, FailureReason> = {
   ResourceNotFoundException: 'identity_refused',
 };
 
+/** What every send also names, from the hook's configuration. */
+export type SendOptions = {
+  /**
+   * Most one message may cost, in US dollars (`MAX_PRICE_PER_MESSAGE`): `MaxPrice` of an SMS, `MaxPricePerMinute`
+   * of a call. Above it End User Messaging refuses the send (`PRICE_OVER_THRESHOLD`).
+   */
+  maxPrice?: string;
+  /**
+   * The stack's protect configuration (`PROTECT_CONFIGURATION_ID`): named on the send, it wins over whatever the
+   * configuration set has associated, so the deploy's country rules hold with an operator's own configuration set.
+   */
+  protectConfigurationId?: string;
+};
+
 /**
  * End User Messaging SMS & voice v2 adapter: SendTextMessage / SendVoiceMessage, bounded by the deadline.
  */
@@ -51,6 +69,7 @@ export class EndUserMessagingSender implements MessageSender {
   constructor(
     private readonly client: PinpointSMSVoiceV2Client,
     private readonly configurationSetName?: string,
+    private readonly options: SendOptions = {},
   ) {}
 
   public async send(
@@ -64,14 +83,24 @@ export class EndUserMessagingSender implements MessageSender {
       TimeToLive: message.ttlSeconds,
       Context: { eventId: message.eventId },
       ...(this.configurationSetName ? { ConfigurationSetName: this.configurationSetName } : {}),
+      ...(this.options.protectConfigurationId
+        ? { ProtectConfigurationId: this.options.protectConfigurationId }
+        : {}),
     };
+    const { maxPrice } = this.options;
     const command =
       message.channel === 'sms'
-        ? new SendTextMessageCommand({ ...common, MessageType: 'TRANSACTIONAL' })
+        ? new SendTextMessageCommand({
+            ...common,
+            MessageType: 'TRANSACTIONAL',
+            ...(maxPrice ? { MaxPrice: maxPrice } : {}),
+          })
         : new SendVoiceMessageCommand({
             ...common,
             MessageBodyTextType: 'SSML',
             ...(message.voiceId ? { VoiceId: message.voiceId as VoiceId } : {}),
+            // A code read out is well under a minute: the per-minute cap is the call's cap.
+            ...(maxPrice ? { MaxPricePerMinute: maxPrice } : {}),
           });
     let attempts = 0;
     // Runs once per attempt (the retry middleware sits above the deserialize step).

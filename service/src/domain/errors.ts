@@ -17,6 +17,7 @@ export type FailureReason =
   | 'access_denied'
   | 'price_over_threshold'
   | 'country_blocked'
+  | 'protect_blocked'
   | 'identity_refused'
   | 'throttled'
   | 'provider_error'

@@ -12,8 +12,9 @@ export type HookFailureReason = FailureReason | 'invalid_payload' | 'internal';
  * - `ours`: our code, our configuration, our AWS account or End User Messaging itself. Fixing it is on us, and
  *   when it fails it fails for many users at once.
  * - `request`: the request's own destination or event (a number that is not dialable, opted out, premium-rate, in a
- *   country we do not route or that End User Messaging blocks; an event id replayed with another code). Users and
- *   attackers choose these; one failure says nothing about the service.
+ *   country we do not route or that End User Messaging blocks, by the account's limits or by the stack's protect
+ *   configuration; over the price cap; an event id replayed with another code). Users and attackers choose these;
+ *   one failure says nothing about the service.
  */
 export type FailureClass = 'ours' | 'request';
 
@@ -32,6 +33,7 @@ export const FAILURE_CLASS = {
   provider_rejected: 'request',
   price_over_threshold: 'request',
   country_blocked: 'request',
+  protect_blocked: 'request',
   no_origination_identity: 'ours',
   config_unavailable: 'ours',
   spend_limit_reached: 'ours',

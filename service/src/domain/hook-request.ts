@@ -23,6 +23,10 @@ export type DeliveryRequest = {
   country?: string;
   /** The number as Okta sent it; only ever used masked. */
   rawPhone: string;
+  /** `data.userProfile.userId`, when Okta sent one: the abuse guard's per-user counter. */
+  userId?: string;
+  /** `data.context.request.ipAddress`, the end user's address as Okta saw it: the guard's per-IP counter. */
+  clientIp?: string;
   otpCode: string;
   locale?: string;
   /** Seconds until the code expires (≥ 60): the idempotency record and SMS TTL. */
@@ -66,6 +70,13 @@ function ttlSecondsOf(otpExpires: string | undefined, now: number): number {
   // record still outlives Okta's single retry.
   if (Number.isNaN(expiresAt) || expiresAt <= now) return DEFAULT_OTP_LIFETIME_SECONDS;
   return Math.min(Math.max(Math.ceil((expiresAt - now) / 1000), 60), 24 * 3600);
+}
+
+/** A non-empty string of at most 128 characters (ids and addresses are shorter), trimmed; otherwise nothing. */
+function shortString(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const trimmed = value.trim();
+  return trimmed && trimmed.length <= 128 ? trimmed : undefined;
 }
 
 /** Options of {@link parseHookRequest}. */
@@ -112,7 +123,8 @@ export async function parseHookRequest(
     eventId?: string;
     requestType: string;
     data: {
-      context: { request: { id: string } };
+      context: { request: { id: string; ipAddress?: unknown } };
+      userProfile?: { userId?: unknown };
       messageProfile: {
         phoneNumber: string;
         otpCode: string;
@@ -127,6 +139,8 @@ export async function parseHookRequest(
   const destination = readDestination(profile.phoneNumber, options.defaultPhoneRegion);
   const phone = destination?.phone;
   const locale = normaliseLocale(profile.locale);
+  const userId = shortString(payload.data.userProfile?.userId);
+  const clientIp = shortString(payload.data.context.request.ipAddress);
   return {
     idempotencyKey: payload.eventId ?? payload.data.context.request.id,
     ...(payload.eventId ? { eventId: payload.eventId } : {}),
@@ -136,6 +150,8 @@ export async function parseHookRequest(
     ...(phone ? { phone } : {}),
     ...(destination ? { country: destination.country } : {}),
     rawPhone: profile.phoneNumber,
+    ...(userId ? { userId } : {}),
+    ...(clientIp ? { clientIp } : {}),
     otpCode: profile.otpCode,
     ...(locale ? { locale } : {}),
     ttlSeconds: ttlSecondsOf(profile.otpExpires, now),

@@ -1,3 +1,4 @@
+import type { AbuseReason } from './abuse-guard.js';
 import type { FailureReason, PayloadProblem } from './errors.js';
 import type { Channel } from './templates.js';
 
@@ -80,6 +81,7 @@ const REASON_SUMMARIES: Record<FailureReason, string> = {
   access_denied: 'The service is not allowed to send through the messaging provider',
   price_over_threshold: "The message's price is over the account's limit",
   country_blocked: 'The messaging provider does not send to the destination country',
+  protect_blocked: "The messaging provider's country rules for this service block the destination",
   identity_refused: 'The messaging provider refused the origination identity for this destination',
   throttled: 'The messaging provider is throttling requests',
   provider_error: 'The messaging provider failed to accept the message',
@@ -103,6 +105,61 @@ export function deliveryFailedAnswer(channel: Channel, reason: FailureReason, lo
       },
     },
   };
+}
+
+const ABUSE_SUMMARIES: Record<AbuseReason, string> = {
+  number_10m: 'The phone number has reached its limit of codes per 10 minutes',
+  number_24h: 'The phone number has reached its limit of codes per 24 hours',
+  user_1h: 'The user has reached their limit of codes per hour',
+  ip_1h: 'The client IP address has reached its limit of enrolment codes per hour',
+  prefix_1h: 'The number range has reached its limit of enrolment codes per hour',
+  denied_number: 'The phone number is on the deny list',
+  denied_prefix: 'The phone number is in a denied number range',
+  number_type: 'The phone number is a premium-rate or shared-cost number',
+};
+
+/**
+ * Okta's error object for a request the abuse guard refused (HTTP 200: Okta may then deliver through its own,
+ * rate-limited providers).
+ *
+ * @param reason - which limit, list or number type refused it
+ */
+export function blockedAnswer(reason: AbuseReason): HookAnswer {
+  return {
+    statusCode: 200,
+    body: {
+      error: {
+        errorSummary: 'The one-time passcode was not sent',
+        errorCauses: [
+          {
+            errorSummary: ABUSE_SUMMARIES[reason],
+            reason: reason.toUpperCase(),
+            location: 'data.messageProfile.phoneNumber',
+          },
+        ],
+      },
+    },
+  };
+}
+
+/**
+ * The `pretend-sent` answer to a refused request: SUCCESSFUL with transactionId `blocked-<idempotencyKey>` and no
+ * send, so neither the org nor Okta pays for it. The reason is in `transactionMetadata`, which Okta's System Log
+ * shows the org's admins and never the end user.
+ *
+ * @param idempotencyKey - the request's key (eventId, else request id)
+ * @param reason - which limit, list or number type refused it
+ * @param metadata - channel, country and duration
+ */
+export function pretendSentAnswer(
+  idempotencyKey: string,
+  reason: AbuseReason,
+  metadata: { channel: Channel; country?: string; durationMs: number },
+): HookAnswer {
+  const answer = commandsAnswer('SUCCESSFUL', `blocked-${idempotencyKey}`, metadata);
+  const action = (answer.body as OktaCommandsResponse).commands[0]!.value[0]!;
+  action.transactionMetadata = JSON.stringify({ ...JSON.parse(action.transactionMetadata), blocked: reason });
+  return answer;
 }
 
 /**

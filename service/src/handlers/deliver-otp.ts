@@ -3,6 +3,7 @@
  * End User Messaging exactly once per event (idempotency), and answers in Okta's format inside the deadline.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { DynamoAbuseStore } from '../adapters/abuse-store.js';
 import { createHookClients, withDeadline } from '../adapters/aws-clients.js';
 import { SqsDeadLetterSink } from '../adapters/dead-letter-queue.js';
 import { SecretsManagerFingerprintKey } from '../adapters/fingerprint-key.js';
@@ -10,6 +11,7 @@ import { PowertoolsIdempotency } from '../adapters/idempotency.js';
 import { EndUserMessagingSender } from '../adapters/messaging.js';
 import { DynamoTemplateSource } from '../adapters/templates.js';
 import { loadHookConfig } from '../config.js';
+import { AbuseGuard } from '../domain/abuse-guard.js';
 import { Deadline } from '../domain/deadline.js';
 import { HookPayloadError } from '../domain/errors.js';
 import {
@@ -21,6 +23,7 @@ import {
 import { fingerprintOf } from '../domain/fingerprint.js';
 import { type DeliveryRequest, parseHookRequest } from '../domain/hook-request.js';
 import { badRequestAnswer, type HookAnswer, internalErrorAnswer } from '../domain/okta-response.js';
+import { maskPhone } from '../domain/redact.js';
 import {
   emitMetric,
   emitMetrics,
@@ -35,15 +38,21 @@ const config = loadHookConfig();
 const clients = createHookClients(config);
 const idempotency = new PowertoolsIdempotency(clients.idempotencyDb, config.idempotencyTableName);
 const parseOptions = config.defaultPhoneRegion ? { defaultPhoneRegion: config.defaultPhoneRegion } : {};
+const abuseStore = new DynamoAbuseStore(clients.abuseDb, config.abuse.tableName);
 const deps: ExactlyOnceDeps = {
   templates: new DynamoTemplateSource(
     clients.templatesDb,
     config.templatesTableName,
     config.templatesMaxAgeSeconds,
   ),
-  sender: new EndUserMessagingSender(clients.messaging, config.configurationSetName),
+  sender: new EndUserMessagingSender(clients.messaging, config.configurationSetName, {
+    maxPrice: config.maxPricePerMessage,
+    protectConfigurationId: config.protectConfigurationId,
+  }),
   deadLetters: new SqsDeadLetterSink(clients.sqs, config.dlqUrl),
   defaultLocale: config.defaultLocale,
+  guard: new AbuseGuard({ counters: abuseStore, lists: abuseStore, settings: config.abuse }),
+  blockedAnswer: config.abuse.blockedAnswer,
   idempotency,
   recent: new RecentDeliveries(),
 };
@@ -114,6 +123,22 @@ function record(delivery: ExactlyOnceResult, request: DeliveryRequest, deadline:
   if (replay) {
     emitMetric(MetricName.IdempotentReplay, { channel: outcome.channel });
     logger.info('Duplicate request answered without sending', fields);
+    return;
+  }
+  if (outcome.guardUnavailable) {
+    emitMetric(MetricName.AbuseGuardUnavailable);
+    logger.warn("Abuse guard's table unavailable; delivering without the guard", {
+      eventId: request.idempotencyKey,
+      errorName: outcome.guardUnavailable,
+    });
+  }
+  if (outcome.outcome === 'blocked') {
+    emitMetric(MetricName.OtpBlocked, { reason: outcome.reason ?? 'unknown', channel: outcome.channel });
+    logger.warn('OTP refused by the abuse guard', {
+      ...fields,
+      reasons: outcome.blockedReasons ?? [],
+      phone: maskPhone(request.phone ?? request.rawPhone),
+    });
     return;
   }
   if (outcome.templateLevel && outcome.templateLevel !== 'exact') {

@@ -17,4 +17,8 @@ export const MetricName = {
   IdempotencyStoreUnavailable: 'IdempotencyStoreUnavailable',
   /** A request served without the fingerprint key: delivered, but with no replay check stored. */
   FingerprintKeyUnavailable: 'FingerprintKeyUnavailable',
+  /** A request the abuse guard refused (dimensions `reason`, `channel`): nothing sent. */
+  OtpBlocked: 'OtpBlocked',
+  /** The abuse guard's table could not be reached in time: delivered without the guard (fail open). */
+  AbuseGuardUnavailable: 'AbuseGuardUnavailable',
 } as const;

@@ -1,3 +1,4 @@
+import { BatchWriteItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { vi } from 'vitest';
 import {
@@ -22,7 +23,8 @@ type DeliverOtp = typeof import('../../src/handlers/deliver-otp.js');
 export type Answer = { statusCode: number; body: any };
 
 /**
- * The real `deliver-otp` handler wired to real parts on 127.0.0.1: dynalite for both tables, and the End User
+ * The real `deliver-otp` handler wired to real parts on 127.0.0.1: dynalite for its three tables (templates,
+ * idempotency, the abuse guard's, with the product's default limits), and the End User
  * Messaging and SQS stand-ins speaking AWS JSON 1.0 and Secrets Manager's speaking 1.1 (the fingerprint key), so the
  * SDK clients and their retries run for real.
  */
@@ -35,6 +37,8 @@ export class HookHarness {
   /** The name of the fingerprint key's secret, and its value. */
   public readonly fingerprintKeySecret = 'okta-phone-mfa/fingerprint-key';
   public readonly fingerprintKey = generateSecretValue();
+  /** The abuse guard's table (`ABUSE_TABLE_NAME`); {@link HookHarness.reset} empties it. */
+  public readonly abuseTable = 'abuse';
   public module!: DeliverOtp;
   readonly #env: Record<string, string>;
   #extraKeys: string[] = [];
@@ -46,7 +50,11 @@ export class HookHarness {
   async start(): Promise<this> {
     this.db = await startDynalite();
     const client = localDynamoClient(this.db.endpoint);
-    await createTables(client, { templatesTable: 'templates', idempotencyTable: 'idempotency' });
+    await createTables(client, {
+      templatesTable: 'templates',
+      idempotencyTable: 'idempotency',
+      abuseTable: this.abuseTable,
+    });
     await seedTemplates(client, 'templates', defaultTemplateItems());
     this.messaging = await startMessagingEmulator();
     this.sqs = await startSqsEmulator();
@@ -65,6 +73,7 @@ export class HookHarness {
     Object.assign(process.env, {
       TEMPLATES_TABLE_NAME: 'templates',
       IDEMPOTENCY_TABLE_NAME: 'idempotency',
+      ABUSE_TABLE_NAME: this.abuseTable,
       DLQ_URL: this.sqs.queueUrl,
       DYNAMODB_ENDPOINT: this.db.endpoint,
       SMS_VOICE_ENDPOINT: this.messaging.endpoint,
@@ -115,10 +124,28 @@ export class HookHarness {
     return this.sqs.emulator.messages().map((m: { body: string }) => JSON.parse(m.body));
   }
 
-  reset(): void {
+  /** Empties the outbox, the DLQ and the abuse guard's table (counters and lists), and clears every fault. */
+  async reset(): Promise<void> {
     this.messaging.emulator.clear();
     this.messaging.emulator.setFault(undefined);
     this.sqs.emulator.clear();
     this.secretsManager.emulator.setFault(undefined);
+    await this.clearAbuseTable();
+  }
+
+  /** Deletes every item of the abuse guard's table: each test starts with no counts and no lists. */
+  async clearAbuseTable(): Promise<void> {
+    const client = localDynamoClient(this.db.endpoint);
+    try {
+      const { Items = [] } = await client.send(new ScanCommand({ TableName: this.abuseTable }));
+      for (let i = 0; i < Items.length; i += 25) {
+        const deletes = Items.slice(i, i + 25).map((item) => ({
+          DeleteRequest: { Key: { pk: item.pk!, sk: item.sk! } },
+        }));
+        await client.send(new BatchWriteItemCommand({ RequestItems: { [this.abuseTable]: deletes } }));
+      }
+    } finally {
+      client.destroy();
+    }
   }
 }

@@ -1,4 +1,6 @@
+import { BatchWriteItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { loadFixture, type OktaHookRequestFixture } from '../../../contracts/fixtures/index.js';
+import { localDynamoClient } from '../../local/dynalite.js';
 import type { MintRequest } from '../../local/issuer.js';
 import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../local/stack.js';
 
@@ -75,13 +77,33 @@ export async function deadLetters(stack: LocalStack): Promise<Array<Record<strin
   return messages.map((m: { body: string }) => JSON.parse(m.body));
 }
 
-/** Empties the outbox and the DLQ and clears every fault. */
+/**
+ * Empties the outbox, the DLQ, the refusals list and the abuse guard's table (counters and lists), and clears every
+ * fault: each test starts with no codes counted against the fixtures' numbers and users.
+ */
 export async function resetStack(stack: LocalStack): Promise<void> {
-  await Promise.all(
-    ['/_local/outbox', '/_local/dlq', '/_local/faults'].map((path) =>
+  await Promise.all([
+    ...['/_local/outbox', '/_local/dlq', '/_local/refusals', '/_local/faults'].map((path) =>
       fetch(`${stack.baseUrl}${path}`, { method: 'DELETE' }),
     ),
-  );
+    clearAbuseTable(stack),
+  ]);
+}
+
+/** Deletes every item of the abuse guard's table, straight in dynalite (no fault applies there). */
+export async function clearAbuseTable(stack: LocalStack): Promise<void> {
+  const client = localDynamoClient(stack.dynamoEndpoint);
+  try {
+    const { Items = [] } = await client.send(new ScanCommand({ TableName: stack.tables.abuse }));
+    for (let i = 0; i < Items.length; i += 25) {
+      const deletes = Items.slice(i, i + 25).map((item) => ({
+        DeleteRequest: { Key: { pk: item.pk!, sk: item.sk! } },
+      }));
+      await client.send(new BatchWriteItemCommand({ RequestItems: { [stack.tables.abuse]: deletes } }));
+    }
+  } finally {
+    client.destroy();
+  }
 }
 
 /** Sets faults over HTTP. */

@@ -3,7 +3,7 @@
 // never answers.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { PutItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { RetryErrorInfo } from '@smithy/types';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createHookClients, provablyNotProcessed, withDeadline } from '../../../src/adapters/aws-clients.js';
@@ -37,6 +37,7 @@ function clients() {
       IDEMPOTENCY_TABLE_NAME: 'idempotency',
       DLQ_URL: 'http://127.0.0.1:1/queue/dlq',
       FINGERPRINT_KEY_SECRET: 'okta-phone-mfa/fingerprint-key',
+      ABUSE_TABLE_NAME: 'abuse',
       DYNAMODB_ENDPOINT: endpoint,
     }),
   );
@@ -89,6 +90,42 @@ describe('DynamoDB calls inside the deadline', () => {
     expect(requests).toBe(1);
     expect(ms).toBeGreaterThanOrEqual(390);
     expect(ms).toBeLessThan(800);
+  });
+
+  it('does not retry an abuse counter write that timed out: it may have counted', async () => {
+    // Prepare
+    const { abuseDb } = clients();
+    const update = new UpdateItemCommand({
+      TableName: 'abuse',
+      Key: { pk: { S: 'count#number#+14155550123' }, sk: { S: 'counters' } },
+      UpdateExpression: 'ADD w600_1 :one',
+      ExpressionAttributeValues: { ':one': { N: '1' } },
+    });
+
+    // Act
+    const { ms } = await timed(() => withDeadline(new Deadline(2_500), () => abuseDb.send(update)));
+
+    // Assess
+    expect(requests).toBe(1);
+    expect(ms).toBeLessThan(800);
+  });
+
+  it("keeps 600 ms of the budget back from the abuse guard's calls for the send", async () => {
+    // Prepare: 900 ms left, so the guard may spend only 300 ms of it.
+    const { abuseDb } = clients();
+    const query = new QueryCommand({
+      TableName: 'abuse',
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': { S: 'list' } },
+    });
+
+    // Act
+    const { ms, error } = await timed(() => withDeadline(new Deadline(900), () => abuseDb.send(query)));
+
+    // Assess
+    expect(error.name).toMatch(/AbortError|TimeoutError/);
+    expect(ms).toBeGreaterThanOrEqual(250);
+    expect(ms).toBeLessThan(450);
   });
 
   it('does not retry a conditional write that timed out: it may have landed', async () => {

@@ -20,6 +20,7 @@ beforeAll(async () => {
     loadHookConfig({
       TEMPLATES_TABLE_NAME: 'templates',
       IDEMPOTENCY_TABLE_NAME: 'idempotency',
+      ABUSE_TABLE_NAME: 'abuse',
       DLQ_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/dlq',
       FINGERPRINT_KEY_SECRET: NAME,
       SECRETS_MANAGER_ENDPOINT: secrets.endpoint,

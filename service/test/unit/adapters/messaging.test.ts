@@ -8,6 +8,7 @@ import {
   PinpointSMSVoiceV2Client,
   ResourceNotFoundException,
   SendTextMessageCommand,
+  SendVoiceMessageCommand,
   ServiceQuotaExceededException,
   ThrottlingException,
   ValidationException,
@@ -18,6 +19,7 @@ import { EndUserMessagingSender } from '../../../src/adapters/messaging.js';
 import { Deadline } from '../../../src/domain/deadline.js';
 import type { OutboundMessage } from '../../../src/domain/deliver.js';
 import type { DeliveryFailedError } from '../../../src/domain/errors.js';
+import { failureClass } from '../../../src/domain/failure-class.js';
 
 const client = new PinpointSMSVoiceV2Client({ region: 'us-east-1', maxAttempts: 1 });
 const mock = mockClient(client);
@@ -99,13 +101,22 @@ describe('EndUserMessagingSender failure reasons', () => {
       'country_blocked',
     ],
     [
-      'a country blocked by a protect configuration',
+      'a country blocked by the protect configuration',
       new ConflictException({
         ...meta,
         message: 'Blocked',
         Reason: 'DESTINATION_COUNTRY_BLOCKED_BY_PROTECT_CONFIGURATION',
       }),
-      'country_blocked',
+      'protect_blocked',
+    ],
+    [
+      "a number blocked by the protect configuration's number override",
+      new ConflictException({
+        ...meta,
+        message: 'Blocked',
+        Reason: 'DESTINATION_PHONE_NUMBER_BLOCKED_BY_PROTECT_NUMBER_OVERRIDE',
+      }),
+      'protect_blocked',
     ],
     [
       'an identity not allowed for the country',
@@ -158,5 +169,99 @@ describe('EndUserMessagingSender failure reasons', () => {
     // Assess
     expect(failure).toMatchObject({ name: 'ProviderError', reason: 'provider_error' });
     expect((failure as Error).message).toMatch(/without a MessageId/);
+  });
+});
+
+describe('EndUserMessagingSender requests', () => {
+  const voice: OutboundMessage = {
+    ...message,
+    channel: 'voice',
+    body: '<speak>Your code is 1 2 3 4 5 6</speak>',
+    voiceId: 'JOANNA',
+  };
+
+  it('caps the price of an SMS with MaxPrice and of a call with MaxPricePerMinute, as maxPricePerMessage sets', async () => {
+    // Prepare
+    mock.on(SendTextMessageCommand).resolves({ MessageId: 'sms-1' });
+    mock.on(SendVoiceMessageCommand).resolves({ MessageId: 'voice-1' });
+    const sender = new EndUserMessagingSender(client, 'otp-set', { maxPrice: '0.10' });
+
+    // Act
+    await sender.send(message, new Deadline(1_000));
+    await sender.send(voice, new Deadline(1_000));
+
+    // Assess
+    const sms = mock.commandCalls(SendTextMessageCommand)[0]!.args[0].input;
+    const call = mock.commandCalls(SendVoiceMessageCommand)[0]!.args[0].input;
+    expect(sms).toMatchObject({ MaxPrice: '0.10', ConfigurationSetName: 'otp-set' });
+    expect(sms).not.toHaveProperty('MaxPricePerMinute');
+    expect(call).toMatchObject({ MaxPricePerMinute: '0.10', ConfigurationSetName: 'otp-set' });
+    expect(call).not.toHaveProperty('MaxPrice');
+  });
+
+  it('sends without a price cap or protect configuration when none is configured', async () => {
+    // Prepare
+    mock.on(SendTextMessageCommand).resolves({ MessageId: 'sms-1' });
+    mock.on(SendVoiceMessageCommand).resolves({ MessageId: 'voice-1' });
+    const sender = new EndUserMessagingSender(client);
+
+    // Act
+    await sender.send(message, new Deadline(1_000));
+    await sender.send(voice, new Deadline(1_000));
+
+    // Assess
+    for (const input of [
+      mock.commandCalls(SendTextMessageCommand)[0]!.args[0].input,
+      mock.commandCalls(SendVoiceMessageCommand)[0]!.args[0].input,
+    ]) {
+      for (const field of [
+        'MaxPrice',
+        'MaxPricePerMinute',
+        'ProtectConfigurationId',
+        'ConfigurationSetName',
+      ]) {
+        expect(input).not.toHaveProperty(field);
+      }
+    }
+  });
+
+  it("names the stack's protect configuration on every send, whichever configuration set is used", async () => {
+    // Prepare
+    mock.on(SendTextMessageCommand).resolves({ MessageId: 'sms-1' });
+    mock.on(SendVoiceMessageCommand).resolves({ MessageId: 'voice-1' });
+    const sender = new EndUserMessagingSender(client, 'operators-set', {
+      protectConfigurationId: 'protect-abc',
+    });
+
+    // Act
+    await sender.send(message, new Deadline(1_000));
+    await sender.send(voice, new Deadline(1_000));
+
+    // Assess
+    expect(mock.commandCalls(SendTextMessageCommand)[0]!.args[0].input).toMatchObject({
+      ConfigurationSetName: 'operators-set',
+      ProtectConfigurationId: 'protect-abc',
+    });
+    expect(mock.commandCalls(SendVoiceMessageCommand)[0]!.args[0].input).toMatchObject({
+      ConfigurationSetName: 'operators-set',
+      ProtectConfigurationId: 'protect-abc',
+    });
+  });
+
+  it("reads a price over MaxPrice as price_over_threshold, the request's fault, not ours", async () => {
+    // Prepare
+    mock
+      .on(SendTextMessageCommand)
+      .rejects(
+        new ValidationException({ ...meta, message: 'Over MaxPrice', Reason: 'PRICE_OVER_THRESHOLD' }),
+      );
+    const sender = new EndUserMessagingSender(client, undefined, { maxPrice: '0.01' });
+
+    // Act
+    const failure = await sender.send(message, new Deadline(1_000)).catch((e: DeliveryFailedError) => e);
+
+    // Assess
+    expect(failure).toMatchObject({ name: 'ProviderError', reason: 'price_over_threshold' });
+    expect(failureClass((failure as DeliveryFailedError).reason)).toBe('request');
   });
 });

@@ -7,6 +7,7 @@ const hookEnv = {
   IDEMPOTENCY_TABLE_NAME: 'i',
   DLQ_URL: 'https://sqs.eu-west-1.amazonaws.com/1/dlq',
   FINGERPRINT_KEY_SECRET: 'okta-phone-mfa/fingerprint-key',
+  ABUSE_TABLE_NAME: 'abuse',
 };
 
 describe('loadHookConfig', () => {
@@ -19,14 +20,17 @@ describe('loadHookConfig', () => {
     });
   });
 
-  it.each(['TEMPLATES_TABLE_NAME', 'IDEMPOTENCY_TABLE_NAME', 'DLQ_URL', 'FINGERPRINT_KEY_SECRET'])(
-    'names the missing %s',
-    (name) => {
-      expect(() => loadHookConfig({ ...hookEnv, [name]: '' })).toThrowError(
-        new ConfigError(`${name} is required but not set`),
-      );
-    },
-  );
+  it.each([
+    'TEMPLATES_TABLE_NAME',
+    'IDEMPOTENCY_TABLE_NAME',
+    'DLQ_URL',
+    'FINGERPRINT_KEY_SECRET',
+    'ABUSE_TABLE_NAME',
+  ])('names the missing %s', (name) => {
+    expect(() => loadHookConfig({ ...hookEnv, [name]: '' })).toThrowError(
+      new ConfigError(`${name} is required but not set`),
+    );
+  });
 
   it.each([
     ['DEADLINE_MS', '3000'],
@@ -45,6 +49,72 @@ describe('loadHookConfig', () => {
   it('reads DEFAULT_PHONE_REGION as an upper-case ISO country, and none by default', () => {
     expect(loadHookConfig(hookEnv).defaultPhoneRegion).toBeUndefined();
     expect(loadHookConfig({ ...hookEnv, DEFAULT_PHONE_REGION: 'us' }).defaultPhoneRegion).toBe('US');
+  });
+});
+
+describe('the abuse guard settings', () => {
+  it('applies the product defaults of DESIGN.md', () => {
+    expect(loadHookConfig(hookEnv).abuse).toEqual({
+      tableName: 'abuse',
+      limits: {
+        numberPer10Minutes: 5,
+        numberPer24Hours: 15,
+        userPerHour: 10,
+        ipPerHour: 20,
+        prefixPerHour: 20,
+      },
+      refusedNumberTypes: ['PREMIUM_RATE', 'SHARED_COST'],
+      blockedAnswer: 'error',
+    });
+  });
+
+  it('reads every limit, 0 turning one off', () => {
+    // Act
+    const { abuse } = loadHookConfig({
+      ...hookEnv,
+      ABUSE_NUMBER_PER_10_MINUTES: '3',
+      ABUSE_NUMBER_PER_24_HOURS: '0',
+      ABUSE_USER_PER_HOUR: '7',
+      ABUSE_IP_PER_HOUR: '100',
+      ABUSE_PREFIX_PER_HOUR: '0',
+    });
+
+    // Assess
+    expect(abuse.limits).toEqual({
+      numberPer10Minutes: 3,
+      numberPer24Hours: 0,
+      userPerHour: 7,
+      ipPerHour: 100,
+      prefixPerHour: 0,
+    });
+  });
+
+  it('reads the refused number types, upper-cased, and none from an empty setting', () => {
+    expect(
+      loadHookConfig({ ...hookEnv, ABUSE_REFUSED_NUMBER_TYPES: 'premium_rate, toll_free' }).abuse
+        .refusedNumberTypes,
+    ).toEqual(['PREMIUM_RATE', 'TOLL_FREE']);
+    expect(loadHookConfig({ ...hookEnv, ABUSE_REFUSED_NUMBER_TYPES: '' }).abuse.refusedNumberTypes).toEqual(
+      [],
+    );
+  });
+
+  it('reads the pretend-sent answer', () => {
+    expect(loadHookConfig({ ...hookEnv, ABUSE_BLOCKED_ANSWER: 'pretend-sent' }).abuse.blockedAnswer).toBe(
+      'pretend-sent',
+    );
+  });
+
+  it.each([
+    ['ABUSE_NUMBER_PER_10_MINUTES', '-1'],
+    ['ABUSE_NUMBER_PER_24_HOURS', 'many'],
+    ['ABUSE_USER_PER_HOUR', '2.5'],
+    ['ABUSE_IP_PER_HOUR', '10000000'],
+    ['ABUSE_PREFIX_PER_HOUR', '1e3x'],
+    ['ABUSE_REFUSED_NUMBER_TYPES', 'PREMIUM_RATE,EXPENSIVE'],
+    ['ABUSE_BLOCKED_ANSWER', 'silent'],
+  ])('refuses %s=%s naming it', (name, value) => {
+    expect(() => loadHookConfig({ ...hookEnv, [name]: value })).toThrowError(new RegExp(`^${name} `));
   });
 });
 
@@ -116,4 +186,29 @@ describe('loadAuthorizerConfig', () => {
   ])('refuses %s=%j naming it', (name, value) => {
     expect(() => loadAuthorizerConfig({ ...env, [name]: value })).toThrowError(new RegExp(name));
   });
+});
+
+describe('loadHookConfig: what every send names', () => {
+  const env = { ...hookEnv, ABUSE_TABLE_NAME: 'abuse' };
+
+  it('reads the price cap per message and the protect configuration the stack sets', () => {
+    expect(
+      loadHookConfig({ ...env, MAX_PRICE_PER_MESSAGE: '0.10', PROTECT_CONFIGURATION_ID: 'protect-abc' }),
+    ).toMatchObject({ maxPricePerMessage: '0.10', protectConfigurationId: 'protect-abc' });
+  });
+
+  it('caps no price and names no protect configuration when neither is set', () => {
+    const config = loadHookConfig(env);
+    expect(config.maxPricePerMessage).toBeUndefined();
+    expect(config.protectConfigurationId).toBeUndefined();
+  });
+
+  it.each(['0', '0.00', '1', '-0.10', '100.00', '0.123456', 'cheap'])(
+    'refuses MAX_PRICE_PER_MESSAGE=%s, which End User Messaging would not take as MaxPrice',
+    (value) => {
+      expect(() => loadHookConfig({ ...env, MAX_PRICE_PER_MESSAGE: value })).toThrowError(
+        /^MAX_PRICE_PER_MESSAGE must be a price in US dollars/,
+      );
+    },
+  );
 });

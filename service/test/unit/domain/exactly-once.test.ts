@@ -2,6 +2,7 @@
 // per Okta event whatever arrives twice, and whatever part is down.
 import { describe, expect, it } from 'vitest';
 import { loadFixture, type OktaHookRequestFixture } from '../../../../contracts/fixtures/index.js';
+import type { AbuseVerdict } from '../../../src/domain/abuse-guard.js';
 import { Deadline } from '../../../src/domain/deadline.js';
 import type { DeliveryOutcome, OutboundMessage } from '../../../src/domain/deliver.js';
 import type { DlqRecord } from '../../../src/domain/dlq-record.js';
@@ -41,6 +42,8 @@ function setup() {
   const sent: OutboundMessage[] = [];
   const deadLetters: DlqRecord[] = [];
   const store = new FakeStore();
+  /** What the abuse guard answers next, and how often it was asked. */
+  const guard = { verdict: { verdict: 'allow', allowListed: false } as AbuseVerdict, checks: 0 };
   const deps: ExactlyOnceDeps = {
     templates: {
       templates: async () => new Map(),
@@ -58,11 +61,17 @@ function setup() {
     },
     deadLetters: { write: async (record) => void deadLetters.push(record) },
     defaultLocale: 'en',
+    guard: {
+      check: async () => {
+        guard.checks += 1;
+        return guard.verdict;
+      },
+    },
     idempotency: store,
     recent: new RecentDeliveries(),
     pollMs: 10,
   };
-  return { sent, deadLetters, store, deps };
+  return { sent, deadLetters, store, deps, guard };
 }
 
 const fingerprintKey = fingerprintKeyFrom('k'.repeat(32));
@@ -184,6 +193,121 @@ describe('deliverExactlyOnce', () => {
     expect(result.outcome.reason).toBe('idempotency_key_reused');
     expect(sent).toHaveLength(1);
     expect(deadLetters).toHaveLength(1);
+  });
+});
+
+describe('the abuse guard in the delivery', () => {
+  const refused: AbuseVerdict = {
+    verdict: 'refuse',
+    reason: 'number_10m',
+    reasons: ['number_10m', 'user_1h'],
+  };
+
+  it('answers a refused request with an error object, sends nothing and dead-letters nothing', async () => {
+    // Prepare
+    const { sent, deadLetters, deps, guard } = setup();
+    guard.verdict = refused;
+
+    // Act
+    const { outcome } = await deliverExactlyOnce(await request(), deps, new Deadline(1_000));
+
+    // Assess
+    expect(outcome).toMatchObject({
+      outcome: 'blocked',
+      reason: 'number_10m',
+      blockedReasons: ['number_10m', 'user_1h'],
+      attempts: 0,
+      answer: {
+        statusCode: 200,
+        body: {
+          error: {
+            errorSummary: 'The one-time passcode was not sent',
+            errorCauses: [{ reason: 'NUMBER_10M', location: 'data.messageProfile.phoneNumber' }],
+          },
+        },
+      },
+    });
+    expect(sent).toEqual([]);
+    expect(deadLetters).toEqual([]);
+  });
+
+  it('answers SUCCESSFUL with transactionId blocked-<key> and sends nothing with blockedAnswer pretend-sent', async () => {
+    // Prepare
+    const { sent, deadLetters, deps, guard } = setup();
+    guard.verdict = refused;
+    const r = await request();
+
+    // Act
+    const { outcome } = await deliverExactlyOnce(
+      r,
+      { ...deps, blockedAnswer: 'pretend-sent' },
+      new Deadline(1_000),
+    );
+
+    // Assess
+    const body = outcome.answer.body as { commands: Array<{ value: Array<Record<string, string>> }> };
+    const action = body.commands[0]!.value[0]!;
+    expect(action).toMatchObject({ status: 'SUCCESSFUL', transactionId: `blocked-${r.idempotencyKey}` });
+    expect(JSON.parse(action.transactionMetadata!)).toMatchObject({ blocked: 'number_10m', channel: 'sms' });
+    expect(outcome.outcome).toBe('blocked');
+    expect(sent.length + deadLetters.length).toBe(0);
+  });
+
+  it('never asks the guard for a replay: the duplicate of a refused request gets the stored refusal', async () => {
+    // Prepare
+    const { deps, guard } = setup();
+    guard.verdict = refused;
+    const r = await request();
+    const first = await deliverExactlyOnce(r, deps, new Deadline(1_000));
+    guard.verdict = { verdict: 'allow', allowListed: false };
+
+    // Act
+    const again = await deliverExactlyOnce(r, deps, new Deadline(1_000));
+
+    // Assess
+    expect(guard.checks).toBe(1);
+    expect(again).toMatchObject({ replay: true, outcome: first.outcome });
+  });
+
+  it('never asks the guard for a number that is not one: validation refuses it first', async () => {
+    const { deps, guard } = setup();
+    const { outcome } = await deliverExactlyOnce(
+      await request((p) => (p.data.messageProfile.phoneNumber = 'abc')),
+      deps,
+      new Deadline(1_000),
+    );
+    expect(outcome.reason).toBe('invalid_phone_number');
+    expect(guard.checks).toBe(0);
+  });
+
+  it('delivers when the guard is unavailable and marks the outcome with the cause', async () => {
+    // Prepare
+    const { sent, deps, guard } = setup();
+    guard.verdict = { verdict: 'unavailable', causeName: 'TimeoutError' };
+
+    // Act
+    const { outcome } = await deliverExactlyOnce(await request(), deps, new Deadline(1_000));
+
+    // Assess
+    expect(outcome).toMatchObject({ outcome: 'delivered', guardUnavailable: 'TimeoutError' });
+    expect(sent).toHaveLength(1);
+  });
+
+  it('answers a refusal even for a destination routing would refuse, so pumping leaves no DLQ record', async () => {
+    // Prepare: routing allows only US; the number is British.
+    const { deadLetters, deps, guard } = setup();
+    guard.verdict = refused;
+
+    // Act
+    const { outcome } = await deliverExactlyOnce(
+      await request((p) => (p.data.messageProfile.phoneNumber = '+447700123456')),
+      deps,
+      new Deadline(1_000),
+    );
+
+    // Assess
+    expect(outcome.outcome).toBe('blocked');
+    expect(deadLetters).toEqual([]);
   });
 });
 

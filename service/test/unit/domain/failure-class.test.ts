@@ -15,6 +15,7 @@ describe('failureClass', () => {
     'provider_rejected',
     'price_over_threshold',
     'country_blocked',
+    'protect_blocked',
     'idempotency_key_reused',
   ])('puts %s, which the request chooses, in the request class', (reason) => {
     expect(failureClass(reason)).toBe('request');
@@ -47,6 +48,6 @@ describe('failureClass', () => {
     expect(REQUEST_FAULT_REASONS).toEqual(
       HOOK_FAILURE_REASONS.filter((reason) => FAILURE_CLASS[reason] === 'request'),
     );
-    expect(REQUEST_FAULT_REASONS).toHaveLength(6);
+    expect(REQUEST_FAULT_REASONS).toHaveLength(7);
   });
 });

@@ -171,3 +171,29 @@ describe('parseHookRequest', () => {
     expect(JSON.stringify(error.problems) + error.message).not.toContain('12345678901234567890');
   });
 });
+
+describe('what the abuse guard counts', () => {
+  it("reads Okta's user id and the end user's IP address", async () => {
+    const request = await parseHookRequest(JSON.stringify(sms()));
+    expect(request).toMatchObject({ userId: '00uyxxSknGtK8022w0g3', clientIp: '203.0.113.10' });
+  });
+
+  it.each([
+    ['missing', undefined],
+    ['not a string', 42],
+    ['blank', '   '],
+    ['longer than 128 characters', 'x'.repeat(129)],
+  ])('reads no user id or IP address when it is %s', async (_, value) => {
+    // Prepare
+    const payload = sms() as unknown as Record<string, any>;
+    payload.data.userProfile.userId = value;
+    payload.data.context.request.ipAddress = value;
+
+    // Act
+    const request = await parseHookRequest(JSON.stringify(payload));
+
+    // Assess
+    expect(request).not.toHaveProperty('userId');
+    expect(request).not.toHaveProperty('clientIp');
+  });
+});

@@ -37,8 +37,8 @@ afterAll(async () => {
   output.stop();
   await harness.stop();
 });
-beforeEach(() => {
-  harness.reset();
+beforeEach(async () => {
+  await harness.reset();
   output.clear();
 });
 
@@ -473,7 +473,7 @@ describe('degraded dependencies', () => {
     await localDynamoClient(harness.db.endpoint).send(
       new DeleteTableCommand({ TableName: 'templates-outage' }),
     );
-    harness.reset();
+    await harness.reset();
     output.clear();
 
     // Act
@@ -621,5 +621,214 @@ describe('stored templates without the code', () => {
   it('counts nothing when every stored template carries the code', async () => {
     await harness.invoke(payload());
     expect(metric('TemplateMissingCode')).toEqual([]);
+  });
+});
+
+describe('the abuse guard', () => {
+  afterAll(async () => {
+    await harness.load();
+  });
+
+  /** Writes an allow or deny entry, then cold-starts so the cached lists are read again. */
+  async function listEntry(sk: string): Promise<void> {
+    await localDynamoClient(harness.db.endpoint).send(
+      new PutItemCommand({
+        TableName: harness.abuseTable,
+        Item: marshall({ pk: 'list', sk, createdAt: new Date().toISOString() }),
+      }),
+    );
+    await harness.load();
+  }
+
+  /** The number's counter item in the guard's table. */
+  async function numberCounts(phone: string): Promise<number[]> {
+    const { Items } = await localDynamoClient(harness.db.endpoint).send(
+      new ScanCommand({ TableName: harness.abuseTable }),
+    );
+    const item = Items?.map((i) => unmarshall(i)).find((i) => i.pk === `count#number#${phone}`);
+    return Object.entries(item ?? {})
+      .filter(([name]) => name.startsWith('w600_'))
+      .map(([, count]) => count as number);
+  }
+
+  it('refuses the 6th SMS to one number in 10 minutes with an error object: no send, no DLQ record, OtpBlocked', async () => {
+    // Prepare
+    for (let i = 0; i < 5; i += 1) await harness.invoke(payload());
+    harness.messaging.emulator.clear();
+    output.clear();
+    const sixth = payload();
+
+    // Act
+    const answer = await harness.invoke(sixth);
+
+    // Assess
+    expect(answer).toEqual({
+      statusCode: 200,
+      body: {
+        error: {
+          errorSummary: 'The one-time passcode was not sent',
+          errorCauses: [
+            {
+              errorSummary: 'The phone number has reached its limit of codes per 10 minutes',
+              reason: 'NUMBER_10M',
+              location: 'data.messageProfile.phoneNumber',
+            },
+          ],
+        },
+      },
+    });
+    expect(harness.sent()).toEqual([]);
+    expect(harness.deadLetters()).toEqual([]);
+    expect(metric('OtpBlocked')).toEqual([
+      expect.objectContaining({ value: 1, dimensions: { reason: 'number_10m', channel: 'sms' } }),
+    ]);
+    expect(metric('OtpDeliveryFailed')).toEqual([]);
+    const logged = output.logs().find((l) => l.message === 'OTP refused by the abuse guard');
+    expect(logged).toMatchObject({
+      level: 'WARN',
+      eventId: sixth.eventId,
+      reason: 'number_10m',
+      reasons: ['number_10m'],
+      phone: '+1 *******123',
+      requestType: 'com.okta.user.telephony.mfa-verification',
+      channel: 'sms',
+      country: 'US',
+    });
+    expect(output.lines.join('\n')).not.toContain('4155550123');
+  });
+
+  it('never counts a replay: duplicates of delivered and of refused events get their stored answers', async () => {
+    // Prepare: 4 events, each sent twice (Okta's retry, a duplicate delivery).
+    for (let i = 0; i < 4; i += 1) {
+      const request = payload();
+      await harness.invoke(request);
+      await harness.invoke(request);
+    }
+    const fifth = await harness.invoke(payload());
+    const sixth = payload();
+    const refused = await harness.invoke(sixth);
+    output.clear();
+
+    // Act
+    const replayed = await harness.invoke(sixth);
+
+    // Assess
+    expect(fifth.body.commands[0].value[0].status).toBe('SUCCESSFUL');
+    expect(refused.body.error.errorCauses[0].reason).toBe('NUMBER_10M');
+    expect(replayed).toEqual(refused);
+    expect(harness.sent()).toHaveLength(5);
+    expect(await numberCounts('+14155550123')).toEqual([6]);
+    expect(metric('OtpBlocked')).toEqual([]);
+    expect(metric('IdempotentReplay')).toHaveLength(1);
+  });
+
+  it('answers SUCCESSFUL with transactionId blocked-<eventId> and sends nothing with ABUSE_BLOCKED_ANSWER=pretend-sent', async () => {
+    // Prepare
+    await harness.load({ ABUSE_BLOCKED_ANSWER: 'pretend-sent', ABUSE_NUMBER_PER_10_MINUTES: '1' });
+    await harness.invoke(payload());
+    harness.messaging.emulator.clear();
+    output.clear();
+    const second = payload();
+
+    // Act
+    const answer = await harness.invoke(second);
+
+    // Assess
+    expect(answer.statusCode).toBe(200);
+    expect(answer.body.commands[0].value[0]).toMatchObject({
+      status: 'SUCCESSFUL',
+      provider: 'AWS End User Messaging',
+      transactionId: `blocked-${second.eventId}`,
+    });
+    expect(JSON.parse(answer.body.commands[0].value[0].transactionMetadata)).toMatchObject({
+      blocked: 'number_10m',
+    });
+    expect(harness.sent()).toEqual([]);
+    expect(harness.deadLetters()).toEqual([]);
+    expect(metric('OtpBlocked')).toEqual([
+      expect.objectContaining({ dimensions: { reason: 'number_10m', channel: 'sms' } }),
+    ]);
+    expect(metric('OtpDelivered')).toEqual([]);
+  });
+
+  it("delivers and counts AbuseGuardUnavailable with a WARN when the guard's table cannot be reached", async () => {
+    // Prepare
+    await harness.load({ ABUSE_TABLE_NAME: 'no-such-abuse-table' });
+    const request = payload();
+
+    // Act
+    const answer = await harness.invoke(request);
+
+    // Assess
+    expect(answer.body.commands[0].value[0].status).toBe('SUCCESSFUL');
+    expect(harness.sent()).toHaveLength(1);
+    expect(metric('AbuseGuardUnavailable')).toHaveLength(1);
+    expect(metric('OtpDelivered')).toHaveLength(1);
+    expect(
+      output
+        .logs()
+        .find((l) => l.message === "Abuse guard's table unavailable; delivering without the guard"),
+    ).toMatchObject({ level: 'WARN', eventId: request.eventId, errorName: 'ResourceNotFoundException' });
+  });
+
+  it('refuses a premium-rate number as NUMBER_TYPE without sending or dead-lettering', async () => {
+    // Act
+    const answer = await harness.invoke(
+      payload(undefined, (p) => (p.data.messageProfile.phoneNumber = '+19005550123')),
+    );
+
+    // Assess
+    expect(answer.body.error.errorCauses[0]).toMatchObject({
+      reason: 'NUMBER_TYPE',
+      errorSummary: 'The phone number is a premium-rate or shared-cost number',
+    });
+    expect(harness.sent()).toEqual([]);
+    expect(harness.deadLetters()).toEqual([]);
+    expect(metric('OtpBlocked')[0]?.dimensions).toEqual({ reason: 'number_type', channel: 'sms' });
+  });
+
+  it('lets an allow-listed number past the velocity limits', async () => {
+    // Prepare
+    await listEntry('allow#+14155550123');
+
+    // Act
+    const answers = [];
+    for (let i = 0; i < 7; i += 1) answers.push(await harness.invoke(payload()));
+
+    // Assess
+    expect(answers.map((a) => a.body.commands?.[0]?.value?.[0]?.status)).toEqual(Array(7).fill('SUCCESSFUL'));
+    expect(harness.sent()).toHaveLength(7);
+    expect(metric('OtpBlocked')).toEqual([]);
+  });
+
+  it('refuses a number in a denied prefix as DENIED_PREFIX from its first request', async () => {
+    // Prepare
+    await listEntry('deny#+1415555');
+
+    // Act
+    const answer = await harness.invoke(payload());
+
+    // Assess
+    expect(answer.body.error.errorCauses[0].reason).toBe('DENIED_PREFIX');
+    expect(harness.sent()).toEqual([]);
+    expect(harness.deadLetters()).toEqual([]);
+    expect(metric('OtpBlocked')[0]?.dimensions).toEqual({ reason: 'denied_prefix', channel: 'sms' });
+  });
+
+  it('refuses the 21st pre-enrollment code from one client IP in an hour, whatever the numbers and users', async () => {
+    // Prepare: 20 enrolments from one address, each to another number range and for another user.
+    const enrolment = (i: number) =>
+      payload('request-sms-pre-enrollment-no-plus', (p) => {
+        p.data.messageProfile.phoneNumber = `+1206${200 + i}0123`;
+        p.data.userProfile = { ...p.data.userProfile, userId: `00u-enrol-${i}` };
+      });
+    for (let i = 0; i < 20; i += 1) await harness.invoke(enrolment(i));
+
+    // Act
+    const answer = await harness.invoke(enrolment(20));
+
+    // Assess
+    expect(answer.body.error.errorCauses[0].reason).toBe('IP_1H');
+    expect(harness.sent()).toHaveLength(20);
   });
 });

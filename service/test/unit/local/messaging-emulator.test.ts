@@ -73,3 +73,31 @@ describe('SendVoiceMessage origination identity', () => {
     expect(sent.MessageId).toEqual(expect.any(String));
   });
 });
+
+describe('the price cap and protect configuration a send names', () => {
+  it('accepts MaxPrice, MaxPricePerMinute and ProtectConfigurationId and keeps them in the outbox as received', async () => {
+    // Act
+    await client.send(
+      new SendTextMessageCommand({
+        DestinationPhoneNumber: '+447700900123',
+        OriginationIdentity: '+12065550100',
+        MessageBody: 'Your code is 123456',
+        MaxPrice: '0.10',
+        ProtectConfigurationId: 'protect-abc',
+      }),
+    );
+    await client.send(
+      new SendVoiceMessageCommand({
+        ...call('+12065550100').input,
+        MaxPricePerMinute: '0.10',
+        ProtectConfigurationId: 'protect-abc',
+      }),
+    );
+
+    // Assess
+    expect(messaging.emulator.outbox()).toMatchObject([
+      { channel: 'SMS', MaxPrice: '0.10', ProtectConfigurationId: 'protect-abc' },
+      { channel: 'VOICE', MaxPricePerMinute: '0.10', ProtectConfigurationId: 'protect-abc' },
+    ]);
+  });
+});

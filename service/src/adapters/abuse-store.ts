@@ -1,0 +1,177 @@
+import {
+  type AttributeValue,
+  type DynamoDBClient,
+  QueryCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import {
+  type AbuseCounters,
+  type AbuseListSnapshot,
+  type AbuseLists,
+  AbuseStoreUnavailableError,
+  type CounterKey,
+} from '../domain/abuse-guard.js';
+import { logger } from '../powertools/index.js';
+
+/** How long a list read serves warm requests. */
+const DEFAULT_LIST_MAX_AGE_SECONDS = 60;
+
+/** After a failed list read, serve the last good copy for this long before asking DynamoDB again. */
+const RETRY_AFTER_FAILURE_MS = 5_000;
+
+/** The partition of the allow and deny lists. */
+const LIST_PARTITION = 'list';
+
+/** A list is a handful of entries; a runaway partition stops being read here rather than eating the budget. */
+const MAX_LIST_PAGES = 4;
+
+/** Options of {@link DynamoAbuseStore}. */
+export type AbuseStoreOptions = {
+  /** @default 60 */
+  listMaxAgeSeconds?: number;
+  /** Clock (ms since epoch), for window buckets, TTLs and the list cache. @default Date.now */
+  now?: () => number;
+};
+
+const errorName = (error: unknown) => (error instanceof Error ? error.name : String(error));
+
+/**
+ * The abuse guard's table (shared contract, `/tmp/abuse-spec.md`): `pk`/`sk`, TTL attribute `expiresAt`.
+ *
+ * - Counters: one item per key, `pk = count#<kind>#<value>`, `sk = counters`; each window bucket its own attribute
+ *   `w<windowSeconds>_<floor(now / windowSeconds)>`. One UpdateItem per key, all keys in parallel: `ADD` 1 to each
+ *   of the key's windows, `SET expiresAt` to now plus its longest window, `ReturnValues: UPDATED_NEW` for the new
+ *   counts. Old buckets are never read again and go with the item. The writes are not idempotent: the client must
+ *   not retry an ambiguous failure (`retryAmbiguous: false`).
+ * - Lists: partition `pk = list`, `sk = allow#<E.164>` or `deny#<E.164 or prefix>`, optional `expiresAt`; read with
+ *   one Query and cached, so a warm request reads no list. When the table is unreachable the last good copy keeps
+ *   serving; with nothing cached the read fails.
+ *
+ * Every DynamoDB failure becomes {@link AbuseStoreUnavailableError}: the guard then fails open.
+ */
+export class DynamoAbuseStore implements AbuseCounters, AbuseLists {
+  readonly #now: () => number;
+  readonly #maxAgeMs: number;
+  #lists: { snapshot: AbuseListSnapshot; readAt: number } | undefined;
+  #failedAt: number | undefined;
+  #reading: Promise<AbuseListSnapshot> | undefined;
+
+  /**
+   * @param client - DynamoDB client with deadline-bound calls and no ambiguous retries
+   * @param tableName - the guard's table
+   * @param options - list cache age, clock
+   */
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+    options: AbuseStoreOptions = {},
+  ) {
+    this.#now = options.now ?? Date.now;
+    this.#maxAgeMs = (options.listMaxAgeSeconds ?? DEFAULT_LIST_MAX_AGE_SECONDS) * 1000;
+  }
+
+  public async increment(keys: readonly CounterKey[]): Promise<ReadonlyArray<ReadonlyMap<number, number>>> {
+    const nowSeconds = Math.floor(this.#now() / 1000);
+    try {
+      return await Promise.all(keys.map((key) => this.#incrementOne(key, nowSeconds)));
+    } catch (error) {
+      throw new AbuseStoreUnavailableError(errorName(error), { cause: error });
+    }
+  }
+
+  async #incrementOne(key: CounterKey, nowSeconds: number): Promise<ReadonlyMap<number, number>> {
+    const names: Record<string, string> = {};
+    const attributeOf = new Map<number, string>();
+    key.windowsSeconds.forEach((windowSeconds, i) => {
+      const attribute = `w${windowSeconds}_${Math.floor(nowSeconds / windowSeconds)}`;
+      names[`#w${i}`] = attribute;
+      attributeOf.set(windowSeconds, attribute);
+    });
+    const { Attributes } = await this.client.send(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: { pk: { S: `count#${key.kind}#${key.value}` }, sk: { S: 'counters' } },
+        UpdateExpression: `ADD ${Object.keys(names)
+          .map((name) => `${name} :one`)
+          .join(', ')} SET expiresAt = :expiresAt`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: {
+          ':one': { N: '1' },
+          ':expiresAt': { N: String(nowSeconds + Math.max(...key.windowsSeconds)) },
+        },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    const counts = new Map<number, number>();
+    for (const [windowSeconds, attribute] of attributeOf) {
+      const count = Number(Attributes?.[attribute]?.N);
+      // UPDATED_NEW always returns what ADD wrote; anything else is not a count to compare.
+      if (!Number.isFinite(count)) throw new Error(`UpdateItem returned no ${attribute}`);
+      counts.set(windowSeconds, count);
+    }
+    return counts;
+  }
+
+  public async current(): Promise<AbuseListSnapshot> {
+    const now = this.#now();
+    const cached = this.#lists;
+    if (cached && now - cached.readAt < this.#maxAgeMs) return cached.snapshot;
+    if (cached && this.#failedAt !== undefined && now - this.#failedAt < RETRY_AFTER_FAILURE_MS) {
+      return cached.snapshot;
+    }
+    // Concurrent requests of a cold or expired cache share one Query.
+    this.#reading ??= this.#read(now).finally(() => {
+      this.#reading = undefined;
+    });
+    return this.#reading;
+  }
+
+  async #read(now: number): Promise<AbuseListSnapshot> {
+    try {
+      const snapshot = await this.#query();
+      this.#lists = { snapshot, readAt: now };
+      this.#failedAt = undefined;
+      return snapshot;
+    } catch (error) {
+      this.#failedAt = now;
+      const last = this.#lists;
+      logger.warn("Abuse guard's table unreachable; using the last lists read, if any", {
+        cached: last !== undefined,
+        errorName: errorName(error),
+      });
+      if (last) return last.snapshot;
+      throw new AbuseStoreUnavailableError(errorName(error), { cause: error });
+    }
+  }
+
+  async #query(): Promise<AbuseListSnapshot> {
+    const allow = new Map<string, number | undefined>();
+    const deny: Array<{ value: string; expiresAt?: number }> = [];
+    let startKey: Record<string, AttributeValue> | undefined;
+    for (let page = 0; page < MAX_LIST_PAGES; page += 1) {
+      const { Items, LastEvaluatedKey } = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: '#pk = :pk',
+          ProjectionExpression: '#sk, expiresAt',
+          ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk' },
+          ExpressionAttributeValues: { ':pk': { S: LIST_PARTITION } },
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      for (const item of Items ?? []) {
+        const sk = item.sk?.S ?? '';
+        const expires = Number(item.expiresAt?.N);
+        const expiresAt = Number.isFinite(expires) ? expires : undefined;
+        const separator = sk.indexOf('#');
+        const [list, value] = [sk.slice(0, separator), sk.slice(separator + 1)];
+        if (separator < 0 || !value.startsWith('+')) continue;
+        if (list === 'allow') allow.set(value, expiresAt);
+        else if (list === 'deny') deny.push({ value, ...(expiresAt === undefined ? {} : { expiresAt }) });
+      }
+      startKey = LastEvaluatedKey;
+      if (!startKey) break;
+    }
+    return { allow, deny };
+  }
+}

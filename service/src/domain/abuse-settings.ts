@@ -1,0 +1,44 @@
+/**
+ * The abuse guard's settings and their defaults, apart from its rules (`abuse-guard.ts`) so that reading the
+ * configuration does not load libphonenumber's full metadata: the authorizer reads the same config module.
+ */
+import type { NumberType as PhoneLibNumberType } from 'libphonenumber-js';
+
+/** The velocity limits; 0 turns one off. */
+export type AbuseLimits = {
+  numberPer10Minutes: number;
+  numberPer24Hours: number;
+  userPerHour: number;
+  ipPerHour: number;
+  prefixPerHour: number;
+};
+
+/** The product's defaults (DESIGN.md, "Abuse guard"). */
+export const DEFAULT_ABUSE_LIMITS: Readonly<AbuseLimits> = {
+  numberPer10Minutes: 5,
+  numberPer24Hours: 15,
+  userPerHour: 10,
+  ipPerHour: 20,
+  prefixPerHour: 20,
+};
+
+/** A number type as libphonenumber names it (`PREMIUM_RATE`…). */
+export type NumberType = NonNullable<PhoneLibNumberType>;
+
+/** The number types libphonenumber tells apart, for the `ABUSE_REFUSED_NUMBER_TYPES` setting. */
+export const NUMBER_TYPES: readonly NumberType[] = [
+  'PREMIUM_RATE',
+  'SHARED_COST',
+  'TOLL_FREE',
+  'VOIP',
+  'PERSONAL_NUMBER',
+  'PAGER',
+  'UAN',
+  'VOICEMAIL',
+  'FIXED_LINE',
+  'MOBILE',
+  'FIXED_LINE_OR_MOBILE',
+];
+
+/** Refused by default: the types a pumping attacker earns a share of the termination fee on. */
+export const DEFAULT_REFUSED_NUMBER_TYPES: readonly NumberType[] = ['PREMIUM_RATE', 'SHARED_COST'];
