@@ -53,6 +53,27 @@ export function localDynamoClient(endpoint: string): DynamoDBClient {
 }
 
 /**
+ * The definition of an on-demand table keyed on `pk` (partition) and `sk` (sort), both strings: the templates table
+ * and the abuse guard's table (whose TTL on `expiresAt` dynalite does not enforce).
+ *
+ * @param name - table name (dynalite needs ≥ 3 characters)
+ */
+export function pkSkTable(name: string): ConstructorParameters<typeof CreateTableCommand>[0] {
+  return {
+    TableName: name,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [
+      { AttributeName: 'pk', AttributeType: 'S' },
+      { AttributeName: 'sk', AttributeType: 'S' },
+    ],
+    KeySchema: [
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'sk', KeyType: 'RANGE' },
+    ],
+  };
+}
+
+/**
  * Creates the templates table (`pk`, `sk`), the Powertools idempotency table (`id`) and, when named, the abuse
  * guard's table (`pk`, `sk`; its TTL attribute `expiresAt` is not expired by dynalite), on demand, if absent.
  *
@@ -70,38 +91,14 @@ export async function createTables(
       if (!(error instanceof ResourceInUseException)) throw error;
     }
   };
-  await create({
-    TableName: names.templatesTable,
-    BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: [
-      { AttributeName: 'pk', AttributeType: 'S' },
-      { AttributeName: 'sk', AttributeType: 'S' },
-    ],
-    KeySchema: [
-      { AttributeName: 'pk', KeyType: 'HASH' },
-      { AttributeName: 'sk', KeyType: 'RANGE' },
-    ],
-  });
+  await create(pkSkTable(names.templatesTable));
   await create({
     TableName: names.idempotencyTable,
     BillingMode: 'PAY_PER_REQUEST',
     AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
     KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
   });
-  if (names.abuseTable) {
-    await create({
-      TableName: names.abuseTable,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-    });
-  }
+  if (names.abuseTable) await create(pkSkTable(names.abuseTable));
 }
 
 /**

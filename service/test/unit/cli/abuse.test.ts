@@ -7,7 +7,12 @@ import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { abuseCli, LOCAL_ABUSE_TABLE, noteProblem, parseDuration, parseTarget } from '../../../cli/abuse.js';
 import { type CliIo, UsageError } from '../../../cli/common.js';
-import { localDynamoClient, type RunningDynalite, startDynalite } from '../../../local/dynalite.js';
+import {
+  localDynamoClient,
+  pkSkTable,
+  type RunningDynalite,
+  startDynalite,
+} from '../../../local/dynalite.js';
 import { DynamoAbuseStore } from '../../../src/adapters/abuse-store.js';
 import {
   AbuseGuard,
@@ -72,20 +77,7 @@ const json = async (argv: string[], options: Parameters<typeof run>[1] = {}) => 
 
 /** The abuse table as the spec defines it (pk S + sk S; TTL on expiresAt, which dynalite does not enforce). */
 async function createAbuseTable(name: string): Promise<void> {
-  await client.send(
-    new CreateTableCommand({
-      TableName: name,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-    }),
-  );
+  await client.send(new CreateTableCommand(pkSkTable(name)));
 }
 
 /** Counts `times` requests the way the guard does: one UpdateItem per key, ADD to every window's bucket. */
