@@ -6,6 +6,7 @@ import {
   DEFAULT_REFUSED_NUMBER_TYPES,
   NUMBER_TYPES,
 } from '../../service/src/domain/abuse-guard.js';
+import { MAX_ABUSE_LIMIT } from '../../service/src/domain/abuse-settings.js';
 import { isPhoneRegion } from '../../service/src/domain/phone.js';
 import {
   type OriginationIdentitySetting,
@@ -321,8 +322,6 @@ function validIssuer(c: Collector): string {
   }
 }
 
-const LIMIT_MAX = 1_000_000;
-
 /** `abuseGuard`: an object (JSON from the command line) whose keys each default on their own. */
 function validAbuseGuard(c: Collector): AbuseGuardSettings {
   const raw = c.object('abuseGuard');
@@ -335,7 +334,7 @@ function validAbuseGuard(c: Collector): AbuseGuardSettings {
   const limits = Object.fromEntries(
     ABUSE_LIMITS.map((limit) => [
       limit,
-      c.integerValue(`abuseGuard.${limit}`, raw[limit], ABUSE_GUARD_DEFAULTS[limit], 0, LIMIT_MAX),
+      c.integerValue(`abuseGuard.${limit}`, raw[limit], ABUSE_GUARD_DEFAULTS[limit], 0, MAX_ABUSE_LIMIT),
     ]),
   ) as Record<AbuseLimit, number>;
 

@@ -20,7 +20,6 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { parsePhoneNumberFromString as parseWithTypes } from 'libphonenumber-js/max';
 import {
-  type AbuseLimits,
   type CounterKind,
   DEFAULT_ABUSE_LIMITS,
   DEFAULT_REFUSED_NUMBER_TYPES,
@@ -32,6 +31,7 @@ import {
   type VelocityReason,
   type VelocityRule,
 } from '../src/domain/abuse-guard.js';
+import { ABUSE_LIMIT_VARIABLES, MAX_ABUSE_LIMIT } from '../src/domain/abuse-settings.js';
 import { readDestination } from '../src/domain/phone.js';
 import { maskPhone, scrubText } from '../src/domain/redact.js';
 import { type CliIo, clientConfig, isLocalEndpoint, runMain, terminalIo, UsageError } from './common.js';
@@ -74,18 +74,6 @@ ABUSE_REFUSED_NUMBER_TYPES from this shell, else the defaults: the deployed hook
 /** The local stack's abuse table. */
 export const LOCAL_ABUSE_TABLE = 'okta-phone-mfa-abuse';
 
-/** The hook's setting of each limit (as service/src/config.ts reads them). */
-const LIMIT_VARIABLES: Record<keyof AbuseLimits, string> = {
-  numberPer10Minutes: 'ABUSE_NUMBER_PER_10_MINUTES',
-  numberPer24Hours: 'ABUSE_NUMBER_PER_24_HOURS',
-  userPerHour: 'ABUSE_USER_PER_HOUR',
-  ipPerHour: 'ABUSE_IP_PER_HOUR',
-  prefixPerHour: 'ABUSE_PREFIX_PER_HOUR',
-};
-
-/** The largest limit the hook accepts. */
-const MAX_LIMIT = 1_000_000;
-
 /** A velocity limit with the value in force for this shell. */
 export type LimitInForce = VelocityRule & { variable: string; limit: number };
 
@@ -112,12 +100,14 @@ export type ListEntry = {
 /** The limits in force for this shell: `ABUSE_*` variables, else the guard's defaults, in the guard's order. */
 export function limitsFrom(env: Record<string, string | undefined>): LimitInForce[] {
   return VELOCITY_RULES.map((rule) => {
-    const variable = LIMIT_VARIABLES[rule.setting];
+    const variable = ABUSE_LIMIT_VARIABLES[rule.setting];
     const raw = env[variable]?.trim();
     if (raw === undefined || raw === '')
       return { ...rule, variable, limit: DEFAULT_ABUSE_LIMITS[rule.setting] };
-    if (!/^\d+$/.test(raw) || Number(raw) > MAX_LIMIT) {
-      throw new UsageError(`${variable} must be a whole number up to ${MAX_LIMIT}, 0 to turn the limit off`);
+    if (!/^\d+$/.test(raw) || Number(raw) > MAX_ABUSE_LIMIT) {
+      throw new UsageError(
+        `${variable} must be a whole number up to ${MAX_ABUSE_LIMIT}, 0 to turn the limit off`,
+      );
     }
     return { ...rule, variable, limit: Number(raw) };
   });

@@ -5,9 +5,11 @@
 
 import type { CountryCode } from 'libphonenumber-js';
 import {
+  ABUSE_LIMIT_VARIABLES,
   type AbuseLimits,
   DEFAULT_ABUSE_LIMITS,
   DEFAULT_REFUSED_NUMBER_TYPES,
+  MAX_ABUSE_LIMIT,
   NUMBER_TYPES,
   type NumberType,
 } from './domain/abuse-settings.js';
@@ -107,18 +109,6 @@ export type AbuseConfig = {
   /** `ABUSE_BLOCKED_ANSWER`: Okta's error object, or SUCCESSFUL without a send. */
   blockedAnswer: BlockedAnswer;
 };
-
-/** The env variable of each limit. */
-const ABUSE_LIMIT_VARIABLES: Record<keyof AbuseLimits, string> = {
-  numberPer10Minutes: 'ABUSE_NUMBER_PER_10_MINUTES',
-  numberPer24Hours: 'ABUSE_NUMBER_PER_24_HOURS',
-  userPerHour: 'ABUSE_USER_PER_HOUR',
-  ipPerHour: 'ABUSE_IP_PER_HOUR',
-  prefixPerHour: 'ABUSE_PREFIX_PER_HOUR',
-};
-
-/** No limit is set above this: a million codes to one key is not a limit. */
-const MAX_ABUSE_LIMIT = 1_000_000;
 
 /**
  * The abuse guard's settings. `ABUSE_REFUSED_NUMBER_TYPES` unset means the default types; set to an empty string,

@@ -22,6 +22,18 @@ export const DEFAULT_ABUSE_LIMITS: Readonly<AbuseLimits> = {
   prefixPerHour: 20,
 };
 
+/** The hook's environment variable of each limit (`service/src/config.ts`, the CDK stack, `npm run abuse`). */
+export const ABUSE_LIMIT_VARIABLES: Readonly<Record<keyof AbuseLimits, string>> = {
+  numberPer10Minutes: 'ABUSE_NUMBER_PER_10_MINUTES',
+  numberPer24Hours: 'ABUSE_NUMBER_PER_24_HOURS',
+  userPerHour: 'ABUSE_USER_PER_HOUR',
+  ipPerHour: 'ABUSE_IP_PER_HOUR',
+  prefixPerHour: 'ABUSE_PREFIX_PER_HOUR',
+};
+
+/** No limit is set above this: a million codes to one key is not a limit. */
+export const MAX_ABUSE_LIMIT = 1_000_000;
+
 /** A number type as libphonenumber names it (`PREMIUM_RATE`…). */
 export type NumberType = NonNullable<PhoneLibNumberType>;
 
