@@ -298,7 +298,7 @@ async function benchSdkCall(): Promise<{ sdk: number; http: number; update: numb
         UpdateExpression: 'ADD #w0 :one, #w1 :one SET expiresAt = :expiresAt',
         ExpressionAttributeNames: { '#w0': 'w600_2900000', '#w1': 'w86400_20000' },
         ExpressionAttributeValues: { ':one': { N: '1' }, ':expiresAt': { N: '4102444800' } },
-        ReturnValues: 'UPDATED_NEW',
+        ReturnValues: 'ALL_NEW',
       }),
     );
   };

@@ -67,7 +67,7 @@ export class AbuseGuardTable extends Construct {
 
   /**
    * Grants exactly the guard's calls (service/src/adapters/abuse-store.ts): one UpdateItem per key (`ADD` to the
-   * window buckets, `UPDATED_NEW` returns the counts) and one Query of the `list` partition, cached in the
+   * window buckets, `ALL_NEW` returns the counts; past buckets are removed the same way) and one Query of the `list` partition, cached in the
    * container. Nothing else: no GetItem, Scan, batch or delete (the operator's CLI runs with the operator's rights).
    *
    * @param grantee - the delivery function

@@ -25,6 +25,11 @@ const LIST_PARTITION = 'list';
 /** A list is a handful of entries; a runaway partition stops being read here rather than eating the budget. */
 const MAX_LIST_PAGES = 4;
 
+/** Past window buckets an item may hold before one UpdateItem removes them. */
+export const MAX_STALE_BUCKETS = 4;
+
+const BUCKET_ATTRIBUTE = /^w\d+_\d+$/;
+
 /** Options of {@link DynamoAbuseStore}. */
 export type AbuseStoreOptions = {
   /** @default 60 */
@@ -40,9 +45,11 @@ const errorName = (error: unknown) => (error instanceof Error ? error.name : Str
  *
  * - Counters: one item per key, `pk = count#<kind>#<value>`, `sk = counters`; each window bucket its own attribute
  *   `w<windowSeconds>_<floor(now / windowSeconds)>`. One UpdateItem per key, all keys in parallel: `ADD` 1 to each
- *   of the key's windows, `SET expiresAt` to now plus its longest window, `ReturnValues: UPDATED_NEW` for the new
- *   counts. Old buckets are never read again and go with the item. The writes are not idempotent: the client must
- *   not retry an ambiguous failure (`retryAmbiguous: false`).
+ *   of the key's windows, `SET expiresAt` to now plus its longest window, `ReturnValues: ALL_NEW` for the new
+ *   counts. Old buckets are never read again; an item that is written at least once per longest window never
+ *   expires, so once it holds {@link MAX_STALE_BUCKETS} past buckets one more UpdateItem removes them, off the
+ *   request's path (a number used twice a day would otherwise gain an attribute per sign-in, ~15 KB a year). The
+ *   writes are not idempotent: the client must not retry an ambiguous failure (`retryAmbiguous: false`).
  * - Lists: partition `pk = list`, `sk = allow#<E.164>` or `deny#<E.164 or prefix>`, optional `expiresAt`; read with
  *   one Query and cached, so a warm request reads no list. When the table is unreachable the last good copy keeps
  *   serving; with nothing cached the read fails.
@@ -55,6 +62,7 @@ export class DynamoAbuseStore implements AbuseCounters, AbuseLists {
   #lists: { snapshot: AbuseListSnapshot; readAt: number } | undefined;
   #failedAt: number | undefined;
   #reading: Promise<AbuseListSnapshot> | undefined;
+  readonly #cleanups = new Set<Promise<void>>();
 
   /**
    * @param client - DynamoDB client with deadline-bound calls and no ambiguous retries
@@ -99,17 +107,47 @@ export class DynamoAbuseStore implements AbuseCounters, AbuseLists {
           ':one': { N: '1' },
           ':expiresAt': { N: String(nowSeconds + Math.max(...key.windowsSeconds)) },
         },
-        ReturnValues: 'UPDATED_NEW',
+        ReturnValues: 'ALL_NEW',
       }),
     );
     const counts = new Map<number, number>();
     for (const [windowSeconds, attribute] of attributeOf) {
       const count = Number(Attributes?.[attribute]?.N);
-      // UPDATED_NEW always returns what ADD wrote; anything else is not a count to compare.
+      // ALL_NEW always holds what ADD wrote; anything else is not a count to compare.
       if (!Number.isFinite(count)) throw new Error(`UpdateItem returned no ${attribute}`);
       counts.set(windowSeconds, count);
     }
+    const current = new Set(attributeOf.values());
+    const stale = Object.keys(Attributes ?? {}).filter(
+      (name) => BUCKET_ATTRIBUTE.test(name) && !current.has(name),
+    );
+    if (stale.length >= MAX_STALE_BUCKETS) this.#removeBuckets(key, stale);
     return counts;
+  }
+
+  /** Removes past buckets of one key's item, in the background: a failure only leaves them for the next time. */
+  #removeBuckets(key: CounterKey, stale: readonly string[]): void {
+    const names = Object.fromEntries(stale.map((name, i) => [`#s${i}`, name]));
+    const cleanup = this.client
+      .send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { pk: { S: `count#${key.kind}#${key.value}` }, sk: { S: 'counters' } },
+          UpdateExpression: `REMOVE ${Object.keys(names).join(', ')}`,
+          ExpressionAttributeNames: names,
+        }),
+      )
+      .then(
+        () => {},
+        (error: unknown) => logger.debug('Past counter buckets not removed', { errorName: errorName(error) }),
+      )
+      .finally(() => this.#cleanups.delete(cleanup));
+    this.#cleanups.add(cleanup);
+  }
+
+  /** Resolves when the background removals of past buckets started so far have finished (tests, shutdown). */
+  public async settled(): Promise<void> {
+    await Promise.all([...this.#cleanups]);
   }
 
   public async current(): Promise<AbuseListSnapshot> {

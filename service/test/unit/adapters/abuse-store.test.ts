@@ -10,7 +10,7 @@ import {
   type RunningDynalite,
   startDynalite,
 } from '../../../local/dynalite.js';
-import { DynamoAbuseStore } from '../../../src/adapters/abuse-store.js';
+import { DynamoAbuseStore, MAX_STALE_BUCKETS } from '../../../src/adapters/abuse-store.js';
 import { AbuseStoreUnavailableError, type CounterKey } from '../../../src/domain/abuse-guard.js';
 
 let db: RunningDynalite;
@@ -127,6 +127,29 @@ describe('counters', () => {
     // Assess
     expect(Object.fromEntries(sameWindow[0]!)).toEqual({ 600: 6, 86400: 6 });
     expect(Object.fromEntries(nextWindow[0]!)).toEqual({ 600: 1, 86400: 7 });
+  });
+
+  it('keeps a number used twice a day for a year to a handful of attributes, and its counts right', async () => {
+    // Prepare
+    const table = await freshTable();
+    const time = clock();
+    const store = new DynamoAbuseStore(localDynamoClient(db.endpoint), table, { now: time.now });
+
+    // Act: two sign-ins a day, 9 hours apart, for 365 days (the item never goes 24 h without a write).
+    let last: ReadonlyArray<ReadonlyMap<number, number>> = [];
+    for (let day = 0; day < 365; day += 1) {
+      last = await store.increment([numberKey]);
+      time.advance(9 * 3600_000);
+      last = await store.increment([numberKey]);
+      time.advance(15 * 3600_000);
+    }
+    await store.settled();
+
+    // Assess: at most MAX_STALE_BUCKETS past buckets besides the current two, and the latest counts are the day's.
+    const stored = await item(table, 'count#number#+14155550123');
+    const buckets = Object.keys(stored ?? {}).filter((name) => /^w\d+_\d+$/.test(name));
+    expect(buckets.length).toBeLessThanOrEqual(MAX_STALE_BUCKETS + 2);
+    expect(Object.fromEntries(last[0]!)).toEqual({ 600: 1, 86400: 2 });
   });
 
   it('counts concurrent requests exactly, as atomic counters do', async () => {
