@@ -56,6 +56,8 @@ export const PROVIDER_STATES = {
   britainNotAllowed: 'Great Britain is not an allowed destination',
   /** With the parameter `phoneNumber`: that number had its 10-minute limit of codes (5 by default). */
   numberAtLimit: 'the number has reached its limit',
+  /** The local US route's first identity refuses as inactive (RESOURCE_NOT_ACTIVE); its second one sends. */
+  firstIdentityInactive: "the United States route's first origination identity is inactive",
 } as const;
 
 /**

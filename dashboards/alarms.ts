@@ -44,6 +44,26 @@ export const THRESHOLDS = {
    * that reaches a limit is refused on every further request, hundreds in 5 minutes at one request a second.
    */
   abuseRefusals: 25,
+  /**
+   * SMS delivered to the handset (receipts DELIVERED or SUCCESSFUL, which some countries send instead) as a share of
+   * SMS End User Messaging accepted, over {@link THRESHOLDS.funnelPeriodMinutes}: below this the alarm fires. OTP
+   * traffic to registered senders delivers well above 90%; 80 leaves room for a country's normal losses.
+   */
+  deliveryRatePercent: 80,
+  /**
+   * Codes used (Okta's MFA success) as a share of codes accepted, over the same period. Real users type most codes
+   * they ask for; half is far below that, and far above what pumping or a carrier that drops codes looks like.
+   */
+  conversionRatePercent: 50,
+  /** Accepted codes per period below which neither rate is judged (one lost code would read as a large drop). */
+  funnelMinAccepted: 20,
+  /**
+   * Period of the delivery and conversion rates, in minutes: receipts arrive seconds after the send and a code is
+   * used within its lifetime (minutes), so a long period keeps that lag a small part of it.
+   */
+  funnelPeriodMinutes: 30,
+  /** What Okta logged about our hook failing or timing out, per 5 minutes, in 2 of 3 periods. */
+  oktaHookFailures: 1,
 } as const;
 
 /**
@@ -80,6 +100,14 @@ export type ServiceAlarms = {
   lambdaThrottles: cloudwatch.Alarm;
   api5xx: cloudwatch.Alarm;
   wafBlockedSpike: cloudwatch.Alarm;
+  /** SMS delivery receipts against accepted SMS. */
+  deliveryRateDropped: cloudwatch.Alarm;
+  /** Codes used against codes accepted; only when conversion is measured. */
+  conversionRateDropped?: cloudwatch.Alarm;
+  /** Okta's System Log says our hook failed or timed out; only when conversion is measured (same stream). */
+  oktaFailingOver?: cloudwatch.Alarm;
+  /** The sweep denied a low-conversion prefix; only when conversion is measured. */
+  lowConversionPrefixDenied?: cloudwatch.Alarm;
   deliveryDegraded: cloudwatch.CompositeAlarm;
 };
 
@@ -358,8 +386,121 @@ export function createAlarms(
     evaluationPeriods: 1,
   });
 
+  // --- Receipts and conversion ------------------------------------------------------------------------------
+  const funnelPeriod = Duration.minutes(THRESHOLDS.funnelPeriodMinutes);
+  const min = THRESHOLDS.funnelMinAccepted;
+  // Receipts land after the send, so a rate can pass 100% for a moment; below the minimum volume it reads 100.
+  const deliveryRateDropped = new cloudwatch.Alarm(scope, 'DeliveryRateDropped', {
+    ...base,
+    alarmName: `${prefix}-delivery-rate-dropped`,
+    alarmDescription: describeAlarm({
+      users: `fewer than ${THRESHOLDS.deliveryRatePercent}% of the SMS codes End User Messaging accepted reached a handset in ${THRESHOLDS.funnelPeriodMinutes} minutes: those users wait for a code that does not come, while our own metrics say delivered.`,
+      firstCheck:
+        'dashboard row "Funnel" (receipts by status, by country): one country or one status (blocked, carrier_unreachable, spam) usually dominates. With your own configuration set, check it has the receipts event destination.',
+      runbookSection: 'Delivery rate dropped',
+    }),
+    metric: new cloudwatch.MathExpression({
+      label: 'SMS delivered to the handset / SMS accepted (%)',
+      expression: `IF(FILL(accepted, 0) >= ${min}, 100 * (FILL(delivered, 0) + FILL(successful, 0)) / FILL(accepted, 0), 100)`,
+      usingMetrics: {
+        accepted: serviceMetric(MetricName.OtpDelivered, { channel: 'sms' }, { period: funnelPeriod }),
+        delivered: serviceMetric(
+          MetricName.OtpReceipt,
+          { channel: 'sms', status: 'delivered' },
+          { period: funnelPeriod },
+        ),
+        successful: serviceMetric(
+          MetricName.OtpReceipt,
+          { channel: 'sms', status: 'successful' },
+          { period: funnelPeriod },
+        ),
+      },
+      period: funnelPeriod,
+    }),
+    threshold: THRESHOLDS.deliveryRatePercent,
+    comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+    evaluationPeriods: 2,
+    datapointsToAlarm: 2,
+  });
+
+  const conversion = signals.conversion !== undefined;
+  const conversionRateDropped = conversion
+    ? new cloudwatch.Alarm(scope, 'ConversionRateDropped', {
+        ...base,
+        alarmName: `${prefix}-conversion-rate-dropped`,
+        alarmDescription: describeAlarm({
+          users: `fewer than ${THRESHOLDS.conversionRatePercent}% of the codes we sent in ${THRESHOLDS.funnelPeriodMinutes} minutes were typed into Okta: users are not getting them, get them too late, or the traffic is not real users (pumping).`,
+          firstCheck:
+            'dashboard row "Funnel": delivered but not used points at the message or at pumping (one country, one prefix); not delivered, at the carriers ("Delivery rate dropped").',
+          runbookSection: 'Conversion rate dropped',
+        }),
+        metric: new cloudwatch.MathExpression({
+          label: 'codes used / codes accepted (%)',
+          expression: `IF(FILL(sms, 0) + FILL(voice, 0) >= ${min}, 100 * (FILL(usedSms, 0) + FILL(usedVoice, 0)) / (FILL(sms, 0) + FILL(voice, 0)), 100)`,
+          usingMetrics: {
+            sms: serviceMetric(MetricName.OtpDelivered, { channel: 'sms' }, { period: funnelPeriod }),
+            voice: serviceMetric(MetricName.OtpDelivered, { channel: 'voice' }, { period: funnelPeriod }),
+            usedSms: serviceMetric(MetricName.OtpConverted, { channel: 'sms' }, { period: funnelPeriod }),
+            usedVoice: serviceMetric(MetricName.OtpConverted, { channel: 'voice' }, { period: funnelPeriod }),
+          },
+          period: funnelPeriod,
+        }),
+        threshold: THRESHOLDS.conversionRatePercent,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: 2,
+        datapointsToAlarm: 2,
+      })
+    : undefined;
+
+  // Okta's own account of the hook, from the same System Log stream: it sees a timeout or an unusable answer even
+  // when our functions recorded a success (an answer that left too late, a gateway in front of us failing).
+  const oktaFailingOver = conversion
+    ? new cloudwatch.Alarm(scope, 'OktaFailingOver', {
+        ...base,
+        alarmName: `${prefix}-okta-failing-over`,
+        alarmDescription: describeAlarm({
+          users:
+            "Okta logged that our telephony hook failed or timed out: it sent those users' codes through its own rate-limited providers (late, or two codes if ours also arrived).",
+          firstCheck:
+            'dashboard row "Funnel" (Okta hook failures by kind), then the hook latency and errors; Okta System Log for inline_hook.executed with outcome FAILURE.',
+          runbookSection: 'Okta is failing over to its own providers',
+        }),
+        metric: new cloudwatch.MathExpression({
+          label: "Okta's hook failures (timeout + error)",
+          expression: 'FILL(timeout, 0) + FILL(failure, 0)',
+          usingMetrics: {
+            timeout: serviceMetric(MetricName.OktaHookFailure, { kind: 'timeout' }, { period }),
+            failure: serviceMetric(MetricName.OktaHookFailure, { kind: 'error' }, { period }),
+          },
+          period,
+        }),
+        threshold: THRESHOLDS.oktaHookFailures,
+        evaluationPeriods: 3,
+        datapointsToAlarm: 2,
+      })
+    : undefined;
+
+  const lowConversionPrefixDenied = conversion
+    ? new cloudwatch.Alarm(scope, 'LowConversionPrefixDenied', {
+        ...base,
+        alarmName: `${prefix}-low-conversion-prefix-denied`,
+        alarmDescription: describeAlarm({
+          users:
+            'usually none: a number prefix got many codes in an hour and almost none were used, so the sweep put it on the deny list (pumping). If real users live behind it (a carrier outage there), they get no code from us until it expires or is reset.',
+          firstCheck:
+            'the sweep\'s log group (the denied prefix, its sends and uses), then npm run abuse -- status <prefix> (reason low-conversion, expiry); dashboard row "Funnel" by country.',
+          runbookSection: 'Low-conversion prefix denied',
+        }),
+        metric: serviceMetric(MetricName.LowConversionPrefixDenied, {}, { period }),
+        threshold: 1,
+        evaluationPeriods: 1,
+      })
+    : undefined;
+
   const paging: cloudwatch.IAlarm[] = [
     deliveryFailureRate,
+    deliveryRateDropped,
+    ...(oktaFailingOver ? [oktaFailingOver] : []),
     hookLatencyP99,
     hookErrors,
     lambdaThrottles,
@@ -388,6 +529,8 @@ export function createAlarms(
     abuseGuardUnavailable,
     authorizerDenialsSpike,
     wafBlockedSpike,
+    ...(conversionRateDropped ? [conversionRateDropped] : []),
+    ...(lowConversionPrefixDenied ? [lowConversionPrefixDenied] : []),
   ];
   if (hookTrafficStopped && trafficAlarm === 'notify') notifying.push(hookTrafficStopped);
   for (const alarm of notifying) {
@@ -409,6 +552,10 @@ export function createAlarms(
     lambdaThrottles,
     api5xx,
     wafBlockedSpike,
+    deliveryRateDropped,
+    ...(conversionRateDropped ? { conversionRateDropped } : {}),
+    ...(oktaFailingOver ? { oktaFailingOver } : {}),
+    ...(lowConversionPrefixDenied ? { lowConversionPrefixDenied } : {}),
     deliveryDegraded,
   };
 }

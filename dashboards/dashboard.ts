@@ -21,11 +21,12 @@ import {
   type TotalMetrics,
   wafMetric,
 } from './metrics.js';
-import { LOG_MESSAGES } from './queries/index.js';
+import { FUNNEL_BY_COUNTRY_QUERY, LOG_MESSAGES } from './queries/index.js';
 
 /** Row titles (RUNBOOK.md refers to them by these names). */
 export const DASHBOARD_ROWS = [
   'Traffic and outcomes by channel',
+  'Funnel',
   'Latency',
   'Failures by reason, channel and country',
   'Authorizer denials by reason',
@@ -104,6 +105,10 @@ export function createDashboard(
         alarms.abuseGuardUnavailable,
         alarms.authorizerDenialsSpike,
         alarms.wafBlockedSpike,
+        alarms.deliveryRateDropped,
+        ...(alarms.conversionRateDropped ? [alarms.conversionRateDropped] : []),
+        ...(alarms.oktaFailingOver ? [alarms.oktaFailingOver] : []),
+        ...(alarms.lowConversionPrefixDenied ? [alarms.lowConversionPrefixDenied] : []),
       ],
       width: WIDTH,
       height: 3,
@@ -134,7 +139,7 @@ export function createDashboard(
   const trafficWidth = traffic.length > 0 ? 6 : 8;
   dashboard.addWidgets(
     header(
-      DASHBOARD_ROWS[0],
+      'Traffic and outcomes by channel',
       traffic.length > 0
         ? "Delivered and failed OTPs per channel; duplicates answered without a send; what API Gateway saw; Okta's calls against the band the traffic alarm learnt (a drop to 0 in busy hours: Okta stopped calling)."
         : 'Delivered and failed OTPs per channel; duplicates answered without a send; what API Gateway saw.',
@@ -163,8 +168,10 @@ export function createDashboard(
     ...traffic,
   );
 
+  addFunnelRow(dashboard, signals, alarms);
+
   dashboard.addWidgets(
-    header(DASHBOARD_ROWS[1], `Red line: Okta gives up at ${OKTA_TIMEOUT_MS} ms. Orange: our deadline.`),
+    header('Latency', `Red line: Okta gives up at ${OKTA_TIMEOUT_MS} ms. Orange: our deadline.`),
     graph(
       'Delivery latency (handler start → answer)',
       ['p50', 'p90', 'p99'].flatMap((p) =>
@@ -198,7 +205,10 @@ export function createDashboard(
   // One object, labelled, wherever the failure-rate graph uses it: the graph draws it once, on the right axis.
   const failedOurs = totals.failedOurs.with({ label: "failed: ours or the provider's" });
   dashboard.addWidgets(
-    header(DASHBOARD_ROWS[2], "Reasons are the DLQ record's `error.reason`. Countries come from the logs."),
+    header(
+      'Failures by reason, channel and country',
+      "Reasons are the DLQ record's `error.reason`. Countries come from the logs.",
+    ),
     graph(
       'Failures by reason',
       [insightsSum(MetricName.OtpDeliveryFailed, ['channel', 'reason'], 'reason')],
@@ -248,7 +258,7 @@ export function createDashboard(
 
   dashboard.addWidgets(
     header(
-      DASHBOARD_ROWS[3],
+      'Authorizer denials by reason',
       "scope/audience/client/issuer: our config or Okta's; signature/malformed/missing/missing_kid/expired/not_yet_valid: callers that are not Okta; client_shape/audience_shape/scope_shape/issued_in_future/lifetime: signed tokens Okta never issues (token inline hook, leaked key, clock); unknown_key/jwks_unavailable: Okta's keys; internal: a bug (ERROR lines).",
     ),
     graph('Denials by reason', [insightsSum(MetricName.AuthorizerDenied, ['reason'], 'reason')], {
@@ -278,7 +288,7 @@ export function createDashboard(
     });
   dashboard.addWidgets(
     header(
-      DASHBOARD_ROWS[4],
+      'Abuse guard',
       `Refused before any send. Velocity: ${VELOCITY_REASONS.join(', ')}; lists: denied_number, denied_prefix; number_type: premium-rate or shared-cost. Prefix counts are in the guard's table only (\`npm run abuse -- status +2547…\`): no log line carries a prefix. Runbook: "SMS pumping suspected".`,
     ),
     graph(
@@ -312,7 +322,7 @@ export function createDashboard(
 
   dashboard.addWidgets(
     header(
-      DASHBOARD_ROWS[5],
+      'DLQ depth and age',
       'Each message is one user who got no code from us. The alarm counts new records; the depth stays up until someone reads and deletes them (`npm run dlq -- stats`), or for 14 days.',
     ),
     graph(
@@ -342,7 +352,7 @@ export function createDashboard(
   );
 
   dashboard.addWidgets(
-    header(DASHBOARD_ROWS[6], "Cold starts spend Okta's budget; throttles send users to Okta's fallback."),
+    header('Lambda', "Cold starts spend Okta's budget; throttles send users to Okta's fallback."),
     graph('Cold starts (hook)', [
       new cloudwatch.MathExpression({
         label: 'cold starts',
@@ -381,10 +391,7 @@ export function createDashboard(
   );
 
   dashboard.addWidgets(
-    header(
-      DASHBOARD_ROWS[7],
-      'Blocked by rule: WAF console → sampled requests, or the aws-waf-logs-* log group.',
-    ),
+    header('WAF', 'Blocked by rule: WAF console → sampled requests, or the aws-waf-logs-* log group.'),
     graph(
       'WAF allowed and blocked',
       [wafMetric(signals, 'AllowedRequests'), wafMetric(signals, 'BlockedRequests')],
@@ -400,7 +407,7 @@ export function createDashboard(
     );
   dashboard.addWidgets(
     header(
-      DASHBOARD_ROWS[8],
+      'DynamoDB',
       'Throttled reads fall back to cached templates; an unavailable idempotency store or abuse guard table is bypassed (their alarms: 2 of 3 periods).',
     ),
     graph(
@@ -409,6 +416,7 @@ export function createDashboard(
         ...throttles(signals.templatesTable, 'templates'),
         ...throttles(signals.idempotencyTable, 'idempotency'),
         ...throttles(signals.abuseTable, 'abuse guard'),
+        ...(signals.messagesTable ? throttles(signals.messagesTable, 'messages') : []),
       ],
       {
         width: 12,
@@ -436,4 +444,111 @@ export function createDashboard(
   );
 
   return dashboard;
+}
+
+/** The receipt statuses that mean "on the handset", per channel (SMS: some countries send SUCCESSFUL instead). */
+export const HANDSET_STATUSES = { sms: ['delivered', 'successful'], voice: ['completed'] } as const;
+
+/**
+ * The "Funnel" row: requested → accepted → delivered → used, by channel (metrics) and by country (the logs), with
+ * receipts by status, time to handset and what Okta itself logged about the hook.
+ */
+function addFunnelRow(dashboard: cloudwatch.Dashboard, signals: ServiceSignals, alarms: ServiceAlarms): void {
+  const conversion = signals.conversion !== undefined;
+  const perChannel = CHANNELS.map((channel) => {
+    const statuses = HANDSET_STATUSES[channel];
+    const receipts = Object.fromEntries(
+      statuses.map((status) => [status, serviceMetric(MetricName.OtpReceipt, { channel, status })]),
+    );
+    return graph(
+      `${channel}: accepted → delivered → used`,
+      [
+        serviceMetric(MetricName.OtpDelivered, { channel }, { label: 'accepted by End User Messaging' }),
+        new cloudwatch.MathExpression({
+          label: `delivered to the handset (${statuses.join(' + ')})`,
+          expression: statuses.map((status) => `FILL(${status}, 0)`).join(' + '),
+          usingMetrics: receipts,
+          period: Duration.minutes(5),
+        }),
+        ...(conversion
+          ? [
+              serviceMetric(MetricName.OtpConverted, { channel }, { label: 'used (typed into Okta)' }),
+              serviceMetric(MetricName.OtpExpiredUnused, { channel }, { label: 'expired unused' }),
+            ]
+          : []),
+      ],
+      { width: 8 },
+    );
+  });
+  dashboard.addWidgets(
+    header(
+      'Funnel',
+      `What became of each code after End User Messaging took it. Delivered: the handset's receipt; used: Okta's MFA success for that user and factor${conversion ? '' : ' (not measured here: set oktaEventSourceName or oktaEventHook)'}. Alarms: "Delivery rate dropped" under ${THRESHOLDS.deliveryRatePercent}% of SMS${conversion ? `, "Conversion rate dropped" under ${THRESHOLDS.conversionRatePercent}% used` : ''}, over ${THRESHOLDS.funnelPeriodMinutes} minutes once ${THRESHOLDS.funnelMinAccepted} codes were accepted.`,
+    ),
+    graph('Requested → accepted, all channels', [
+      hookRouteMetric(signals, 'Count', { label: 'requested (POST /hook)' }),
+      insightsSum(MetricName.OtpDelivered, ['channel'], undefined, 'accepted'),
+      insightsSum(MetricName.OtpReceipt, ['channel', 'status'], 'status'),
+    ]),
+    ...perChannel,
+  );
+  dashboard.addWidgets(
+    graph(
+      'Time to handset (send → delivery receipt)',
+      ['p50', 'p90'].flatMap((p) =>
+        CHANNELS.map((channel) =>
+          serviceMetric(MetricName.TimeToHandset, { channel }, { statistic: p, label: `${channel} ${p}` }),
+        ),
+      ),
+      { width: 6, leftYAxis: { label: 'ms', showUnits: false } },
+    ),
+    graph(
+      conversion
+        ? "Okta's view: hook failures it logged, and low-conversion denials"
+        : 'Feedback and message state failures',
+      [
+        ...(conversion
+          ? [
+              serviceMetric(
+                MetricName.OktaHookFailure,
+                { kind: 'timeout' },
+                { label: 'Okta: hook timed out' },
+              ),
+              serviceMetric(MetricName.OktaHookFailure, { kind: 'error' }, { label: 'Okta: hook failed' }),
+              serviceMetric(
+                MetricName.LowConversionPrefixDenied,
+                {},
+                { label: 'low-conversion prefixes denied' },
+              ),
+            ]
+          : []),
+        insightsSum(MetricName.MessageFeedbackFailed, ['feedback'], 'feedback'),
+        serviceMetric(MetricName.MessageStateWriteFailed, {}, { label: 'message state not written (hook)' }),
+      ],
+      { width: 6 },
+    ),
+    new cloudwatch.AlarmWidget({
+      title: 'Delivery rate (the alarm)',
+      alarm: alarms.deliveryRateDropped,
+      width: 6,
+      height: 6,
+    }),
+    new cloudwatch.LogQueryWidget({
+      title: 'Funnel by country: accepted, receipts by status, used',
+      logGroupNames: [
+        signals.hookLogGroup.logGroupName,
+        ...(signals.receiptsLogGroup ? [signals.receiptsLogGroup.logGroupName] : []),
+        ...(signals.conversion ? [signals.conversion.verificationLogGroup.logGroupName] : []),
+      ],
+      queryLines: FUNNEL_BY_COUNTRY_QUERY,
+      view: cloudwatch.LogQueryVisualizationType.TABLE,
+      width: 6,
+      height: 6,
+    }),
+    graph(
+      'Origination failover: identities passed over, by reason (the code went out from the next)',
+      [insightsSum(MetricName.OriginationFailover, ['reason'], 'reason')],
+      { stacked: true, width: 6 },
+    ),
+  );
 }

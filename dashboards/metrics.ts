@@ -35,6 +35,20 @@ export interface ServiceSignals {
   readonly idempotencyTable: dynamodb.ITable;
   /** The abuse guard's counters and lists. */
   readonly abuseTable: dynamodb.ITable;
+  /** What became of each code (receipts, feedback); absent in stacks built before receipts. */
+  readonly messagesTable?: dynamodb.ITable;
+  /** Log group of the receipt handler (record-delivery-event). */
+  readonly receiptsLogGroup?: logs.ILogGroup;
+  /**
+   * Conversion's parts, when it is measured (Okta Log Streaming or the Okta event hook): the conversion alarms,
+   * "Okta is failing over" and the low-conversion denial alarm exist only then.
+   */
+  readonly conversion?: {
+    /** Log group of record-verification. */
+    readonly verificationLogGroup: logs.ILogGroup;
+    /** Log group of sweep-messages. */
+    readonly sweepLogGroup: logs.ILogGroup;
+  };
   /** Name of the web ACL (its metrics' `WebACL` dimension). */
   readonly webAclName: string;
   /** The hook's deadline (DEADLINE_MS), drawn on the latency graphs. */

@@ -40,16 +40,25 @@ export class ServiceOperations extends Construct {
     });
     this.dashboard = createDashboard(this, signals, totals, this.alarms);
 
-    const groups: Record<QueryLogGroup, logs.ILogGroup> = {
+    const groups: Partial<Record<QueryLogGroup, logs.ILogGroup>> = {
       hook: signals.hookLogGroup,
       authorizer: signals.authorizerLogGroup,
       access: signals.accessLogGroup,
+      ...(signals.receiptsLogGroup ? { receipts: signals.receiptsLogGroup } : {}),
+      ...(signals.conversion
+        ? { verification: signals.conversion.verificationLogGroup, sweep: signals.conversion.sweepLogGroup }
+        : {}),
     };
     for (const query of SAVED_QUERIES) {
+      // A query is saved with the groups this stack has (no verification or sweep without conversion).
+      const logGroupNames = query.logGroups.flatMap((group) => {
+        const logGroup = groups[group];
+        return logGroup ? [logGroup.logGroupName] : [];
+      });
       new logs.CfnQueryDefinition(this, query.id, {
         name: query.name,
         queryString: query.query,
-        logGroupNames: query.logGroups.map((group) => groups[group].logGroupName),
+        logGroupNames,
       });
     }
   }

@@ -258,6 +258,17 @@ describe('Okta asks for a code that cannot be delivered', () => {
     expect(reading).toEqual(refused);
   });
 
+  it('gets SUCCESSFUL for an SMS code when the first origination identity is inactive and the next one sends it', async () => {
+    const reading = await oktaSends({
+      description: 'an SMS code while the first origination identity for the United States is inactive',
+      state: PROVIDER_STATES.firstIdentityInactive,
+      payload: variant('request-sms-mfa-verification', 'failed-over', () => {}),
+      status: 200,
+      answer: actionAnswer,
+    });
+    expect(reading).toEqual(delivered);
+  });
+
   it('gets an error object with HTTP 200 when the messaging provider fails', async () => {
     const reading = await oktaSends({
       description: 'an SMS code while the messaging provider fails',

@@ -122,6 +122,17 @@ export function stateHandlers(stack: LocalStack, db: DynamoDBClient): StateHandl
       if (typeof phoneNumber !== 'string') throw new Error('The state needs the parameter phoneNumber');
       await reachNumberLimit(stack, phoneNumber);
     },
+    [PROVIDER_STATES.firstIdentityInactive]: async () => {
+      await resetToDefaults(stack, db);
+      const [routing] = defaults((item) => item.pk === 'config' && item.sk === 'originationIdentities');
+      const us = (routing?.value as Record<string, unknown> | undefined)?.US;
+      if (!Array.isArray(us) || us.length < 2 || typeof us[0] !== 'string') {
+        throw new Error('The shipped routing gives the US no second origination identity to fail over to');
+      }
+      await call(stack, 'POST', '/_local/faults', {
+        messaging: { mode: 'identity-inactive', identity: us[0] },
+      });
+    },
     [PROVIDER_STATES.britainNotAllowed]: async () => {
       await resetToDefaults(stack, db);
       const [allowed] = defaults((item) => item.pk === 'config' && item.sk === 'allowedCountries');

@@ -10,8 +10,11 @@
  * guard's table (`npm run abuse -- status <prefix>`).
  */
 
-/** Which log groups a query runs over. */
-export type QueryLogGroup = 'hook' | 'authorizer' | 'access';
+/**
+ * Which log groups a query runs over: the functions' (`receipts` = record-delivery-event; `verification` and
+ * `sweep` exist only when conversion is measured) and API Gateway's access log.
+ */
+export type QueryLogGroup = 'hook' | 'authorizer' | 'access' | 'receipts' | 'verification' | 'sweep';
 
 /** One saved query. */
 export type SavedQuery = {
@@ -36,8 +39,56 @@ export const LOG_MESSAGES = {
 /** Replace this placeholder with the `eventId` (or Okta `requestId`) from Okta's System Log or the DLQ record. */
 export const EVENT_ID_PLACEHOLDER = 'PASTE-EVENT-ID';
 
+/** Characters an Okta event id (a UUID or `evt…`), a request id or an End User Messaging MessageId are made of. */
+const TRACE_ID = /^[A-Za-z0-9_:.-]{1,128}$/;
+
+/**
+ * The Logs Insights query for one code's story, as `npm run trace` runs it and the saved "one-code-story" query
+ * holds it: every line of the hook, the receipt handler, the verification handler and the sweep that names the id
+ * as Okta's `eventId`, Okta's `requestId` or End User Messaging's `messageId`, oldest first. The fields are the
+ * log keys the handlers share (request, send, receipts, feedback); a masked number at most, never a code.
+ *
+ * @param eventIdOrMessageId - an Okta event id, request id or End User Messaging MessageId
+ * @throws {Error} when the id holds a character no such id has (a quote would change the query)
+ */
+export function traceQuery(eventIdOrMessageId: string): string {
+  const id = eventIdOrMessageId.trim();
+  if (!TRACE_ID.test(id)) {
+    throw new Error(
+      `Not an event id, request id or message id: ${JSON.stringify(eventIdOrMessageId)} (letters, digits, "_", ":", ".", "-")`,
+    );
+  }
+  return [
+    'fields @timestamp, @log, level, message, eventId, requestId, requestType, channel, country, maskedNumber, outcome, reason, originationIdentity, messageId, status, feedback, elapsedMs',
+    `| filter eventId = "${id}" or requestId = "${id}" or messageId = "${id}"`,
+    '| sort @timestamp asc',
+    '| limit 200',
+  ].join('\n');
+}
+
+/**
+ * The dashboard's "Funnel by country" table over the hook, receipt and verification logs: one row per country,
+ * channel and stage, where the stage is the hook's `accepted` (its "OTP delivered" line), a receipt's `status`
+ * (delivered, carrier_unreachable, blocked, completed…) or the feedback (`RECEIVED` when the code was used).
+ */
+export const FUNNEL_BY_COUNTRY_QUERY: string[] = [
+  `filter ispresent(country) and (message = "${LOG_MESSAGES.delivered}" or ispresent(status) or ispresent(feedback))`,
+  '| fields coalesce(feedback, status, "accepted") as stage',
+  '| stats count(*) as messages by country, channel, stage',
+  '| sort country asc, messages desc',
+  '| limit 100',
+];
+
 /** The saved queries. */
 export const SAVED_QUERIES: SavedQuery[] = [
+  {
+    id: 'OneCodeStory',
+    name: 'okta-phone-mfa/one-code-story',
+    description:
+      "One code's story, as npm run trace tells it: the hook request, the send, each receipt and whether the code was used. Paste an Okta eventId or an End User Messaging MessageId.",
+    logGroups: ['hook', 'receipts', 'verification', 'sweep'],
+    query: traceQuery(EVENT_ID_PLACEHOLDER),
+  },
   {
     id: 'OneRequestByEventId',
     name: 'okta-phone-mfa/one-request-by-event-id',

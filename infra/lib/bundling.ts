@@ -11,6 +11,13 @@ export const handlerEntries = {
   authorizeHook: fileURLToPath(new URL('../../service/src/handlers/authorize-hook.ts', import.meta.url)),
   deliverOtp: fileURLToPath(new URL('../../service/src/handlers/deliver-otp.ts', import.meta.url)),
   seedTemplates: fileURLToPath(new URL('../../service/src/handlers/seed-templates.ts', import.meta.url)),
+  recordDeliveryEvent: fileURLToPath(
+    new URL('../../service/src/handlers/record-delivery-event.ts', import.meta.url),
+  ),
+  recordVerification: fileURLToPath(
+    new URL('../../service/src/handlers/record-verification.ts', import.meta.url),
+  ),
+  sweepMessages: fileURLToPath(new URL('../../service/src/handlers/sweep-messages.ts', import.meta.url)),
 } as const;
 
 /** The repository root: where `package-lock.json` pins the bundled dependency versions. */

@@ -23,8 +23,11 @@ import { defaultTemplateItems, type TemplateItem } from '../../service/src/adapt
 import { SERVICE_NAME } from '../../service/src/powertools/constants.js';
 import { handlerEntries } from './bundling.js';
 import { AbuseGuardTable, abuseGuardEnvironment } from './constructs/abuse-guard-table.js';
-import { HookApi } from './constructs/hook-api.js';
+import { measuresConversion, OktaConversion } from './constructs/conversion.js';
+import { DeliveryReceipts, RECEIPT_EVENT_TYPES } from './constructs/delivery-receipts.js';
+import { EVENT_HOOK_PATH, HookApi } from './constructs/hook-api.js';
 import { HookFirewall } from './constructs/hook-firewall.js';
+import { MessagesTable } from './constructs/messages-table.js';
 import { ProviderProtection } from './constructs/provider-protection.js';
 import { ServiceFunction } from './constructs/service-function.js';
 import { TemplatesSeed } from './constructs/templates-seed.js';
@@ -120,6 +123,9 @@ export class OktaPhoneMfaStack extends Stack {
     // The abuse guard's counters and the operators' allow and deny lists (retained: the lists are operator data).
     const abuseTable = new AbuseGuardTable(this, 'AbuseTable');
 
+    // What became of each code after End User Messaging took it: receipts, feedback, prefix settlement counters.
+    const messagesTable = new MessagesTable(this, 'MessagesTable');
+
     // Country rules at End User Messaging too, from the same settings, named on every send.
     const protection = new ProviderProtection(this, 'ProviderProtection', {
       allowedCountries: settings.allowedCountries,
@@ -209,7 +215,12 @@ export class OktaPhoneMfaStack extends Stack {
         PROTECT_CONFIGURATION_ID: protection.protectConfigurationId,
         ...(settings.maxPricePerMessage ? { MAX_PRICE_PER_MESSAGE: settings.maxPricePerMessage } : {}),
         ...(settings.defaultPhoneRegion ? { DEFAULT_PHONE_REGION: settings.defaultPhoneRegion } : {}),
+        ...(settings.voiceFallback ? { VOICE_FALLBACK: 'true' } : {}),
         ...abuseGuardEnvironment(settings.abuseGuard, abuseTable.table.tableName),
+        // Each send asks for message feedback and is remembered here (message item and the user's latest pointer).
+        MESSAGES_TABLE_NAME: messagesTable.table.tableName,
+        // Feedback requests, prefixes and the sweep only where something marks codes used (Log Streaming, event hook).
+        CONVERSION: String(measuresConversion(settings)),
         // No routing here: the templates table is its only source (seeded below where absent). A copy in the
         // environment would route by the last deploy's rules, not the table's, whenever the table is unreachable.
       },
@@ -229,6 +240,14 @@ export class OktaPhoneMfaStack extends Stack {
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
       'dynamodb:DeleteItem',
+    );
+    // One BatchWriteItem per accepted send (the message item and the user's latest pointer), beside the idempotency
+    // update. On the table only: not its indexes.
+    hook.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:BatchWriteItem'],
+        resources: [messagesTable.table.tableArn],
+      }),
     );
     // grantSendMessages includes the CMK rights; the function's deadLetterQueue prop alone would not.
     deadLetterQueue.grantSendMessages(hook.function);
@@ -258,6 +277,20 @@ export class OktaPhoneMfaStack extends Stack {
       });
     }
 
+    // Delivery receipts: the configuration set publishes SMS and voice events to a topic the receipt handler reads.
+    const receipts = new DeliveryReceipts(this, 'Receipts', {
+      messagesTable,
+      deadLetterQueue,
+      logRetention,
+    });
+    const conversionMeasured = measuresConversion(settings);
+    protection.publishEventsTo(
+      receipts.topic.topicArn,
+      RECEIPT_EVENT_TYPES,
+      conversionMeasured,
+      receipts.topicPolicy,
+    );
+
     new TemplatesSeed(this, 'TemplatesSeed', {
       table: templatesTable,
       items: [...defaultTemplateItems().filter((item) => item.pk !== 'config'), ...routingItems(settings)],
@@ -276,6 +309,19 @@ export class OktaPhoneMfaStack extends Stack {
       logKey: operationsKey,
     });
     this.hookUrl = api.hookUrl;
+
+    // Conversion: Okta's MFA events (Log Streaming or the event hook route) and the sweep, when configured.
+    const conversion = conversionMeasured
+      ? new OktaConversion(this, 'Conversion', {
+          ...(settings.oktaEventSourceName ? { oktaEventSourceName: settings.oktaEventSourceName } : {}),
+          oktaEventHook: settings.oktaEventHook,
+          lowConversion: settings.lowConversion,
+          messagesTable,
+          abuseTable: abuseTable.table,
+          api,
+          logRetention,
+        })
+      : undefined;
     Validations.of(api.api).acknowledge({
       id: 'AwsSolutions-COG4',
       reason:
@@ -318,6 +364,8 @@ export class OktaPhoneMfaStack extends Stack {
     const firewall = new HookFirewall(this, 'Firewall', {
       stageArn: api.stage.stageArn,
       ipAllowList: settings.oktaIpAllowList,
+      // Okta's event hook batches System Log events: the hook's 8 KB body limit is not for them.
+      ...(settings.oktaEventHook ? { eventHookPath: EVENT_HOOK_PATH } : {}),
       logKey: operationsKey,
       logRetention,
     });
@@ -345,6 +393,16 @@ export class OktaPhoneMfaStack extends Stack {
         templatesTable,
         idempotencyTable,
         abuseTable: abuseTable.table,
+        messagesTable: messagesTable.table,
+        receiptsLogGroup: receipts.handler.logGroup,
+        ...(conversion
+          ? {
+              conversion: {
+                verificationLogGroup: conversion.verification.logGroup,
+                sweepLogGroup: conversion.sweep.logGroup,
+              },
+            }
+          : {}),
         webAclName: firewall.webAclName,
         deadlineMs: settings.deadlineMs,
       },
@@ -376,6 +434,27 @@ export class OktaPhoneMfaStack extends Stack {
       'End User Messaging protect configuration (country rules) every send names',
     );
     output('DeadLetterQueueUrl', deadLetterQueue.queueUrl, 'npm run dlq -- --queue-url <this>');
+    output(
+      'MessagesTableName',
+      messagesTable.table.tableName,
+      'What became of each code (receipts, feedback): npm run trace -- --table <this>',
+    );
+    output(
+      'ReceiptsTopicArn',
+      receipts.topic.topicArn,
+      'Delivery receipts topic: with your own configurationSetName, add an SNS event destination (TEXT_ALL, VOICE_ALL) for it',
+    );
+    if (conversion?.eventBus) {
+      output('OktaEventBusName', conversion.eventBus.eventBusName, 'Partner event bus of Okta Log Streaming');
+    }
+    if (conversion?.eventHookUrl && conversion.eventHookSecret) {
+      output('OktaEventHookUrl', conversion.eventHookUrl, 'The Okta event hook URL (Workflow → Event Hooks)');
+      output(
+        'OktaEventHookSecretArn',
+        conversion.eventHookSecret.secretArn,
+        "The event hook's Authorization header value, to enter in Okta",
+      );
+    }
     output(
       'FingerprintKeySecretArn',
       fingerprintKeySecret.secretArn,
@@ -410,7 +489,12 @@ export class OktaPhoneMfaStack extends Stack {
     const arn = (resource: string, resourceName: string) =>
       this.formatArn({ service: 'sms-voice', resource, resourceName });
     const identities = [settings.defaultOriginationIdentity, ...Object.values(settings.originationIdentities)]
-      .flatMap((setting) => (typeof setting === 'object' ? Object.values(setting) : [setting]))
+      .flatMap((setting) =>
+        // One identity, an ordered list, or per channel either of those.
+        setting && typeof setting === 'object' && !Array.isArray(setting)
+          ? Object.values(setting).flat()
+          : [setting ?? []].flat(),
+      )
       .filter((identity): identity is string => Boolean(identity));
     // Opt-out lists are checked on every send and have no ARN in the settings; granting them does not widen who
     // the function can send from.

@@ -63,6 +63,32 @@ export const ABUSE_GUARD_DEFAULTS: AbuseGuardSettings = {
 /** The largest `maxPricePerMessage`, in US dollars: far above any OTP's price, well inside MaxPrice's format. */
 export const MAX_PRICE_CEILING_USD = 10;
 
+/**
+ * The conversion-aware fraud signal (context key `lowConversion`, an object; keys left out keep their default): a
+ * number prefix with at least `minSends` settled codes in an hour of which at most `maxRate` were used is denied for
+ * `denyHours` through the abuse guard's deny list. Only deployed when conversion is measured (`oktaEventSourceName`
+ * or `oktaEventHook`).
+ */
+export type LowConversionSettings = {
+  /** Settled codes of one prefix in one hour before its conversion rate is judged. */
+  minSends: number;
+  /** Highest share of used codes (0 to 1) that still counts as "almost no conversions". */
+  maxRate: number;
+  /** How long the deny-list entry lasts, in hours. */
+  denyHours: number;
+};
+
+/**
+ * The defaults. `minSends` 20 is the guard's own `prefixPerHour`: a prefix that reaches it in an hour is already
+ * unusual, and 20 settled codes make a rate a fact rather than chance. `maxRate` 0.1: real users type most codes
+ * they ask for, while nobody reads a pumped message, so pumping converts at about 0. `denyHours` 12: an attack
+ * campaign outlasts an hour, and on-call lifts a wrong denial with `npm run abuse -- reset <prefix>`.
+ */
+export const LOW_CONVERSION_DEFAULTS: LowConversionSettings = { minSends: 20, maxRate: 0.1, denyHours: 12 };
+
+/** `oktaEventSourceName`: Okta Log Streaming's partner event source (`aws.partner/okta.com/<org>/<name>`). */
+export const OKTA_EVENT_SOURCE = /^aws\.partner\/okta\.com\/[A-Za-z0-9._-]+\/[A-Za-z0-9._-]+$/;
+
 /** The validated settings of one deployment. */
 export type Settings = {
   /** Okta authorization server issuer, e.g. `https://acme.okta.com/oauth2/default`. */
@@ -125,6 +151,21 @@ export type Settings = {
    * e.g. `"0.10"`); undefined = no limit per message.
    */
   maxPricePerMessage?: string;
+  /**
+   * Okta Log Streaming's partner event source (`aws.partner/okta.com/<org>/<name>`): the stack associates an event
+   * bus with it and sends Okta's MFA and inline hook events to the verification function; undefined = no rule.
+   */
+  oktaEventSourceName?: string;
+  /** A `GET`/`POST /okta-events` route for an Okta event hook (orgs without Log Streaming); default false. */
+  oktaEventHook: boolean;
+  /**
+   * An SMS to a number the numbering plan says is a landline goes out as a voice call instead, and Okta is told in
+   * `transactionMetadata` (the hook's `VOICE_FALLBACK`).
+   * @default false
+   */
+  voiceFallback: boolean;
+  /** The conversion-aware fraud signal's thresholds. */
+  lowConversion: LowConversionSettings;
 };
 
 /** The context keys this app reads. */
@@ -147,6 +188,10 @@ export const SETTING_KEYS = [
   'abuseGuard',
   'smsProtectMode',
   'maxPricePerMessage',
+  'oktaEventSourceName',
+  'oktaEventHook',
+  'lowConversion',
+  'voiceFallback',
 ] as const satisfies readonly (keyof Settings)[];
 
 /** One or more settings are invalid; the message lists every problem, one per line. */
@@ -258,19 +303,24 @@ class Collector {
   ): OriginationIdentitySetting | undefined {
     let value = typeof raw === 'string' ? raw.trim() : raw;
     if (optional && (value === undefined || value === null || value === '')) return undefined;
-    if (typeof value === 'string' && value.startsWith('{')) {
+    // From the command line an object or an ordered list comes as its JSON.
+    if (typeof value === 'string' && (value.startsWith('{') || value.startsWith('['))) {
       try {
         value = JSON.parse(value);
       } catch {
-        return this.fail(key, `${prefix}is not a valid JSON object: ${value}`);
+        return this.fail(key, `${prefix}is not valid JSON: ${value}`);
       }
     }
+    const trimmed = (list: unknown): unknown =>
+      typeof list === 'string' ? list.trim() : Array.isArray(list) ? list.map(trimmed) : list;
+    value =
+      value && typeof value === 'object' && !Array.isArray(value)
+        ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, trimmed(v)]))
+        : trimmed(value);
     const problems = originationIdentityProblems(value);
     for (const problem of problems) this.fail(key, `${prefix}${problem}`);
     if (problems.length > 0) return undefined;
-    return typeof value === 'string'
-      ? value
-      : Object.fromEntries(Object.entries(value as Record<string, string>).map(([k, v]) => [k, v.trim()]));
+    return value as OriginationIdentitySetting;
   }
 
   /** A JSON object (or the JSON of one, from the command line); empty when absent. */
@@ -396,6 +446,72 @@ function validMaxPrice(c: Collector): string | undefined {
   return `${match[1]}.${(match[2] ?? '').padEnd(2, '0')}`;
 }
 
+/** `oktaEventSourceName`: absent, or the partner event source Okta Log Streaming created. */
+function validOktaEventSource(c: Collector): string | undefined {
+  const name = c.text('oktaEventSourceName');
+  if (name === undefined) return undefined;
+  if (!OKTA_EVENT_SOURCE.test(name) || name.length > 256) {
+    return c.fail(
+      'oktaEventSourceName',
+      `must be Okta Log Streaming's partner event source, aws.partner/okta.com/<org>/<name> (letters, digits, ".", "_", "-"; at most 256 characters), got "${name}"`,
+    );
+  }
+  return name;
+}
+
+/** `oktaEventHook`: true or false (or "true"/"false" from the command line); default false. */
+function validOktaEventHook(c: Collector): boolean {
+  return validFlag(c, 'oktaEventHook');
+}
+
+/** A boolean setting: true or false (or "true"/"false" from the command line); default false. */
+function validFlag(c: Collector, key: string): boolean {
+  const raw = c.read(key);
+  if (raw === undefined || raw === null || raw === '') return false;
+  if (typeof raw === 'boolean') return raw;
+  const text = typeof raw === 'string' ? raw.trim().toLowerCase() : undefined;
+  if (text === 'true' || text === 'false') return text === 'true';
+  c.fail(key, `must be true or false, got ${JSON.stringify(raw)}`);
+  return false;
+}
+
+/** `lowConversion`: an object whose keys each default on their own. */
+function validLowConversion(c: Collector): LowConversionSettings {
+  const raw = c.object('lowConversion');
+  const known = Object.keys(LOW_CONVERSION_DEFAULTS);
+  for (const key of Object.keys(raw)) {
+    if (!known.includes(key)) {
+      c.fail(`lowConversion.${key}`, `is not a low-conversion setting (${known.join(', ')})`);
+    }
+  }
+  const minSends = c.integerValue(
+    'lowConversion.minSends',
+    raw.minSends,
+    LOW_CONVERSION_DEFAULTS.minSends,
+    1,
+    MAX_ABUSE_LIMIT,
+  );
+  const denyHours = c.integerValue(
+    'lowConversion.denyHours',
+    raw.denyHours,
+    LOW_CONVERSION_DEFAULTS.denyHours,
+    1,
+    168,
+  );
+  let maxRate = LOW_CONVERSION_DEFAULTS.maxRate;
+  if (raw.maxRate !== undefined && raw.maxRate !== null && raw.maxRate !== '') {
+    const value = typeof raw.maxRate === 'string' ? Number(raw.maxRate.trim()) : raw.maxRate;
+    // Below 1: at 1 every prefix with enough sends would be denied, however many of its codes were used.
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value >= 1) {
+      c.fail(
+        'lowConversion.maxRate',
+        `must be a share of used codes from 0 up to (not including) 1, e.g. 0.1, got ${JSON.stringify(raw.maxRate)}`,
+      );
+    } else maxRate = value;
+  }
+  return { minSends, maxRate, denyHours };
+}
+
 /**
  * Reads and validates every setting. All problems are reported at once.
  *
@@ -504,6 +620,10 @@ export function readSettings(read: Reader): Settings {
   }
 
   const maxPricePerMessage = validMaxPrice(c);
+  const oktaEventSourceName = validOktaEventSource(c);
+  const oktaEventHook = validOktaEventHook(c);
+  const lowConversion = validLowConversion(c);
+  const voiceFallback = validFlag(c, 'voiceFallback');
 
   if (c.problems.length > 0) throw new SettingsError(c.problems);
   return {
@@ -525,5 +645,9 @@ export function readSettings(read: Reader): Settings {
     abuseGuard,
     ...(smsProtectMode ? { smsProtectMode } : {}),
     ...(maxPricePerMessage ? { maxPricePerMessage } : {}),
+    ...(oktaEventSourceName ? { oktaEventSourceName } : {}),
+    oktaEventHook,
+    lowConversion,
+    voiceFallback,
   };
 }

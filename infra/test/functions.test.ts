@@ -136,12 +136,17 @@ describe('compute: Lambda', () => {
         'ABUSE_PREFIX_PER_HOUR',
         'ABUSE_BLOCKED_ANSWER',
         'ABUSE_REFUSED_NUMBER_TYPES',
+        // Receipts and conversion: each send is remembered in the messages table, and asks for feedback where
+        // conversion is measured.
+        'MESSAGES_TABLE_NAME',
+        'CONVERSION',
       ].sort(),
     );
     expect(hook).toMatchObject({
       TEMPLATES_TABLE_NAME: ref('TemplatesTable'),
       IDEMPOTENCY_TABLE_NAME: ref('IdempotencyTable'),
       ABUSE_TABLE_NAME: ref('AbuseTable'),
+      MESSAGES_TABLE_NAME: ref('MessagesTable'),
       CONFIGURATION_SET_NAME: ref('ProviderProtectionConfigurationSet'),
       DLQ_URL: ref('DeadLetterQueue'),
       FINGERPRINT_KEY_SECRET: ref('FingerprintKeySecret'),

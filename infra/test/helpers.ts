@@ -85,3 +85,39 @@ export function functionByPath(synth: Synth, pathPart: string) {
   const id = logicalId(synth, 'AWS::Lambda::Function', pathPart);
   return { id, props: synth.template.findResources('AWS::Lambda::Function')[id]!.Properties };
 }
+
+/** One IAM policy statement as the template holds it. */
+export type Statement = { Action: string | string[]; Resource: unknown; Effect: string; Sid?: string };
+
+/** The statements of one function's role, inline and attached, by a part of its CDK path (`/DeliverOtp/`). */
+export function roleStatements(synth: Synth, pathPart: string): Statement[] {
+  const roleId = logicalId(synth, 'AWS::IAM::Role', `${pathPart}Role/`);
+  const role = synth.template.findResources('AWS::IAM::Role')[roleId]!;
+  const attached = Object.values(synth.template.findResources('AWS::IAM::Policy')).filter((policy) =>
+    asList(policy.Properties.Roles).some((r) => JSON.stringify(r) === JSON.stringify({ Ref: roleId })),
+  );
+  return [
+    ...(role.Properties.Policies ?? []).flatMap(
+      (inline: { PolicyDocument: { Statement: Statement[] } }) => inline.PolicyDocument.Statement,
+    ),
+    ...attached.flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[]),
+  ];
+}
+
+/**
+ * What a role may do, as `action → resources` (each resource as its JSON), leaving out the house defaults every
+ * function has (X-Ray, its own log group).
+ */
+export function grantsOf(synth: Synth, pathPart: string): Record<string, string[]> {
+  const grants: Record<string, Set<string>> = {};
+  for (const statement of roleStatements(synth, pathPart)) {
+    for (const action of asList(statement.Action)) {
+      if (action.startsWith('xray:') || action.startsWith('logs:')) continue;
+      grants[action] ??= new Set();
+      for (const resource of asList(statement.Resource)) grants[action].add(JSON.stringify(resource));
+    }
+  }
+  return Object.fromEntries(
+    Object.entries(grants).map(([action, resources]) => [action, [...resources].sort()]),
+  );
+}

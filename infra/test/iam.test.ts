@@ -78,6 +78,12 @@ describe('least privilege', () => {
         'dynamodb:PutItem',
         'dynamodb:UpdateItem',
       ],
+      // The message item and the user's latest pointer, in one call beside the idempotency update.
+      MessagesTable: ['dynamodb:BatchWriteItem'],
+    });
+    // The receipt handler: one UpdateItem per receipt (handlers/record-delivery-event.ts).
+    expect(dynamoActions(roleStatements(defaults, '/Receipts/RecordDeliveryEvent/'))).toEqual({
+      MessagesTable: ['dynamodb:UpdateItem'],
     });
     expect(dynamoActions(roleStatements(defaults, '/TemplatesSeed/Seeder/'))).toEqual({
       TemplatesTable: ['dynamodb:PutItem'],
@@ -85,8 +91,19 @@ describe('least privilege', () => {
     expect(dynamoActions(roleStatements(defaults, '/Authorizer/'))).toEqual({});
   });
 
-  it('grants no function a Scan, batch, stream, transaction or table-level DynamoDB action', () => {
-    const actions = iamStatements(defaults.template).flatMap((s) => asList(s.Action as string | string[]));
+  it('grants no function a Scan, stream, transaction or table-level DynamoDB action, and a batch only to the hook on messages', () => {
+    // Prepare: every optional part deployed.
+    const { template } = synthStack({
+      oktaEventHook: true,
+      oktaEventSourceName: 'aws.partner/okta.com/acme/otp',
+    });
+    const statements = iamStatements(template);
+    const actions = statements.flatMap((s) => asList(s.Action as string | string[]));
+    const batch = statements.filter((s) =>
+      asList(s.Action as string | string[]).includes('dynamodb:BatchWriteItem'),
+    );
+
+    // Assess
     for (const action of actions.filter((a) => a.startsWith('dynamodb:'))) {
       expect([
         'dynamodb:Query',
@@ -94,8 +111,13 @@ describe('least privilege', () => {
         'dynamodb:PutItem',
         'dynamodb:UpdateItem',
         'dynamodb:DeleteItem',
+        'dynamodb:BatchWriteItem',
       ]).toContain(action);
     }
+    expect(batch).toHaveLength(1);
+    expect(JSON.stringify(batch[0]!.Resource)).toMatch(
+      /^\{"Fn::GetAtt":\["MessagesTable[0-9A-F]{8}","Arn"\]\}$/,
+    );
   });
 
   it('lets the hook send to the DLQ with its key, read its fingerprint secret and send SMS/voice', () => {
@@ -119,8 +141,8 @@ describe('least privilege', () => {
     // Prepare
     const wildcard = iamStatements(defaults.template).filter((s) => asList(s.Resource).includes('*'));
 
-    // Assess: one per function role (hook, authorizer, seeder), each X-Ray alone.
-    expect(wildcard).toHaveLength(3);
+    // Assess: one per function role (hook, authorizer, seeder, receipts), each X-Ray alone.
+    expect(wildcard).toHaveLength(4);
     for (const statement of wildcard) {
       expect(asList(statement.Action as string | string[]).sort()).toEqual(XRAY_ACTIONS);
       expect(asList(statement.Resource)).toEqual(['*']);

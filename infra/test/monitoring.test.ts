@@ -58,7 +58,10 @@ describe('operations', () => {
     defaults.template.hasResourceProperties('AWS::SNS::Topic', {
       KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^OperationsKey'), 'Arn'] },
     });
-    defaults.template.resourceCountIs('AWS::SNS::Subscription', 0);
+    // The only subscription is the receipt handler's, on the receipts topic (receipts.test.ts): none on alarms.
+    const subscriptions = Object.values(defaults.template.findResources('AWS::SNS::Subscription'));
+    expect(subscriptions.map((s) => s.Properties.Protocol)).toEqual(['lambda']);
+    expect(JSON.stringify(subscriptions[0]!.Properties.TopicArn)).not.toContain('AlarmTopic');
     defaults.template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny' })]) },
     });
@@ -96,6 +99,7 @@ describe('operations', () => {
         'OktaPhoneMfa-api-5xx',
         'OktaPhoneMfa-authorizer-denials-spike',
         'OktaPhoneMfa-delivery-failure-rate',
+        'OktaPhoneMfa-delivery-rate-dropped',
         'OktaPhoneMfa-dlq-new-records',
         'OktaPhoneMfa-dlq-write-failed',
         'OktaPhoneMfa-hook-errors',
@@ -344,6 +348,7 @@ describe('operations', () => {
     // Assess
     for (const row of [
       'Traffic and outcomes by channel',
+      'Funnel',
       'Latency',
       'Failures by reason, channel and country',
       'Authorizer denials by reason',
@@ -368,7 +373,7 @@ describe('operations', () => {
     ];
 
     // Assess
-    expect(ids).toHaveLength(14);
+    expect(ids).toHaveLength(15);
     for (const id of ids) expect(body, id).toContain(`"${id}"`);
   });
 
@@ -407,6 +412,7 @@ describe('operations', () => {
       'okta-phone-mfa/abuse-refusals',
       'okta-phone-mfa/cold-starts',
       'okta-phone-mfa/errors-by-reason',
+      'okta-phone-mfa/one-code-story',
       'okta-phone-mfa/one-request-by-event-id',
       'okta-phone-mfa/sends-by-country',
       'okta-phone-mfa/slowest-requests',

@@ -27,6 +27,14 @@ describe('cdk-nag', () => {
         abuseGuard: { ipPerHour: 100, blockedAnswer: 'pretend-sent' },
       },
     ],
+    [
+      'Okta Log Streaming, the Okta event hook route and changed low-conversion thresholds',
+      {
+        oktaEventSourceName: 'aws.partner/okta.com/acme/okta-phone-mfa',
+        oktaEventHook: true,
+        lowConversion: { minSends: 50, maxRate: 0.05 },
+      },
+    ],
   ])('finds nothing unacknowledged with %s', (_name, overrides) => {
     const { app } = synthStack(overrides, { nag: true });
     expect(() => app.synth({ force: true })).not.toThrow();

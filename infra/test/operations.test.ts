@@ -34,8 +34,8 @@ type Described = { name: string; description: string; anchor: string };
 let alarms: Described[] = [];
 
 beforeAll(() => {
-  // trafficAlarm "page" (the default) creates every alarm there is.
-  const { template } = synthStack();
+  // trafficAlarm "page" (the default) and a conversion signal create every alarm there is.
+  const { template } = synthStack({ oktaEventHook: true });
   alarms = [
     ...Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => ({
       name: a.Properties.AlarmName as string,
@@ -50,7 +50,7 @@ beforeAll(() => {
 
 describe('alarm descriptions and the runbook', () => {
   it('cite a runbook section that exists, for every alarm', () => {
-    expect(alarms).toHaveLength(14);
+    expect(alarms).toHaveLength(18);
     for (const { name, anchor } of alarms) expect([...sections.keys()], name).toContain(anchor);
   });
 

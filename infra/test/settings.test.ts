@@ -3,8 +3,21 @@
  * naming the setting, and command-line strings are read like their cdk.json equivalents.
  */
 import { describe, expect, it } from 'vitest';
-import { isCidr, readSettings, SettingsError } from '../lib/settings.js';
-import { cdkJsonContext, synthCommandContext } from './helpers.js';
+import {
+  isCidr,
+  LOW_CONVERSION_DEFAULTS,
+  readSettings,
+  SETTING_KEYS,
+  SettingsError,
+} from '../lib/settings.js';
+import {
+  asList,
+  cdkJsonContext,
+  functionByPath,
+  iamStatements,
+  synthCommandContext,
+  synthStack,
+} from './helpers.js';
 
 /** The context `npm run synth` reads (cdk.json and the script's own `-c`), with overrides. */
 const reader = (overrides: Record<string, unknown> = {}) => {
@@ -344,5 +357,182 @@ describe('readSettings: abuse guard and provider protection', () => {
     ['10.00', '10.00'],
   ])('writes maxPricePerMessage %j the way End User Messaging takes MaxPrice: %s', (value, expected) => {
     expect(readSettings(reader({ maxPricePerMessage: value })).maxPricePerMessage).toBe(expected);
+  });
+});
+
+describe('receipts and conversion settings', () => {
+  it('leaves conversion off by default: no Log Streaming source, no event hook, the default thresholds', () => {
+    // Act
+    const settings = readSettings(reader());
+
+    // Assess
+    expect(settings.oktaEventSourceName).toBeUndefined();
+    expect(settings.oktaEventHook).toBe(false);
+    expect(settings.lowConversion).toEqual({ minSends: 20, maxRate: 0.1, denyHours: 12 });
+    expect(settings.lowConversion).toEqual(LOW_CONVERSION_DEFAULTS);
+  });
+
+  it("accepts Okta Log Streaming's partner event source name", () => {
+    const settings = readSettings(
+      reader({ oktaEventSourceName: ' aws.partner/okta.com/acme-prod/okta-phone-mfa ' }),
+    );
+    expect(settings.oktaEventSourceName).toBe('aws.partner/okta.com/acme-prod/okta-phone-mfa');
+    expect(readSettings(reader({ oktaEventSourceName: '' })).oktaEventSourceName).toBeUndefined();
+  });
+
+  it.each([
+    ['another partner', 'aws.partner/example.com/acme/okta-phone-mfa'],
+    ['no event source name', 'aws.partner/okta.com/acme'],
+    ['a space', 'aws.partner/okta.com/acme/okta phone'],
+    ['an event bus name', 'okta-events'],
+    ['too long', `aws.partner/okta.com/acme/${'x'.repeat(240)}`],
+  ])('refuses an oktaEventSourceName with %s, naming the format', (_name, value) => {
+    expect(problemsOf({ oktaEventSourceName: value })).toEqual([
+      expect.stringMatching(
+        /^oktaEventSourceName: must be Okta Log Streaming's partner event source, aws\.partner\/okta\.com\/<org>\/<name>/,
+      ),
+    ]);
+  });
+
+  it('reads oktaEventHook as a boolean, from cdk.json or the command line', () => {
+    expect(readSettings(reader({ oktaEventHook: true })).oktaEventHook).toBe(true);
+    expect(readSettings(reader({ oktaEventHook: 'true' })).oktaEventHook).toBe(true);
+    expect(readSettings(reader({ oktaEventHook: ' FALSE ' })).oktaEventHook).toBe(false);
+    expect(problemsOf({ oktaEventHook: 'yes' })).toEqual(['oktaEventHook: must be true or false, got "yes"']);
+    expect(problemsOf({ oktaEventHook: 1 })).toEqual(['oktaEventHook: must be true or false, got 1']);
+  });
+
+  it('reads lowConversion keys on their own, each defaulting, from an object or its JSON', () => {
+    expect(readSettings(reader({ lowConversion: { maxRate: 0.05 } })).lowConversion).toEqual({
+      minSends: 20,
+      maxRate: 0.05,
+      denyHours: 12,
+    });
+    expect(
+      readSettings(reader({ lowConversion: '{"minSends":"50","maxRate":"0","denyHours":24}' })).lowConversion,
+    ).toEqual({ minSends: 50, maxRate: 0, denyHours: 24 });
+  });
+
+  it('refuses lowConversion values that would deny every prefix or never expire, naming each key', () => {
+    // Act
+    const problems = problemsOf({
+      lowConversion: { minSends: 0, maxRate: 1, denyHours: 169, minConversions: 3 },
+    });
+
+    // Assess
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^lowConversion\.minConversions: is not a low-conversion setting/),
+        expect.stringMatching(/^lowConversion\.minSends: must be an integer from 1 to/),
+        expect.stringMatching(
+          /^lowConversion\.maxRate: must be a share of used codes from 0 up to \(not including\) 1/,
+        ),
+        'lowConversion.denyHours: must be an integer from 1 to 168, got 169',
+      ]),
+    );
+    expect(problems).toHaveLength(4);
+    expect(problemsOf({ lowConversion: { maxRate: 'low' } })).toEqual([
+      expect.stringMatching(/^lowConversion\.maxRate: /),
+    ]);
+    expect(problemsOf({ lowConversion: '[1]' })).toEqual([
+      expect.stringMatching(/^lowConversion: must be a JSON object/),
+    ]);
+  });
+
+  it('lists the new settings among the context keys the app reads', () => {
+    expect(SETTING_KEYS).toEqual(
+      expect.arrayContaining(['oktaEventSourceName', 'oktaEventHook', 'lowConversion']),
+    );
+  });
+});
+
+describe('ordered origination identities and the voice fallback', () => {
+  const pool = 'arn:aws:sms-voice:eu-west-1:123456789012:pool/pool-0123456789abcdef0123456789abcdef';
+  const phone =
+    'arn:aws:sms-voice:eu-west-1:123456789012:phone-number/phone-0123456789abcdef0123456789abcdef';
+
+  it('accepts ordered lists per country and per channel, from cdk.json or as JSON on the command line', () => {
+    // Act
+    const fromJson = readSettings(
+      reader({
+        defaultOriginationIdentity: [' +12065550100 ', '+12065550101'],
+        originationIdentities: { GB: { sms: ['ACMEMFA', '+447400123456'], voice: '+447400123456' } },
+      }),
+    );
+    const fromCli = readSettings(
+      reader({
+        defaultOriginationIdentity: '["+12065550100","+12065550101"]',
+        originationIdentities: '{"US":["pool-0123456789abcdef0123456789abcdef","+12065550100"]}',
+      }),
+    );
+
+    // Assess
+    expect(fromJson.defaultOriginationIdentity).toEqual(['+12065550100', '+12065550101']);
+    expect(fromJson.originationIdentities.GB).toEqual({
+      sms: ['ACMEMFA', '+447400123456'],
+      voice: '+447400123456',
+    });
+    expect(fromCli.defaultOriginationIdentity).toEqual(['+12065550100', '+12065550101']);
+    expect(fromCli.originationIdentities.US).toEqual([
+      'pool-0123456789abcdef0123456789abcdef',
+      '+12065550100',
+    ]);
+  });
+
+  it('refuses a list with a repeat, a sender ID for calls or more identities than fit the deadline', () => {
+    // Act
+    const problems = problemsOf({
+      defaultOriginationIdentity: ['+12065550100', '+12065550100'],
+      originationIdentities: {
+        GB: { voice: ['+447400123456', 'ACMEMFA'] },
+        US: ['+12065550100', '+12065550101', '+12065550102', '+12065550103'],
+      },
+    });
+
+    // Assess
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('defaultOriginationIdentity: "+12065550100" is listed twice'),
+        expect.stringContaining('originationIdentities: GB: voice: "ACMEMFA" is a sender ID'),
+        expect.stringContaining('originationIdentities: US: lists 4 identities'),
+      ]),
+    );
+  });
+
+  it('scopes sending to every ARN of the lists', () => {
+    // Act
+    const { template } = synthStack({
+      defaultOriginationIdentity: [pool, phone],
+      originationIdentities: { GB: { sms: [phone], voice: pool } },
+    });
+
+    // Assess
+    const messaging = iamStatements(template).find((s) =>
+      asList(s.Action as string[]).includes('sms-voice:SendTextMessage'),
+    )!;
+    const resources = asList(messaging.Resource).map((r) => JSON.stringify(r));
+    expect(resources).toContain(JSON.stringify(pool));
+    expect(resources).toContain(JSON.stringify(phone));
+    expect(resources.join()).not.toMatch(/phone-number\/\*|pool\/\*|sender-id\/\*/);
+  });
+
+  it('leaves the voice fallback off by default and turns it on with true or "true"', () => {
+    expect(readSettings(reader()).voiceFallback).toBe(false);
+    expect(readSettings(reader({ voiceFallback: true })).voiceFallback).toBe(true);
+    expect(readSettings(reader({ voiceFallback: 'true' })).voiceFallback).toBe(true);
+    expect(problemsOf({ voiceFallback: 'yes' })).toEqual([
+      expect.stringContaining('voiceFallback: must be true or false'),
+    ]);
+  });
+
+  it("sets the hook's VOICE_FALLBACK only when the fallback is on", () => {
+    // Act
+    const off = functionByPath(synthStack(), '/DeliverOtp/').props.Environment.Variables;
+    const on = functionByPath(synthStack({ voiceFallback: true }), '/DeliverOtp/').props.Environment
+      .Variables;
+
+    // Assess
+    expect(off).not.toHaveProperty('VOICE_FALLBACK');
+    expect(on).toMatchObject({ VOICE_FALLBACK: 'true' });
   });
 });

@@ -48,8 +48,9 @@ Commands:
   deny <number|prefix> [--for 24h] [--note "…"]
                                 never send to this number, or to any number starting with this prefix
   reset <number|prefix> [--lists] [--yes]
-                                delete its counters (with --lists also its own allow/deny entries), after you
-                                type "reset" (without a terminal: refuses unless --yes)
+                                delete its counters and lift a low-conversion deny of it (or of a number's
+                                prefix); with --lists also its own allow/deny entries; after you type "reset"
+                                (without a terminal: refuses unless --yes)
 
 A number is a valid E.164 number (+14155550100); a prefix is "+" and 1 to 14 digits (+1415555). The guard counts
 a number's prefix as the number without its last 3 digits. A valid number is read as a number; add --prefix to
@@ -95,7 +96,12 @@ export type ListEntry = {
   createdAt?: string;
   expiresAt?: number;
   note?: string;
+  /** Why the entry was made, when the service made it: `low-conversion` (the sweep's fraud signal). */
+  reason?: string;
 };
+
+/** The reason of the deny entries the sweep writes for prefixes whose codes go unused. */
+export const LOW_CONVERSION = 'low-conversion';
 
 /** The limits in force for this shell: `ABUSE_*` variables, else the guard's defaults, in the guard's order. */
 export function limitsFrom(env: Record<string, string | undefined>): LimitInForce[] {
@@ -236,6 +242,8 @@ export type ShownEntry = {
   expiresAt?: string;
   expired: boolean;
   note?: string;
+  /** `low-conversion` for the sweep's automatic deny entries. */
+  reason?: string;
 };
 
 /** `status` as `--json` prints it. */
@@ -282,6 +290,7 @@ class AbuseTable {
           ...(typeof item.createdAt === 'string' ? { createdAt: item.createdAt } : {}),
           ...(typeof item.expiresAt === 'number' ? { expiresAt: item.expiresAt } : {}),
           ...(typeof item.note === 'string' ? { note: item.note } : {}),
+          ...(typeof item.reason === 'string' ? { reason: item.reason } : {}),
         });
       }
       startKey = page.LastEvaluatedKey;
@@ -351,6 +360,7 @@ export function buildStatus(input: {
     ...(entry.expiresAt !== undefined ? { expiresAt: isoOf(entry.expiresAt) } : {}),
     expired: !isActive(entry, nowSeconds),
     ...(entry.note ? { note: entry.note } : {}),
+    ...(entry.reason ? { reason: entry.reason } : {}),
   });
 
   // A deny entry matches when the destination starts with it; an allow entry is one number.
@@ -404,6 +414,8 @@ export function buildStatus(input: {
         ? 'denied_number'
         : 'denied_prefix',
     ];
+    // The sweep's automatic deny says why: few of the prefix's codes were used in an hour.
+    if (activeDeny.some((entry) => entry.reason === LOW_CONVERSION)) reasons.push(LOW_CONVERSION);
   } else if (allowListed) {
     verdict = 'allow-listed';
   } else if (rows.some((row) => row.tripped)) {
@@ -478,6 +490,11 @@ export function statusLines(report: StatusReport): string[] {
           entry.entry,
           entry.expiresAt ? `${entry.expired ? 'expired' : 'until'} ${entry.expiresAt}` : 'no expiry',
           entry.note ? `"${entry.note}"` : '',
+          entry.reason === LOW_CONVERSION
+            ? 'automatic: few codes used for many sent; reset lifts it'
+            : entry.reason
+              ? `reason ${entry.reason}`
+              : '',
         ]),
       ),
     );
@@ -702,6 +719,17 @@ export async function abuseCli(
       }
       const deleted: string[] = [];
       if (await table.delete(`count#${target.kind}#${target.value}`, 'counters')) deleted.push('counters');
+      // The sweep's low-conversion deny is the service's own decision: reset lifts it, of the prefix itself or of a
+      // number's prefix, without --lists.
+      const ownPrefix = target.kind === 'number' ? numberPrefix(target.value) : target.value;
+      const automatic = (await table.entries()).filter(
+        (entry) => entry.list === 'deny' && entry.reason === LOW_CONVERSION && entry.value === ownPrefix,
+      );
+      for (const entry of automatic) {
+        if (await table.delete('list', `deny#${entry.value}`)) {
+          deleted.push(target.kind === 'number' ? "its prefix's low-conversion deny" : 'low-conversion deny');
+        }
+      }
       if (values.lists) {
         const lists = target.kind === 'number' ? (['allow', 'deny'] as const) : (['deny'] as const);
         for (const list of lists) {

@@ -108,7 +108,7 @@ export function validateItem(item: TemplateItem): string[] {
         !Object.keys(value).every((country) => /^[A-Z]{2}$/.test(country))
       ) {
         return [
-          `${sk}: must be an object of upper-case ISO country → identity, e.g. {"MX":"+525555550100"} or {"GB":{"sms":"ACMEMFA","voice":"+442079460123"}}`,
+          `${sk}: must be an object of upper-case ISO country → identity or ordered list, e.g. {"MX":"+525555550100"}, {"US":["pool-…","+12065550100"]} or {"GB":{"sms":["ACMEMFA","+447700900123"],"voice":"+442079460123"}}`,
         ];
       }
       return Object.entries(value).flatMap(([country, setting]) =>

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { TemplateItem } from '../src/adapters/template-seed.js';
+import { MESSAGES_TABLE } from '../src/domain/message-table.js';
 
 const require = createRequire(import.meta.url);
 const dynalite = require('dynalite') as (options: Record<string, unknown>) => import('node:http').Server;
@@ -74,15 +75,57 @@ export function pkSkTable(name: string): ConstructorParameters<typeof CreateTabl
 }
 
 /**
+ * The messages table as the infra defines it (`MESSAGES_TABLE`): `pk`/`sk`, the `byEvent` index (Okta event id) and
+ * the sparse `pending` index (`sweepBucket`, `codeExpiresAt`), both projecting everything. dynalite does not expire
+ * its TTL attribute.
+ *
+ * @param name - table name
+ */
+export function messagesTableDefinition(name: string): ConstructorParameters<typeof CreateTableCommand>[0] {
+  const { byEvent, pending } = MESSAGES_TABLE.indexes;
+  return {
+    TableName: name,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [
+      { AttributeName: MESSAGES_TABLE.partitionKey, AttributeType: 'S' },
+      { AttributeName: MESSAGES_TABLE.sortKey, AttributeType: 'S' },
+      { AttributeName: byEvent.partitionKey, AttributeType: 'S' },
+      { AttributeName: pending.partitionKey, AttributeType: 'S' },
+      { AttributeName: pending.sortKey, AttributeType: 'N' },
+    ],
+    KeySchema: [
+      { AttributeName: MESSAGES_TABLE.partitionKey, KeyType: 'HASH' },
+      { AttributeName: MESSAGES_TABLE.sortKey, KeyType: 'RANGE' },
+    ],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: byEvent.name,
+        KeySchema: [{ AttributeName: byEvent.partitionKey, KeyType: 'HASH' }],
+        Projection: { ProjectionType: 'ALL' },
+      },
+      {
+        IndexName: pending.name,
+        KeySchema: [
+          { AttributeName: pending.partitionKey, KeyType: 'HASH' },
+          { AttributeName: pending.sortKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+    ],
+  };
+}
+
+/**
  * Creates the templates table (`pk`, `sk`), the Powertools idempotency table (`id`) and, when named, the abuse
- * guard's table (`pk`, `sk`; its TTL attribute `expiresAt` is not expired by dynalite), on demand, if absent.
+ * guard's table (`pk`, `sk`; its TTL attribute `expiresAt` is not expired by dynalite) and the messages table
+ * ({@link messagesTableDefinition}), on demand, if absent.
  *
  * @param client - DynamoDB client
  * @param names - table names (dynalite needs ≥ 3 characters)
  */
 export async function createTables(
   client: DynamoDBClient,
-  names: { templatesTable: string; idempotencyTable: string; abuseTable?: string },
+  names: { templatesTable: string; idempotencyTable: string; abuseTable?: string; messagesTable?: string },
 ): Promise<void> {
   const create = async (input: ConstructorParameters<typeof CreateTableCommand>[0]) => {
     try {
@@ -91,14 +134,17 @@ export async function createTables(
       if (!(error instanceof ResourceInUseException)) throw error;
     }
   };
-  await create(pkSkTable(names.templatesTable));
-  await create({
-    TableName: names.idempotencyTable,
-    BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
-    KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-  });
-  if (names.abuseTable) await create(pkSkTable(names.abuseTable));
+  await Promise.all([
+    create(pkSkTable(names.templatesTable)),
+    create({
+      TableName: names.idempotencyTable,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+    }),
+    ...(names.abuseTable ? [create(pkSkTable(names.abuseTable))] : []),
+    ...(names.messagesTable ? [create(messagesTableDefinition(names.messagesTable))] : []),
+  ]);
 }
 
 /**

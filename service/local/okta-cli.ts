@@ -7,16 +7,26 @@
  * refusal reason, so that the abuse guard's limits show. With `--url` it can point at a deployed stage, with
  * `--token` or with Okta client credentials (`--issuer`, `--client-id`, `--client-secret`, or OKTA_ISSUER /
  * OKTA_CLIENT_ID / OKTA_CLIENT_SECRET). The OTP and the token are never printed; the phone number is masked.
+ *
+ * `npm run okta -- verify --event-id X` plays the user typing the code of that event: it finds the message in the
+ * local outbox (`Context.eventId`), and posts Okta's System Log event `user.authentication.auth_via_mfa` (SUCCESS,
+ * the user who asked, the factor of the message's channel) to `POST /_local/okta-events`, as Okta Log Streaming
+ * would deliver it; then prints the message's feedback (RECEIVED once the handler marked it).
  */
 import '../../scripts/require-node24.cjs';
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { loadFixture, type OktaHookRequestFixture } from '../../contracts/fixtures/index.js';
+import { messageKey } from '../src/domain/message-table.js';
+import { AUTH_VIA_MFA } from '../src/domain/okta-log-event.js';
 import { maskPhone } from '../src/domain/redact.js';
 import { LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, LOCAL_SCOPE } from './issuer.js';
 import { TokenProvider } from './okta-tokens.js';
 
 const USAGE = `usage: npm run okta -- send --phone +14155550100 --channel sms|voice [options]
+       npm run okta -- verify --event-id ID [--url URL] [--user-id ID] [--factor F] [--outcome R]
   --locale es-MX              Okta's messageProfile.locale (default EN-US)
   --request-type TYPE         pre-enrollment | mfa-verification | account-unlock | password-reset
   --event-id ID               reuse an eventId (an Okta retry); default: a new one
@@ -27,7 +37,17 @@ const USAGE = `usage: npm run okta -- send --phone +14155550100 --channel sms|vo
   --url URL                   local stack base URL or a deployed HookUrl (default http://127.0.0.1:\${PORT:-3000})
   --token JWT                 bearer token to send as is
   --issuer URL --client-id ID --client-secret SECRET [--scope SCOPE]
-                              get a token from this Okta authorization server (default: the local one)`;
+                              get a token from this Okta authorization server (default: the local one)
+
+verify: the user types the code of --event-id (local stack only): Okta's System Log event
+user.authentication.auth_via_mfa goes to POST /_local/okta-events, and the message's feedback is printed
+  --event-id ID               the eventId of the send (printed by send; Context.eventId in the outbox)
+  --user-id ID                actor.id (default: the user the messages table holds for that message)
+  --factor F                  debugData.factor (default SMS_FACTOR for a text, CALL_FACTOR for a call)
+  --outcome R                 outcome.result (default SUCCESS)`;
+
+/** Okta's factor for each outbox channel (`debugContext.debugData.factor` of `auth_via_mfa`). */
+const FACTOR_OF_CHANNEL: Record<string, string> = { SMS: 'SMS_FACTOR', VOICE: 'CALL_FACTOR' };
 
 const REQUEST_TYPES = ['pre-enrollment', 'mfa-verification', 'account-unlock', 'password-reset'];
 
@@ -120,6 +140,59 @@ export function summarizeAnswer(
     ok: status >= 200 && status < 300 && value?.status !== undefined,
     outcome: `${value?.status ?? `HTTP ${status}`}${blocked ? ', not sent' : ''}`,
     line: `HTTP ${status} ${value?.status ?? 'no status'}${blocked}`,
+  };
+}
+
+/**
+ * Okta's System Log event for a user who entered an MFA code (`user.authentication.auth_via_mfa`), shaped like
+ * Okta's LogEvent object: `uuid`, `published`, `eventType`, `actor` (the user), `outcome.result`,
+ * `debugContext.debugData.factor`, and the usual context. It carries no phone number and no code.
+ *
+ * @param input - the user, the factor (`SMS_FACTOR`, `CALL_FACTOR`, …), the outcome, the time
+ */
+export function buildMfaVerifiedEvent(input: {
+  userId: string;
+  factor: string;
+  outcome?: 'SUCCESS' | 'FAILURE';
+  login?: string;
+  now?: Date;
+}): Record<string, unknown> {
+  const now = input.now ?? new Date();
+  const requestId = `req${randomBytes(12).toString('base64url')}`;
+  const user = {
+    id: input.userId,
+    type: 'User',
+    ...(input.login ? { alternateId: input.login } : {}),
+    displayName: input.login ?? input.userId,
+    detailEntry: null,
+  };
+  return {
+    uuid: randomUUID(),
+    published: now.toISOString(),
+    eventType: AUTH_VIA_MFA,
+    version: '0',
+    severity: 'INFO',
+    displayMessage: 'Authentication of user via MFA',
+    actor: user,
+    client: { ipAddress: '203.0.113.10', zone: 'null', device: 'Computer' },
+    outcome: {
+      result: input.outcome ?? 'SUCCESS',
+      reason: input.outcome === 'FAILURE' ? 'INVALID_CREDENTIALS' : null,
+    },
+    target: [user],
+    transaction: { type: 'WEB', id: requestId, detail: {} },
+    debugContext: {
+      debugData: {
+        factor: input.factor,
+        requestId,
+        requestUri: '/idp/idx/challenge/answer',
+        url: '/idp/idx/challenge/answer',
+      },
+    },
+    authenticationContext: {
+      authenticationStep: 0,
+      externalSessionId: `trs${randomBytes(12).toString('base64url')}`,
+    },
   };
 }
 
@@ -252,6 +325,110 @@ async function send(argv: string[], out: Out): Promise<number> {
   return failures === 0 ? 0 : 1;
 }
 
+/** The user id the messages table holds for a message, read through the local stack's DynamoDB endpoint. */
+async function userIdFromTable(base: string, messageId: string): Promise<string | undefined> {
+  const client = new DynamoDBClient({
+    endpoint: base,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 1,
+  });
+  try {
+    const { Item } = await DynamoDBDocumentClient.from(client).send(
+      new GetCommand({ TableName: LOCAL_MESSAGES_TABLE, Key: messageKey(messageId), ConsistentRead: true }),
+    );
+    return typeof Item?.userId === 'string' ? Item.userId : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    client.destroy();
+  }
+}
+
+/** The local stack's messages table. */
+const LOCAL_MESSAGES_TABLE = 'okta-phone-mfa-messages';
+
+type OutboxEntry = {
+  messageId: string;
+  channel: string;
+  Context?: { eventId?: string };
+  DestinationPhoneNumber?: string;
+  feedback?: string | null;
+};
+
+async function outboxMessages(base: string): Promise<OutboxEntry[]> {
+  const response = await fetch(`${base}/_local/outbox`, { signal: AbortSignal.timeout(10_000) });
+  if (!response.ok) throw new Error(`GET ${base}/_local/outbox answered HTTP ${response.status}`);
+  return ((await response.json()) as { messages: OutboxEntry[] }).messages;
+}
+
+async function verify(argv: string[], out: Out): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      'event-id': { type: 'string' },
+      url: { type: 'string' },
+      'user-id': { type: 'string' },
+      factor: { type: 'string' },
+      outcome: { type: 'string', default: 'SUCCESS' },
+    },
+    strict: true,
+  });
+  const eventId = values['event-id'];
+  if (!eventId) throw new UsageError('--event-id is required: the eventId the code was sent for');
+  const outcome = values.outcome?.toUpperCase();
+  if (outcome !== 'SUCCESS' && outcome !== 'FAILURE')
+    throw new UsageError('--outcome must be SUCCESS or FAILURE');
+  const base = new URL(values.url ?? `http://127.0.0.1:${process.env.PORT ?? '3000'}`).origin;
+
+  const matching = (await outboxMessages(base)).filter((m) => m.Context?.eventId === eventId);
+  const message = matching.at(-1);
+  if (!message) {
+    process.stderr.write(
+      `No message in the outbox of ${base} for eventId ${eventId}: send one first (npm run okta -- send …), or the outbox was emptied
+`,
+    );
+    return 1;
+  }
+  const factor = values.factor?.toUpperCase() ?? FACTOR_OF_CHANNEL[message.channel] ?? 'SMS_FACTOR';
+  let userId = values['user-id'];
+  let userNote = '';
+  if (!userId) {
+    userId = await userIdFromTable(base, message.messageId);
+    if (!userId) {
+      // What `send` always sends: the user of Okta's documented sample.
+      userId = loadFixture('request-sms-mfa-verification').data.userProfile?.userId ?? 'unknown';
+      userNote = ' (not in the messages table: the sample user `send` uses)';
+    }
+  }
+  const event = buildMfaVerifiedEvent({ userId, factor, outcome });
+  out(
+    `POST ${base}/_local/okta-events  ${AUTH_VIA_MFA} ${outcome} ${factor} actor ${userId}${userNote}, message ${message.messageId} to ${maskPhone(message.DestinationPhoneNumber ?? '')}
+`,
+  );
+  const started = performance.now();
+  const response = await fetch(`${base}/_local/okta-events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(event),
+    signal: AbortSignal.timeout(30_000),
+  });
+  const text = await response.text();
+  const elapsed = Math.round(performance.now() - started);
+  if (!response.ok) {
+    out(`HTTP ${response.status} in ${elapsed} ms: ${text}
+`);
+    return 1;
+  }
+  // The route answers after the handler ran: the feedback is there now, or it will not be.
+  const after = (await outboxMessages(base)).find((m) => m.messageId === message.messageId);
+  const feedback = after?.feedback ?? null;
+  out(`HTTP ${response.status} in ${elapsed} ms; message ${message.messageId} feedback ${feedback ?? 'none'}
+`);
+  const expected = outcome === 'SUCCESS' && factor === FACTOR_OF_CHANNEL[message.channel];
+  return expected && feedback !== 'RECEIVED' ? 1 : 0;
+}
+
 /**
  * Runs the CLI.
  *
@@ -261,12 +438,12 @@ async function send(argv: string[], out: Out): Promise<number> {
  */
 export async function main(argv: string[], out: Out = stdout): Promise<number> {
   const [command, ...rest] = argv;
-  if (command !== 'send') {
+  if (command !== 'send' && command !== 'verify') {
     process.stderr.write(`${USAGE}\n`);
     return command === undefined || command === '--help' || command === '-h' ? 0 : 2;
   }
   try {
-    return await send(rest, out);
+    return command === 'send' ? await send(rest, out) : await verify(rest, out);
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);

@@ -1,7 +1,9 @@
 /**
  * `GET /`: the local outbox as a page. SMS as phone-style bubbles, voice calls as their SSML with the voice id,
- * newest first, refreshed every 1.5 s from the `/_local` routes; a dead-letter queue tab, a tab of the requests the
- * abuse guard refused and why (`/_local/refusals`), and a faults panel.
+ * newest first, refreshed every 1.5 s from the `/_local` routes; under each message the origination identity that
+ * sent it, its delivery receipts (status and time) and whether the code was used (the message's feedback); a
+ * dead-letter queue tab, a tab of the requests the abuse guard refused and why (`/_local/refusals`), and a faults
+ * panel.
  * Everything is rendered with `textContent`, so message text can never inject markup; destination numbers are
  * masked as everywhere else.
  */
@@ -47,6 +49,12 @@ export function outboxPage(): string {
   aside button.on { border-color:var(--bad); background:#fef2f2; color:var(--bad); font-weight:600; }
   aside .state { font-size:12px; color:var(--muted); margin-top:8px; word-break:break-word; }
   .count { font-variant-numeric: tabular-nums; }
+  .story { display:flex; flex-wrap:wrap; gap:6px; align-items:center; margin-top:10px; font-size:12px; color:var(--muted); }
+  .receipt { padding:2px 8px; border-radius:999px; background:#e5e7eb; color:#374151; font-variant-numeric: tabular-nums; }
+  .receipt.final { font-weight:600; }
+  .receipt.good { background:#dcfce7; color:#166534; } .receipt.bad { background:#fee2e2; color:#991b1b; }
+  .used { margin-left:auto; padding:2px 8px; border-radius:999px; font-weight:600; }
+  .used.RECEIVED { background:#dcfce7; color:#166534; } .used.FAILED { background:#fee2e2; color:#991b1b; } .used.none { background:#f3f4f6; }
 </style>
 </head>
 <body>
@@ -78,6 +86,9 @@ export function outboxPage(): string {
       <button data-fault='{"templates":"unavailable"}'>Templates table unreachable</button>
       <button data-fault='{"jwks":"unavailable"}'>Okta JWKS unreachable</button>
       <button data-fault='{"abuse":"unavailable"}'>Abuse guard table unreachable</button>
+      <button data-fault='{"receipts":{"status":"CARRIER_UNREACHABLE"}}'>Receipts: carrier unreachable</button>
+      <button data-fault='{"receipts":{"status":"BLOCKED"}}'>Receipts: blocked</button>
+      <button data-fault='{"receipts":{"status":"DELIVERED","delayMs":5000}}'>Receipts: 5 s to the handset</button>
       <button id="clear-faults">Clear all faults</button>
       <div class="state" id="fault-state">none</div>
     </div>
@@ -130,8 +141,31 @@ export function outboxPage(): string {
         meta.append(el('span', 'badge VOICE', 'voice ' + (m.VoiceId || 'default')));
         card.append(el('pre', '', hideCodes(m.MessageBody)));
       }
+      card.append(story(m));
       list.append(card);
     }
+  }
+
+  // The receipts End User Messaging sent for the message, and whether the code was used (PutMessageFeedback).
+  const GOOD = new Set(['TEXT_SUCCESSFUL', 'TEXT_DELIVERED', 'VOICE_ANSWERED', 'VOICE_COMPLETED']);
+  const PROGRESS = new Set(['VOICE_INITIATED', 'VOICE_RINGING', 'TEXT_PENDING', 'TEXT_QUEUED']);
+  const USED = { RECEIVED: 'code used', FAILED: 'code expired unused' };
+  function story(m) {
+    const row = el('div', 'story'); row.dataset.testid = 'story';
+    row.append(el('span', '', 'sent by ' + (m.OriginationIdentity || '?') + ' ·'));
+    const events = m.events || [];
+    if (!events.length) row.append(el('span', 'receipt', 'no receipt yet'));
+    events.forEach((e, i) => {
+      const kind = GOOD.has(e.eventType) ? ' good' : PROGRESS.has(e.eventType) ? '' : ' bad';
+      const r = el('span', 'receipt' + kind + (i === events.length - 1 ? ' final' : ''),
+        e.eventType.replace(/^(TEXT|VOICE)_/, '').toLowerCase().replace(/_/g, ' ') + ' ' + when(e.eventTimestamp));
+      r.dataset.testid = 'receipt'; r.dataset.eventType = e.eventType;
+      row.append(r);
+    });
+    const used = el('span', 'used ' + (m.feedback || 'none'), USED[m.feedback] || 'not used yet');
+    used.dataset.testid = 'used';
+    row.append(used);
+    return row;
   }
 
   function renderDlq(messages) {

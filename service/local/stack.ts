@@ -16,6 +16,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { defaultTemplateItems } from '../src/adapters/template-seed.js';
+import { originationIdentityKind } from '../src/domain/routing.js';
 import {
   createTables,
   localDynamoClient,
@@ -24,15 +25,17 @@ import {
   startDynalite,
 } from './dynalite.js';
 import { MESSAGING_FAULT_MODES, MessagingEmulator, type MessagingFault } from './emulators/messaging.js';
+import { MAX_RECEIPT_DELAY_MS, RECEIPT_STATUSES, type ReceiptFault } from './emulators/receipts.js';
 import { generateSecretValue, SecretsManagerEmulator } from './emulators/secrets-manager.js';
 import { SqsEmulator } from './emulators/sqs.js';
+import { oktaEventBridgeEnvelope, scheduledEnvelope, snsEnvelope } from './event-envelopes.js';
 import { LocalApiGateway } from './gateway/api-gateway.js';
 import { LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, LocalIssuer, type MintRequest, OAuthError } from './issuer.js';
 import { type LineSink, renderLine } from './log-output.js';
 import { outboxPage } from './outbox-page.js';
 import { lockPersistDir } from './persist-lock.js';
 import { RefusalLog } from './refusals.js';
-import { LocalFunction } from './runtime/local-function.js';
+import { InvocationError, LocalFunction } from './runtime/local-function.js';
 
 /** What `POST /_local/faults` sets. */
 export type Faults = {
@@ -43,6 +46,8 @@ export type Faults = {
   dynamodb?: { mode: 'latency'; latencyMs: number };
   /** The abuse guard's table is unreachable (its connections drop): the hook fails open. */
   abuse?: 'unavailable';
+  /** The final status of the receipts of messages accepted from now on, and when it comes (default ~200 ms). */
+  receipts?: ReceiptFault;
 };
 
 /** Options of {@link startLocalStack}. */
@@ -58,8 +63,22 @@ export type LocalStackOptions = {
   log?: LineSink;
   /** Render log lines for humans. @default false */
   pretty?: boolean;
-  /** Extra environment of the authorizer and the hook function (e.g. `JWKS_COOLDOWN_MS`, `DEADLINE_MS`). */
-  env?: { authorizer?: Record<string, string>; hook?: Record<string, string> };
+  /**
+   * Extra environment of the functions (e.g. `JWKS_COOLDOWN_MS` of the authorizer, `DEADLINE_MS` of the hook,
+   * `LOW_CONVERSION_MIN_SENDS` of the sweep).
+   */
+  env?: {
+    authorizer?: Record<string, string>;
+    hook?: Record<string, string>;
+    /** `record-delivery-event` */
+    receipts?: Record<string, string>;
+    /** `record-verification` */
+    verification?: Record<string, string>;
+    /** `sweep-messages` */
+    sweep?: Record<string, string>;
+  };
+  /** How often the sweep runs on its own (the infra's schedule is 5 minutes); 0 = only on `POST /_local/sweep`. @default 30000 */
+  sweepIntervalMs?: number;
   /** Normal latency of the messaging stand-in, uniform between min and max (the load test uses 80–150 ms). */
   messagingLatency?: { minMs: number; maxMs: number };
   clientId?: string;
@@ -83,7 +102,7 @@ export type LocalStack = {
   clientSecret: string;
   audience: string;
   scope: string;
-  tables: { templates: string; idempotency: string; abuse: string };
+  tables: { templates: string; idempotency: string; abuse: string; messages: string };
   queueUrl: string;
   /** The DynamoDB endpoint (dynalite, behind the stack's port). */
   dynamoEndpoint: string;
@@ -97,6 +116,13 @@ export type LocalStack = {
   fingerprintKeySecret: string;
   oauth: LocalIssuer;
   gateway: LocalApiGateway;
+  /**
+   * Delivers Okta System Log events to `record-verification` as Okta Log Streaming's EventBridge events, one
+   * invocation each, in order; resolves once the handler has run for all of them (`POST /_local/okta-events`).
+   */
+  deliverOktaEvents(events: Array<Record<string, unknown>>): Promise<FunctionOutcome[]>;
+  /** Runs `sweep-messages` once with a scheduled event and resolves when it is done (`POST /_local/sweep`). */
+  sweep(): Promise<FunctionOutcome>;
   faults(): Faults;
   setFaults(faults: Partial<Record<keyof Faults, unknown>>): Faults;
   clearFaults(): void;
@@ -114,12 +140,25 @@ export class PortInUseError extends Error {
   }
 }
 
+/** What one invocation of an event-driven function came to, as the `/_local` routes answer it. */
+export type FunctionOutcome = { ok: true; result: unknown } | { ok: false; error: string };
+
 /** A faults request that does not match the contract. */
 class FaultsInputError extends Error {}
 
 const TEMPLATES_TABLE = 'okta-phone-mfa-templates';
 const IDEMPOTENCY_TABLE = 'okta-phone-mfa-idempotency';
 const ABUSE_TABLE = 'okta-phone-mfa-abuse';
+const MESSAGES_TABLE_NAME = 'okta-phone-mfa-messages';
+const REGION = 'us-east-1';
+/** The schedule rule of the sweep (its name in the scheduled event's `resources`). */
+const SWEEP_RULE = 'okta-phone-mfa-sweep-messages';
+/** Function timeouts of the event-driven functions (the infra gives each 30 s). */
+const EVENT_FUNCTION_TIMEOUT_MS = 30_000;
+/** Lambda retries a failed asynchronous invocation (SNS, EventBridge) twice; locally after 200 ms and 400 ms. */
+const ASYNC_RETRY_DELAYS_MS = [200, 400];
+/** At most this many Okta events per `POST /_local/okta-events`. */
+const MAX_OKTA_EVENTS = 100;
 const QUEUE_NAME = 'okta-phone-mfa-dlq';
 const FINGERPRINT_KEY_SECRET = 'okta-phone-mfa/fingerprint-key';
 const ACCOUNT_ID = '000000000000';
@@ -179,13 +218,50 @@ function parseJson(body: Buffer | undefined): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
+/** `receipts`: `{status, delayMs?}` with a documented final status (without its TEXT_/VOICE_ prefix), or null. */
+function validateReceiptsFault(value: unknown): ReceiptFault | null {
+  if (value === null) return null;
+  const r = value as { status?: unknown; delayMs?: unknown } | undefined;
+  const statuses = `${RECEIPT_STATUSES.slice(0, -1).join(', ')} or ${RECEIPT_STATUSES.at(-1)}`;
+  if (!r || typeof r !== 'object' || Array.isArray(r) || typeof r.status !== 'string') {
+    throw new FaultsInputError(
+      `receipts must be {"status":"<status>","delayMs"?:<ms>}, status one of ${statuses}`,
+    );
+  }
+  const extra = Object.keys(r).find((key) => key !== 'status' && key !== 'delayMs');
+  if (extra) throw new FaultsInputError(`receipts takes status and delayMs only, not "${extra}"`);
+  const status = r.status.toUpperCase();
+  if (!RECEIPT_STATUSES.includes(status)) {
+    const bare = status.replace(/^(TEXT|VOICE)_/, '');
+    throw new FaultsInputError(
+      RECEIPT_STATUSES.includes(bare)
+        ? `receipts.status is the status without its prefix: "${bare}", not "${r.status}"`
+        : `receipts.status must be ${statuses} (End User Messaging's final statuses; SMS ones apply to texts, BUSY, NO_ANSWER, FAILED and COMPLETED to calls, TTL_EXPIRED to both)`,
+    );
+  }
+  if (
+    r.delayMs !== undefined &&
+    (!Number.isInteger(r.delayMs) ||
+      (r.delayMs as number) < 0 ||
+      (r.delayMs as number) > MAX_RECEIPT_DELAY_MS)
+  ) {
+    throw new FaultsInputError(
+      `receipts.delayMs must be a whole number of milliseconds from 0 to ${MAX_RECEIPT_DELAY_MS}`,
+    );
+  }
+  return { status, ...(r.delayMs !== undefined ? { delayMs: r.delayMs as number } : {}) } as ReceiptFault;
+}
+
 function validateFaults(input: Record<string, unknown>): Partial<Record<keyof Faults, unknown>> {
-  const known = new Set(['messaging', 'templates', 'jwks', 'dynamodb', 'abuse']);
+  const known = new Set(['messaging', 'templates', 'jwks', 'dynamodb', 'abuse', 'receipts']);
   for (const key of Object.keys(input)) {
     if (!known.has(key))
-      throw new FaultsInputError(`Unknown fault "${key}": use messaging, templates, jwks, dynamodb or abuse`);
+      throw new FaultsInputError(
+        `Unknown fault "${key}": use messaging, templates, jwks, dynamodb, abuse or receipts`,
+      );
   }
   const out: Partial<Record<keyof Faults, unknown>> = {};
+  if ('receipts' in input) out.receipts = validateReceiptsFault(input.receipts);
   if ('dynamodb' in input) {
     const d = input.dynamodb as { mode?: unknown; latencyMs?: unknown } | null;
     if (d === null) out.dynamodb = null;
@@ -194,7 +270,7 @@ function validateFaults(input: Record<string, unknown>): Partial<Record<keyof Fa
     } else out.dynamodb = { mode: 'latency', latencyMs: d.latencyMs };
   }
   if ('messaging' in input) {
-    const m = input.messaging as { mode?: unknown; latencyMs?: unknown } | null;
+    const m = input.messaging as { mode?: unknown; latencyMs?: unknown; identity?: unknown } | null;
     if (m === null) out.messaging = null;
     else {
       if (!m || !(MESSAGING_FAULT_MODES as readonly unknown[]).includes(m.mode)) {
@@ -206,9 +282,24 @@ function validateFaults(input: Record<string, unknown>): Partial<Record<keyof Fa
       if (m.latencyMs !== undefined && (!Number.isInteger(m.latencyMs) || (m.latencyMs as number) < 0)) {
         throw new FaultsInputError('messaging.latencyMs must be a non-negative integer');
       }
+      const identities = [m.identity ?? []].flat();
+      const identity = Array.isArray(m.identity) ? identities : m.identity;
+      if (
+        m.mode === 'identity-inactive' &&
+        (identities.length === 0 ||
+          !identities.every((id) => typeof id === 'string' && originationIdentityKind(id)))
+      ) {
+        throw new FaultsInputError(
+          'messaging.identity must name the origination identity to refuse, or a list of them (E.164 numbers, sender IDs, phone/pool ids or ARNs)',
+        );
+      }
+      if (m.mode !== 'identity-inactive' && identity !== undefined) {
+        throw new FaultsInputError('messaging.identity goes with the "identity-inactive" mode only');
+      }
       out.messaging = {
         mode: m.mode,
         ...(m.latencyMs !== undefined ? { latencyMs: m.latencyMs } : {}),
+        ...(identity !== undefined ? { identity: identity as string | string[] } : {}),
       };
     }
   }
@@ -220,6 +311,25 @@ function validateFaults(input: Record<string, unknown>): Partial<Record<keyof Fa
     out[key] = input[key];
   }
   return out;
+}
+
+/** The body of `POST /_local/okta-events`: one System Log event (an object) or a non-empty array of them. */
+function parseOktaEvents(body: Buffer | undefined): Array<Record<string, unknown>> {
+  if (body === undefined) throw new FaultsInputError('Body too large');
+  const value = JSON.parse(body.toString('utf8') || 'null') as unknown;
+  const events = Array.isArray(value) ? value : [value];
+  if (
+    events.length === 0 ||
+    events.some((event) => !event || typeof event !== 'object' || Array.isArray(event))
+  ) {
+    throw new FaultsInputError(
+      'Expected an Okta System Log event (a JSON object) or a non-empty array of them',
+    );
+  }
+  if (events.length > MAX_OKTA_EVENTS) {
+    throw new FaultsInputError(`At most ${MAX_OKTA_EVENTS} events per request`);
+  }
+  return events as Array<Record<string, unknown>>;
 }
 
 /**
@@ -259,6 +369,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     let oauth!: LocalIssuer;
     let gateway!: LocalApiGateway;
     const functions: LocalFunction[] = [];
+    cleanups.push(() => messaging.stop());
 
     const agent = new Agent({ keepAlive: true, maxSockets: 256 });
     cleanups.push(() => agent.destroy());
@@ -329,6 +440,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       }
       if (!ready) return sendJson(res, 503, { message: 'The local stack is starting' });
 
+      // The load tool's floor: the same server and body read as /hook, no authorizer, no handler.
+      if (path === '/_local/floor' && method === 'POST') {
+        await readBody(req, options.maxBodyBytes ?? 8192);
+        return sendJson(res, 200, { floor: true });
+      }
       if (path === '/hook') {
         if (method !== 'POST') {
           return sendJson(
@@ -402,6 +518,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           return sendJson(res, 200, faults);
         }
       }
+      if (path === '/_local/okta-events' && method === 'POST') {
+        const events = parseOktaEvents(await readBody(req, LOCAL_BODY_LIMIT));
+        const outcomes = await stack.deliverOktaEvents(events);
+        const failed = outcomes.filter((outcome) => !outcome.ok).length;
+        return sendJson(res, failed > 0 ? 502 : 200, { delivered: events.length, failed, outcomes });
+      }
+      if (path === '/_local/sweep' && method === 'POST') {
+        await readBody(req, LOCAL_BODY_LIMIT);
+        const outcome = await stack.sweep();
+        return sendJson(res, outcome.ok ? 200 : 502, outcome);
+      }
       if (path === '/' && method === 'GET') {
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
         return void res.end(outboxPage());
@@ -448,6 +575,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       templatesTable: TEMPLATES_TABLE,
       idempotencyTable: IDEMPOTENCY_TABLE,
       abuseTable: ABUSE_TABLE,
+      messagesTable: MESSAGES_TABLE_NAME,
     });
     // A persisted table keeps its (possibly edited) templates; only an empty one is seeded.
     const existing = await client.send(new ScanCommand({ TableName: TEMPLATES_TABLE, Limit: 1 }));
@@ -455,7 +583,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     client.destroy();
 
     const common = {
-      AWS_REGION: 'us-east-1',
+      AWS_REGION: REGION,
       AWS_ACCESS_KEY_ID: 'local',
       AWS_SECRET_ACCESS_KEY: 'local',
       AWS_SESSION_TOKEN: '',
@@ -469,6 +597,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       TEMPLATES_TABLE_NAME: TEMPLATES_TABLE,
       IDEMPOTENCY_TABLE_NAME: IDEMPOTENCY_TABLE,
       ABUSE_TABLE_NAME: ABUSE_TABLE,
+      MESSAGES_TABLE_NAME,
       DLQ_URL: queueUrl,
       DYNAMODB_ENDPOINT: baseUrl,
       SMS_VOICE_ENDPOINT: baseUrl,
@@ -501,9 +630,83 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       env: hookEnv,
       onLine: emit,
     });
-    functions.push(authorizer, hook);
+    const eventFunction = (name: string, env: Record<string, string>) =>
+      new LocalFunction({
+        name,
+        handlerUrl: handlerUrl(name),
+        timeoutMs: EVENT_FUNCTION_TIMEOUT_MS,
+        env: { ...common, ...env },
+        onLine: emit,
+      });
+    const receiptsFunction = eventFunction('record-delivery-event', {
+      MESSAGES_TABLE_NAME,
+      DLQ_URL: queueUrl,
+      DYNAMODB_ENDPOINT: baseUrl,
+      SQS_ENDPOINT: baseUrl,
+      ...options.env?.receipts,
+    });
+    const verificationFunction = eventFunction('record-verification', {
+      MESSAGES_TABLE_NAME,
+      DYNAMODB_ENDPOINT: baseUrl,
+      SMS_VOICE_ENDPOINT: baseUrl,
+      SECRETS_MANAGER_ENDPOINT: baseUrl,
+      ...options.env?.verification,
+    });
+    const sweepFunction = eventFunction('sweep-messages', {
+      MESSAGES_TABLE_NAME,
+      ABUSE_TABLE_NAME: ABUSE_TABLE,
+      DYNAMODB_ENDPOINT: baseUrl,
+      SMS_VOICE_ENDPOINT: baseUrl,
+      ...options.env?.sweep,
+    });
+    functions.push(authorizer, hook, receiptsFunction, verificationFunction, sweepFunction);
     cleanups.push(() => Promise.all(functions.map((fn) => fn.close())).then(() => {}));
+    // In parallel: each worker's cold start is mostly loading tsx and the SDK.
     await Promise.all(functions.map((fn) => fn.start()));
+
+    const origin = { region: REGION, accountId: ACCOUNT_ID };
+    /**
+     * An asynchronous invocation (SNS, EventBridge): Lambda retries a failed one twice (after about one and two
+     * minutes; here after 200 and 400 ms), then drops it.
+     */
+    const invokeAsync = async (fn: LocalFunction, event: unknown): Promise<FunctionOutcome> => {
+      let error = '';
+      for (let attempt = 0; attempt <= ASYNC_RETRY_DELAYS_MS.length; attempt += 1) {
+        if (attempt > 0) {
+          if (!ready) break;
+          await new Promise((resolve) => setTimeout(resolve, ASYNC_RETRY_DELAYS_MS[attempt - 1]).unref());
+        }
+        try {
+          return { ok: true, result: (await fn.invoke<unknown>(event)) ?? null };
+        } catch (thrown) {
+          error = thrown instanceof InvocationError ? thrown.message : String(thrown);
+          emit(
+            'lambda',
+            `${fn.name}: asynchronous invocation failed (attempt ${attempt + 1} of ${ASYNC_RETRY_DELAYS_MS.length + 1}): ${error}`,
+          );
+        }
+      }
+      return { ok: false, error };
+    };
+    // The configuration set's event destination: each receipt is published to SNS, which invokes the function.
+    messaging.onReceipt(async (receipt) => {
+      if (!ready) return;
+      await invokeAsync(receiptsFunction, snsEnvelope(receipt, origin));
+    });
+    const sweepOnce = () => invokeAsync(sweepFunction, scheduledEnvelope(SWEEP_RULE, origin));
+    const sweepEvery = options.sweepIntervalMs ?? 30_000;
+    if (sweepEvery > 0) {
+      let sweeping = false;
+      const timer = setInterval(() => {
+        if (!ready || sweeping) return;
+        sweeping = true;
+        void sweepOnce().finally(() => {
+          sweeping = false;
+        });
+      }, sweepEvery);
+      timer.unref();
+      cleanups.push(() => clearInterval(timer));
+    }
 
     gateway = new LocalApiGateway({
       authorizer,
@@ -526,7 +729,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       clientSecret: oauth.clientSecret,
       audience: oauth.audience,
       scope: oauth.scope,
-      tables: { templates: TEMPLATES_TABLE, idempotency: IDEMPOTENCY_TABLE, abuse: ABUSE_TABLE },
+      tables: {
+        templates: TEMPLATES_TABLE,
+        idempotency: IDEMPOTENCY_TABLE,
+        abuse: ABUSE_TABLE,
+        messages: MESSAGES_TABLE_NAME,
+      },
       queueUrl,
       dynamoEndpoint: dynalite.endpoint,
       messaging,
@@ -536,6 +744,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       fingerprintKeySecret: FINGERPRINT_KEY_SECRET,
       oauth,
       gateway,
+      async deliverOktaEvents(events) {
+        const outcomes: FunctionOutcome[] = [];
+        // One EventBridge event per System Log event, one invocation each, as Log Streaming delivers them.
+        for (const event of events) {
+          outcomes.push(await invokeAsync(verificationFunction, oktaEventBridgeEnvelope(event, origin)));
+        }
+        return outcomes;
+      },
+      sweep: () => sweepOnce(),
       faults: () => structuredClone(faults),
       setFaults(input) {
         const changes = validateFaults(input as Record<string, unknown>);
@@ -546,14 +763,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         }
         faults = next as Faults;
         messaging.setFault(faults.messaging);
+        messaging.setReceiptFault(faults.receipts);
         return structuredClone(faults);
       },
       clearFaults() {
         faults = {};
         messaging.setFault(undefined);
+        messaging.setReceiptFault(undefined);
       },
       close: () => {
         ready = false;
+        messaging.stop();
         closing ??= cleanup();
         return closing;
       },

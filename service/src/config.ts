@@ -96,6 +96,19 @@ export type HookConfig = {
   maxPricePerMessage?: string;
   /** The abuse guard (DESIGN.md, "Abuse guard"). */
   abuse: AbuseConfig;
+  /** `VOICE_FALLBACK=true`: an SMS to a landline goes out as a call instead (off unless set). */
+  voiceFallback: boolean;
+  /**
+   * `MESSAGES_TABLE_NAME`: when set, sends carry `MessageFeedbackEnabled: true` and the hook remembers each sent
+   * message (receipts and conversion, DESIGN.md "Delivery receipts and conversion"). Unset: neither.
+   */
+  messagesTableName?: string;
+  /**
+   * `CONVERSION` (default `true`): whether anything marks codes used (Okta Log Streaming or the event hook). With a
+   * messages table and conversion, sends ask for message feedback and messages wait for the sweep; without it, the
+   * hook keeps only what receipts need (no feedback request, no prefix, nothing to sweep).
+   */
+  conversion: boolean;
   endpoints: { dynamodb?: string; smsVoice?: string; sqs?: string; secretsManager?: string };
 };
 
@@ -215,6 +228,14 @@ export function loadHookConfig(env: Env = process.env): HookConfig {
       `DEFAULT_PHONE_REGION must be an ISO 3166-1 alpha-2 country code like "US", got "${defaultPhoneRegion}"`,
     );
   }
+  const conversion = (optional(env, 'CONVERSION') ?? 'true').toLowerCase();
+  if (conversion !== 'true' && conversion !== 'false') {
+    throw new ConfigError(`CONVERSION must be "true" or "false", got "${conversion}"`);
+  }
+  const voiceFallback = (optional(env, 'VOICE_FALLBACK') ?? 'false').toLowerCase();
+  if (voiceFallback !== 'true' && voiceFallback !== 'false') {
+    throw new ConfigError(`VOICE_FALLBACK must be "true" or "false", got "${voiceFallback}"`);
+  }
   const defaultLocale = (optional(env, 'DEFAULT_LOCALE') ?? 'en').toLowerCase();
   if (!/^[a-z]{2,3}(-[a-z0-9]{2,8})?$/.test(defaultLocale)) {
     throw new ConfigError(`DEFAULT_LOCALE must look like "en" or "es-mx", got "${defaultLocale}"`);
@@ -233,11 +254,135 @@ export function loadHookConfig(env: Env = process.env): HookConfig {
     ...(protectConfigurationId ? { protectConfigurationId } : {}),
     ...(maxPricePerMessage ? { maxPricePerMessage } : {}),
     abuse: abuseConfig(env),
+    voiceFallback: voiceFallback === 'true',
+    conversion: conversion === 'true',
+    ...(optional(env, 'MESSAGES_TABLE_NAME')
+      ? { messagesTableName: optional(env, 'MESSAGES_TABLE_NAME') }
+      : {}),
     endpoints: {
       dynamodb: url('DYNAMODB_ENDPOINT', optional(env, 'DYNAMODB_ENDPOINT')),
       smsVoice: url('SMS_VOICE_ENDPOINT', optional(env, 'SMS_VOICE_ENDPOINT')),
       sqs: url('SQS_ENDPOINT', optional(env, 'SQS_ENDPOINT')),
       secretsManager: url('SECRETS_MANAGER_ENDPOINT', optional(env, 'SECRETS_MANAGER_ENDPOINT')),
     },
+  };
+}
+
+/** Endpoints of the off-path handlers (local stack only; unset in AWS). */
+type Endpoints = { dynamodb?: string; smsVoice?: string; sqs?: string; secretsManager?: string };
+
+function endpointsOf(env: Env): Endpoints {
+  return {
+    dynamodb: url('DYNAMODB_ENDPOINT', optional(env, 'DYNAMODB_ENDPOINT')),
+    smsVoice: url('SMS_VOICE_ENDPOINT', optional(env, 'SMS_VOICE_ENDPOINT')),
+    sqs: url('SQS_ENDPOINT', optional(env, 'SQS_ENDPOINT')),
+    secretsManager: url('SECRETS_MANAGER_ENDPOINT', optional(env, 'SECRETS_MANAGER_ENDPOINT')),
+  };
+}
+
+const regionOf = (env: Env) =>
+  optional(env, 'AWS_REGION') ?? optional(env, 'AWS_DEFAULT_REGION') ?? 'us-east-1';
+
+/** Settings of the receipt handler (`record-delivery-event`). */
+export type ReceiptConfig = {
+  region: string;
+  /** `MESSAGES_TABLE_NAME` */
+  messagesTableName: string;
+  /** `DLQ_URL`: where a final failure receipt's record goes. */
+  dlqUrl: string;
+  endpoints: Endpoints;
+};
+
+/**
+ * Reads the receipt handler's settings.
+ *
+ * @param env - defaults to `process.env`
+ */
+export function loadReceiptConfig(env: Env = process.env): ReceiptConfig {
+  return {
+    region: regionOf(env),
+    messagesTableName: required(env, 'MESSAGES_TABLE_NAME'),
+    dlqUrl: url('DLQ_URL', required(env, 'DLQ_URL')) as string,
+    endpoints: endpointsOf(env),
+  };
+}
+
+/** Settings of the verification handler (`record-verification`). */
+export type VerificationConfig = {
+  region: string;
+  /** `MESSAGES_TABLE_NAME` */
+  messagesTableName: string;
+  /** `EVENT_HOOK_SECRET`: name or ARN of the Okta event hook's header secret; unset = the event hook route refuses all. */
+  eventHookSecret?: string;
+  /** `EVENT_HOOK_HEADER`: the header Okta sends the secret in (lower-cased). @default 'authorization' */
+  eventHookHeader: string;
+  endpoints: Endpoints;
+};
+
+/**
+ * Reads the verification handler's settings.
+ *
+ * @param env - defaults to `process.env`
+ */
+export function loadVerificationConfig(env: Env = process.env): VerificationConfig {
+  const header = (optional(env, 'EVENT_HOOK_HEADER') ?? 'authorization').toLowerCase();
+  if (!/^[a-z0-9-]+$/.test(header)) {
+    throw new ConfigError(`EVENT_HOOK_HEADER must be an HTTP header name, got "${header}"`);
+  }
+  const eventHookSecret = optional(env, 'EVENT_HOOK_SECRET');
+  return {
+    region: regionOf(env),
+    messagesTableName: required(env, 'MESSAGES_TABLE_NAME'),
+    ...(eventHookSecret ? { eventHookSecret } : {}),
+    eventHookHeader: header,
+    endpoints: endpointsOf(env),
+  };
+}
+
+/** The conversion-aware fraud signal's settings (issue 15, point 5). */
+export type LowConversionConfig = {
+  /** `LOW_CONVERSION_MIN_SENDS`: settled messages of a prefix in one hour before its rate is judged; 0 = off. */
+  minSends: number;
+  /** `LOW_CONVERSION_MAX_RATE`: at or under this share of codes used (0–1), the prefix is denied. */
+  maxRate: number;
+  /** `LOW_CONVERSION_DENY_HOURS`: how long the deny entry lasts. */
+  denyHours: number;
+};
+
+/** Defaults of the fraud signal (README: why these). */
+export const DEFAULT_LOW_CONVERSION: LowConversionConfig = { minSends: 20, maxRate: 0.1, denyHours: 12 };
+
+/** Settings of the sweep (`sweep-messages`). */
+export type SweepConfig = {
+  region: string;
+  /** `MESSAGES_TABLE_NAME` */
+  messagesTableName: string;
+  /** `ABUSE_TABLE_NAME`: where a low-conversion prefix's deny entry goes. */
+  abuseTableName: string;
+  lowConversion: LowConversionConfig;
+  endpoints: Endpoints;
+};
+
+/**
+ * Reads the sweep's settings.
+ *
+ * @param env - defaults to `process.env`
+ */
+export function loadSweepConfig(env: Env = process.env): SweepConfig {
+  const rawRate = optional(env, 'LOW_CONVERSION_MAX_RATE');
+  const maxRate = rawRate === undefined ? DEFAULT_LOW_CONVERSION.maxRate : Number(rawRate);
+  if (!Number.isFinite(maxRate) || maxRate < 0 || maxRate >= 1) {
+    throw new ConfigError(`LOW_CONVERSION_MAX_RATE must be a number from 0 to below 1, got "${rawRate}"`);
+  }
+  return {
+    region: regionOf(env),
+    messagesTableName: required(env, 'MESSAGES_TABLE_NAME'),
+    abuseTableName: required(env, 'ABUSE_TABLE_NAME'),
+    lowConversion: {
+      minSends: integer(env, 'LOW_CONVERSION_MIN_SENDS', DEFAULT_LOW_CONVERSION.minSends, 0, MAX_ABUSE_LIMIT),
+      maxRate,
+      denyHours: integer(env, 'LOW_CONVERSION_DENY_HOURS', DEFAULT_LOW_CONVERSION.denyHours, 1, 24 * 30),
+    },
+    endpoints: endpointsOf(env),
   };
 }

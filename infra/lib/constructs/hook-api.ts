@@ -194,4 +194,29 @@ export class HookApi extends Construct {
 
     this.hookUrl = this.api.urlForPath('/hook');
   }
+
+  /**
+   * Adds the optional Okta event hook route: `GET /okta-events` (Okta's one-time verification, which echoes the
+   * `x-okta-verification-challenge` header) and `POST /okta-events` (batches of System Log events), both to the
+   * verification function. No authorizer: Okta's event hooks authenticate with a static header secret, not an OAuth
+   * token, and the function checks it against Secrets Manager before reading anything. The stage's WAF, throttling
+   * and logs apply as to `/hook`.
+   *
+   * @param handler - the verification function
+   * @returns the two methods and the route's URL
+   */
+  public addEventHookRoute(handler: lambda.IFunction): {
+    methods: apigateway.Method[];
+    url: string;
+  } {
+    const resource = this.api.root.addResource(EVENT_HOOK_PATH.slice(1));
+    const integration = new apigateway.LambdaIntegration(handler);
+    const methods = (['GET', 'POST'] as const).map((verb) =>
+      resource.addMethod(verb, integration, { authorizationType: apigateway.AuthorizationType.NONE }),
+    );
+    return { methods, url: this.api.urlForPath(EVENT_HOOK_PATH) };
+  }
 }
+
+/** The Okta event hook route (setting `oktaEventHook`). */
+export const EVENT_HOOK_PATH = '/okta-events';

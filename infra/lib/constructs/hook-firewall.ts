@@ -91,6 +91,13 @@ export interface HookFirewallProps {
    * @default 8192
    */
   readonly maxBodyBytes?: number;
+  /**
+   * The Okta event hook route (`/okta-events`, setting `oktaEventHook`), when there is one: its bodies are batches
+   * of System Log events, several KB each, so `maxBodyBytes` does not apply to it (API Gateway's own 10 MB limit
+   * does). Every other rule still does.
+   * @default - no event hook route: the body limit applies to every path
+   */
+  readonly eventHookPath?: string;
   /** Key that encrypts the WAF log group. */
   readonly logKey: kms.IKey;
   /** Retention of the WAF log group. */
@@ -185,14 +192,7 @@ export class HookFirewall extends Construct {
         name: 'HookBodySize',
         priority: 30,
         action: { block: {} },
-        statement: {
-          sizeConstraintStatement: {
-            fieldToMatch: { body: { oversizeHandling: 'MATCH' } },
-            comparisonOperator: 'GT',
-            size: props.maxBodyBytes ?? 8192,
-            textTransformations: [{ priority: 0, type: 'NONE' }],
-          },
-        },
+        statement: this.bodySizeStatement(props.maxBodyBytes ?? 8192, props.eventHookPath),
         visibilityConfig: visibility('HookBodySize'),
       },
       managed('AWSManagedRulesCommonRuleSet', 40),
@@ -235,6 +235,29 @@ export class HookFirewall extends Construct {
       redactedFields: [{ singleHeader: { Name: 'authorization' } }],
     });
     logging.node.addDependency(this.logGroup);
+  }
+
+  /** Bodies over `maxBytes` (or past WAF's inspection window), on every path but the event hook's, if any. */
+  private bodySizeStatement(maxBytes: number, eventHookPath?: string): wafv2.CfnWebACL.StatementProperty {
+    const tooLarge: wafv2.CfnWebACL.StatementProperty = {
+      sizeConstraintStatement: {
+        fieldToMatch: { body: { oversizeHandling: 'MATCH' } },
+        comparisonOperator: 'GT',
+        size: maxBytes,
+        textTransformations: [{ priority: 0, type: 'NONE' }],
+      },
+    };
+    if (!eventHookPath) return tooLarge;
+    // ENDS_WITH: the path WAF sees may carry the stage in front (/prod/okta-events).
+    const onEventHook: wafv2.CfnWebACL.StatementProperty = {
+      byteMatchStatement: {
+        fieldToMatch: { uriPath: {} },
+        positionalConstraint: 'ENDS_WITH',
+        searchString: eventHookPath,
+        textTransformations: [{ priority: 0, type: 'NONE' }],
+      },
+    };
+    return { andStatement: { statements: [tooLarge, { notStatement: { statement: onEventHook } }] } };
   }
 
   private allowListStatement(cidrs: string[]): wafv2.CfnWebACL.StatementProperty | undefined {

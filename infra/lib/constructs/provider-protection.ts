@@ -1,6 +1,6 @@
 import { Stack } from 'aws-cdk-lib';
 import * as smsvoice from 'aws-cdk-lib/aws-smsvoice';
-import { Construct } from 'constructs';
+import { Construct, type IDependable } from 'constructs';
 import { getCountries } from 'libphonenumber-js';
 import type { SmsProtectMode } from '../settings.js';
 
@@ -129,5 +129,36 @@ export class ProviderProtection extends Construct {
       configurationSetArn = this.configurationSet.attrArn;
     }
     this.sendResources = [configurationSetArn, this.protectConfiguration.attrArn];
+  }
+
+  /**
+   * Points the stack's configuration set at the receipts topic (an SNS event destination for `eventTypes`) and sets
+   * its message feedback default. Does nothing to the operator's own configuration set, which the stack does not
+   * own: there, add the event destination yourself (README, "Receipts"); the hook still asks for feedback per send.
+   *
+   * @param topicArn - the receipts topic
+   * @param eventTypes - End User Messaging event types to publish
+   * @param messageFeedbackEnabled - the configuration set's default for `MessageFeedbackEnabled`
+   * @param after - what the configuration set must be created after (the topic policy that lets it publish)
+   * @returns whether the stack's own configuration set publishes to the topic
+   */
+  public publishEventsTo(
+    topicArn: string,
+    eventTypes: readonly string[],
+    messageFeedbackEnabled: boolean,
+    after: IDependable,
+  ): boolean {
+    if (!this.configurationSet) return false;
+    this.configurationSet.eventDestinations = [
+      {
+        eventDestinationName: 'otp-receipts',
+        enabled: true,
+        matchingEventTypes: [...eventTypes],
+        snsDestination: { topicArn },
+      },
+    ];
+    this.configurationSet.messageFeedbackEnabled = messageFeedbackEnabled;
+    this.configurationSet.node.addDependency(after);
+    return true;
   }
 }

@@ -3,8 +3,20 @@ export {
   MessagingEmulator,
   type MessagingFault,
   type OutboxMessage,
+  type ReceiptListener,
   startMessagingEmulator,
 } from './messaging.js';
+export {
+  buildReceipt,
+  DEFAULT_RECEIPT_DELAY_MS,
+  type MessagingEvent,
+  RECEIPT_STATUSES,
+  type ReceiptFault,
+  type ReceiptStatus,
+  receiptPlan,
+  SMS_RECEIPT_STATUSES,
+  VOICE_RECEIPT_STATUSES,
+} from './receipts.js';
 export {
   generateSecretValue,
   SecretsManagerEmulator,

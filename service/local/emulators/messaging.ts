@@ -2,18 +2,39 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { originationIdentityKind } from '../../src/domain/routing.js';
 import { AwsError, awsJsonHandler, listen, waitOrAbort } from './aws-json.js';
+import {
+  buildReceipt,
+  type MessagingEvent,
+  type ReceiptFault,
+  receiptPlan,
+  type SentMessage,
+} from './receipts.js';
 
 /**
  * A fault of the messaging stand-in, as `POST /_local/faults` sets it: `error` answers 500 before accepting anything
  * (the hook does not retry it: it cannot know that), `throttle` answers ThrottlingException (retried), `reject`
  * refuses the destination as opted out (ConflictException with the service's `DESTINATION_PHONE_NUMBER_OPTED_OUT`
  * reason, not retried), `latency` holds each send, `ambiguous` accepts the message (it is in the outbox) and then
- * answers 500, as when the service fails after queueing it.
+ * answers 500, as when the service fails after queueing it. `identity-inactive` refuses every send from `identity`
+ * (as the request names it) as End User Messaging refuses an inactive number or pool: ConflictException with the
+ * `RESOURCE_NOT_ACTIVE` reason, nothing accepted; sends from other identities go through.
  */
-export type MessagingFault = { mode: MessagingFaultMode; latencyMs?: number };
+export type MessagingFault = {
+  mode: MessagingFaultMode;
+  latencyMs?: number;
+  /** `identity-inactive`: the identity refused, as sends name it (or several, to make a whole route inactive). */
+  identity?: string | string[];
+};
 
 /** The modes of {@link MessagingFault}. */
-export const MESSAGING_FAULT_MODES = ['error', 'throttle', 'reject', 'latency', 'ambiguous'] as const;
+export const MESSAGING_FAULT_MODES = [
+  'error',
+  'throttle',
+  'reject',
+  'latency',
+  'ambiguous',
+  'identity-inactive',
+] as const;
 export type MessagingFaultMode = (typeof MESSAGING_FAULT_MODES)[number];
 
 /** One message the stand-in accepted: the AWS request fields as received, plus what it added. */
@@ -21,26 +42,76 @@ export type OutboxMessage = Record<string, unknown> & {
   messageId: string;
   channel: 'SMS' | 'VOICE';
   receivedAt: string;
+  /** The receipts emitted so far, oldest first (`eventTimestamp` in epoch ms, as in the receipt). */
+  events: Array<{ eventType: string; eventTimestamp: number }>;
+  /** What `PutMessageFeedback` last set; null until then. */
+  feedback: 'RECEIVED' | 'FAILED' | null;
 };
+
+/** Receives each receipt the stand-in emits (the local stack hands it to the receipt handler, wrapped as SNS). */
+export type ReceiptListener = (receipt: MessagingEvent, message: OutboxMessage) => Promise<void> | void;
+
+/** `PutMessageFeedback`'s `MessageId` constraints (API reference: 1–64 characters of this pattern). */
+const MESSAGE_ID = /^[A-Za-z0-9_:/-]{1,64}$/;
+/** How many sent message ids `PutMessageFeedback` remembers (the outbox may be emptied; AWS does not forget). */
+const KNOWN_MESSAGES_MAX = 50_000;
 
 const E164 = /^\+[1-9]\d{6,14}$/;
 
 /**
  * End User Messaging SMS & voice v2 stand-in: `SendTextMessage` and `SendVoiceMessage` over AWS JSON 1.0, with the
- * service's validation errors, throttling and 5xx, an outbox, and an optional latency distribution.
+ * service's validation errors, throttling and 5xx, an outbox, and an optional latency distribution; the delivery
+ * receipts of each accepted message (receipts.ts), handed to a listener and recorded in its outbox entry; and
+ * `PutMessageFeedback`, recorded as the entry's `feedback`.
  */
 export class MessagingEmulator {
   #outbox: OutboxMessage[] = [];
   #fault: MessagingFault | undefined;
   #latency = { minMs: 0, maxMs: 0 };
+  #receiptFault: ReceiptFault | undefined;
+  #receiptListener: ReceiptListener | undefined;
+  /** Receipts not yet emitted: aborted by `clear()` and `stop()`. */
+  #pendingReceipts = new Set<AbortController>();
+  /** Emissions running (listener included), for `settled()`. */
+  #emitting = new Set<Promise<void>>();
+  /** Every accepted message id, whether it was sent with `MessageFeedbackEnabled`, and its outbox entry. */
+  #known = new Map<string, { feedbackEnabled: boolean; message: OutboxMessage }>();
 
   /** Every accepted message, oldest first. */
   outbox(): OutboxMessage[] {
     return [...this.#outbox];
   }
 
+  /** Empties the outbox and drops the receipts not yet emitted (feedback on earlier ids still works, as on AWS). */
   clear(): void {
     this.#outbox = [];
+    this.#abortReceipts();
+  }
+
+  /** Drops the receipts not yet emitted (the stack's `close()`). */
+  stop(): void {
+    this.#abortReceipts();
+  }
+
+  /** Where receipts go (one listener; undefined = nowhere, they are still recorded in the outbox). */
+  onReceipt(listener: ReceiptListener | undefined): void {
+    this.#receiptListener = listener;
+  }
+
+  receiptFault(): ReceiptFault | undefined {
+    return this.#receiptFault;
+  }
+
+  /** The status and delay of the receipts of messages accepted from now on; undefined = delivered after ~200 ms. */
+  setReceiptFault(fault: ReceiptFault | undefined): void {
+    this.#receiptFault = fault;
+  }
+
+  /** Resolves once every receipt scheduled so far has been emitted and its listener has finished. */
+  async settled(): Promise<void> {
+    while (this.#pendingReceipts.size > 0 || this.#emitting.size > 0) {
+      await Promise.race([...this.#emitting, new Promise((resolve) => setTimeout(resolve, 10))]);
+    }
   }
 
   fault(): MessagingFault | undefined {
@@ -63,7 +134,85 @@ export class MessagingEmulator {
   readonly handle = awsJsonHandler({
     'PinpointSMSVoiceV2.SendTextMessage': (input, req) => this.#send('SMS', input, req),
     'PinpointSMSVoiceV2.SendVoiceMessage': (input, req) => this.#send('VOICE', input, req),
+    'PinpointSMSVoiceV2.PutMessageFeedback': (input) => this.#putFeedback(input),
   });
+
+  /**
+   * `PutMessageFeedback`: RECEIVED or FAILED for a message sent with `MessageFeedbackEnabled`. An id the service
+   * never issued is a ResourceNotFoundException (404), as on AWS. AWS documents no separate error for a message sent
+   * without feedback enabled: it has no feedback record, so it is refused the same way.
+   */
+  #putFeedback(input: Record<string, any>): {
+    MessageId: string;
+    MessageFeedbackStatus: 'RECEIVED' | 'FAILED';
+  } {
+    const { MessageId, MessageFeedbackStatus } = input;
+    if (typeof MessageId !== 'string' || !MESSAGE_ID.test(MessageId)) {
+      throw new AwsError('ValidationException', 'MessageId must be 1 to 64 characters of [A-Za-z0-9_:/-]');
+    }
+    if (MessageFeedbackStatus !== 'RECEIVED' && MessageFeedbackStatus !== 'FAILED') {
+      throw new AwsError('ValidationException', 'MessageFeedbackStatus must be RECEIVED or FAILED');
+    }
+    const known = this.#known.get(MessageId);
+    if (!known) {
+      throw new AwsError('ResourceNotFoundException', `Message ${MessageId} not found`, 404, {
+        ResourceType: 'message',
+        ResourceId: MessageId,
+      });
+    }
+    if (!known.feedbackEnabled) {
+      throw new AwsError(
+        'ResourceNotFoundException',
+        `Message ${MessageId} has no message feedback record: it was sent without MessageFeedbackEnabled`,
+        404,
+        { ResourceType: 'message', ResourceId: MessageId },
+      );
+    }
+    known.message.feedback = MessageFeedbackStatus;
+    return { MessageId, MessageFeedbackStatus };
+  }
+
+  /** Remembers an accepted message and schedules its receipts. */
+  #accepted(message: OutboxMessage, input: Record<string, any>, sentAt: number): void {
+    this.#known.set(message.messageId, { feedbackEnabled: input.MessageFeedbackEnabled === true, message });
+    if (this.#known.size > KNOWN_MESSAGES_MAX) this.#known.delete(this.#known.keys().next().value as string);
+    const sent: SentMessage = {
+      messageId: message.messageId,
+      channel: message.channel,
+      sentAt,
+      originationIdentity: String(input.OriginationIdentity),
+      destination: String(input.DestinationPhoneNumber),
+      body: String(input.MessageBody),
+      ...(typeof input.MessageType === 'string' ? { messageType: input.MessageType } : {}),
+      ...(input.Context && typeof input.Context === 'object' ? { context: input.Context } : {}),
+    };
+    const plan = receiptPlan(message.channel, this.#receiptFault);
+    const abort = new AbortController();
+    this.#pendingReceipts.add(abort);
+    const run = async () => {
+      try {
+        for (const step of plan) {
+          const wait = sentAt + step.atMs - Date.now();
+          if (wait > 0) await sleep(wait, abort.signal);
+          if (abort.signal.aborted) return;
+          const receipt = buildReceipt(sent, step, Date.now());
+          message.events.push({ eventType: receipt.eventType, eventTimestamp: receipt.eventTimestamp });
+          // One receipt at a time per message, in order: the listener finishes before the next is emitted.
+          await Promise.resolve(this.#receiptListener?.(receipt, message)).catch(() => {});
+        }
+      } finally {
+        this.#pendingReceipts.delete(abort);
+      }
+    };
+    const emitting = run();
+    this.#emitting.add(emitting);
+    void emitting.finally(() => this.#emitting.delete(emitting));
+  }
+
+  #abortReceipts(): void {
+    for (const abort of this.#pendingReceipts) abort.abort();
+    this.#pendingReceipts.clear();
+  }
 
   async #send(
     channel: 'SMS' | 'VOICE',
@@ -74,6 +223,15 @@ export class MessagingEmulator {
     if (fault?.mode === 'latency') await waitOrAbort(fault.latencyMs ?? 30_000, req);
     if (fault?.mode === 'throttle') throw new AwsError('ThrottlingException', 'Rate exceeded', 400);
     if (fault?.mode === 'error') throw new AwsError('InternalServerException', 'Internal service error', 500);
+    const inactive = fault?.mode === 'identity-inactive' ? [fault.identity ?? []].flat() : [];
+    if (typeof input.OriginationIdentity === 'string' && inactive.includes(input.OriginationIdentity)) {
+      throw new AwsError('ConflictException', 'The origination identity is not active', 400, {
+        Reason: 'RESOURCE_NOT_ACTIVE',
+        // The identity kinds are the service's ResourceType values.
+        ResourceType: originationIdentityKind(input.OriginationIdentity) ?? 'phone-number',
+        ResourceId: input.OriginationIdentity,
+      });
+    }
     if (fault?.mode === 'reject') {
       throw new AwsError('ConflictException', 'The destination phone number is opted out', 400, {
         Reason: 'DESTINATION_PHONE_NUMBER_OPTED_OUT',
@@ -111,12 +269,37 @@ export class MessagingEmulator {
     const messageId = randomUUID();
     // Requests the client gave up on (deadline) are not delivered: the socket is gone.
     if (req.socket.destroyed) return { MessageId: messageId };
-    this.#outbox.push({ ...input, messageId, channel, receivedAt: new Date().toISOString() });
+    const sentAt = Date.now();
+    const message: OutboxMessage = {
+      ...input,
+      messageId,
+      channel,
+      receivedAt: new Date(sentAt).toISOString(),
+      events: [],
+      feedback: null,
+    };
+    this.#outbox.push(message);
+    this.#accepted(message, input, sentAt);
     if (fault?.mode === 'ambiguous') {
       throw new AwsError('InternalServerException', 'Internal service error', 500);
     }
     return { MessageId: messageId };
   }
+}
+
+/** Resolves after `ms` (an unref'd timer), or at once when `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    timer.unref();
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
 
 /**

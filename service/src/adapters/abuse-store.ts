@@ -213,3 +213,50 @@ export class DynamoAbuseStore implements AbuseCounters, AbuseLists {
     return { allow, deny };
   }
 }
+
+// Imported here, with the additions of issue 15, so the top of the file stays as the counters' owner left it.
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+
+/** The `reason` (and `note`) of a deny entry the sweep writes for a prefix whose codes go unused. */
+export const LOW_CONVERSION_REASON = 'low-conversion';
+
+/**
+ * Writes the sweep's deny entry for a low-conversion prefix (`pk = list`, `sk = deny#<prefix>`, `expiresAt`,
+ * `reason`/`note` `low-conversion`), which the guard reads like any other. An operator's own entry for the prefix is
+ * never replaced (nor shortened); an earlier low-conversion entry is extended.
+ *
+ * @param client - DynamoDB client
+ * @param tableName - the abuse table
+ * @param prefix - E.164 prefix (`+` and digits)
+ * @param entry - when it expires (epoch seconds) and when it was made
+ * @returns false when an operator's entry was there and was kept
+ */
+export async function putLowConversionDeny(
+  client: DynamoDBClient,
+  tableName: string,
+  prefix: string,
+  entry: { expiresAt: number; createdAt: Date },
+): Promise<boolean> {
+  try {
+    await client.send(
+      new PutItemCommand({
+        TableName: tableName,
+        Item: {
+          pk: { S: LIST_PARTITION },
+          sk: { S: `deny#${prefix}` },
+          expiresAt: { N: String(entry.expiresAt) },
+          createdAt: { S: entry.createdAt.toISOString() },
+          reason: { S: LOW_CONVERSION_REASON },
+          note: { S: LOW_CONVERSION_REASON },
+        },
+        ConditionExpression: 'attribute_not_exists(pk) OR #reason = :reason',
+        ExpressionAttributeNames: { '#reason': 'reason' },
+        ExpressionAttributeValues: { ':reason': { S: LOW_CONVERSION_REASON } },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return false;
+    throw error;
+  }
+}

@@ -121,6 +121,8 @@ export type HookClients = {
   sqs: SQSClient;
   /** Reads the fingerprint key, once per cold start. */
   secretsManager: SecretsManagerClient;
+  /** The messages table: one BatchWriteItem after a send, beside the idempotency update (deadline-bound). */
+  messagesDb: DynamoDBClient;
 };
 
 /** DynamoDB calls: at most 400 ms an attempt, so a slow table still leaves time for the send. */
@@ -131,6 +133,12 @@ const DYNAMODB_BUDGET: CallBudget = { maxCallMs: 400, reserveMs: 150, minCallMs:
  * Messaging answers in 100–300 ms) rather than spend its time, and get at least 100 ms, as the other tables do.
  */
 const ABUSE_BUDGET: CallBudget = { maxCallMs: 400, reserveMs: 600, minCallMs: 100 };
+
+/**
+ * The messages table's write runs after the send, beside the idempotency update: it keeps 100 ms back for the answer
+ * and gets at least 100 ms, like the idempotency write it runs beside.
+ */
+const MESSAGES_BUDGET: CallBudget = { maxCallMs: 400, reserveMs: 100, minCallMs: 100 };
 
 /**
  * Creates the clients once per cold start. Endpoints come from configuration only: locally they point at the
@@ -159,6 +167,9 @@ export function createHookClients(config: HookConfig): HookClients {
     idempotencyDb: db(false),
     // Atomic counters: an UpdateItem retried after a timeout may count one request twice.
     abuseDb: db(false, ABUSE_BUDGET),
+    // Two Puts of fixed items: a retry writes the same thing again. After the send, so no reserve is kept for it
+    // beyond the answer's.
+    messagesDb: db(true, MESSAGES_BUDGET),
     messaging: new PinpointSMSVoiceV2Client({
       region,
       ...(config.endpoints.smsVoice ? { endpoint: config.endpoints.smsVoice } : {}),
@@ -182,6 +193,69 @@ export function createHookClients(config: HookConfig): HookClients {
       maxAttempts: 2,
       retryStrategy: new BoundedRetryStrategy(2, { retryAmbiguous: true }),
       requestHandler: { connectionTimeout: 300, requestTimeout: 800, throwOnRequestTimeout: true },
+    }),
+  };
+}
+
+/** Where the off-path handlers' clients point: the region and, locally, the stand-ins. */
+export type EventClientsConfig = {
+  region: string;
+  endpoints: { dynamodb?: string; smsVoice?: string; sqs?: string; secretsManager?: string };
+};
+
+/** The SDK clients of the handlers off Okta's path (receipts, verification, sweep). */
+export type EventClients = {
+  /** The messages table and the abuse table. */
+  db: DynamoDBClient;
+  /** PutMessageFeedback. */
+  messaging: PinpointSMSVoiceV2Client;
+  sqs: SQSClient;
+  secretsManager: SecretsManagerClient;
+};
+
+/**
+ * Clients of the handlers fed by SNS, EventBridge and the schedule. No one waits on them as Okta waits on the hook,
+ * but a stuck call must not hold a Lambda until its timeout either: every attempt is bounded, retries are short.
+ * Writes are conditional or idempotent per receipt, so ambiguous failures may be retried.
+ *
+ * @param config - region and endpoints
+ */
+export function createEventClients(config: EventClientsConfig): EventClients {
+  const { region, endpoints } = config;
+  const bounded = (requestTimeout: number) => ({
+    connectionTimeout: 1000,
+    requestTimeout,
+    throwOnRequestTimeout: true,
+  });
+  return {
+    db: new DynamoDBClient({
+      region,
+      ...(endpoints.dynamodb ? { endpoint: endpoints.dynamodb } : {}),
+      maxAttempts: 3,
+      retryStrategy: new BoundedRetryStrategy(3, { retryAmbiguous: true, baseDelayMs: 50 }),
+      requestHandler: bounded(2000),
+    }),
+    messaging: new PinpointSMSVoiceV2Client({
+      region,
+      ...(endpoints.smsVoice ? { endpoint: endpoints.smsVoice } : {}),
+      maxAttempts: 3,
+      // Feedback sets a status: sending it twice sets the same status.
+      retryStrategy: new BoundedRetryStrategy(3, { retryAmbiguous: true, baseDelayMs: 50 }),
+      requestHandler: bounded(3000),
+    }),
+    sqs: new SQSClient({
+      region,
+      ...(endpoints.sqs ? { endpoint: endpoints.sqs } : {}),
+      maxAttempts: 3,
+      retryStrategy: new BoundedRetryStrategy(3, { retryAmbiguous: true, baseDelayMs: 50 }),
+      requestHandler: bounded(2000),
+    }),
+    secretsManager: new SecretsManagerClient({
+      region,
+      ...(endpoints.secretsManager ? { endpoint: endpoints.secretsManager } : {}),
+      maxAttempts: 2,
+      retryStrategy: new BoundedRetryStrategy(2, { retryAmbiguous: true }),
+      requestHandler: bounded(2000),
     }),
   };
 }

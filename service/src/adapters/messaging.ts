@@ -5,7 +5,7 @@ import {
   type VoiceId,
 } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import type { Deadline } from '../domain/deadline.js';
-import type { MessageSender, OutboundMessage } from '../domain/deliver.js';
+import type { MessageSender, OutboundMessage, SentMessage } from '../domain/deliver.js';
 import { DeadlineExceededError, type FailureReason, ProviderError } from '../domain/errors.js';
 
 /** Time kept back from the send for the DLQ write and the answer to Okta. */
@@ -37,7 +37,28 @@ const REASONS_BY_SERVICE_REASON: Record<string, FailureReason> = {
   VOICE_CAPABILITY_NOT_AVAILABLE: 'identity_refused',
   NO_ORIGINATION_IDENTITIES_FOUND: 'identity_refused',
   RESOURCE_NOT_ACTIVE: 'identity_refused',
+  NUMBER_CAPABILITIES_MISMATCH: 'identity_refused',
 };
+
+/**
+ * The refusals that prove End User Messaging did not accept the message *and* are about the origination identity
+ * that was named (ValidationException / ConflictException `Reason`s of SendTextMessage and SendVoiceMessage): an
+ * inactive number or pool, a pool with no identity for the destination, an identity the country does not allow, an
+ * unregistered or unsupported sender ID, a number without the voice or SMS capability. Another identity may well
+ * succeed, so the route's next identity is tried. Account-wide refusals (spend limit, reputation, blocked
+ * countries, the protect configuration, an opted-out destination) are not here: another identity would fare the
+ * same.
+ */
+const FAILOVER_SERVICE_REASONS = new Set([
+  'RESOURCE_NOT_ACTIVE',
+  'NO_ORIGINATION_IDENTITIES_FOUND',
+  'INVALID_IDENTITY_FOR_DESTINATION_COUNTRY',
+  'SENDER_ID_NOT_REGISTERED',
+  'SENDER_ID_NOT_SUPPORTED',
+  'SENDER_ID_REQUIRES_REGISTRATION',
+  'VOICE_CAPABILITY_NOT_AVAILABLE',
+  'NUMBER_CAPABILITIES_MISMATCH',
+]);
 
 /** The general reason of each refusal the service answers with a 4xx. */
 const REASONS_BY_EXCEPTION: Record<string, FailureReason> = {
@@ -60,6 +81,12 @@ export type SendOptions = {
    * configuration set has associated, so the deploy's country rules hold with an operator's own configuration set.
    */
   protectConfigurationId?: string;
+  /**
+   * Asks End User Messaging to track each message for `PutMessageFeedback` (`MessageFeedbackEnabled: true` on every
+   * send), so a verified sign-in can mark the code's message as received. Set when the hook remembers its messages.
+   * @default false
+   */
+  messageFeedback?: boolean;
 };
 
 /**
@@ -72,10 +99,7 @@ export class EndUserMessagingSender implements MessageSender {
     private readonly options: SendOptions = {},
   ) {}
 
-  public async send(
-    message: OutboundMessage,
-    deadline: Deadline,
-  ): Promise<{ messageId: string; attempts: number }> {
+  public async send(message: OutboundMessage, deadline: Deadline): Promise<SentMessage> {
     const common = {
       DestinationPhoneNumber: message.destination,
       OriginationIdentity: message.originationIdentity,
@@ -86,6 +110,7 @@ export class EndUserMessagingSender implements MessageSender {
       ...(this.options.protectConfigurationId
         ? { ProtectConfigurationId: this.options.protectConfigurationId }
         : {}),
+      ...(this.options.messageFeedback ? { MessageFeedbackEnabled: true } : {}),
     };
     const { maxPrice } = this.options;
     const command =
@@ -125,7 +150,7 @@ export class EndUserMessagingSender implements MessageSender {
           attempts,
         );
       }
-      return { messageId: output.MessageId, attempts };
+      return { messageId: output.MessageId, attempts, originationIdentity: message.originationIdentity };
     } catch (error) {
       if (error instanceof ProviderError) throw error;
       throw toDeliveryError(error, attempts, signal.aborted);
@@ -154,21 +179,27 @@ export function toDeliveryError(error: unknown, attempts: number, aborted: boole
     });
   }
   if (name === 'ThrottlingException') {
+    // Thrown only after the client's own retries (three attempts, tens of ms apart): that identity's budget.
     return new ProviderError('throttled', `End User Messaging throttled the send: ${detail}`, attempts, {
       cause: error,
+      failoverReason: 'throttled',
     });
   }
   const refused =
     (typeof serviceReason === 'string' ? REASONS_BY_SERVICE_REASON[serviceReason] : undefined) ??
     REASONS_BY_EXCEPTION[name];
   if (refused) {
+    const failoverReason =
+      typeof serviceReason === 'string' && FAILOVER_SERVICE_REASONS.has(serviceReason)
+        ? serviceReason.toLowerCase()
+        : name === 'ResourceNotFoundException'
+          ? 'resource_not_found'
+          : undefined;
     return new ProviderError(
       refused,
       `End User Messaging refused the message (${name}): ${detail}`,
       attempts,
-      {
-        cause: error,
-      },
+      { cause: error, ...(failoverReason ? { failoverReason } : {}) },
     );
   }
   return new ProviderError(

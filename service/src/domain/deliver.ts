@@ -11,8 +11,9 @@ import {
   type HookAnswer,
   pretendSentAnswer,
 } from './okta-response.js';
+import { scrubText } from './redact.js';
 import { renderSms, renderVoiceSsml } from './render.js';
-import { chooseOriginationIdentity, type RoutingConfig } from './routing.js';
+import { chooseOriginationIdentities, isLandline, type RoutingConfig } from './routing.js';
 import { type Channel, chooseTemplate, type TemplateMap } from './templates.js';
 
 /**
@@ -32,13 +33,42 @@ export type OutboundMessage = {
   body: string;
   voiceId?: string;
   ttlSeconds: number;
+  /**
+   * Okta's event id as it leaves the hook (the send's `Context`, the messages table): the code scrubbed out of it, as
+   * the hook's log lines scrub it, because the receipts come back to functions that never saw the code.
+   */
   eventId: string;
 };
 
-/** Port: the messaging provider. Throws a {@link DeliveryFailedError} on failure. */
+/** What the provider answered for an accepted message. */
+export type SentMessage = {
+  messageId: string;
+  attempts: number;
+  /** The identity that sent it (the one named in the message); absent from senders that predate failover. */
+  originationIdentity?: string;
+};
+
+/**
+ * Port: the messaging provider. Throws a {@link DeliveryFailedError} on failure; one with a `failoverReason` proves
+ * the message was not accepted from that identity.
+ */
 export interface MessageSender {
-  send(message: OutboundMessage, deadline: Deadline): Promise<{ messageId: string; attempts: number }>;
+  send(message: OutboundMessage, deadline: Deadline): Promise<SentMessage>;
 }
+
+/** One origination identity passed over: it refused the send in a way that proves the message was not accepted. */
+export type OriginationFailover = {
+  /** The identity that refused (the org's number, pool or sender ID: never a user's). */
+  from: string;
+  /** The `OriginationFailover` metric's `reason`: `resource_not_active`, `throttled`, … */
+  reason: string;
+};
+
+/**
+ * Time an identity must have left to be tried after another refused: the send's own reserve (DLQ write, answer)
+ * plus a round trip. With less, the last refusal is answered rather than a send that would be cut short.
+ */
+export const MIN_FAILOVER_MS = 700;
 
 /** Port: the dead-letter queue. Must not throw: a failed write is logged and counted by the adapter. */
 export interface DeadLetterSink {
@@ -66,6 +96,19 @@ export type DeliveryOutcome = {
   /** Sort keys of stored templates skipped because they lack `{{otp}}` (metric TemplateMissingCode). */
   templatesWithoutCode?: string[];
   messageId?: string;
+  /** The identity that sent the message. */
+  originationIdentity?: string;
+  /**
+   * Identities passed over before the one that sent (or before the last refusal), in order: one
+   * `OriginationFailover {reason}` metric each.
+   */
+  failovers?: OriginationFailover[];
+  /**
+   * Set when the code went out on another channel than Okta asked for (`channel` is the one used): `sms` when a
+   * landline got a call instead (`voiceFallback`).
+   */
+  requestedChannel?: Channel;
+  /** Attempts of every identity tried. */
   attempts: number;
 };
 
@@ -79,7 +122,58 @@ export type DeliveryDeps = {
   guard: AbuseCheck;
   /** @default 'error' */
   blockedAnswer?: BlockedAnswer;
+  /**
+   * `VOICE_FALLBACK`: an SMS to a number the numbering plan says is a landline goes out as a call, with the voice
+   * template, and Okta is told so in `transactionMetadata`. Off: the SMS is sent as asked.
+   * @default false
+   */
+  voiceFallback?: boolean;
 };
+
+/**
+ * Sends the message from each identity in turn until one accepts it. Only a refusal that proves the message was not
+ * accepted ({@link DeliveryFailedError.failoverReason}) moves on, and only while {@link MIN_FAILOVER_MS} is left;
+ * anything else, or the last identity's refusal, is thrown with the identities passed over attached.
+ */
+async function sendInOrder(
+  identities: readonly string[],
+  message: Omit<OutboundMessage, 'originationIdentity'>,
+  sender: MessageSender,
+  deadline: Deadline,
+  failovers: OriginationFailover[],
+): Promise<SentMessage & { attempts: number }> {
+  let attempts = 0;
+  for (const [index, originationIdentity] of identities.entries()) {
+    try {
+      const sent = await sender.send({ ...message, originationIdentity }, deadline);
+      return {
+        ...sent,
+        attempts: attempts + sent.attempts,
+        originationIdentity: sent.originationIdentity ?? originationIdentity,
+      };
+    } catch (error) {
+      if (!(error instanceof DeliveryFailedError)) throw error;
+      attempts += error.attempts;
+      const next = index + 1 < identities.length;
+      if (!error.failoverReason || !next || deadline.remainingMs() < MIN_FAILOVER_MS) {
+        throw new FailedSend(error, attempts);
+      }
+      failovers.push({ from: originationIdentity, reason: error.failoverReason });
+    }
+  }
+  // Unreachable: routing never gives an empty list.
+  throw new UndeliverableError('no_origination_identity', 'No origination identity to send from');
+}
+
+/** The last identity's failure, with the attempts of every identity tried. */
+class FailedSend extends Error {
+  constructor(
+    public readonly failure: DeliveryFailedError,
+    public readonly attempts: number,
+  ) {
+    super(failure.message);
+  }
+}
 
 /** The outcome of a request the abuse guard refused: no send, no DLQ record. */
 function blockedOutcome(
@@ -130,6 +224,8 @@ export async function deliverOtp(
   let templateLocale: string | undefined;
   let templatesWithoutCode: string[] = [];
   let guardUnavailable: string | undefined;
+  let channel: Channel = request.channel;
+  const failovers: OriginationFailover[] = [];
   try {
     // An invalid number is refused by validation, before the guard: it is never counted.
     if (!request.phone || !request.country) {
@@ -149,10 +245,15 @@ export async function deliverOtp(
     // which take over on this error object.
     if (!routing)
       throw new UndeliverableError('config_unavailable', 'The routing configuration is unavailable');
-    const originationIdentity = chooseOriginationIdentity(request.country, request.channel, routing);
+    // A landline cannot take the SMS; with the fallback on it gets a call, with the voice template and identities.
+    channel =
+      deps.voiceFallback && request.channel === 'sms' && isLandline(request.phone)
+        ? 'voice'
+        : request.channel;
+    const identities = chooseOriginationIdentities(request.country, channel, routing);
     const chosen = chooseTemplate(
       templates,
-      request.channel,
+      channel,
       request.locale,
       deps.defaultLocale,
       request.oktaMessage,
@@ -162,33 +263,40 @@ export async function deliverOtp(
     templatesWithoutCode = chosen.skipped;
     const vars = { otp: request.otpCode, minutes: Math.max(1, Math.round(request.ttlSeconds / 60)) };
     const body =
-      request.channel === 'sms'
+      channel === 'sms'
         ? chosen.verbatim
           ? chosen.template.body
           : renderSms(chosen.template.body, vars)
         : renderVoiceSsml(chosen.template.body, vars);
-    const sent = await deps.sender.send(
+    const sent = await sendInOrder(
+      identities,
       {
-        channel: request.channel,
+        channel,
         destination: request.phone,
-        originationIdentity,
         body,
         ...(chosen.template.voiceId ? { voiceId: chosen.template.voiceId } : {}),
         ttlSeconds: request.ttlSeconds,
-        eventId: request.idempotencyKey,
+        eventId: scrubText(request.idempotencyKey, [request.otpCode]),
       },
+      deps.sender,
       deadline,
+      failovers,
     );
     attempts = sent.attempts;
+    const requestedChannel = channel === request.channel ? undefined : request.channel;
     return {
       answer: commandsAnswer('SUCCESSFUL', sent.messageId, {
-        channel: request.channel,
+        channel,
         country: request.country,
         durationMs: deadline.elapsedMs(),
+        ...(requestedChannel ? { requestedChannel } : {}),
       }),
       outcome: 'delivered',
-      channel: request.channel,
+      channel,
+      ...(requestedChannel ? { requestedChannel } : {}),
       country: request.country,
+      ...(sent.originationIdentity ? { originationIdentity: sent.originationIdentity } : {}),
+      ...(failovers.length > 0 ? { failovers } : {}),
       templateLevel,
       ...(templateLocale ? { templateLocale } : {}),
       ...(templatesWithoutCode.length > 0 ? { templatesWithoutCode } : {}),
@@ -196,11 +304,18 @@ export async function deliverOtp(
       attempts,
       ...(guardUnavailable ? { guardUnavailable } : {}),
     };
-  } catch (error) {
+  } catch (thrown) {
+    const error = thrown instanceof FailedSend ? thrown.failure : thrown;
     if (!(error instanceof DeliveryFailedError)) throw error;
-    const failed = await failDelivery(request, error, deps, deadline, templateLevel);
+    // The DLQ record and Okta's error name the last identity's refusal; the attempts are every identity's.
+    const allAttempts = thrown instanceof FailedSend ? thrown.attempts : error.attempts;
+    const failed = await failDelivery(request, error, deps, deadline, templateLevel, allAttempts);
+    const requestedChannel = channel === request.channel ? undefined : request.channel;
     return {
       ...failed,
+      channel,
+      ...(requestedChannel ? { requestedChannel } : {}),
+      ...(failovers.length > 0 ? { failovers } : {}),
       ...(templatesWithoutCode.length > 0 ? { templatesWithoutCode } : {}),
       ...(guardUnavailable ? { guardUnavailable } : {}),
     };
@@ -215,6 +330,7 @@ export async function deliverOtp(
  * @param deps - ports
  * @param deadline - the request's budget
  * @param templateLevel - how far the template lookup went, if it ran
+ * @param attempts - attempts of every identity tried (default: the error's own)
  */
 export async function failDelivery(
   request: DeliveryRequest,
@@ -222,11 +338,12 @@ export async function failDelivery(
   deps: Pick<DeliveryDeps, 'deadLetters'>,
   deadline: Deadline,
   templateLevel?: TemplateLevel,
+  attempts = error.attempts,
 ): Promise<DeliveryOutcome> {
   await deps.deadLetters.write(
     buildDlqRecord(
       request,
-      { name: error.name, reason: error.reason, message: error.message, attempts: error.attempts },
+      { name: error.name, reason: error.reason, message: error.message, attempts },
       deadline.elapsedMs(),
     ),
     deadline,
@@ -239,6 +356,6 @@ export async function failDelivery(
     ...(request.country ? { country: request.country } : {}),
     reason: error.reason,
     ...(templateLevel ? { templateLevel } : {}),
-    attempts: error.attempts,
+    attempts,
   };
 }

@@ -58,3 +58,67 @@ export function buildDlqRecord(
     timestamp: now.toISOString(),
   };
 }
+
+/**
+ * The DLQ record of a message End User Messaging accepted and then could not deliver (a final failure receipt:
+ * carrier unreachable, blocked, TTL expired, no answer…): the response rules' "accepted, then a failed delivery
+ * receipt" row. One per receipt (`receiptId`). It shares the delivery record's `version`, `eventId`, `channel`,
+ * `country`, `phone`, `error` and `timestamp`, so the `dlq` tool lists both; `kind` tells them apart. Never the code
+ * (a receipt does not carry it) nor the full number.
+ */
+export type ReceiptDlqRecord = {
+  version: typeof DLQ_RECORD_VERSION;
+  kind: 'receipt';
+  eventId: string | null;
+  messageId: string;
+  receiptId: string;
+  channel: string;
+  country: string | null;
+  phone: string;
+  /** The receipt's status (`carrier_unreachable`, `no_answer`, …). */
+  status: string;
+  error: { name: 'DeliveryReceiptFailure'; reason: string; message: string };
+  timestamp: string;
+};
+
+/**
+ * Builds the DLQ record of a final failure receipt.
+ *
+ * @param receipt - what the receipt says; `phone` is already masked (from the message item), or absent
+ * @param now - clock, for tests
+ */
+export function buildReceiptDlqRecord(
+  receipt: {
+    eventId?: string;
+    messageId: string;
+    receiptId: string;
+    channel: string;
+    country?: string;
+    phone?: string;
+    status: string;
+    eventType: string;
+    description?: string;
+  },
+  now = new Date(),
+): ReceiptDlqRecord {
+  return {
+    version: DLQ_RECORD_VERSION,
+    kind: 'receipt',
+    eventId: receipt.eventId === undefined ? null : scrubText(receipt.eventId),
+    messageId: scrubText(receipt.messageId),
+    receiptId: scrubText(receipt.receiptId),
+    channel: receipt.channel,
+    country: receipt.country ?? null,
+    // Already masked when it comes from the message item; masking a mask keeps it as it is.
+    phone: receipt.phone ? scrubText(receipt.phone) : '-',
+    status: receipt.status,
+    error: {
+      name: 'DeliveryReceiptFailure',
+      reason: receipt.status,
+      message: scrubText(
+        `${receipt.eventType}${receipt.description ? `: ${receipt.description}` : ''}`,
+      ).slice(0, 500),
+    },
+    timestamp: now.toISOString(),
+  };
+}

@@ -37,16 +37,31 @@ export class HookPayloadError extends Error {
   }
 }
 
+/** Options of a {@link DeliveryFailedError}. */
+export type DeliveryFailedOptions = {
+  cause?: unknown;
+  /**
+   * Set only when the provider's answer proves it did not accept the message and the refusal is about the
+   * origination identity (or its throttle): the next identity of the route may then be tried inside the same
+   * deadline. The value is the `OriginationFailover` metric's `reason` (`resource_not_active`, `throttled`, …).
+   * Never set for a 5xx, a timeout or an answer without a MessageId: those may mean "sent".
+   */
+  failoverReason?: string;
+};
+
 /** A delivery that did not happen; answered with HTTP 200 and Okta's error object, and dead-lettered. */
 export class DeliveryFailedError extends Error {
   public override name = 'DeliveryFailedError';
+  /** See {@link DeliveryFailedOptions.failoverReason}. */
+  public readonly failoverReason?: string;
   constructor(
     public readonly reason: FailureReason,
     message: string,
     public readonly attempts = 0,
-    options?: { cause?: unknown },
+    options?: DeliveryFailedOptions,
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    if (options?.failoverReason) this.failoverReason = options.failoverReason;
   }
 }
 

@@ -37,12 +37,13 @@ export type HookAnswer = { statusCode: number; body: OktaCommandsResponse | Okta
  *
  * @param status - SUCCESSFUL, or PENDING when a duplicate could not learn the first request's outcome in time
  * @param transactionId - End User Messaging's MessageId (or the idempotency key for PENDING)
- * @param metadata - channel, country and duration, shown in Okta's System Log
+ * @param metadata - the channel used, country and duration, shown in Okta's System Log; `requestedChannel` when
+ *   the code went out on another channel than Okta asked for (a landline called instead of texted)
  */
 export function commandsAnswer(
   status: OktaStatus,
   transactionId: string,
-  metadata: { channel: Channel; country?: string; durationMs: number },
+  metadata: { channel: Channel; country?: string; durationMs: number; requestedChannel?: Channel },
 ): HookAnswer {
   return {
     statusCode: 200,
@@ -59,6 +60,7 @@ export function commandsAnswer(
                 channel: metadata.channel,
                 country: metadata.country ?? 'unknown',
                 durationMs: Math.round(metadata.durationMs),
+                ...(metadata.requestedChannel ? { requestedChannel: metadata.requestedChannel } : {}),
               }),
             },
           ],

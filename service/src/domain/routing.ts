@@ -1,3 +1,4 @@
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { UndeliverableError } from './errors.js';
 import type { Channel } from './templates.js';
 
@@ -47,19 +48,31 @@ export function isVoiceCapable(identity: string): boolean {
 }
 
 /**
+ * Most identities one channel of one setting may list. Each identity that refuses costs a round trip or, when
+ * throttled, the client's three attempts (well under a second): three of them still fit Okta's window.
+ */
+export const MAX_IDENTITIES_PER_CHANNEL = 3;
+
+/** One channel's identities: one identity, or an ordered list, first choice first (`["pool-…", "+1…"]`). */
+export type IdentityList = string | string[];
+
+/**
  * Origination identities of one country, or the default, as stored in the `pk=config` items and as the deploy
  * settings take them:
- * - one identity string: a phone number or pool serves both channels, a sender ID serves SMS only
- *   (`"+525555550100"`, `"ACMEMFA"`; what tables written before per-channel routing hold);
- * - or one per channel, either optional: `{ "sms": "ACMEMFA", "voice": "+442079460123" }`. `voice` must be a
- *   phone number or pool.
+ * - one identity, or an ordered list of them, for both channels: a phone number or pool serves both, a sender ID
+ *   serves SMS only (`"+525555550100"`, `"ACMEMFA"`, `["pool-…", "+12065550100"]`; tables written before
+ *   per-channel routing hold a single string);
+ * - or per channel, either optional, each one identity or an ordered list:
+ *   `{ "sms": ["pool-…", "+12065550100"], "voice": "+442079460123" }`. `voice` must be phone numbers or pools.
  *
- * A channel left without an identity uses the default's identity for that channel.
+ * A list is tried in order inside the same deadline: the next identity is used only when End User Messaging
+ * refused the send from the previous one in a way that proves it did not accept it (DESIGN.md, "Failover").
+ * A channel left without an identity uses the default's identities for that channel.
  */
-export type OriginationIdentitySetting = string | { sms?: string; voice?: string };
+export type OriginationIdentitySetting = IdentityList | { sms?: IdentityList; voice?: IdentityList };
 
 /** The identities of a {@link OriginationIdentitySetting} given per channel; a missing channel uses the default. */
-export type ChannelIdentities = Partial<Record<Channel, string>>;
+export type ChannelIdentities = Partial<Record<Channel, IdentityList>>;
 
 /**
  * Routing settings (the `pk=config` items), as {@link routingConfigFrom} reads them: country codes upper-cased,
@@ -68,7 +81,7 @@ export type ChannelIdentities = Partial<Record<Channel, string>>;
 export type RoutingConfig = {
   /** For countries (and channels) without their own identity; undefined = per-country only. */
   defaultOriginationIdentity?: OriginationIdentitySetting;
-  /** ISO 3166-1 alpha-2 country (upper case) → its identity, or identities per channel. */
+  /** ISO 3166-1 alpha-2 country (upper case) → its identities, or identities per channel. */
   originationIdentities: Record<string, OriginationIdentitySetting>;
   /** ISO countries the hook may send to, or `["*"]`. */
   allowedCountries: string[];
@@ -76,89 +89,149 @@ export type RoutingConfig = {
 
 const CHANNELS: readonly Channel[] = ['sms', 'voice'];
 
-/**
- * Problems of one {@link OriginationIdentitySetting} before it is saved or deployed, each naming the channel and the
- * identity (no phone number of a user is ever in a setting). Empty when the setting is valid.
- *
- * @param setting - a country's or the default's value
- */
-export function originationIdentityProblems(setting: unknown): string[] {
-  const invalid = (identity: unknown) =>
-    `${JSON.stringify(identity)} is not an E.164 number, sender ID, phone/pool id or sms-voice ARN`;
-  if (typeof setting === 'string') return originationIdentityKind(setting) ? [] : [invalid(setting)];
-  if (!setting || typeof setting !== 'object' || Array.isArray(setting)) {
-    return [`must be an identity string or { "sms": …, "voice": … }, got ${JSON.stringify(setting)}`];
-  }
-  const entries = Object.entries(setting);
-  if (entries.length === 0)
-    return ['give sms, voice or both, e.g. { "sms": "ACMEMFA", "voice": "+12065550100" }'];
-  return entries.flatMap(([channel, identity]) => {
-    if (!(CHANNELS as readonly string[]).includes(channel))
-      return [`unknown channel ${channel}: use sms or voice`];
-    if (typeof identity !== 'string' || !originationIdentityKind(identity))
-      return [`${channel}: ${invalid(identity)}`];
-    if (channel === 'voice' && !isVoiceCapable(identity)) {
+const invalid = (identity: unknown) =>
+  `${JSON.stringify(identity)} is not an E.164 number, sender ID, phone/pool id or sms-voice ARN`;
+
+/** Problems of one channel's identity or list; `label` prefixes each (`"sms: "`, or empty for both channels). */
+function listProblems(value: unknown, label: string, voiceOnly: boolean): string[] {
+  const items = Array.isArray(value) ? value : [value];
+  if (Array.isArray(value)) {
+    if (value.length === 0) return [`${label}an empty list: give at least one identity`];
+    if (value.length > MAX_IDENTITIES_PER_CHANNEL) {
       return [
-        `voice: "${identity}" is a sender ID; sender IDs are SMS only, calls need a voice-capable phone number or pool`,
+        `${label}lists ${value.length} identities; at most ${MAX_IDENTITIES_PER_CHANNEL} fit the deadline`,
+      ];
+    }
+  }
+  const problems = items.flatMap((identity) => {
+    if (typeof identity !== 'string' || !originationIdentityKind(identity))
+      return [`${label}${invalid(identity)}`];
+    if (voiceOnly && !isVoiceCapable(identity)) {
+      return [
+        `${label}"${identity}" is a sender ID; sender IDs are SMS only, calls need a voice-capable phone number or pool`,
       ];
     }
     return [];
   });
+  const seen = new Set<unknown>();
+  for (const identity of items) {
+    if (seen.has(identity)) problems.push(`${label}"${String(identity)}" is listed twice`);
+    seen.add(identity);
+  }
+  return problems;
 }
 
 /**
- * The identity a setting gives one channel: a plain string serves SMS, and voice only when it is voice-capable; a
- * per-channel object gives what it names, but never a sender ID (or anything unrecognised) for a call.
+ * Problems of one {@link OriginationIdentitySetting} before it is saved or deployed, each naming the channel and the
+ * identity (no phone number of a user is ever in a setting). Empty when the setting is valid. A list is valid when
+ * it names 1 to {@link MAX_IDENTITIES_PER_CHANNEL} distinct identities; a list for both channels may mix sender IDs
+ * (SMS only) with numbers.
+ *
+ * @param setting - a country's or the default's value
  */
-function identityFor(setting: OriginationIdentitySetting | undefined, channel: Channel): string | undefined {
-  const identity = typeof setting === 'string' ? setting : setting?.[channel];
-  if (typeof identity !== 'string' || !identity.trim()) return undefined;
-  return channel === 'voice' && !isVoiceCapable(identity) ? undefined : identity;
+export function originationIdentityProblems(setting: unknown): string[] {
+  if (typeof setting === 'string' || Array.isArray(setting)) return listProblems(setting, '', false);
+  if (!setting || typeof setting !== 'object') {
+    return [
+      `must be an identity string, an ordered list of them, or { "sms": …, "voice": … }, got ${JSON.stringify(setting)}`,
+    ];
+  }
+  const entries = Object.entries(setting);
+  if (entries.length === 0)
+    return ['give sms, voice or both, e.g. { "sms": "ACMEMFA", "voice": "+12065550100" }'];
+  return entries.flatMap(([channel, identities]) => {
+    if (!(CHANNELS as readonly string[]).includes(channel))
+      return [`unknown channel ${channel}: use sms or voice`];
+    return listProblems(identities, `${channel}: `, channel === 'voice');
+  });
 }
 
-/** A stored value as a usable setting: a non-empty string as it is, an object reduced to its usable channels. */
+/**
+ * The identities a setting gives one channel, in order: a plain string or list serves SMS, and voice with its
+ * voice-capable members; a per-channel object gives what it names, but never a sender ID (or anything
+ * unrecognised) for a call. Blank entries and repeats are dropped.
+ */
+function identitiesFor(setting: OriginationIdentitySetting | undefined, channel: Channel): string[] {
+  const value = typeof setting === 'string' || Array.isArray(setting) ? setting : setting?.[channel];
+  const items = Array.isArray(value) ? value : [value];
+  const identities: string[] = [];
+  for (const identity of items) {
+    if (typeof identity !== 'string' || !identity.trim() || identities.includes(identity)) continue;
+    if (channel === 'voice' && !isVoiceCapable(identity)) continue;
+    identities.push(identity);
+  }
+  return identities;
+}
+
+/** One channel's stored value as a usable identity list: one identity stays a string, more stay a list. */
+function listFrom(identities: string[]): IdentityList | undefined {
+  if (identities.length === 0) return undefined;
+  return identities.length === 1 ? identities[0] : identities;
+}
+
+/** A stored value as a usable setting: strings and lists as they are, an object reduced to its usable channels. */
 function settingFrom(value: unknown): OriginationIdentitySetting | undefined {
   if (typeof value === 'string') return value.trim() ? value : undefined;
-  if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  if (Array.isArray(value)) {
+    return listFrom(value.filter((v): v is string => typeof v === 'string' && v.trim() !== ''));
+  }
+  if (!value || typeof value !== 'object') return undefined;
   const perChannel: ChannelIdentities = {};
   for (const channel of CHANNELS) {
-    const identity = identityFor(value as ChannelIdentities, channel);
-    if (identity) perChannel[channel] = identity;
+    const identities = listFrom(identitiesFor(value as ChannelIdentities, channel));
+    if (identities) perChannel[channel] = identities;
   }
   return Object.keys(perChannel).length > 0 ? perChannel : undefined;
 }
 
 /**
- * Picks the origination identity for the destination country and channel: the country's identity for that
- * channel, else the default's. A sender ID is never used for a call, so a call to a country whose SMS identity is a
- * sender ID goes out from the default voice-capable number. A country that is not allowed, or has no identity for
- * the channel, is undeliverable.
+ * The origination identities for the destination country and channel, in the order to try them: the country's
+ * identities for that channel, else the default's (the two lists are not merged: a country's own list is what its
+ * registrations allow). A sender ID is never used for a call, so a call to a country whose SMS identity is a sender
+ * ID goes out from the default voice-capable numbers. A country that is not allowed, or has no identity for the
+ * channel, is undeliverable.
+ *
+ * @param country - ISO 3166-1 alpha-2 of the destination
+ * @param channel - sms or voice
+ * @param config - routing settings
+ * @returns one or more identities, first choice first
+ */
+export function chooseOriginationIdentities(
+  country: string,
+  channel: Channel,
+  config: RoutingConfig,
+): string[] {
+  const allowed = config.allowedCountries.includes('*') || config.allowedCountries.includes(country);
+  if (!allowed) {
+    throw new UndeliverableError('country_not_allowed', `Destination country ${country} is not allowed`);
+  }
+  const own = identitiesFor(config.originationIdentities[country], channel);
+  const identities = own.length > 0 ? own : identitiesFor(config.defaultOriginationIdentity, channel);
+  if (identities.length === 0) {
+    throw new UndeliverableError(
+      'no_origination_identity',
+      `No ${channel} origination identity for country ${country}`,
+    );
+  }
+  return identities;
+}
+
+/**
+ * The first choice of {@link chooseOriginationIdentities}.
  *
  * @param country - ISO 3166-1 alpha-2 of the destination
  * @param channel - sms or voice
  * @param config - routing settings
  */
 export function chooseOriginationIdentity(country: string, channel: Channel, config: RoutingConfig): string {
-  const allowed = config.allowedCountries.includes('*') || config.allowedCountries.includes(country);
-  if (!allowed) {
-    throw new UndeliverableError('country_not_allowed', `Destination country ${country} is not allowed`);
-  }
-  const identity =
-    identityFor(config.originationIdentities[country], channel) ??
-    identityFor(config.defaultOriginationIdentity, channel);
-  if (!identity) {
-    throw new UndeliverableError(
-      'no_origination_identity',
-      `No ${channel} origination identity for country ${country}`,
-    );
-  }
-  return identity;
+  return chooseOriginationIdentities(country, channel, config)[0] as string;
 }
 
 /**
  * Reads routing settings from the `pk=config` partition (sort key → value), tolerating missing and malformed
- * items. Identities may be one string per country (what tables written before per-channel routing hold) or per
- * channel ({@link OriginationIdentitySetting}); a sender ID stored as a `voice` identity is dropped.
+ * items. Identities may be one string or an ordered list per country (what tables written before per-channel
+ * routing hold is a string) or per channel ({@link OriginationIdentitySetting}); a sender ID stored as a `voice`
+ * identity is dropped.
  *
  * @param items - values by sort key: `defaultOriginationIdentity`, `originationIdentities`, `allowedCountries`
  */
@@ -180,4 +253,16 @@ export function routingConfigFrom(items: Record<string, unknown>): RoutingConfig
       ? allowed.filter((c): c is string => typeof c === 'string').map((c) => c.toUpperCase())
       : [],
   };
+}
+
+/**
+ * True when the numbering plan says the destination is a landline (libphonenumber type `FIXED_LINE`), which cannot
+ * take an SMS. End User Messaging does not refuse such a send when it is made (its `SendTextMessage` Reasons have no
+ * "landline" member): it accepts it and the carrier's receipt fails it minutes later, past Okta's window. Numbers
+ * whose plan does not tell fixed from mobile (`FIXED_LINE_OR_MOBILE`: the US, Canada) are never landlines here.
+ *
+ * @param e164 - the destination
+ */
+export function isLandline(e164: string): boolean {
+  return parsePhoneNumberFromString(e164)?.getType() === 'FIXED_LINE';
 }

@@ -8,6 +8,7 @@ import { createHookClients, withDeadline } from '../adapters/aws-clients.js';
 import { SqsDeadLetterSink } from '../adapters/dead-letter-queue.js';
 import { SecretsManagerFingerprintKey } from '../adapters/fingerprint-key.js';
 import { PowertoolsIdempotency } from '../adapters/idempotency.js';
+import { DynamoMessageStore, rememberingSender } from '../adapters/message-store.js';
 import { EndUserMessagingSender } from '../adapters/messaging.js';
 import { DynamoTemplateSource } from '../adapters/templates.js';
 import { loadHookConfig } from '../config.js';
@@ -39,6 +40,10 @@ const clients = createHookClients(config);
 const idempotency = new PowertoolsIdempotency(clients.idempotencyDb, config.idempotencyTableName);
 const parseOptions = config.defaultPhoneRegion ? { defaultPhoneRegion: config.defaultPhoneRegion } : {};
 const abuseStore = new DynamoAbuseStore(clients.abuseDb, config.abuse.tableName);
+/** Receipts and conversion: with a messages table, each sent message is remembered (issue 15). */
+const messageStore = config.messagesTableName
+  ? new DynamoMessageStore(clients.messagesDb, config.messagesTableName)
+  : undefined;
 const deps: ExactlyOnceDeps = {
   templates: new DynamoTemplateSource(
     clients.templatesDb,
@@ -48,14 +53,36 @@ const deps: ExactlyOnceDeps = {
   sender: new EndUserMessagingSender(clients.messaging, config.configurationSetName, {
     maxPrice: config.maxPricePerMessage,
     protectConfigurationId: config.protectConfigurationId,
+    ...(messageStore && config.conversion ? { messageFeedback: true } : {}),
   }),
   deadLetters: new SqsDeadLetterSink(clients.sqs, config.dlqUrl),
   defaultLocale: config.defaultLocale,
   guard: new AbuseGuard({ counters: abuseStore, lists: abuseStore, settings: config.abuse }),
   blockedAnswer: config.abuse.blockedAnswer,
+  voiceFallback: config.voiceFallback,
   idempotency,
   recent: new RecentDeliveries(),
 };
+/** What the answer keeps back from the wait for the message's write: the answer itself. */
+const MESSAGE_WRITE_RESERVE_MS = 50;
+
+/**
+ * Delivers exactly once and, with a messages table, remembers what was sent: the write starts when the send resolves
+ * (beside the idempotency update) and is awaited here, bounded by the deadline, after the delivery.
+ */
+async function deliverAndRemember(request: DeliveryRequest, deadline: Deadline): Promise<ExactlyOnceResult> {
+  if (!messageStore) return deliverExactlyOnce(request, deps, deadline);
+  const memory = rememberingSender(deps.sender, request, messageStore, Date.now, config.conversion);
+  const delivery = await deliverExactlyOnce(request, { ...deps, sender: memory.sender }, deadline);
+  const write = await memory.settled(deadline.remainingMs() - MESSAGE_WRITE_RESERVE_MS);
+  if (write === 'pending') {
+    logger.warn("Sent message's write still in flight at the deadline; answering Okta", {
+      eventId: request.idempotencyKey,
+    });
+  }
+  return delivery;
+}
+
 const fingerprintKey = new SecretsManagerFingerprintKey(clients.secretsManager, config.fingerprintKeySecret);
 
 /**
@@ -111,6 +138,9 @@ function record(delivery: ExactlyOnceResult, request: DeliveryRequest, deadline:
     ...(outcome.reason ? { reason: outcome.reason } : {}),
     ...(outcome.templateLevel ? { templateLevel: outcome.templateLevel } : {}),
     ...(outcome.templatesWithoutCode ? { templatesWithoutCode: outcome.templatesWithoutCode } : {}),
+    ...(outcome.originationIdentity ? { originationIdentity: outcome.originationIdentity } : {}),
+    ...(outcome.failovers ? { failovers: outcome.failovers } : {}),
+    ...(outcome.requestedChannel ? { requestedChannel: outcome.requestedChannel } : {}),
   };
   if (storeUnavailable) {
     emitMetric(MetricName.IdempotencyStoreUnavailable);
@@ -140,6 +170,10 @@ function record(delivery: ExactlyOnceResult, request: DeliveryRequest, deadline:
       phone: maskPhone(request.phone ?? request.rawPhone),
     });
     return;
+  }
+  // Each identity passed over: the code still went out (or failed) from a later one.
+  for (const failover of outcome.failovers ?? []) {
+    emitMetric(MetricName.OriginationFailover, { reason: failover.reason });
   }
   if (outcome.templateLevel && outcome.templateLevel !== 'exact') {
     emitMetric(MetricName.TemplateFallback, { level: outcome.templateLevel });
@@ -200,7 +234,7 @@ export const handler = async (
     releases.push(secrets.register(request.otpCode), secrets.register(request.oktaMessage));
     request = await withFingerprint(request, deadline);
     const parsed = request;
-    const delivery = await withDeadline(deadline, () => deliverExactlyOnce(parsed, deps, deadline));
+    const delivery = await withDeadline(deadline, () => deliverAndRemember(parsed, deadline));
     record(delivery, request, deadline);
     return toHttp(delivery.outcome.answer);
   } catch (error) {

@@ -21,4 +21,22 @@ export const MetricName = {
   OtpBlocked: 'OtpBlocked',
   /** The abuse guard's table could not be reached in time: delivered without the guard (fail open). */
   AbuseGuardUnavailable: 'AbuseGuardUnavailable',
+  /** A delivery receipt from End User Messaging (dimension sets `{channel, status}` and `{channel, status, country}`). */
+  OtpReceipt: 'OtpReceipt',
+  /** Milliseconds from the send to the handset's delivery receipt (dimension `channel`). */
+  TimeToHandset: 'TimeToHandset',
+  /** A code the user typed: Okta's MFA success marked the message RECEIVED (dimension `channel`). */
+  OtpConverted: 'OtpConverted',
+  /** A message whose code expired unused: the sweep marked it FAILED (dimension `channel`). */
+  OtpExpiredUnused: 'OtpExpiredUnused',
+  /** PutMessageFeedback failed (dimension `feedback`: RECEIVED or FAILED). */
+  MessageFeedbackFailed: 'MessageFeedbackFailed',
+  /** The hook could not remember a sent message in the messages table (the delivery stands). */
+  MessageStateWriteFailed: 'MessageStateWriteFailed',
+  /** A prefix with many sends and almost no conversions was denied for hours through the guard's deny list. */
+  LowConversionPrefixDenied: 'LowConversionPrefixDenied',
+  /** Okta's System Log says the telephony hook failed or timed out (dimension `kind`): Okta sent the code itself. */
+  OktaHookFailure: 'OktaHookFailure',
+  /** A send refused in a way that proves it was not accepted, retried from the next identity (dimension `reason`). */
+  OriginationFailover: 'OriginationFailover',
 } as const;

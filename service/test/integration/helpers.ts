@@ -1,8 +1,10 @@
 import { BatchWriteItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { loadFixture, type OktaHookRequestFixture } from '../../../contracts/fixtures/index.js';
 import { localDynamoClient } from '../../local/dynalite.js';
 import type { MintRequest } from '../../local/issuer.js';
 import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../local/stack.js';
+import { messageKey } from '../../src/domain/message-table.js';
 
 /** Starts the local stack on a free port, logs discarded unless `LOCAL_STACK_LOGS=1`. */
 export function startStack(options: LocalStackOptions = {}): Promise<LocalStack> {
@@ -161,4 +163,106 @@ export function redactionProblems(record: Record<string, any>, payload: OktaHook
   if (!/^\+\d{1,3} \*+\d{0,3}$|^\*{3,}\d{0,2}$/.test(String(record.phone)))
     problems.push(`phone not masked: ${record.phone}`);
   return problems;
+}
+
+/**
+ * Polls `check` until it returns something other than undefined, null or false; fails after `timeoutMs` naming
+ * `what` (receipts arrive ~200 ms after a send, then run through their handler).
+ */
+export async function eventually<T>(
+  check: () => Promise<T | undefined | null | false> | T | undefined | null | false,
+  what: string,
+  timeoutMs = 5_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== null && value !== false) return value as T;
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** POSTs JSON to a local route and parses the answer. */
+export async function postLocal(stack: LocalStack, path: string, body?: unknown): Promise<HttpAnswer> {
+  const started = performance.now();
+  const response = await fetch(`${stack.baseUrl}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = text;
+  }
+  return {
+    status: response.status,
+    body: parsed,
+    text,
+    elapsedMs: performance.now() - started,
+    headers: response.headers,
+  };
+}
+
+/** Okta System Log events through `POST /_local/okta-events`; answered once the handler ran. */
+export function postOktaEvents(stack: LocalStack, events: unknown): Promise<HttpAnswer> {
+  return postLocal(stack, '/_local/okta-events', events);
+}
+
+/** One outbox message by its id, over HTTP. */
+export async function outboxMessage(
+  stack: LocalStack,
+  messageId: string,
+): Promise<Record<string, any> | undefined> {
+  return (await outbox(stack)).find((message) => message.messageId === messageId);
+}
+
+/** The messages table's item of a message, straight from dynalite (no fault applies there). */
+export async function messageItem(
+  stack: LocalStack,
+  messageId: string,
+): Promise<Record<string, any> | undefined> {
+  const client = localDynamoClient(stack.dynamoEndpoint);
+  try {
+    const { Item } = await DynamoDBDocumentClient.from(client).send(
+      new GetCommand({ TableName: stack.tables.messages, Key: messageKey(messageId), ConsistentRead: true }),
+    );
+    return Item;
+  } finally {
+    client.destroy();
+  }
+}
+
+/** Changes attributes of a message's item straight in dynalite (e.g. a code's expiry moved into the past). */
+export async function updateMessageItem(
+  stack: LocalStack,
+  messageId: string,
+  changes: Record<string, unknown>,
+): Promise<void> {
+  const client = localDynamoClient(stack.dynamoEndpoint);
+  try {
+    const names = Object.keys(changes);
+    await DynamoDBDocumentClient.from(client).send(
+      new UpdateCommand({
+        TableName: stack.tables.messages,
+        Key: messageKey(messageId),
+        UpdateExpression: `SET ${names.map((_, i) => `#n${i} = :v${i}`).join(', ')}`,
+        ExpressionAttributeNames: Object.fromEntries(names.map((name, i) => [`#n${i}`, name])),
+        ExpressionAttributeValues: Object.fromEntries(names.map((name, i) => [`:v${i}`, changes[name]])),
+        ConditionExpression: 'attribute_exists(pk)',
+      }),
+    );
+  } finally {
+    client.destroy();
+  }
+}
+
+/** The transactionId (End User Messaging's message id) of a SUCCESSFUL hook answer. */
+export function transactionIdOf(answer: HttpAnswer): string {
+  const id = answer.body?.commands?.[0]?.value?.[0]?.transactionId;
+  if (typeof id !== 'string') throw new Error(`Not a SUCCESSFUL answer: ${answer.text}`);
+  return id;
 }

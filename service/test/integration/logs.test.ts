@@ -39,7 +39,9 @@ describe('handler logs', () => {
     expect(byFunction('authorize-hook').length).toBeGreaterThan(0);
     expect(byFunction('api-gateway').length).toBe(3);
     for (const line of lines) {
-      expect(line).toMatch(/^\[(deliver-otp|authorize-hook|api-gateway)\] \{.*\}$/);
+      expect(line).toMatch(
+        /^\[(deliver-otp|authorize-hook|api-gateway|record-delivery-event|record-verification|sweep-messages)\] \{.*\}$/,
+      );
       expect(() => JSON.parse(line.slice(line.indexOf(' ') + 1))).not.toThrow();
     }
     const all = lines.join('\n');

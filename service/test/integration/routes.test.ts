@@ -48,6 +48,9 @@ describe('GET /_local/health', () => {
         oauth: 'ok',
         'authorize-hook': 'ok',
         'deliver-otp': 'ok',
+        'record-delivery-event': 'ok',
+        'record-verification': 'ok',
+        'sweep-messages': 'ok',
       },
     });
   });

@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EndUserMessagingSender } from '../../../src/adapters/messaging.js';
+import { EndUserMessagingSender, toDeliveryError } from '../../../src/adapters/messaging.js';
 import { Deadline } from '../../../src/domain/deadline.js';
 import type { OutboundMessage } from '../../../src/domain/deliver.js';
 import type { DeliveryFailedError } from '../../../src/domain/errors.js';
@@ -219,6 +219,7 @@ describe('EndUserMessagingSender requests', () => {
         'MaxPricePerMinute',
         'ProtectConfigurationId',
         'ConfigurationSetName',
+        'MessageFeedbackEnabled',
       ]) {
         expect(input).not.toHaveProperty(field);
       }
@@ -248,6 +249,25 @@ describe('EndUserMessagingSender requests', () => {
     });
   });
 
+  it('asks for message feedback on every SMS and call when messageFeedback is set', async () => {
+    // Prepare
+    mock.on(SendTextMessageCommand).resolves({ MessageId: 'sms-1' });
+    mock.on(SendVoiceMessageCommand).resolves({ MessageId: 'voice-1' });
+    const sender = new EndUserMessagingSender(client, 'otp-set', { messageFeedback: true });
+
+    // Act
+    await sender.send(message, new Deadline(1_000));
+    await sender.send(voice, new Deadline(1_000));
+
+    // Assess
+    expect(mock.commandCalls(SendTextMessageCommand)[0]!.args[0].input).toMatchObject({
+      MessageFeedbackEnabled: true,
+    });
+    expect(mock.commandCalls(SendVoiceMessageCommand)[0]!.args[0].input).toMatchObject({
+      MessageFeedbackEnabled: true,
+    });
+  });
+
   it("reads a price over MaxPrice as price_over_threshold, the request's fault, not ours", async () => {
     // Prepare
     mock
@@ -263,5 +283,118 @@ describe('EndUserMessagingSender requests', () => {
     // Assess
     expect(failure).toMatchObject({ name: 'ProviderError', reason: 'price_over_threshold' });
     expect(failureClass((failure as DeliveryFailedError).reason)).toBe('request');
+  });
+});
+
+describe('EndUserMessagingSender failover reasons', () => {
+  it.each([
+    [
+      'an inactive number or pool',
+      new ConflictException({ ...meta, message: 'Inactive', Reason: 'RESOURCE_NOT_ACTIVE' }),
+      'resource_not_active',
+    ],
+    [
+      'a pool with no identity for the destination',
+      new ConflictException({ ...meta, message: 'None', Reason: 'NO_ORIGINATION_IDENTITIES_FOUND' }),
+      'no_origination_identities_found',
+    ],
+    [
+      'an identity the country does not allow',
+      new ValidationException({
+        ...meta,
+        message: 'Wrong',
+        Reason: 'INVALID_IDENTITY_FOR_DESTINATION_COUNTRY',
+      }),
+      'invalid_identity_for_destination_country',
+    ],
+    [
+      'an unregistered sender ID',
+      new ValidationException({ ...meta, message: 'Unregistered', Reason: 'SENDER_ID_NOT_REGISTERED' }),
+      'sender_id_not_registered',
+    ],
+    [
+      'a number without the voice capability',
+      new ValidationException({ ...meta, message: 'No voice', Reason: 'VOICE_CAPABILITY_NOT_AVAILABLE' }),
+      'voice_capability_not_available',
+    ],
+    [
+      'an identity that does not exist',
+      new ResourceNotFoundException({ ...meta, message: 'Not found' }),
+      'resource_not_found',
+    ],
+    [
+      'throttling past the retries',
+      new ThrottlingException({ ...meta, message: 'Rate exceeded' }),
+      'throttled',
+    ],
+  ])('marks %s as proven not accepted, so the next identity may send', async (_, error, reason) => {
+    // Act
+    const failure = await failureOf(error);
+
+    // Assess
+    expect(failure.failoverReason).toBe(reason);
+  });
+
+  it.each([
+    ['a 500', new InternalServerException({ ...meta, message: 'Internal' })],
+    [
+      'an opted-out number',
+      new ConflictException({ ...meta, message: 'Opted out', Reason: 'DESTINATION_PHONE_NUMBER_OPTED_OUT' }),
+    ],
+    [
+      'the monthly spend limit',
+      new ServiceQuotaExceededException({
+        ...meta,
+        message: 'Limit',
+        Reason: 'MONTHLY_SPEND_LIMIT_REACHED_FOR_TEXT',
+      }),
+    ],
+    [
+      "the protect configuration's country rule",
+      new ConflictException({
+        ...meta,
+        message: 'Blocked',
+        Reason: 'DESTINATION_COUNTRY_BLOCKED_BY_PROTECT_CONFIGURATION',
+      }),
+    ],
+    ['a missing IAM permission', new AccessDeniedException({ ...meta, message: 'Not authorized' })],
+  ])('never lets %s move to another identity', async (_, error) => {
+    // Act
+    const failure = await failureOf(error);
+
+    // Assess
+    expect(failure.failoverReason).toBeUndefined();
+  });
+
+  it('never lets an answer without a MessageId or a timeout move to another identity', async () => {
+    // Prepare
+    mock.on(SendTextMessageCommand).resolves({});
+
+    // Act
+    const noId = await new EndUserMessagingSender(client)
+      .send(message, new Deadline(1_000))
+      .catch((e: DeliveryFailedError) => e);
+    const timedOut = toDeliveryError(
+      Object.assign(new Error('aborted'), { name: 'AbortError' }),
+      1,
+      true,
+    ) as DeliveryFailedError;
+
+    // Assess
+    expect(noId).toMatchObject({ reason: 'provider_error' });
+    expect(timedOut).toMatchObject({ reason: 'deadline_exceeded' });
+    expect((noId as DeliveryFailedError).failoverReason).toBeUndefined();
+    expect(timedOut.failoverReason).toBeUndefined();
+  });
+
+  it('answers with the identity that sent the message', async () => {
+    // Prepare
+    mock.on(SendTextMessageCommand).resolves({ MessageId: 'sms-1' });
+
+    // Act
+    const sent = await new EndUserMessagingSender(client).send(message, new Deadline(1_000));
+
+    // Assess
+    expect(sent).toMatchObject({ messageId: 'sms-1', originationIdentity: '+12065550100' });
   });
 });

@@ -623,3 +623,65 @@ describe('npm run abuse and the guard read the table alike', () => {
     expect(afterExpiry).toEqual({ verdict: 'allow', allowListed: true });
   });
 });
+
+describe('npm run abuse and the low-conversion deny', () => {
+  /** The sweep's entry for a prefix whose codes went unused (written by the sweep's own function). */
+  async function lowConversionDeny(prefix: string, hours = 12): Promise<void> {
+    const { putLowConversionDeny } = await import('../../../src/adapters/abuse-store.js');
+    await putLowConversionDeny(client, table, prefix, {
+      expiresAt: Math.floor(NOW.getTime() / 1000) + hours * 3600,
+      createdAt: NOW,
+    });
+  }
+
+  it('shows the low-conversion reason in status, for the prefix and for a number under it', async () => {
+    // Prepare
+    await lowConversionDeny(NUMBER_PREFIX);
+
+    // Act
+    const prefix = await json(['status', NUMBER_PREFIX]);
+    const number = await run(['status', NUMBER]);
+
+    // Assess
+    expect(prefix).toMatchObject({
+      verdict: 'denied',
+      reasons: ['denied_prefix', 'low-conversion'],
+      entries: [
+        { list: 'deny', reason: 'low-conversion', expiresAt: '2026-01-05T22:03:00.000Z', expired: false },
+      ],
+    });
+    expect(number.out).toContain('refused (denied_prefix, low-conversion)');
+    expect(number.out).toContain('automatic: few codes used for many sent; reset lifts it');
+    expect(number.out).not.toContain(NUMBER);
+    expect(number.out).not.toContain(NUMBER_PREFIX);
+  });
+
+  it('lifts it with reset of the prefix or of a number under it, without --lists', async () => {
+    // Prepare
+    await lowConversionDeny(NUMBER_PREFIX);
+
+    // Act
+    const byNumber = await json(['reset', NUMBER, '--yes']);
+    await lowConversionDeny(NUMBER_PREFIX);
+    const byPrefix = await json(['reset', NUMBER_PREFIX, '--yes']);
+
+    // Assess
+    expect(byNumber).toMatchObject({ deleted: ["its prefix's low-conversion deny"], verdict: 'ok' });
+    expect(byPrefix).toMatchObject({ deleted: ['low-conversion deny'], verdict: 'ok' });
+    expect(await stored('list', `deny#${NUMBER_PREFIX}`)).toBeUndefined();
+  });
+
+  it("keeps an operator's deny entry on reset without --lists, and the sweep never replaces it", async () => {
+    // Prepare
+    await run(['deny', NUMBER_PREFIX, '--note', 'pumping seen']);
+    await lowConversionDeny(NUMBER_PREFIX);
+
+    // Act
+    const reset = await run(['reset', NUMBER_PREFIX, '--yes']);
+
+    // Assess
+    expect(await stored('list', `deny#${NUMBER_PREFIX}`)).toMatchObject({ note: 'pumping seen' });
+    expect((await stored('list', `deny#${NUMBER_PREFIX}`))?.expiresAt).toBeUndefined();
+    expect(reset.err).toContain('Still denied by a deny entry');
+  });
+});

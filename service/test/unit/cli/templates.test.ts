@@ -217,7 +217,52 @@ describe('npm run templates', () => {
 });
 
 describe('validateItem', () => {
+  it('writes ordered identity lists, first choice first, as given', async () => {
+    // Prepare
+    const routing = {
+      US: [`pool-${'c3'.repeat(16)}`, '+12065550100'],
+      GB: { sms: ['ACMEMFA', '+447700900123'], voice: '+447700900123' },
+    };
+
+    // Act
+    const { code } = await run(['put', 'originationIdentities', JSON.stringify(routing)]);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(await storedValue('config', 'originationIdentities')).toEqual(routing);
+  });
+
+  it('refuses an identity list with a repeat, and writes nothing', async () => {
+    // Act
+    const { code, io } = await run([
+      'put',
+      'originationIdentities',
+      '{"US":["+12065550100","+12065550100"]}',
+    ]);
+
+    // Assess
+    expect(code).toBe(1);
+    expect(io.stderr.join()).toContain('originationIdentities: US: "+12065550100" is listed twice');
+    expect(await storedValue('config', 'originationIdentities')).toBeUndefined();
+  });
+
   it.each([
+    [
+      { pk: 'config', sk: 'originationIdentities', value: { US: [] } },
+      'originationIdentities: US: an empty list',
+    ],
+    [
+      { pk: 'config', sk: 'defaultOriginationIdentity', value: { voice: ['+12065550100', 'ACMEMFA'] } },
+      'defaultOriginationIdentity: voice: "ACMEMFA" is a sender ID',
+    ],
+    [
+      {
+        pk: 'config',
+        sk: 'originationIdentities',
+        value: { US: { sms: ['+12065550100', '+12065550101', '+12065550102', '+12065550103'] } },
+      },
+      'originationIdentities: US: sms: lists 4 identities; at most 3',
+    ],
     [{ pk: 'template', sk: 'voice#en', value: { body: '{{otp}}', voiceId: 'joanna' } }, 'voiceId must be'],
     [
       { pk: 'template', sk: 'sms#en', value: { body: '{{otp}}', voiceId: 'JOANNA' } },
@@ -248,6 +293,8 @@ describe('validateItem', () => {
     { pk: 'config', sk: 'defaultOriginationIdentity', value: 'ACMEMFA' },
     { pk: 'config', sk: 'defaultOriginationIdentity', value: { sms: 'ACMEMFA', voice: '+12065550100' } },
     { pk: 'config', sk: 'originationIdentities', value: { GB: 'ACMEMFA', DE: { voice: '+4930901820' } } },
+    { pk: 'config', sk: 'originationIdentities', value: { US: ['+12065550100', '+12065550101'] } },
+    { pk: 'config', sk: 'defaultOriginationIdentity', value: ['ACMEMFA', '+12065550100'] },
   ] as const)('accepts %j', (item) => {
     expect(validateItem(item as never)).toEqual([]);
   });

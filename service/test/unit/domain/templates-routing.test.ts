@@ -4,7 +4,9 @@ import { UndeliverableError } from '../../../src/domain/errors.js';
 import { localeCandidates, normaliseLocale } from '../../../src/domain/locale.js';
 import { templateCarriesCode } from '../../../src/domain/render.js';
 import {
+  chooseOriginationIdentities,
   chooseOriginationIdentity,
+  isLandline,
   isVoiceCapable,
   originationIdentityKind,
   originationIdentityProblems,
@@ -175,7 +177,16 @@ describe('origination identities', () => {
     [{ sms: 'not valid!' }, ['sms: "not valid!" is not an E.164 number']],
     [{}, ['give sms, voice or both']],
     [{ email: 'x' }, ['unknown channel email']],
-    [42, ['an identity string or { "sms": …, "voice": … }']],
+    [42, ['an identity string, an ordered list of them, or { "sms": …, "voice": … }']],
+    [[`pool-${'b1'.repeat(16)}`, '+12065550100'], []],
+    [['ACMEMFA', '+12065550100'], []],
+    [{ sms: ['ACMEMFA', '+12065550100'], voice: ['+12065550100', `pool-${'b1'.repeat(16)}`] }, []],
+    [[], ['an empty list']],
+    [{ sms: [] }, ['sms: an empty list']],
+    [['+12065550100', '+12065550100'], ['"+12065550100" is listed twice']],
+    [['+12065550100', '+12065550101', '+12065550102', '+12065550103'], ['lists 4 identities; at most 3']],
+    [{ voice: ['+12065550100', 'ACMEMFA'] }, ['voice: "ACMEMFA" is a sender ID']],
+    [{ sms: ['+12065550100', 'not valid!'] }, ['sms: "not valid!" is not an E.164 number']],
   ] as const)('checks the setting %j', (setting, expected) => {
     const problems = originationIdentityProblems(setting);
     expect(problems).toHaveLength(expected.length);
@@ -288,5 +299,70 @@ describe('origination routing', () => {
       routingConfigFrom({ originationIdentities: { GB: 5, FR: { sms: 3 }, ES: [] }, allowedCountries: [] })
         .originationIdentities,
     ).toEqual({});
+  });
+});
+
+describe('ordered origination identities', () => {
+  const pool = `pool-${'a1'.repeat(16)}`;
+  const config = routingConfigFrom({
+    defaultOriginationIdentity: ['+12065550100', '+12065550101'],
+    originationIdentities: {
+      us: { sms: [pool, '+12065550100'], voice: ['+12065550100', 'ACMEMFA', '+12065550101'] },
+      gb: ['OKTAMFA', '+447700900123'],
+      ca: [' ', '+15145550100', '+15145550100'],
+    },
+    allowedCountries: ['US', 'GB', 'CA', 'FR'],
+  });
+
+  it('gives the whole ordered list of a channel, first choice first', () => {
+    expect(chooseOriginationIdentities('US', 'sms', config)).toEqual([pool, '+12065550100']);
+    expect(chooseOriginationIdentity('US', 'sms', config)).toBe(pool);
+  });
+
+  it('drops sender IDs from a voice list, keeping the order of the numbers', () => {
+    expect(chooseOriginationIdentities('US', 'voice', config)).toEqual(['+12065550100', '+12065550101']);
+    expect(config.originationIdentities.US).toEqual({
+      sms: [pool, '+12065550100'],
+      voice: ['+12065550100', '+12065550101'],
+    });
+  });
+
+  it('uses a list for both channels: all of it for SMS, its numbers for calls', () => {
+    expect(chooseOriginationIdentities('GB', 'sms', config)).toEqual(['OKTAMFA', '+447700900123']);
+    expect(chooseOriginationIdentities('GB', 'voice', config)).toEqual(['+447700900123']);
+  });
+
+  it("uses the default's list when a country has none, without merging the two", () => {
+    expect(chooseOriginationIdentities('FR', 'sms', config)).toEqual(['+12065550100', '+12065550101']);
+    expect(chooseOriginationIdentities('US', 'sms', config)).not.toContain('+12065550101');
+  });
+
+  it('drops blank entries and repeats of a stored list', () => {
+    expect(chooseOriginationIdentities('CA', 'sms', config)).toEqual(['+15145550100']);
+  });
+
+  it('keeps a single identity a string and a list of one a string, so old tables read the same', () => {
+    // Act
+    const read = routingConfigFrom({
+      defaultOriginationIdentity: ['+12065550100'],
+      originationIdentities: { MX: '+525555550100' },
+      allowedCountries: ['*'],
+    });
+
+    // Assess
+    expect(read.defaultOriginationIdentity).toBe('+12065550100');
+    expect(read.originationIdentities.MX).toBe('+525555550100');
+  });
+});
+
+describe('landline detection for the voice fallback', () => {
+  it.each([
+    ['+442079460123', true],
+    ['+4930901820', true],
+    ['+447400123456', false],
+    ['+12065550100', false],
+    ['+14155550123', false],
+  ])('reads %s as a landline: %s', (number, landline) => {
+    expect(isLandline(number)).toBe(landline);
   });
 });

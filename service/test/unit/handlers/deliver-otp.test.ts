@@ -12,6 +12,25 @@ import {
 } from '../../../../contracts/fixtures/index.js';
 import { createTables, localDynamoClient, seedTemplates } from '../../../local/dynalite.js';
 import { defaultTemplateItems } from '../../../src/adapters/template-seed.js';
+import type { AbuseCheck } from '../../../src/domain/abuse-guard.js';
+import { Deadline } from '../../../src/domain/deadline.js';
+import {
+  type DeadLetterSink,
+  deliverOtp,
+  type MessageSender,
+  MIN_FAILOVER_MS,
+  type OutboundMessage,
+  type TemplateSource,
+} from '../../../src/domain/deliver.js';
+import type { DlqRecord } from '../../../src/domain/dlq-record.js';
+import {
+  DeadlineExceededError,
+  type DeliveryFailedError,
+  ProviderError,
+} from '../../../src/domain/errors.js';
+import { parseHookRequest } from '../../../src/domain/hook-request.js';
+import type { OktaCommandsResponse, OktaErrorResponse } from '../../../src/domain/okta-response.js';
+import type { RoutingConfig } from '../../../src/domain/routing.js';
 import { HookHarness } from '../../helpers/hook-harness.js';
 import { OutputCapture } from '../../helpers/output-capture.js';
 
@@ -269,7 +288,8 @@ describe('provider failures', () => {
     harness.messaging.emulator.setFault({ mode: 'throttle' });
     const answer = await harness.invoke(payload());
     expect(answer.body.error.errorCauses[0].reason).toBe('THROTTLED');
-    expect(harness.deadLetters()[0]).toMatchObject({ error: { reason: 'throttled' }, attempts: 3 });
+    // Three attempts from each of the local US identities (+12065550100, then +12065550101): the last one's reason.
+    expect(harness.deadLetters()[0]).toMatchObject({ error: { reason: 'throttled' }, attempts: 6 });
   });
 
   it('counts the budget from when API Gateway received the request, not from when the handler started', async () => {
@@ -830,5 +850,233 @@ describe('the abuse guard', () => {
     // Assess
     expect(answer.body.error.errorCauses[0].reason).toBe('IP_1H');
     expect(harness.sent()).toHaveLength(20);
+  });
+});
+
+describe('origination failover', () => {
+  it('sends once from the second US identity when the first is inactive, and answers SUCCESSFUL with no DLQ record', async () => {
+    // Prepare
+    harness.messaging.emulator.setFault({ mode: 'identity-inactive', identity: '+12065550100' });
+    const request = payload();
+
+    // Act
+    const answer = await harness.invoke(request);
+
+    // Assess
+    const sent = harness.sent();
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({ channel: 'SMS', OriginationIdentity: '+12065550101' });
+    expect(answer.body.commands[0].value[0]).toMatchObject({
+      status: 'SUCCESSFUL',
+      transactionId: sent[0]?.messageId,
+    });
+    expect(harness.deadLetters()).toEqual([]);
+  });
+
+  it('answers the error object naming the last refusal and leaves one DLQ record when every identity is inactive', async () => {
+    // Prepare
+    harness.messaging.emulator.setFault({
+      mode: 'identity-inactive',
+      identity: ['+12065550100', '+12065550101'],
+    });
+    const request = payload();
+
+    // Act
+    const answer = await harness.invoke(request);
+
+    // Assess
+    expect(harness.sent()).toEqual([]);
+    expect(answer.body.error.errorCauses[0]).toMatchObject({ reason: 'IDENTITY_REFUSED', location: 'US' });
+    const records = harness.deadLetters();
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({ eventId: request.eventId, attempts: 2 });
+    expect(JSON.stringify(records[0])).toContain('RESOURCE_NOT_ACTIVE');
+  });
+
+  it('never tries the second identity after a 500 from the first: the message may be on its way', async () => {
+    // Prepare
+    harness.messaging.emulator.setFault({ mode: 'ambiguous' });
+
+    // Act
+    const answer = await harness.invoke(payload());
+
+    // Assess
+    expect(harness.sent()).toMatchObject([{ OriginationIdentity: '+12065550100' }]);
+    expect(answer.body.error.errorCauses[0].reason).toBe('PROVIDER_ERROR');
+  });
+});
+
+describe('deliverOtp across ordered identities and channels', () => {
+  // The domain alone, with fake ports: which identity is asked, in which order, and what each refusal leads to.
+  const pool = `pool-${'d4'.repeat(16)}`;
+  const routing: RoutingConfig = {
+    defaultOriginationIdentity: '+12065550100',
+    originationIdentities: {
+      US: [pool, '+12065550100', '+12065550101'],
+      GB: { sms: ['OKTAMFA', '+447700900123'], voice: '+447700900124' },
+    },
+    allowedCountries: ['US', 'GB'],
+  };
+  const templates: TemplateSource = { templates: async () => undefined, routing: async () => routing };
+  const guard: AbuseCheck = { check: async () => ({ verdict: 'allow', allowListed: false }) };
+
+  type Step = 'ok' | DeliveryFailedError;
+  function fakes(steps: Step[]) {
+    const asked: OutboundMessage[] = [];
+    const records: DlqRecord[] = [];
+    const sender: MessageSender = {
+      send: async (message) => {
+        asked.push(message);
+        const step = steps.shift() ?? 'ok';
+        if (step !== 'ok') throw step;
+        return {
+          messageId: `m-${asked.length}`,
+          attempts: 1,
+          originationIdentity: message.originationIdentity,
+        };
+      },
+    };
+    const deadLetters: DeadLetterSink = { write: async (record) => void records.push(record) };
+    return { asked, records, deps: { templates, sender, deadLetters, guard, defaultLocale: 'en' } };
+  }
+  const inactive = () =>
+    new ProviderError('identity_refused', 'Inactive [RESOURCE_NOT_ACTIVE]', 1, {
+      failoverReason: 'resource_not_active',
+    });
+  const throttled = () => new ProviderError('throttled', 'Rate exceeded', 3, { failoverReason: 'throttled' });
+
+  async function requestFor(phone: string, channel = 'SMS') {
+    return parseHookRequest(
+      JSON.stringify(
+        payload('request-sms-mfa-verification', (p) => {
+          p.data.messageProfile.phoneNumber = phone;
+          p.data.messageProfile.deliveryChannel = channel;
+        }),
+      ),
+    );
+  }
+
+  it('tries the identities in order and reports each one passed over with its reason', async () => {
+    // Prepare
+    const { asked, records, deps } = fakes([inactive(), throttled(), 'ok']);
+
+    // Act
+    const outcome = await deliverOtp(await requestFor('+14155550123'), deps, new Deadline(2_500));
+
+    // Assess
+    expect(asked.map((m) => m.originationIdentity)).toEqual([pool, '+12065550100', '+12065550101']);
+    expect(outcome).toMatchObject({
+      outcome: 'delivered',
+      messageId: 'm-3',
+      originationIdentity: '+12065550101',
+      attempts: 5,
+      failovers: [
+        { from: pool, reason: 'resource_not_active' },
+        { from: '+12065550100', reason: 'throttled' },
+      ],
+    });
+    expect(records).toEqual([]);
+  });
+
+  it.each([
+    ['a 500', new ProviderError('provider_error', 'Internal', 1)],
+    ['a timeout', new DeadlineExceededError('No answer', 1)],
+    ['an answer without a MessageId', new ProviderError('provider_error', 'without a MessageId', 1)],
+    ['an opted-out number', new ProviderError('provider_rejected', 'Opted out', 1)],
+  ])('stops at %s: one send, the error answered, one DLQ record', async (_, error) => {
+    // Prepare
+    const { asked, records, deps } = fakes([error]);
+
+    // Act
+    const outcome = await deliverOtp(await requestFor('+14155550123'), deps, new Deadline(2_500));
+
+    // Assess
+    expect(asked).toHaveLength(1);
+    expect(outcome).toMatchObject({ outcome: 'failed', reason: error.reason });
+    expect(outcome.failovers).toBeUndefined();
+    expect(records).toHaveLength(1);
+  });
+
+  it('answers the last refusal, with every attempt, after the last identity refuses', async () => {
+    // Prepare
+    const { asked, records, deps } = fakes([inactive(), inactive(), throttled()]);
+
+    // Act
+    const outcome = await deliverOtp(await requestFor('+14155550123'), deps, new Deadline(2_500));
+
+    // Assess
+    expect(asked).toHaveLength(3);
+    expect(outcome).toMatchObject({ outcome: 'failed', reason: 'throttled', attempts: 5 });
+    expect(outcome.failovers).toHaveLength(2);
+    expect((outcome.answer.body as OktaErrorResponse).error.errorCauses[0]?.reason).toBe('THROTTLED');
+    expect(records).toMatchObject([{ error: { reason: 'throttled' }, attempts: 5 }]);
+  });
+
+  it('answers the refusal rather than try another identity when too little of the deadline is left', async () => {
+    // Prepare
+    const { asked, deps } = fakes([inactive()]);
+
+    // Act
+    const outcome = await deliverOtp(
+      await requestFor('+14155550123'),
+      deps,
+      new Deadline(MIN_FAILOVER_MS - 50),
+    );
+
+    // Assess
+    expect(asked).toHaveLength(1);
+    expect(outcome).toMatchObject({ outcome: 'failed', reason: 'identity_refused' });
+  });
+
+  it('with the voice fallback on, calls a landline from the voice identity with the voice template and tells Okta', async () => {
+    // Prepare
+    const { asked, deps } = fakes([]);
+
+    // Act
+    const outcome = await deliverOtp(
+      await requestFor('+442079460123'),
+      { ...deps, voiceFallback: true },
+      new Deadline(2_500),
+    );
+
+    // Assess
+    expect(asked).toMatchObject([{ channel: 'voice', originationIdentity: '+447700900124' }]);
+    expect(asked[0]?.body).toMatch(/^<speak>/);
+    expect(outcome).toMatchObject({ outcome: 'delivered', channel: 'voice', requestedChannel: 'sms' });
+    const action = (outcome.answer.body as OktaCommandsResponse).commands[0]!.value[0]!;
+    expect(JSON.parse(action.transactionMetadata)).toMatchObject({
+      channel: 'voice',
+      requestedChannel: 'sms',
+    });
+  });
+
+  it('with the voice fallback off, texts the landline as asked', async () => {
+    // Prepare
+    const { asked, deps } = fakes([]);
+
+    // Act
+    const outcome = await deliverOtp(await requestFor('+442079460123'), deps, new Deadline(2_500));
+
+    // Assess
+    expect(asked).toMatchObject([{ channel: 'sms', originationIdentity: 'OKTAMFA' }]);
+    expect(outcome.requestedChannel).toBeUndefined();
+    const action = (outcome.answer.body as OktaCommandsResponse).commands[0]!.value[0]!;
+    expect(JSON.parse(action.transactionMetadata)).not.toHaveProperty('requestedChannel');
+  });
+
+  it('with the voice fallback on, still texts a mobile number', async () => {
+    // Prepare
+    const { asked, deps } = fakes([]);
+
+    // Act
+    const outcome = await deliverOtp(
+      await requestFor('+447400123456'),
+      { ...deps, voiceFallback: true },
+      new Deadline(2_500),
+    );
+
+    // Assess
+    expect(outcome).toMatchObject({ outcome: 'delivered', channel: 'sms' });
+    expect(asked).toMatchObject([{ channel: 'sms', originationIdentity: 'OKTAMFA' }]);
   });
 });

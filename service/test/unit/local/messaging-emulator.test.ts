@@ -101,3 +101,49 @@ describe('the price cap and protect configuration a send names', () => {
     ]);
   });
 });
+
+describe('the identity-inactive fault', () => {
+  const text = (originationIdentity: string) =>
+    new SendTextMessageCommand({
+      DestinationPhoneNumber: '+14155550123',
+      OriginationIdentity: originationIdentity,
+      MessageBody: 'Your code',
+    });
+
+  it('refuses sends from the inactive identity as End User Messaging does, RESOURCE_NOT_ACTIVE, and accepts nothing', async () => {
+    // Prepare
+    messaging.emulator.setFault({ mode: 'identity-inactive', identity: '+12065550100' });
+
+    // Act
+    const error = await client.send(text('+12065550100')).catch((e: unknown) => e);
+    const callError = await client.send(call('+12065550100')).catch((e: unknown) => e);
+    messaging.emulator.setFault(undefined);
+
+    // Assess
+    for (const refused of [error, callError]) {
+      expect(refused).toMatchObject({
+        name: 'ConflictException',
+        Reason: 'RESOURCE_NOT_ACTIVE',
+        ResourceType: 'phone-number',
+        ResourceId: '+12065550100',
+        $metadata: { httpStatusCode: 400 },
+      });
+    }
+    expect(messaging.emulator.outbox()).toEqual([]);
+  });
+
+  it('sends from any other identity and records which one sent', async () => {
+    // Prepare
+    messaging.emulator.setFault({ mode: 'identity-inactive', identity: '+12065550100' });
+
+    // Act
+    const sent = await client.send(text('+12065550101'));
+    messaging.emulator.setFault(undefined);
+
+    // Assess
+    expect(sent.MessageId).toEqual(expect.any(String));
+    expect(messaging.emulator.outbox()).toMatchObject([
+      { channel: 'SMS', OriginationIdentity: '+12065550101', messageId: sent.MessageId },
+    ]);
+  });
+});

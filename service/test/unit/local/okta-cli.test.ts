@@ -1,12 +1,14 @@
 /**
  * `npm run okta -- send` plays Okta: `--repeat` alone is Okta retrying one event, and `--new-event-ids` makes each
  * repeat a new event to the same number, so the abuse guard's limits show. The hook is a stand-in on 127.0.0.1 that
- * refuses after 5 events the way the guard answers.
+ * refuses after 5 events the way the guard answers. `npm run okta -- verify` plays the user typing the code: Okta's
+ * System Log event for that user and factor goes to the local stack's `/_local/okta-events` (a stand-in here).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { buildHookRequests, main, summarizeAnswer } from '../../../local/okta-cli.js';
+import { buildHookRequests, buildMfaVerifiedEvent, main, summarizeAnswer } from '../../../local/okta-cli.js';
+import { classifyOktaEvent } from '../../../src/domain/okta-log-event.js';
 
 const PHONE = '+14155550123';
 const input = { phone: PHONE, channel: 'sms' as const, locale: 'EN-US', requestType: 'mfa-verification' };
@@ -200,5 +202,149 @@ describe('npm run okta -- send --repeat N --new-event-ids', () => {
     expect(code).toBe(2);
     expect(written).toContain('leave out --event-id');
     expect(received).toHaveLength(0);
+  });
+});
+
+describe('buildMfaVerifiedEvent', () => {
+  it("builds Okta's auth_via_mfa SUCCESS event that the verification handler reads as this user's code used", () => {
+    // Act
+    const event = buildMfaVerifiedEvent({
+      userId: '00uUser1',
+      factor: 'CALL_FACTOR',
+      now: new Date('2026-01-05T10:00:00Z'),
+    });
+
+    // Assess
+    expect(event).toMatchObject({
+      eventType: 'user.authentication.auth_via_mfa',
+      published: '2026-01-05T10:00:00.000Z',
+      actor: { id: '00uUser1', type: 'User' },
+      outcome: { result: 'SUCCESS' },
+      debugContext: { debugData: { factor: 'CALL_FACTOR' } },
+    });
+    expect(event.uuid).toMatch(/^[0-9a-f-]{36}$/);
+    expect(classifyOktaEvent(event)).toMatchObject({
+      kind: 'verified',
+      userId: '00uUser1',
+      channel: 'voice',
+    });
+  });
+
+  it('builds a FAILURE the handler ignores', () => {
+    const event = buildMfaVerifiedEvent({ userId: '00uUser1', factor: 'SMS_FACTOR', outcome: 'FAILURE' });
+
+    expect(classifyOktaEvent(event)).toMatchObject({ kind: 'ignored' });
+  });
+});
+
+describe('npm run okta -- verify --event-id', () => {
+  let server: Server;
+  let url: string;
+  const posted: Array<Record<string, any>> = [];
+  let feedback: string | null = null;
+
+  beforeAll(async () => {
+    // The local stack's routes verify uses: the outbox, DynamoDB's GetItem (the messages table) and okta-events.
+    server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => {
+        body += chunk;
+      });
+      req.on('end', () => {
+        res.setHeader('content-type', 'application/json');
+        if (req.headers['x-amz-target'] === 'DynamoDB_20120810.GetItem') {
+          const key = JSON.parse(body).Key.pk.S as string;
+          return res.end(
+            JSON.stringify(key === 'message#m-sms' ? { Item: { userId: { S: '00uFromTable' } } } : {}),
+          );
+        }
+        if (req.url === '/_local/outbox') {
+          return res.end(
+            JSON.stringify({
+              messages: [
+                {
+                  messageId: 'm-sms',
+                  channel: 'SMS',
+                  Context: { eventId: 'evt-sms' },
+                  DestinationPhoneNumber: PHONE,
+                  feedback,
+                },
+                {
+                  messageId: 'm-call',
+                  channel: 'VOICE',
+                  Context: { eventId: 'evt-call' },
+                  DestinationPhoneNumber: PHONE,
+                  feedback: null,
+                },
+              ],
+            }),
+          );
+        }
+        if (req.url === '/_local/okta-events') {
+          const event = JSON.parse(body);
+          posted.push(event);
+          if (event.actor.id === '00uFromTable' && event.debugContext.debugData.factor === 'SMS_FACTOR')
+            feedback = 'RECEIVED';
+          return res.end(JSON.stringify({ delivered: 1, failed: 0, outcomes: [{ ok: true, result: null }] }));
+        }
+        res.statusCode = 404;
+        res.end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise((resolve) => server.close(resolve)));
+  beforeEach(() => {
+    posted.length = 0;
+    feedback = null;
+  });
+
+  it("posts auth_via_mfa SUCCESS for the table's user and the SMS factor, and prints the feedback RECEIVED", async () => {
+    // Prepare
+    const printed: string[] = [];
+
+    // Act
+    const code = await main(['verify', '--event-id', 'evt-sms', '--url', url], (text) => printed.push(text));
+
+    // Assess
+    expect(code).toBe(0);
+    expect(posted).toHaveLength(1);
+    expect(posted[0]).toMatchObject({
+      eventType: 'user.authentication.auth_via_mfa',
+      actor: { id: '00uFromTable' },
+      outcome: { result: 'SUCCESS' },
+      debugContext: { debugData: { factor: 'SMS_FACTOR' } },
+    });
+    const output = printed.join('');
+    expect(output).toContain('message m-sms feedback RECEIVED');
+    expect(output).toContain('+1 *******123');
+    expect(output).not.toContain(PHONE);
+  });
+
+  it('uses CALL_FACTOR for a call and exits 1 when the message is not marked RECEIVED', async () => {
+    // Act
+    const code = await main(['verify', '--event-id', 'evt-call', '--url', url], () => {});
+
+    // Assess
+    expect(posted[0]).toMatchObject({ debugContext: { debugData: { factor: 'CALL_FACTOR' } } });
+    // Not in the table: the sample user `send` uses.
+    expect(posted[0]!.actor.id).toBe('00uyxxSknGtK8022w0g3');
+    expect(code).toBe(1);
+  });
+
+  it('exits 1 without posting when no outbox message has that eventId', async () => {
+    // Prepare
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+
+    // Act
+    const code = await main(['verify', '--event-id', 'evt-none', '--url', url], () => {});
+
+    // Assess
+    const written = stderr.mock.calls.map(([text]) => String(text)).join('');
+    stderr.mockRestore();
+    expect(code).toBe(1);
+    expect(written).toContain('No message in the outbox');
+    expect(posted).toHaveLength(0);
   });
 });

@@ -1,0 +1,99 @@
+/**
+ * The messages table: what became of each code after End User Messaging took it. One schema, read by the handlers
+ * (hook, receipts, verification, sweep), the CDK stack, the local stack's dynalite and `npm run trace`.
+ *
+ * Items (all with `expiresAt`, epoch seconds, the table's TTL):
+ * - a message: `pk = message#<MessageId>`, `sk = message`; written by the hook after the send (event id, request
+ *   type, channel, country, masked number, number prefix, Okta user id, origination identity, sent time, the code's
+ *   expiry), then updated by each receipt (idempotent per receipt) and by the feedback (RECEIVED or FAILED);
+ *   `sweepBucket` is set while the message waits for its code to be used or to expire, and removed when it is settled;
+ * - a user's latest message of a channel: `pk = user#<userId>#<channel>`, `sk = latest`, `messageId`; lives as long
+ *   as the code, so Okta's "MFA verified" event for that user and factor finds the message to mark RECEIVED.
+ *
+ * Never the code, never the full phone number.
+ */
+export const MESSAGES_TABLE = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  /** TTL attribute (epoch seconds). */
+  ttlAttribute: 'expiresAt',
+  indexes: {
+    /** Messages by Okta event id (`npm run trace -- <eventId>`). Keys only projected is not enough: ALL. */
+    byEvent: { name: 'byEvent', partitionKey: 'eventId' },
+    /**
+     * Messages not yet settled, by the hour they were sent (`sweepBucket = pending#YYYY-MM-DDTHH`), sorted by the
+     * code's expiry (`codeExpiresAt`, a number): the sweep's Query. Sparse: a settled message leaves the index.
+     */
+    pending: { name: 'pending', partitionKey: 'sweepBucket', sortKey: 'codeExpiresAt' },
+  },
+} as const;
+
+/** How long a message's story is kept after the send (receipts can come days later for a retried carrier). */
+export const MESSAGE_RETENTION_SECONDS = 7 * 24 * 3600;
+
+/** Sort key of a message item. */
+export const MESSAGE_SK = 'message';
+/** Sort key of a user's latest-message pointer. */
+export const LATEST_SK = 'latest';
+
+/** Partition key of a message item. */
+export const messageKey = (messageId: string) => ({
+  pk: `message#${messageId}`,
+  sk: MESSAGE_SK as typeof MESSAGE_SK,
+});
+
+/** Partition key of a user's latest message of a channel (`sms` or `voice`). */
+export const latestKey = (userId: string, channel: string) => ({
+  pk: `user#${userId}#${channel}`,
+  sk: LATEST_SK,
+});
+
+/** The sweep bucket of a message sent at `epochMs`: one partition per hour. */
+export const sweepBucketOf = (epochMs: number) => `pending#${new Date(epochMs).toISOString().slice(0, 13)}`;
+
+/** Partition key of a prefix's settlement counter of the hour a message was sent in (`YYYY-MM-DDTHH`, UTC). */
+export const prefixHourKey = (prefix: string, sentAtMs: number) => ({
+  pk: `prefix#${prefix}`,
+  sk: `hour#${new Date(sentAtMs).toISOString().slice(0, 13)}`,
+});
+
+/** How long a prefix's hourly counter is kept (the sweep reads it within hours; a day is plenty). */
+export const PREFIX_COUNTER_RETENTION_SECONDS = 2 * 24 * 3600;
+
+/** Key of the item that marks an Okta System Log event as counted (hook failures), so a redelivery is not. */
+export const oktaEventKey = (uuid: string) => ({ pk: `okta-event#${uuid}`, sk: 'seen' });
+
+/** How long an Okta event id is remembered (EventBridge and the event hook redeliver within hours). */
+export const OKTA_EVENT_RETENTION_SECONDS = 24 * 3600;
+
+/** Feedback given to End User Messaging for a message (`PutMessageFeedback`). */
+export type MessageFeedback = 'RECEIVED' | 'FAILED';
+
+/**
+ * A message item as the hook writes it (numbers are epoch: `sentAt` milliseconds, `codeExpiresAt` and `expiresAt`
+ * seconds). Receipts (`receipts`, `receiptIds`, `deliveryStatus`, …) and feedback (`feedback`, `feedbackAt`) are
+ * added later.
+ */
+export type MessageItem = {
+  pk: string;
+  sk: typeof MESSAGE_SK;
+  messageId: string;
+  eventId: string;
+  requestType: string;
+  channel: 'sms' | 'voice';
+  country: string;
+  /** Masked (`maskPhone`). */
+  phone: string;
+  /**
+   * E.164 without its last 3 digits: the abuse guard's prefix key, and the settlement counter's. Only where conversion
+   * is measured, and only until the message is settled: beside the masked number it spells the whole number.
+   */
+  prefix?: string;
+  userId?: string;
+  originationIdentity: string;
+  sentAt: number;
+  codeExpiresAt: number;
+  /** Only where conversion is measured: a message nobody can mark used is never swept. */
+  sweepBucket?: string;
+  expiresAt: number;
+};

@@ -1,0 +1,61 @@
+// Okta System Log events as the verification handler reads them: MFA success by factor, hook failures by kind, and
+// everything else ignored without an error.
+import { describe, expect, it } from 'vitest';
+import { classifyOktaEvent, OKTA_EVENT_TYPES } from '../../../src/domain/okta-log-event.js';
+
+const mfa = (factor: string, result = 'SUCCESS') => ({
+  uuid: 'u-1',
+  eventType: 'user.authentication.auth_via_mfa',
+  actor: { id: '00u1', type: 'User' },
+  outcome: { result },
+  debugContext: { debugData: { factor } },
+});
+
+describe('classifyOktaEvent', () => {
+  it('maps SMS_FACTOR to sms and CALL_FACTOR to voice, for the actor', () => {
+    expect(classifyOktaEvent(mfa('SMS_FACTOR'))).toEqual({
+      kind: 'verified',
+      uuid: 'u-1',
+      userId: '00u1',
+      channel: 'sms',
+    });
+    expect(classifyOktaEvent(mfa('CALL_FACTOR'))).toMatchObject({ kind: 'verified', channel: 'voice' });
+  });
+
+  it.each([
+    ['another factor', mfa('OKTA_VERIFY_PUSH')],
+    ['a failure', mfa('SMS_FACTOR', 'FAILURE')],
+    ['no actor', { ...mfa('SMS_FACTOR'), actor: {} }],
+    ['another event type', { eventType: 'user.session.start', outcome: { result: 'SUCCESS' } }],
+    ['a successful hook call', { eventType: 'inline_hook.executed', outcome: { result: 'SUCCESS' } }],
+    ['not an object', 'hello'],
+  ])('ignores %s', (_name, event) => {
+    expect(classifyOktaEvent(event).kind).toBe('ignored');
+  });
+
+  it('tells a hook timeout from a hook error', () => {
+    expect(
+      classifyOktaEvent({
+        eventType: 'inline_hook.executed',
+        outcome: { result: 'FAILURE', reason: 'Read timed out' },
+      }),
+    ).toMatchObject({ kind: 'hook-failure', failure: 'timeout' });
+    expect(
+      classifyOktaEvent({
+        eventType: 'inline_hook.executed',
+        outcome: { result: 'FAILURE', reason: 'HTTP 500' },
+      }),
+    ).toMatchObject({ kind: 'hook-failure', failure: 'error' });
+    expect(
+      classifyOktaEvent({ eventType: 'inline_hook.response.processed', outcome: { result: 'FAILURE' } }),
+    ).toMatchObject({ kind: 'hook-failure', failure: 'error' });
+  });
+
+  it('lists every event type it reads, for the EventBridge rule', () => {
+    expect([...OKTA_EVENT_TYPES].sort()).toEqual([
+      'inline_hook.executed',
+      'inline_hook.response.processed',
+      'user.authentication.auth_via_mfa',
+    ]);
+  });
+});
