@@ -14,7 +14,15 @@ import { fileURLToPath } from 'node:url';
 import { localTokenSource, TokenProvider, tokenSourceFromEnv } from '../service/local/okta-tokens.js';
 import { type LocalStack, startLocalStack } from '../service/local/stack.js';
 import { DEFAULT_ABUSE_LIMITS } from '../service/src/domain/abuse-guard.js';
-import { ensureConfig, loadBudget } from './lib/budget.js';
+import {
+  checkFloor,
+  ensureConfig,
+  type Floor,
+  isFloorBudget,
+  loadBudget,
+  overFloor,
+  resolveBudget,
+} from './lib/budget.js';
 import { type CheckResult, type Dlq, type Outbox, runChecks } from './lib/checks.js';
 import {
   expectedArrivals,
@@ -34,6 +42,9 @@ const SCENARIO_FILES: Record<Scenario, string> = {
   'inline-hook': here('./scenarios/inline-hook.yml'),
   pumping: here('./scenarios/pumping.yml'),
 };
+const FLOOR_SCENARIO = here('./scenarios/floor.yml');
+/** The longest floor run, in seconds. */
+const FLOOR_MAX_S = 30;
 const ARTILLERY = fileURLToPath(import.meta.resolve('artillery/package.json')).replace(
   /package\.json$/,
   'bin/run',
@@ -71,10 +82,11 @@ function artilleryEnv(options: RunOptions, seed: string, journal: string, localT
   return env;
 }
 
-/** Runs Artillery, echoing its output; resolves its exit code and the `ensure` verdicts it printed. */
+/** Runs Artillery, echoing its output (unless `quiet`); resolves its exit code and the `ensure` verdicts it printed. */
 function runArtillery(
   args: string[],
   env: NodeJS.ProcessEnv,
+  quiet = false,
 ): Promise<{ code: number; ensure: CheckResult[] }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [ARTILLERY, ...args], {
@@ -86,7 +98,7 @@ function runArtillery(
     if (child.pid) setPriority(child.pid, 10);
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => {
-      process.stdout.write(chunk);
+      if (!quiet) process.stdout.write(chunk);
       out += chunk.toString('utf8');
     });
     child.on('error', reject);
@@ -114,6 +126,61 @@ function streamLines(figures: ReturnType<typeof computeFigures>): string {
   };
   const { normal, attack } = figures.streams;
   return `${line('Normal stream', normal)}${attack ? line('Attack stream', attack) : ''}\n`;
+}
+
+/**
+ * The floor: the stack run's sustained arrival rate against the local stack's trivial endpoint (no authorizer, no
+ * handler), on the same server, before the stack is loaded. Resolves Artillery's whole-run `http.response_time`.
+ */
+async function measureFloor(
+  origin: string,
+  phases: RunOptions['phases'],
+  env: NodeJS.ProcessEnv,
+  rawFile: string,
+): Promise<{ floor?: Floor; expected: number }> {
+  const sustained = phases.find((p) => p.name === 'sustained') ?? phases[phases.length - 1]!;
+  // The same rate for as long, up to FLOOR_MAX_S: enough answers for a p99, without doubling a long run.
+  const duration = Math.min(sustained.duration, FLOOR_MAX_S);
+  const floorPhases = [{ name: 'floor', duration, arrivalRate: sustained.arrivalRate }];
+  process.stdout.write(`Floor: ${duration} s at ${sustained.arrivalRate}/s against ${origin}/_local/floor\n`);
+  await runArtillery(
+    [
+      'run',
+      FLOOR_SCENARIO,
+      '--target',
+      origin,
+      '--output',
+      rawFile,
+      '--overrides',
+      JSON.stringify({ config: { phases: floorPhases } }),
+    ],
+    env,
+    true,
+  );
+  const expected = expectedArrivals(floorPhases);
+  try {
+    const raw = JSON.parse(readFileSync(rawFile, 'utf8'));
+    const rt = raw?.aggregate?.summaries?.['http.response_time'];
+    const counters = raw?.aggregate?.counters ?? {};
+    rmSync(rawFile, { force: true });
+    if (typeof rt?.p95 !== 'number' || typeof rt?.p99 !== 'number') return { expected };
+    const floor: Floor = {
+      p50: rt.median ?? rt.p50,
+      p95: rt.p95,
+      p99: rt.p99,
+      max: rt.max,
+      requests: counters['http.responses'] ?? 0,
+      errors:
+        (counters['vusers.failed'] ?? 0) +
+        ((counters['http.responses'] ?? 0) - (counters['http.codes.200'] ?? 0)),
+    };
+    process.stdout.write(
+      `Floor: ${floor.requests} answers, p50 ${floor.p50} ms, p95 ${floor.p95} ms, p99 ${floor.p99} ms, max ${floor.max} ms, ${floor.errors} errors\n\n`,
+    );
+    return { floor, expected };
+  } catch {
+    return { expected };
+  }
 }
 
 async function getJson<T>(url: string): Promise<T> {
@@ -162,7 +229,13 @@ async function main(): Promise<number> {
     if (error instanceof UsageError) fail(`${error.message ? `${error.message}\n` : ''}${USAGE}`, 2);
     throw error;
   }
-  const budget = loadBudget(options.budget);
+  const budgetSpec = loadBudget(options.budget);
+  if (isFloorBudget(budgetSpec) && options.mode !== 'local') {
+    fail(
+      `Budget "${budgetSpec.name}" is judged against a floor, which only a local run measures (npm run load:local); against a target, pick --budget deployed`,
+      2,
+    );
+  }
   const startedAt = new Date();
   const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
   mkdirSync(REPORTS, { recursive: true });
@@ -171,6 +244,7 @@ async function main(): Promise<number> {
     html: `${REPORTS}${stamp}.html`,
     raw: `${REPORTS}${stamp}.artillery.json`,
     journal: `${REPORTS}${stamp}.events.ndjson`,
+    floor: `${REPORTS}${stamp}.floor.json`,
   };
   const seed = randomBytes(16).toString('hex');
   const output: string[] = [];
@@ -199,8 +273,24 @@ async function main(): Promise<number> {
       tokenSourceFromEnv(env, localTokenUrl ? localTokenSource(localTokenUrl) : undefined),
     ).token();
 
+    // A floor budget is a ratio over the floor, measured here, first, on the same server: the stack's limits of
+    // this run follow from it. Only the local stack has the floor's endpoint; a deployed stage keeps absolute limits.
+    const floorCheck: CheckResult[] = [];
+    let floor: Floor | undefined;
+    if (isFloorBudget(budgetSpec)) {
+      const measured = await measureFloor(hookUrl.origin, options.phases, env, files.floor);
+      floor = measured.floor;
+      floorCheck.push(checkFloor(floor, measured.expected));
+      if (!floor) floor = { p95: budgetSpec.floorMinMs, p99: budgetSpec.floorMinMs, requests: 0, errors: 0 };
+    }
+    const budget = resolveBudget(budgetSpec, floor, stack ? options.messagingLatency.maxMs : 0);
+
     process.stdout.write(
-      `Load run ${stamp}${options.scenario === 'pumping' ? ' (scenario pumping)' : ''}: ${hookUrl.href}, budget "${budget.name}" (p95 <= ${budget.p95Ms} ms, p99 <= ${budget.p99Ms} ms, errors <= ${budget.maxErrorRate * 100} %)${
+      `Load run ${stamp}${options.scenario === 'pumping' ? ' (scenario pumping)' : ''}: ${hookUrl.href}, budget "${budget.name}" (p95 <= ${budget.p95Ms} ms, p99 <= ${budget.p99Ms} ms${
+        budget.floor
+          ? ` = ${budget.floor.p95Over} and ${budget.floor.p99Over} x the floor's p95 and p99${options.messagingLatency.maxMs ? ` + the stand-in's ${options.messagingLatency.maxMs} ms` : ''}`
+          : ''
+      }, errors <= ${budget.maxErrorRate * 100} %)${
         stack
           ? `, messaging stand-in ${options.messagingLatency.minMs}-${options.messagingLatency.maxMs} ms`
           : ''
@@ -262,6 +352,7 @@ async function main(): Promise<number> {
       });
     }
     if (!journal.length) checks.push({ name: 'answers seen', ok: false, detail: 'the journal is empty' });
+    checks.unshift(...floorCheck);
 
     let raw: any;
     try {
@@ -272,6 +363,15 @@ async function main(): Promise<number> {
     const rt = raw?.aggregate?.summaries?.['http.response_time'];
     const counters = raw?.aggregate?.counters ?? {};
     const passed = code === 0 && ensure.every((c) => c.ok) && checks.every((c) => c.ok);
+    const ratios =
+      budget.floor && isFloorBudget(budgetSpec) && typeof rt?.p95 === 'number' && typeof rt?.p99 === 'number'
+        ? overFloor(
+            { p95: rt.p95, p99: rt.p99 },
+            budget.floor,
+            budgetSpec.floorMinMs,
+            options.messagingLatency.maxMs,
+          )
+        : undefined;
     const summary = {
       title: `okta-phone-mfa load ${options.smoke ? 'smoke ' : ''}run ${stamp}`,
       target: stack ? `local stack (${hookUrl.href})` : hookUrl.href,
@@ -288,6 +388,7 @@ async function main(): Promise<number> {
         requests: counters['http.requests'],
         vusersFailed: counters['vusers.failed'] ?? 0,
       },
+      ...(budget.floor ? { floor: { ...budget.floor, ...(ratios ? { stackOverFloor: ratios } : {}) } } : {}),
       ensure,
       checks,
       passed,
@@ -300,6 +401,7 @@ async function main(): Promise<number> {
     );
     rmSync(files.raw, { force: true });
     rmSync(files.journal, { force: true });
+    rmSync(files.floor, { force: true });
 
     process.stdout.write(
       `\nCorrectness checks:${stack ? '' : " none (they need the local stack's outbox, DLQ and output: npm run load:local)"}\n`,
@@ -309,6 +411,9 @@ async function main(): Promise<number> {
     process.stdout.write(
       `${streamLines(figures)}\nSustained ${figures.sustained.durationS} s: ${figures.sustained.rate} answers/s, p50 ${figures.sustained.p50} ms, p95 ${figures.sustained.p95} ms, p99 ${figures.sustained.p99} ms, max ${figures.sustained.max} ms, ${figures.sustained.errors} errors\n` +
         `Whole run (Artillery): p95 ${rt?.p95} ms, p99 ${rt?.p99} ms, ${counters['vusers.failed'] ?? 0} failed users\n` +
+        (budget.floor
+          ? `Floor (Artillery): p95 ${budget.floor.p95} ms, p99 ${budget.floor.p99} ms; the stack${options.messagingLatency.maxMs ? ` less the stand-in's ${options.messagingLatency.maxMs} ms` : ''} over it: p95 ${ratios?.p95 ?? '?'}x (<= ${budget.floor.p95Over}), p99 ${ratios?.p99 ?? '?'}x (<= ${budget.floor.p99Over})\n`
+          : '') +
         `${passed ? 'PASS' : 'FAIL'}  report: ${files.json}\n      summary: ${files.html}\n`,
     );
     return passed ? 0 : 1;

@@ -44,7 +44,7 @@ export class UsageError extends Error {
 export const USAGE = `usage:
   npm run load:local [-- options]                 start the local stack and load it
   npm run load -- --target <HookUrl> [options]    load a deployed stage (or a running npm start)
-  npm run load:smoke                              short local run for CI (< 40 s)
+  npm run load:smoke                              short local run for CI (< 60 s, its floor included)
 options:
   --scenario NAME        inline-hook (default): an org's sign-ins; pumping: the same beside an SMS pumping
                          attack on one number prefix (local only)

@@ -5,7 +5,7 @@
  */
 import { isGuardReason } from '../processors/answers.js';
 import type { JournalEntry } from '../processors/journal.js';
-import type { Budget } from './budget.js';
+import type { Budget, Floor } from './budget.js';
 import type { CheckResult } from './checks.js';
 import type { Phase } from './options.js';
 
@@ -215,7 +215,7 @@ function polyline(points: Array<[number, number]>, maxX: number, maxY: number, c
   return `<polyline points="${d}" fill="none" stroke="${colour}" stroke-width="${width}" stroke-linejoin="round"/>`;
 }
 
-function latencyChart(figures: RunFigures, budget: Budget, phases: Phase[]): string {
+function latencyChart(figures: RunFigures, budget: Budget, phases: Phase[], floor?: Floor): string {
   const secs = figures.seconds.filter((s) => s.answers > 0);
   const maxX = Math.max(
     1,
@@ -243,10 +243,18 @@ function latencyChart(figures: RunFigures, budget: Budget, phases: Phase[]): str
   return `<svg viewBox="0 0 ${W} ${H}" role="img" aria-label="Latency percentiles per second against the budget">
 ${axes(maxX, maxY, 'ms', phases)}
 ${budgetLine(budget.p99Ms, `budget p99 ${budget.p99Ms}ms`, '#c92a2a')}
-${budgetLine(budget.p95Ms, `budget p95 ${budget.p95Ms}ms`, '#e67700', p95LabelShift)}
+${budgetLine(budget.p95Ms, `budget p95 ${budget.p95Ms}ms`, '#e67700', p95LabelShift)}${
+  floor
+    ? budgetLine(floor.p99, `floor p99 ${floor.p99}ms`, '#495057', yOf(0) - yOf(floor.p99) < 14 ? -10 : 0)
+    : ''
+}
 ${series('p50', '#1c7ed6')}${series('p95', '#f08c00')}${series('p99', '#e03131')}
 </svg>
-<p class="legend"><span style="color:#1c7ed6">━ p50</span> <span style="color:#f08c00">━ p95</span> <span style="color:#e03131">━ p99</span> per second · dashed: the budget</p>`;
+<p class="legend"><span style="color:#1c7ed6">━ p50</span> <span style="color:#f08c00">━ p95</span> <span style="color:#e03131">━ p99</span> per second · dashed: the budget${
+    floor
+      ? ', and in grey the floor (the same arrival rate against a trivial endpoint of the same server)'
+      : ''
+  }</p>`;
 }
 
 function rateChart(figures: RunFigures, phases: Phase[]): string {
@@ -300,6 +308,11 @@ export type SummaryInput = {
   ensure: CheckResult[];
   checks: CheckResult[];
   passed: boolean;
+  /**
+   * The floor measured before the stack (local runs with a floor budget): Artillery's figures for the same arrival
+   * rate against the trivial endpoint, the budget's ratios, and the stack's own ratios over it.
+   */
+  floor?: Floor & { p95Over: number; p99Over: number; stackOverFloor?: { p95: number; p99: number } };
   /** A pumping run: the attacked prefix, the guard's limit for it, and the sends to it in the outbox. */
   attack?: { prefix: string; limit: number; sendsToPrefix?: number };
 };
@@ -356,8 +369,21 @@ td,th{border-bottom:1px solid #e9ecef;padding:4px 8px;text-align:left;vertical-a
       : ''
   }</div>
 <div class="verdict ${input.passed ? 'pass' : 'failed'}">${input.passed ? 'PASS' : 'FAIL'}: budget “${escapeHtml(input.budget.name)}” p95 ≤ ${input.budget.p95Ms} ms, p99 ≤ ${input.budget.p99Ms} ms, errors ≤ ${input.budget.maxErrorRate * 100} %</div>
+${
+  input.floor
+    ? `<p>Limits of this run: ${input.floor.p95Over} × the floor's p95 and ${input.floor.p99Over} × its p99${
+        input.messagingLatency?.maxMs
+          ? `, plus the stand-in's slowest answer (${input.messagingLatency.maxMs} ms)`
+          : ''
+      }, within Okta's 3 s.${
+        input.floor.stackOverFloor
+          ? ` The stack${input.messagingLatency?.maxMs ? ' less the stand-in' : ''} ran at ${input.floor.stackOverFloor.p95} × the floor's p95 and ${input.floor.stackOverFloor.p99} × its p99.`
+          : ''
+      }</p>`
+    : ''
+}
 <h2>Latency per second (time to first byte)</h2>
-${latencyChart(f, input.budget, input.phases)}
+${latencyChart(f, input.budget, input.phases, input.floor)}
 <h2>Answers and errors per second</h2>
 ${rateChart(f, input.phases)}
 <h2>Figures</h2>
@@ -367,6 +393,10 @@ ${rateChart(f, input.phases)}
 ${
   input.artillery
     ? `<tr><td>Artillery (what ensure judged)</td><td>${input.artillery.requests ?? ''}</td><td></td><td></td><td>${input.artillery.p95 ?? ''}</td><td>${input.artillery.p99 ?? ''}</td><td>${input.artillery.max ?? ''}</td><td>${input.artillery.vusersFailed ?? 0} VUs failed</td></tr>`
+    : ''
+}${
+  input.floor
+    ? `<tr class="floor"><td>floor (Artillery, trivial endpoint, same rate)</td><td>${input.floor.requests}</td><td></td><td>${input.floor.p50 ?? ''}</td><td>${input.floor.p95}</td><td>${input.floor.p99}</td><td>${input.floor.max ?? ''}</td><td>${input.floor.errors}</td></tr>`
     : ''
 }
 </table>

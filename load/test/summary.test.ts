@@ -122,4 +122,50 @@ describe('summary', () => {
     expect(html).toContain('+44791112xxx');
     expect(html).toContain('attack refused by the guard');
   });
+
+  it("draws the floor's line beside the stack's and says what the limits came from", () => {
+    // Prepare
+    const figures = computeFigures(journal(), phases);
+    const input = {
+      title: 'run',
+      target: 'local',
+      startedAt: 'now',
+      machine: '2 cores',
+      phases,
+      budget: { name: 'local', description: '', p95Ms: 230, p99Ms: 450, maxErrorRate: 0 },
+      messagingLatency: { minMs: 80, maxMs: 150 },
+      figures,
+      ensure: [],
+      checks: [],
+      passed: true,
+    };
+
+    // Act
+    const withFloor = renderSummary({
+      ...input,
+      floor: {
+        p50: 2,
+        p95: 8,
+        p99: 15,
+        max: 40,
+        requests: 1500,
+        errors: 0,
+        p95Over: 10,
+        p99Over: 20,
+        stackOverFloor: { p95: 3.1, p99: 5.2 },
+      },
+    });
+    const without = renderSummary(input);
+
+    // Assess
+    expect(withFloor).toContain('floor p99 15ms');
+    expect(withFloor).toMatch(
+      /<tr class="floor"><td>floor \(Artillery, trivial endpoint, same rate\)<\/td><td>1500<\/td><td><\/td><td>2<\/td><td>8<\/td><td>15<\/td><td>40<\/td><td>0<\/td>/,
+    );
+    expect(withFloor).toContain(
+      "10 × the floor's p95 and 20 × its p99, plus the stand-in's slowest answer (150 ms)",
+    );
+    expect(withFloor).toContain("3.1 × the floor's p95 and 5.2 × its p99");
+    expect(without).not.toContain('floor');
+  });
 });

@@ -41,17 +41,27 @@ const SECRET_KEYS = new Set([
 
 const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
+/** A character outside ASCII. */
+const NON_ASCII = /[^\p{ASCII}]/u;
+
 /**
- * A set of exact values to remove, compiled once into one pattern (longest first, so Okta's message goes whole
- * rather than leaving its text around a removed code). Matching ignores case: a locale or an id may come back
- * lower-cased.
+ * A set of exact values to remove (longest first, so Okta's message goes whole rather than leaving its text around
+ * a removed code). Matching ignores case: a locale or an id may come back lower-cased.
+ *
+ * A set lives for one request (it holds that request's code), so it is built cheaply: ASCII text, which is nearly
+ * every string of a log line, is searched with `indexOf` on lower-cased copies, which for ASCII is exactly what a
+ * case-insensitive pattern matches (without the `u` flag a non-ASCII character never matches an ASCII one). Other
+ * text goes through one case-insensitive pattern, compiled the first time such text comes: compiling it for every
+ * request cost more than all the rest of its log line.
  */
 export class SecretSet {
   /** No secrets. */
   static readonly EMPTY = new SecretSet([]);
 
   readonly #values: readonly string[];
-  readonly #pattern: RegExp | undefined;
+  /** The values lower-cased, in the same order; only the ASCII ones (the others cannot be in ASCII text). */
+  readonly #asciiLower: ReadonlyArray<string | undefined>;
+  #pattern: RegExp | undefined;
   readonly #marker: string;
 
   /**
@@ -61,9 +71,7 @@ export class SecretSet {
     const kept = new Set<string>();
     for (const value of values) if (value && value.length >= MIN_SECRET_LENGTH) kept.add(value);
     this.#values = [...kept].sort((a, b) => b.length - a.length);
-    this.#pattern = this.#values.length
-      ? new RegExp(this.#values.map(escapeRegex).join('|'), 'gi')
-      : undefined;
+    this.#asciiLower = this.#values.map((value) => (NON_ASCII.test(value) ? undefined : value.toLowerCase()));
     // A secret that is part of the marker itself (a code "DACT") would come back with it: use one it cannot be in.
     const inMarker = this.#values.some((value) => REDACTED.toLowerCase().includes(value.toLowerCase()));
     this.#marker = inMarker ? SAFE_MARKER : REDACTED;
@@ -80,12 +88,37 @@ export class SecretSet {
   }
 
   /**
-   * Replaces every occurrence of every secret with `[REDACTED]` (or `[***]` when a secret is part of that word).
+   * Replaces every occurrence of every secret with `[REDACTED]` (or `[***]` when a secret is part of that word):
+   * from left to right, the longest secret where several start at the same place.
    *
    * @param text - any text
    */
   remove(text: string): string {
-    if (!this.#pattern) return text;
+    if (this.#values.length === 0) return text;
+    if (NON_ASCII.test(text)) return this.#removeByPattern(text);
+    const lower = text.toLowerCase();
+    let out = '';
+    let from = 0;
+    for (;;) {
+      let at = -1;
+      let length = 0;
+      for (const value of this.#asciiLower) {
+        if (value === undefined) continue;
+        const found = lower.indexOf(value, from);
+        // Longest first: at the same place, the first found (the longest) stays.
+        if (found >= 0 && (at < 0 || found < at)) {
+          at = found;
+          length = value.length;
+        }
+      }
+      if (at < 0) return from === 0 ? text : out + text.slice(from);
+      out += text.slice(from, at) + this.#marker;
+      from = at + length;
+    }
+  }
+
+  #removeByPattern(text: string): string {
+    this.#pattern ??= new RegExp(this.#values.map(escapeRegex).join('|'), 'gi');
     this.#pattern.lastIndex = 0;
     return this.#pattern.test(text) ? text.replace(this.#pattern, this.#marker) : text;
   }

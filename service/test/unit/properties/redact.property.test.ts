@@ -76,3 +76,38 @@ describe('redactingReplacer, for any secret anywhere in a log line', () => {
     );
   });
 });
+
+describe('SecretSet.remove, for any secrets and any text', () => {
+  /** What the set removed before it searched ASCII text with indexOf: one case-insensitive pattern, longest first. */
+  const byPattern = (values: string[], text: string) => {
+    const kept = [...new Set(values.filter((v) => v.length >= 4))].sort((a, b) => b.length - a.length);
+    if (!kept.length) return text;
+    const marker = kept.some((v) => '[redacted]'.includes(v.toLowerCase())) ? '[***]' : '[REDACTED]';
+    const pattern = new RegExp(kept.map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'gi');
+    return text.replace(pattern, marker);
+  };
+  const ascii = fc.stringMatching(/^[\x20-\x7e]{0,30}$/);
+
+  it('removes exactly what the case-insensitive pattern removed, in ASCII text and in any other', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(secret, ascii), { minLength: 1, maxLength: 3 }),
+        fc.array(fc.oneof(around, ascii), { maxLength: 3 }),
+        fc.nat(),
+        fc.boolean(),
+        (values, parts, pick, upper) => {
+          // Text made of the secrets (in either case) and what surrounds them, so that matches are common.
+          const chosen = values[pick % values.length]!;
+          const text = [
+            ...parts,
+            upper ? chosen.toUpperCase() : chosen,
+            ...parts.slice().reverse(),
+            chosen,
+          ].join('');
+          expect(new SecretSet(values).remove(text)).toBe(byPattern(values, text));
+        },
+      ),
+      fuzz,
+    );
+  });
+});
