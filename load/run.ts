@@ -2,7 +2,9 @@
  * The load runner: `npm run load:local`, `npm run load -- --target <HookUrl>`, `npm run load:smoke`.
  *
  * Starts the local stack (local runs), runs `scenarios/inline-hook.yml` with Artillery under the phases and the
- * budget asked for, checks correctness from the outbox, the DLQ and the stack's output (local runs), and writes
+ * budget asked for; for local runs, plays a share of the sign-ins' users typing their code (after the load, see
+ * lib/conversion.ts), waits for the last delivery receipts and checks correctness from the outbox (sends, receipts,
+ * feedback), the DLQ and the stack's output; and writes
  * `load/reports/<timestamp>.json` and `.html`. Exits non-zero when the budget or a check fails.
  */
 import '../scripts/require-node24.cjs';
@@ -24,6 +26,7 @@ import {
   resolveBudget,
 } from './lib/budget.js';
 import { type CheckResult, type Dlq, type Outbox, runChecks } from './lib/checks.js';
+import { planVerifications, playVerifications, waitForReceipts } from './lib/conversion.js';
 import {
   expectedArrivals,
   parseOptions,
@@ -32,7 +35,14 @@ import {
   USAGE,
   UsageError,
 } from './lib/options.js';
-import { computeFigures, renderSummary, type StreamFigures } from './lib/summary.js';
+import {
+  computeFigures,
+  computeFunnel,
+  type Funnel,
+  funnelLine,
+  renderSummary,
+  type StreamFigures,
+} from './lib/summary.js';
 import { readJournal } from './processors/journal.js';
 import { attackPrefix, attackSendLimit } from './processors/pumping.js';
 import { numberOf } from './processors/traffic.js';
@@ -51,6 +61,8 @@ const ARTILLERY = fileURLToPath(import.meta.resolve('artillery/package.json')).r
 );
 const REPORTS = here('./reports/');
 const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+/** After the load, the longest wait for the last delivery receipts (the stand-in emits them ~200 ms after a send). */
+const RECEIPT_WAIT_MS = 10_000;
 
 function fail(message: string, code = 1): never {
   process.stderr.write(`${message}\n`);
@@ -321,10 +333,28 @@ async function main(): Promise<number> {
     const figures = computeFigures(journal, options.phases);
     let checks: CheckResult[] = [];
     let attack: { prefix: string; limit: number; sendsToPrefix?: number } | undefined;
+    let funnel: Funnel | undefined;
     if (stack) {
+      const base = stack.baseUrl;
+      // The users typing their code, and the last receipts: after the load, so neither is in the hook's measurement.
+      const plan = planVerifications(journal, options.verifyShare, seed);
+      const [played, receipts] = await Promise.all([
+        playVerifications(base, plan.played),
+        waitForReceipts(
+          () => getJson<{ messages: Outbox }>(`${base}/_local/outbox`).then((o) => o.messages),
+          RECEIPT_WAIT_MS,
+        ),
+      ]);
+      process.stdout.write(
+        `\nConversion: played ${played.posted} of the ${plan.eligible} sign-ins answered SUCCESSFUL (--verify-share ${options.verifyShare}${
+          plan.expired ? `; ${plan.expired} chosen had an expired code` : ''
+        }) in ${(played.ms / 1000).toFixed(1)} s${played.undelivered ? `, ${played.undelivered} not delivered (${played.errors.join('; ')})` : ''}; receipts ${
+          receipts.complete ? 'all final' : 'still missing'
+        } ${(receipts.waitedMs / 1000).toFixed(1)} s after the load\n`,
+      );
       const [outbox, dlq] = await Promise.all([
-        getJson<{ messages: Outbox }>(`${stack.baseUrl}/_local/outbox`),
-        getJson<{ messages: Dlq }>(`${stack.baseUrl}/_local/dlq`),
+        getJson<{ messages: Outbox }>(`${base}/_local/outbox`),
+        getJson<{ messages: Dlq }>(`${base}/_local/dlq`),
       ]);
       // Every number the run used, recomputed from the seed (the journal holds none), and every number sent to.
       const phoneNumbers = new Set(
@@ -349,7 +379,13 @@ async function main(): Promise<number> {
         seed,
         phoneNumbers: [...phoneNumbers],
         ...(attack ? { attack: { ...attack, budget, normal: figures.streams.normal } } : {}),
+        conversion: {
+          played: plan.played,
+          undelivered: played.undelivered,
+          receiptWaitMs: receipts.waitedMs,
+        },
       });
+      funnel = computeFunnel({ journal, outbox: outbox.messages, plan, undelivered: played.undelivered });
     }
     if (!journal.length) checks.push({ name: 'answers seen', ok: false, detail: 'the journal is empty' });
     checks.unshift(...floorCheck);
@@ -393,6 +429,7 @@ async function main(): Promise<number> {
       checks,
       passed,
       ...(attack ? { attack } : {}),
+      ...(funnel ? { funnel } : {}),
     };
     writeFileSync(files.html, renderSummary(summary));
     writeFileSync(
@@ -409,7 +446,7 @@ async function main(): Promise<number> {
     for (const check of checks)
       process.stdout.write(`  ${check.ok ? 'ok' : 'FAIL'}: ${check.name}: ${check.detail}\n`);
     process.stdout.write(
-      `${streamLines(figures)}\nSustained ${figures.sustained.durationS} s: ${figures.sustained.rate} answers/s, p50 ${figures.sustained.p50} ms, p95 ${figures.sustained.p95} ms, p99 ${figures.sustained.p99} ms, max ${figures.sustained.max} ms, ${figures.sustained.errors} errors\n` +
+      `${streamLines(figures)}${funnel ? `Funnel: ${funnelLine(funnel)}\n` : ''}\nSustained ${figures.sustained.durationS} s: ${figures.sustained.rate} answers/s, p50 ${figures.sustained.p50} ms, p95 ${figures.sustained.p95} ms, p99 ${figures.sustained.p99} ms, max ${figures.sustained.max} ms, ${figures.sustained.errors} errors\n` +
         `Whole run (Artillery): p95 ${rt?.p95} ms, p99 ${rt?.p99} ms, ${counters['vusers.failed'] ?? 0} failed users\n` +
         (budget.floor
           ? `Floor (Artillery): p95 ${budget.floor.p95} ms, p99 ${budget.floor.p99} ms; the stack${options.messagingLatency.maxMs ? ` less the stand-in's ${options.messagingLatency.maxMs} ms` : ''} over it: p95 ${ratios?.p95 ?? '?'}x (<= ${budget.floor.p95Over}), p99 ${ratios?.p99 ?? '?'}x (<= ${budget.floor.p99Over})\n`

@@ -21,6 +21,7 @@ const STATES = {
   smsVerified: 'a user entered the code of an SMS',
   callVerified: 'a user entered the code of a voice call',
   hookTimedOut: 'the telephony inline hook did not answer Okta in time',
+  smsEnrolled: 'a user entered the code of an SMS enrolment',
 };
 
 /** `user.authentication.auth_via_mfa`: the fields the handler reads. */
@@ -32,6 +33,18 @@ const authViaMfa = (factor: string) => ({
   outcome: { result: regex('^(SUCCESS|FAILURE|SKIPPED|ALLOW|DENY|CHALLENGE|UNKNOWN)$', 'SUCCESS') },
   debugContext: { debugData: { factor: regex('^[A-Z_]+$', factor) } },
 });
+
+/** `user.mfa.factor.activate`: the enrolled user (a `User` target) and the phone factor's name. */
+const factorActivate = {
+  uuid: string('7c1d2e3f-598d-11ef-8478-2b7584bf8d5a'),
+  eventType: regex('^user\\.mfa\\.factor\\.activate$', 'user.mfa.factor.activate'),
+  actor: { id: string('00uhxxSknGtK8022w0g3'), type: string('User') },
+  outcome: { result: regex('^(SUCCESS|FAILURE)$', 'SUCCESS') },
+  target: [
+    { id: string('00uhxxSknGtK8022w0g3'), type: regex('^User$', 'User') },
+    { type: string('Factor'), displayName: regex('SMS|Voice|Call', 'SMS Authentication') },
+  ],
+};
 
 /** `inline_hook.executed` with outcome FAILURE: Okta got no answer in time. */
 const hookTimeout = {
@@ -61,6 +74,22 @@ describe('the verification handler reading Okta System Log events', () => {
 
         // Assess
         expect(meaning).toMatchObject({ kind: 'verified', userId: '00uhxxSknGtK8022w0g3', channel });
+      });
+  });
+
+  it("reads a phone factor's enrolment as the enrolment code used", async () => {
+    await pact
+      .addAsynchronousInteraction()
+      .given(STATES.smsEnrolled)
+      .expectsToReceive('a user.mfa.factor.activate SUCCESS for the SMS factor', (message) => {
+        message.withJSONContent(factorActivate);
+      })
+      .executeTest(async (message) => {
+        // Act
+        const meaning = classifyOktaEvent(message.contents.content);
+
+        // Assess
+        expect(meaning).toMatchObject({ kind: 'verified', userId: '00uhxxSknGtK8022w0g3', channel: 'sms' });
       });
   });
 

@@ -1,23 +1,52 @@
 /**
  * Correctness under load, checked after a local run from the journal, the stack's outbox and DLQ, and
  * everything the stack wrote: exactly one send per delivered event, a DLQ record for every failure (and none for
- * a guard refusal), no guard refusal of a real sign-in, no OTP, token or full phone number in the output; and, for
- * the pumping scenario, sends to the attacked prefix stopping at the guard's limit while the sign-ins beside the
- * attack stay in their budget.
+ * a guard refusal), no guard refusal of a real sign-in, no OTP, token or full phone number in the output; every
+ * send's final receipt, and RECEIVED on every played verification's message and on no other; and, for the pumping
+ * scenario, sends to the attacked prefix stopping at the guard's limit while the sign-ins beside the attack stay in
+ * their budget.
  */
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import { SMS_RECEIPT_STATUSES, VOICE_RECEIPT_STATUSES } from '../../service/local/emulators/receipts.js';
 import { isGuardReason } from '../processors/answers.js';
 import type { JournalEntry } from '../processors/journal.js';
 import { otpFor } from '../processors/traffic.js';
 import type { Budget } from './budget.js';
+import type { Verification } from './conversion.js';
 import type { StreamFigures } from './summary.js';
 
 /** One check's verdict. */
 export type CheckResult = { name: string; ok: boolean; detail: string };
 
+/** One message of the local stack's `/_local/outbox`: the fields the checks read. */
+export type OutboxMessage = {
+  messageId: string;
+  /** `SMS` or `VOICE`. */
+  channel?: string;
+  DestinationPhoneNumber?: string;
+  Context?: { eventId?: string };
+  /** The receipts the stand-in emitted, oldest first. */
+  events?: Array<{ eventType: string; eventTimestamp: number }>;
+  /** What PutMessageFeedback set: RECEIVED when the code was used. */
+  feedback?: 'RECEIVED' | 'FAILED' | null;
+};
 /** What the local stack's `/_local/outbox` and `/_local/dlq` return. */
-export type Outbox = Array<{ messageId: string; channel?: string; DestinationPhoneNumber?: string }>;
+export type Outbox = OutboxMessage[];
 export type Dlq = Array<{ messageId: string; body: string }>;
+
+/** The final receipts the stand-in emits (its progress receipts, `VOICE_INITIATED`…, are not final). */
+const FINAL_RECEIPTS: ReadonlySet<string> = new Set([
+  ...SMS_RECEIPT_STATUSES.map((status) => `TEXT_${status}`),
+  ...VOICE_RECEIPT_STATUSES.map((status) => `VOICE_${status}`),
+]);
+
+/** The message's final receipt (`TEXT_DELIVERED`, `VOICE_COMPLETED`, …), or undefined while it has none. */
+export function finalReceipt(message: OutboxMessage): string | undefined {
+  return message.events?.findLast((event) => FINAL_RECEIPTS.has(event.eventType))?.eventType;
+}
+
+/** True once the message has its final receipt. */
+export const hasFinalReceipt = (message: OutboxMessage) => finalReceipt(message) !== undefined;
 
 /** Inputs of {@link runChecks}. */
 export type CheckInputs = {
@@ -32,6 +61,11 @@ export type CheckInputs = {
   phoneNumbers: string[];
   /** The pumping scenario's attack: its prefix, the most sends the guard allows it, the normal stream's budget. */
   attack?: { prefix: string; limit: number; budget: Budget; normal: StreamFigures };
+  /**
+   * Receipts and conversion (local runs): the verifications played, how many of their events the stack did not
+   * deliver to the handler, and how long the run waited for the last receipts.
+   */
+  conversion?: { played: Verification[]; undelivered: number; receiptWaitMs: number };
 };
 
 const SIX_DIGITS = /(?<![0-9A-Za-z])\d{6}(?![0-9A-Za-z])/g;
@@ -263,6 +297,91 @@ export function checkNoSecretsInOutput(inputs: CheckInputs): CheckResult {
   };
 }
 
+/** Counts by key, largest first, as `A 3, B 1`. */
+function tally(keys: Iterable<string>): string {
+  const counts = new Map<string, number>();
+  for (const key of keys) counts.set(key, (counts.get(key) ?? 0) + 1);
+  return [...counts]
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([key, n]) => `${key} ${n}`)
+    .join(', ');
+}
+
+/**
+ * Every send in the outbox got its final receipt (the stand-in emits one ~200 ms after the send; the run waited a
+ * bounded time for the last ones).
+ *
+ * @param outbox - every send, with its receipts
+ * @param waitedMs - how long the run waited after the load for the last receipts
+ */
+export function checkReceipts(outbox: Outbox, waitedMs?: number): CheckResult {
+  const finals = outbox.flatMap((m) => {
+    const receipt = finalReceipt(m);
+    return receipt ? [receipt] : [];
+  });
+  const missing = outbox.filter((m) => !hasFinalReceipt(m));
+  const progressOnly = missing.filter((m) => m.events?.length).length;
+  const waited = waitedMs === undefined ? '' : ` ${(waitedMs / 1000).toFixed(1)} s after the load`;
+  return {
+    name: 'every send got its final receipt',
+    ok: !missing.length,
+    detail: `${outbox.length} sends, ${finals.length} with a final receipt${finals.length ? ` (${tally(finals)})` : ''}${
+      missing.length
+        ? `; ${missing.length} without one${waited}${progressOnly ? ` (${progressOnly} with progress receipts only)` : ''}${sample(missing.map((m) => m.messageId))}`
+        : ''
+    }`,
+  };
+}
+
+/**
+ * Every played verification (Okta's `auth_via_mfa` SUCCESS for the request's user and factor) marked its message
+ * RECEIVED.
+ *
+ * @param outbox - every send, with its feedback
+ * @param played - the verifications played
+ * @param undelivered - events the stack did not deliver to the handler (or whose handler failed)
+ */
+export function checkPlayedReceived(outbox: Outbox, played: Verification[], undelivered = 0): CheckResult {
+  const byId = new Map(outbox.map((m) => [m.messageId, m]));
+  const absent = played.filter((v) => !byId.has(v.messageId)).map((v) => v.messageId);
+  const notMarked = played
+    .map((v) => byId.get(v.messageId))
+    .filter((m): m is OutboxMessage => m !== undefined && m.feedback !== 'RECEIVED');
+  const received = played.length - absent.length - notMarked.length;
+  const problems = [
+    undelivered ? `${undelivered} events not delivered to the handler` : '',
+    notMarked.length
+      ? `${notMarked.length} messages not marked RECEIVED (feedback ${tally(notMarked.map((m) => m.feedback ?? 'none'))})${sample(notMarked.map((m) => m.messageId))}`
+      : '',
+    absent.length ? `${absent.length} played messages not in the outbox${sample(absent)}` : '',
+  ].filter(Boolean);
+  return {
+    name: 'every played verification marked its message RECEIVED',
+    ok: !problems.length,
+    detail: `${played.length} verifications played (auth_via_mfa SUCCESS, the request's user and factor), ${received} of their messages RECEIVED${
+      problems.length ? `; ${problems.join('; ')}` : ''
+    }`,
+  };
+}
+
+/**
+ * No message the run did not play is marked RECEIVED: a verification marks its user's message, no other.
+ *
+ * @param outbox - every send, with its feedback
+ * @param played - the verifications played
+ */
+export function checkUnplayedNotReceived(outbox: Outbox, played: Verification[]): CheckResult {
+  const playedIds = new Set(played.map((v) => v.messageId));
+  const unplayed = outbox.filter((m) => !playedIds.has(m.messageId));
+  const received = unplayed.filter((m) => m.feedback === 'RECEIVED');
+  const failed = unplayed.filter((m) => m.feedback === 'FAILED').length;
+  return {
+    name: 'no message the run did not play is marked RECEIVED',
+    ok: !received.length,
+    detail: `${unplayed.length} messages not played: ${received.length} RECEIVED${sample(received.map((m) => m.messageId))}, ${failed} FAILED (code expired unused), ${unplayed.length - received.length - failed} without feedback`,
+  };
+}
+
 /**
  * Runs every check.
  *
@@ -274,6 +393,13 @@ export function runChecks(inputs: CheckInputs): CheckResult[] {
     checkDlqRecords(inputs.journal, inputs.dlq),
     checkNoGuardRefusals(inputs.journal),
     checkNoSecretsInOutput(inputs),
+    ...(inputs.conversion
+      ? [
+          checkReceipts(inputs.outbox, inputs.conversion.receiptWaitMs),
+          checkPlayedReceived(inputs.outbox, inputs.conversion.played, inputs.conversion.undelivered),
+          checkUnplayedNotReceived(inputs.outbox, inputs.conversion.played),
+        ]
+      : []),
     ...(inputs.attack
       ? [
           checkAttackContained(inputs.journal, inputs.outbox, inputs.attack.prefix, inputs.attack.limit),

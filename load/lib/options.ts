@@ -28,6 +28,11 @@ export type RunOptions = {
   budget: string;
   voiceShare: number;
   undeliverableShare: number;
+  /**
+   * Local: the share of the sign-ins answered SUCCESSFUL whose user then types the code (the run posts Okta's
+   * `auth_via_mfa` SUCCESS for them after the load); 0 remotely.
+   */
+  verifyShare: number;
   destinations: string[];
   /** Remote: send to the generated numbers, as local runs do (a stage whose messaging is a stand-in). */
   fixtureNumbers: boolean;
@@ -55,9 +60,17 @@ options:
   --budget NAME          a budget of load/budget.json (default: deployed, local or local-zero-latency)
   --voice-share 0.2      share of voice calls
   --undeliverable 0.005  share of requests to a country the stack refuses (exercises the DLQ)
+  --verify-share 0.3     local: share of the sign-ins answered SUCCESSFUL whose user types the code (Okta's
+                         auth_via_mfa SUCCESS, posted after the load; 0 = none)
   --destinations +1...,+1...   remote: destination numbers (End User Messaging simulator numbers)
   --fixture-numbers      remote: generated numbers, a new one per request (the stage's messaging is a stand-in)
   --max-requests 5000    remote: refuse runs estimated above this many requests (spend guard)`;
+
+/**
+ * Share of the sign-ins whose user types the code (`--verify-share`): enough played verifications to exercise the
+ * verification handler, and plenty of messages left unplayed to check that none of them is marked used.
+ */
+export const DEFAULT_VERIFY_SHARE = 0.3;
 
 const DEFAULT_PHASES = {
   local: { warmup: '10s@10', ramp: '10s', sustain: '60s@100' },
@@ -148,6 +161,7 @@ export function parseOptions(argv: string[], reportsDir: string): RunOptions {
         budget: { type: 'string' },
         'voice-share': { type: 'string', default: '0.2' },
         undeliverable: { type: 'string' },
+        'verify-share': { type: 'string' },
         destinations: { type: 'string' },
         'fixture-numbers': { type: 'boolean', default: false },
         'max-requests': { type: 'string', default: '5000' },
@@ -202,6 +216,11 @@ export function parseOptions(argv: string[], reportsDir: string): RunOptions {
       '--scenario pumping needs the local stack (npm run load:local): its checks count the sends in the outbox',
     );
   }
+  if (mode === 'remote' && values['verify-share'] !== undefined) {
+    throw new UsageError(
+      '--verify-share needs the local stack (npm run load:local): it posts to /_local/okta-events and reads the outbox',
+    );
+  }
   const maxRequests = Number(values['max-requests']);
   if (!(maxRequests > 0)) throw new UsageError('--max-requests: expected a positive number');
 
@@ -220,6 +239,8 @@ export function parseOptions(argv: string[], reportsDir: string): RunOptions {
       String(values.undeliverable ?? (mode === 'local' ? '0.005' : '0')),
       'undeliverable',
     ),
+    verifyShare:
+      mode === 'local' ? share(String(values['verify-share'] ?? DEFAULT_VERIFY_SHARE), 'verify-share') : 0,
     destinations,
     fixtureNumbers: values['fixture-numbers'] === true,
     maxRequests,

@@ -1,12 +1,13 @@
 /**
  * Figures and the one-page summary of a run: latency percentiles per second with the budget drawn across,
- * answers per second and errors, and every check's verdict. Self-contained HTML with inline SVG: no script, no
+ * answers per second and errors, the funnel from request to code used (local runs), and every check's verdict. Self-contained HTML with inline SVG: no script, no
  * network, opens from the file system or a CI artifact.
  */
 import { isGuardReason } from '../processors/answers.js';
 import type { JournalEntry } from '../processors/journal.js';
 import type { Budget, Floor } from './budget.js';
-import type { CheckResult } from './checks.js';
+import { type CheckResult, finalReceipt, type Outbox } from './checks.js';
+import type { Verification, VerificationPlan } from './conversion.js';
 import type { Phase } from './options.js';
 
 /** Latency figures over some answers, ms. */
@@ -156,6 +157,93 @@ export function computeFigures(journal: JournalEntry[], phases: Phase[]): RunFig
       ...(attack.length ? { attack: streamFigures(attack) } : {}),
     },
   };
+}
+
+/** A count, whole and by channel. */
+export type ChannelCounts = { total: number; sms: number; voice: number };
+
+/**
+ * A local run's funnel, from Okta's request to the code used: unique events requested and answered SUCCESSFUL (the
+ * journal), messages sent and their final receipts by status (the outbox), verifications played, and messages
+ * marked RECEIVED (the outbox's feedback).
+ */
+export type Funnel = {
+  requested: ChannelCounts;
+  successful: ChannelCounts;
+  sent: ChannelCounts;
+  /** Sends by final receipt (`TEXT_DELIVERED`, `VOICE_COMPLETED`, …), largest first. */
+  receipts: Array<{ status: string } & ChannelCounts>;
+  /** Sends without a final receipt when the run looked. */
+  noReceipt: ChannelCounts;
+  played: ChannelCounts;
+  received: ChannelCounts;
+  /** What the played ones are a share of, and what kept some from being played or marked. */
+  verification: { share: number; eligible: number; expired: number; undelivered: number };
+};
+
+const counts = (channels: Array<'sms' | 'voice'>): ChannelCounts => ({
+  total: channels.length,
+  sms: channels.filter((c) => c === 'sms').length,
+  voice: channels.filter((c) => c === 'voice').length,
+});
+
+const outboxChannel = (channel: string | undefined): 'sms' | 'voice' =>
+  channel?.toUpperCase() === 'VOICE' ? 'voice' : 'sms';
+
+/**
+ * The funnel of a local run.
+ *
+ * @param input - the journal, the outbox after the run, the verification plan, and the events not delivered
+ */
+export function computeFunnel(input: {
+  journal: JournalEntry[];
+  outbox: Outbox;
+  plan: Pick<VerificationPlan, 'share' | 'eligible' | 'expired'> & { played: Verification[] };
+  undelivered?: number;
+}): Funnel {
+  const channelOf = new Map<string, 'sms' | 'voice'>();
+  const successful = new Map<string, 'sms' | 'voice'>();
+  for (const e of input.journal) {
+    channelOf.set(e.eventId, e.channel);
+    if (e.outcome === 'successful') successful.set(e.eventId, e.channel);
+  }
+  const byStatus = new Map<string, Array<'sms' | 'voice'>>();
+  const none: Array<'sms' | 'voice'> = [];
+  for (const m of input.outbox) {
+    const status = finalReceipt(m);
+    if (!status) none.push(outboxChannel(m.channel));
+    else byStatus.set(status, [...(byStatus.get(status) ?? []), outboxChannel(m.channel)]);
+  }
+  return {
+    requested: counts([...channelOf.values()]),
+    successful: counts([...successful.values()]),
+    sent: counts(input.outbox.map((m) => outboxChannel(m.channel))),
+    receipts: [...byStatus]
+      .map(([status, channels]) => ({ status, ...counts(channels) }))
+      .sort((a, b) => b.total - a.total || a.status.localeCompare(b.status)),
+    noReceipt: counts(none),
+    played: counts(input.plan.played.map((v) => v.channel)),
+    received: counts(
+      input.outbox.filter((m) => m.feedback === 'RECEIVED').map((m) => outboxChannel(m.channel)),
+    ),
+    verification: {
+      share: input.plan.share,
+      eligible: input.plan.eligible,
+      expired: input.plan.expired,
+      undelivered: input.undelivered ?? 0,
+    },
+  };
+}
+
+/** The funnel in one line, for the console. */
+export function funnelLine(funnel: Funnel): string {
+  const receipts = [
+    ...funnel.receipts.map((r) => `${r.status} ${r.total}`),
+    ...(funnel.noReceipt.total ? [`none ${funnel.noReceipt.total}`] : []),
+  ];
+  return `${funnel.requested.total} requested → ${funnel.successful.total} answered SUCCESSFUL → ${funnel.sent.total} sent → receipts ${
+    receipts.join(', ') || 'none'
+  } → ${funnel.played.total} played → ${funnel.received.total} RECEIVED`;
 }
 
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -315,7 +403,38 @@ export type SummaryInput = {
   floor?: Floor & { p95Over: number; p99Over: number; stackOverFloor?: { p95: number; p99: number } };
   /** A pumping run: the attacked prefix, the guard's limit for it, and the sends to it in the outbox. */
   attack?: { prefix: string; limit: number; sendsToPrefix?: number };
+  /** A local run: from request to code used. */
+  funnel?: Funnel;
 };
+
+const percent = (part: number, whole: number) =>
+  whole ? `${Math.round((part / whole) * 1000) / 10} %` : '–';
+
+function funnelTable(funnel: Funnel): string {
+  const top = Math.max(1, funnel.requested.total);
+  const row = (label: string, c: ChannelCounts, before: number | undefined, className = '') =>
+    `<tr${className ? ` class="${className}"` : ''}><td>${label}</td><td>${c.total}</td><td>${c.sms}</td><td>${c.voice}</td><td>${
+      before === undefined ? '' : percent(c.total, before)
+    }</td><td class="barcell"><div class="bar" style="width:${((c.total / top) * 100).toFixed(1)}%"></div></td></tr>`;
+  const v = funnel.verification;
+  const notes = [
+    v.expired ? `${v.expired} chosen were not played: their code had expired by the end of the run` : '',
+    v.undelivered ? `${v.undelivered} events were not delivered to the handler` : '',
+  ].filter(Boolean);
+  return `<h2>Funnel: requested → answered SUCCESSFUL → sent → receipt → played → RECEIVED</h2>
+<table class="figures funnel"><tr><th>step</th><th>all</th><th>SMS</th><th>voice</th><th>of the step before</th><th></th></tr>
+${row('requested (unique eventIds)', funnel.requested, undefined)}
+${row('answered SUCCESSFUL', funnel.successful, funnel.requested.total)}
+${row('sent (outbox)', funnel.sent, funnel.successful.total)}
+${funnel.receipts.map((r) => row(`receipt ${escapeHtml(r.status)}`, r, funnel.sent.total, 'receipt')).join('\n')}
+${funnel.noReceipt.total ? row('no final receipt', funnel.noReceipt, funnel.sent.total, 'missing') : ''}
+${row('played (the user typed the code)', funnel.played, funnel.sent.total)}
+${row('RECEIVED (PutMessageFeedback)', funnel.received, funnel.played.total)}
+</table>
+<p>Played: ${Math.round(v.share * 1000) / 10} % of the ${v.eligible} sign-ins answered SUCCESSFUL, after the load: Okta's <code>user.authentication.auth_via_mfa</code> SUCCESS for the request's user and factor, posted to <code>/_local/okta-events</code>${
+    notes.length ? `; ${notes.join('; ')}` : ''
+  }. Receipts and played are shares of the sends. Messages not played stay without feedback until their code expires (then the sweep sets FAILED).</p>`;
+}
 
 function streamsTable(input: SummaryInput): string {
   const { normal, attack } = input.figures.streams;
@@ -361,6 +480,8 @@ svg{width:100%;height:auto;font-size:12px}table{border-collapse:collapse;width:1
 td,th{border-bottom:1px solid #e9ecef;padding:4px 8px;text-align:left;vertical-align:top}
 .ok{color:#2b8a3e;white-space:nowrap}.fail{color:#c92a2a;font-weight:700;white-space:nowrap}.legend{margin:0 0 16px}
 .figures td:nth-child(n+2){text-align:right;font-variant-numeric:tabular-nums}
+.funnel .barcell{width:30%}.bar{background:#74c0fc;height:10px;min-width:1px}.funnel .receipt td:first-child{padding-left:24px}
+.funnel .missing td{color:#c92a2a;font-weight:700}.funnel .missing .bar{background:#e03131}
 </style></head><body>
 <h1>${escapeHtml(input.title)}</h1>
 <div class="muted">${escapeHtml(input.target)} · ${escapeHtml(input.startedAt)} · ${escapeHtml(input.machine)}${
@@ -404,6 +525,7 @@ ${
     f.streams.attack ? ` · attack requests refused by the guard: ${f.overall.blocked}` : ''
   }${reasons ? ` · errors by reason: ${reasons}` : ''}</p>
 ${streamsTable(input)}
+${input.funnel ? funnelTable(input.funnel) : ''}
 <h2>Checks</h2>
 <table>${[...input.ensure, ...input.checks].map(row).join('\n')}</table>
 <p class="muted">Phases: ${input.phases

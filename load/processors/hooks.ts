@@ -77,6 +77,15 @@ export function oktaRetry(req: RequestParams, ctx: Context, ee: Emitter, next: N
   sign(req, previous.request).then(() => next(), next);
 }
 
+/** The request type (without Okta's prefix) and user id of a request, for the journal. */
+function who(request: HookRequest): Pick<JournalEntry, 'requestType' | 'userId'> {
+  const userId = request.body.data.userProfile?.userId;
+  return {
+    requestType: request.body.requestType.replace(/^com\.okta\.user\.telephony\./, ''),
+    ...(userId ? { userId } : {}),
+  };
+}
+
 /**
  * `afterResponse`: judges the answer, journals it, and fails the VU on an error so that it counts against the
  * budget's error rate (`vusers.failed`, `errors.<reason>`).
@@ -99,6 +108,7 @@ export function oktaJudges(_req: RequestParams, res: Response, ctx: Context, ee:
     eventId: state.request.eventId,
     retry: state.retry,
     channel: state.request.channel,
+    ...who(state.request),
     stream: state.request.stream,
     ...(state.request.expect === 'undeliverable' ? { undeliverable: true as const } : {}),
     outcome: verdict.outcome,
@@ -127,6 +137,7 @@ export function transportError(
       eventId: state.request.eventId,
       retry: state.retry,
       channel: state.request.channel,
+      ...who(state.request),
       stream: state.request.stream,
       ...(state.request.expect === 'undeliverable' ? { undeliverable: true as const } : {}),
       outcome: 'error',

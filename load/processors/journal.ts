@@ -1,7 +1,8 @@
 /**
  * The run journal: one JSON line per answer (or transport error) the load generator saw, written by the
  * processor and read by the runner for the correctness checks and the per-second charts. It holds event ids,
- * outcomes and latencies, never an OTP, a phone number or a token.
+ * outcomes and latencies (and the Okta user id and request type, so that the runner can play the user typing the
+ * code), never an OTP, a phone number or a token.
  */
 import { appendFileSync, readFileSync } from 'node:fs';
 import type { Stream } from './traffic.js';
@@ -27,6 +28,10 @@ export type JournalEntry = {
   /** This request was Okta's retry of an earlier one (same eventId). */
   retry: boolean;
   channel: 'sms' | 'voice';
+  /** Okta's request type without its `com.okta.user.telephony.` prefix: `mfa-verification`, `pre-enrollment`, … */
+  requestType?: string;
+  /** The request's `data.userProfile.userId` (an Okta user id, no secret): whom a played verification names. */
+  userId?: string;
   /** The org's sign-ins, or the pumping scenario's attack. */
   stream: Stream;
   /** A normal request built to go to a refused country (with `stream`, it recomputes the number). */

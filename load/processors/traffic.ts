@@ -65,6 +65,9 @@ export const LOCALES: Weighted<string> = [
 
 const SMS_CHANNELS = new Set(['sms']);
 
+/** How long each code lives (`messageProfile.otpExpires` is this long after the request), as Okta's 5 minutes. */
+export const CODE_LIFETIME_MS = 5 * 60_000;
+
 /**
  * The OTP of an event, derived from the run's seed: the runner recomputes every code from the journal's event
  * ids to search the stack's output for them.
@@ -140,7 +143,7 @@ function fromFixture(fixture: OktaHookRequestFixture, seed: string, fresh: Fresh
   Object.assign(user, newUser(user.firstName ?? 'Pat', user.lastName ?? 'Doe'));
   profile.otpCode = otp;
   profile.msgTemplate = `Your verification code is ${otp}`;
-  profile.otpExpires = new Date(now + 5 * 60_000).toISOString();
+  profile.otpExpires = new Date(now + CODE_LIFETIME_MS).toISOString();
   profile.locale = fresh.locale;
   // Okta sends some numbers without their `+` (the pre-enrolment fixture): each fixture keeps its spelling.
   profile.phoneNumber = profile.phoneNumber.startsWith('+') ? fresh.phone : fresh.phone.slice(1);

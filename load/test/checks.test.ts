@@ -8,8 +8,14 @@ import {
   checkNormalStreamBudget,
   checkNoSecretsInOutput,
   checkOneSendPerEvent,
+  checkPlayedReceived,
+  checkReceipts,
+  checkUnplayedNotReceived,
+  finalReceipt,
   NumberSearch,
+  type OutboxMessage,
 } from '../lib/checks.js';
+import type { Verification } from '../lib/conversion.js';
 import { streamFigures } from '../lib/summary.js';
 import { GUARD_REASONS, judge } from '../processors/answers.js';
 import type { JournalEntry } from '../processors/journal.js';
@@ -230,6 +236,115 @@ describe('correctness checks', () => {
     // A national number inside a longer run of digits (a timestamp) is a coincidence, not a leak.
     expect(search.foundIn('at 17911234567891 ms')).toBe(false);
     expect(search.foundIn('to +44 *******456')).toBe(false);
+  });
+});
+
+const sms = (messageId: string, over: Partial<OutboxMessage> = {}): OutboxMessage => ({
+  messageId,
+  channel: 'SMS',
+  events: [{ eventType: 'TEXT_DELIVERED', eventTimestamp: 1 }],
+  feedback: null,
+  ...over,
+});
+const call = (messageId: string, final = 'VOICE_COMPLETED'): OutboxMessage => ({
+  messageId,
+  channel: 'VOICE',
+  events: ['VOICE_INITIATED', 'VOICE_RINGING', 'VOICE_ANSWERED', final].map((eventType, i) => ({
+    eventType,
+    eventTimestamp: i,
+  })),
+  feedback: null,
+});
+const played = (messageId: string, channel: 'sms' | 'voice' = 'sms'): Verification => ({
+  eventId: `e-${messageId}`,
+  messageId,
+  userId: `00u${messageId}`,
+  channel,
+});
+
+describe('receipts and conversion checks', () => {
+  it("takes a call's last receipt as final, never its progress receipts", () => {
+    const ringing: OutboxMessage = { ...call('v1'), events: call('v1').events!.slice(0, 2) };
+
+    expect(finalReceipt(call('v1'))).toBe('VOICE_COMPLETED');
+    expect(finalReceipt(call('v2', 'VOICE_NO_ANSWER'))).toBe('VOICE_NO_ANSWER');
+    expect(finalReceipt(ringing)).toBeUndefined();
+    expect(finalReceipt(sms('m1', { events: [] }))).toBeUndefined();
+  });
+
+  it('passes when every send has its final receipt, and counts them by status', () => {
+    const check = checkReceipts([sms('m1'), sms('m2'), call('v1')], 300);
+
+    expect(check.ok).toBe(true);
+    expect(check.detail).toBe('3 sends, 3 with a final receipt (TEXT_DELIVERED 2, VOICE_COMPLETED 1)');
+  });
+
+  it('fails when a send has no final receipt after the wait, counting those with progress receipts only', () => {
+    // Prepare
+    const ringing: OutboxMessage = { ...call('v9'), events: call('v9').events!.slice(0, 2) };
+
+    // Act
+    const check = checkReceipts([sms('m1'), sms('m2', { events: [] }), ringing], 10_000);
+
+    // Assess
+    expect(check.ok).toBe(false);
+    expect(check.detail).toBe(
+      '3 sends, 1 with a final receipt (TEXT_DELIVERED 1); 2 without one 10.0 s after the load (1 with progress receipts only) (e.g. m2, v9)',
+    );
+  });
+
+  it("passes when every played verification's message is RECEIVED and no other is", () => {
+    // Prepare
+    const outbox = [
+      sms('m1', { feedback: 'RECEIVED' }),
+      sms('m2'),
+      { ...call('v1'), feedback: 'RECEIVED' as const },
+    ];
+    const plays = [played('m1'), played('v1', 'voice')];
+
+    // Act
+    const received = checkPlayedReceived(outbox, plays);
+    const others = checkUnplayedNotReceived(outbox, plays);
+
+    // Assess
+    expect(received.ok).toBe(true);
+    expect(received.detail).toMatch(/^2 verifications played .*, 2 of their messages RECEIVED$/);
+    expect(others.ok).toBe(true);
+    expect(others.detail).toBe(
+      '1 messages not played: 0 RECEIVED, 0 FAILED (code expired unused), 1 without feedback',
+    );
+  });
+
+  it('fails when a played verification left its message unmarked, missing, or never reached the handler', () => {
+    // Prepare
+    const outbox = [sms('m1', { feedback: 'RECEIVED' }), sms('m2'), sms('m3', { feedback: 'FAILED' })];
+
+    // Act
+    const check = checkPlayedReceived(outbox, [played('m1'), played('m2'), played('m3'), played('m4')], 2);
+
+    // Assess
+    expect(check.ok).toBe(false);
+    expect(check.detail).toContain('4 verifications played');
+    expect(check.detail).toContain('1 of their messages RECEIVED');
+    expect(check.detail).toContain('2 events not delivered to the handler');
+    expect(check.detail).toContain(
+      '2 messages not marked RECEIVED (feedback FAILED 1, none 1) (e.g. m2, m3)',
+    );
+    expect(check.detail).toContain('1 played messages not in the outbox (e.g. m4)');
+  });
+
+  it('fails when a message nobody played is marked RECEIVED (a verification marked the wrong message)', () => {
+    // Prepare
+    const outbox = [sms('m1'), sms('m2', { feedback: 'RECEIVED' }), sms('m3', { feedback: 'FAILED' })];
+
+    // Act
+    const check = checkUnplayedNotReceived(outbox, [played('m1')]);
+
+    // Assess
+    expect(check.ok).toBe(false);
+    expect(check.detail).toBe(
+      '2 messages not played: 1 RECEIVED (e.g. m2), 1 FAILED (code expired unused), 0 without feedback',
+    );
   });
 });
 

@@ -51,6 +51,22 @@ describe('options', () => {
     ).toThrow(/local stack/);
   });
 
+  it('plays the users typing their code on the local stack only, 30 % of the sign-ins unless told', () => {
+    expect(parseOptions(['--local'], '/tmp').verifyShare).toBe(0.3);
+    expect(parseOptions(['--smoke', '--verify-share', '0.5'], '/tmp').verifyShare).toBe(0.5);
+    expect(parseOptions(['--local', '--verify-share', '0'], '/tmp').verifyShare).toBe(0);
+    expect(
+      parseOptions(['--target', 'https://x.example/hook', '--fixture-numbers'], '/tmp').verifyShare,
+    ).toBe(0);
+    expect(() => parseOptions(['--local', '--verify-share', '1.5'], '/tmp')).toThrow(/between 0 and 1/);
+    expect(() =>
+      parseOptions(
+        ['--target', 'https://x.example/hook', '--fixture-numbers', '--verify-share', '0.3'],
+        '/tmp',
+      ),
+    ).toThrow(/local stack/);
+  });
+
   it('turns each budget of load/budget.json into ensure conditions', () => {
     const floor = { p95: 8, p99: 15, requests: 100, errors: 0 };
     for (const name of ['deployed', 'local', 'local-zero-latency']) {

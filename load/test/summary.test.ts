@@ -1,6 +1,14 @@
 // Principle: people look at the summary rather than read it, so it must draw the budget and stand alone.
 import { describe, expect, it } from 'vitest';
-import { computeFigures, niceCeiling, percentile, renderSummary } from '../lib/summary.js';
+import type { OutboxMessage } from '../lib/checks.js';
+import {
+  computeFigures,
+  computeFunnel,
+  funnelLine,
+  niceCeiling,
+  percentile,
+  renderSummary,
+} from '../lib/summary.js';
 import type { JournalEntry } from '../processors/journal.js';
 
 const phases = [
@@ -167,5 +175,95 @@ describe('summary', () => {
     );
     expect(withFloor).toContain("3.1 × the floor's p95 and 5.2 × its p99");
     expect(without).not.toContain('floor');
+  });
+
+  it('shows the funnel from request to code used, by channel, with the receipts by status', () => {
+    // Prepare: 40 requests (one an error), 39 sends of which 4 calls, one still ringing; 10 played, 9 marked.
+    const entries = journal().map((e, i) => (i % 13 === 0 ? { ...e, channel: 'voice' as const } : e));
+    const outbox: OutboxMessage[] = entries
+      .filter((e) => e.outcome === 'successful')
+      .map((e, i) => ({
+        messageId: e.transactionId ?? `m${e.eventId}`,
+        channel: e.channel === 'voice' ? 'VOICE' : 'SMS',
+        events: [
+          {
+            eventType:
+              e.channel === 'voice' ? (i === 0 ? 'VOICE_RINGING' : 'VOICE_COMPLETED') : 'TEXT_DELIVERED',
+            eventTimestamp: 0,
+          },
+        ],
+        feedback: i < 9 ? ('RECEIVED' as const) : null,
+      }));
+    const played = outbox.slice(0, 10).map((m) => ({
+      eventId: m.messageId,
+      messageId: m.messageId,
+      userId: '00u1',
+      channel: m.channel === 'VOICE' ? ('voice' as const) : ('sms' as const),
+    }));
+
+    // Act
+    const funnel = computeFunnel({
+      journal: entries,
+      outbox,
+      plan: { share: 0.3, eligible: 33, expired: 0, played },
+      undelivered: 1,
+    });
+    const html = renderSummary({
+      title: 'run',
+      target: 'local',
+      startedAt: 'now',
+      machine: '2 cores',
+      phases,
+      budget: { name: 'local', description: '', p95Ms: 200, p99Ms: 250, maxErrorRate: 0 },
+      figures: computeFigures(entries, phases),
+      ensure: [],
+      checks: [],
+      passed: true,
+      funnel,
+    });
+
+    // Assess
+    expect(funnel.requested).toEqual({ total: 40, sms: 36, voice: 4 });
+    expect(funnel.successful).toEqual({ total: 39, sms: 35, voice: 4 });
+    expect(funnel.sent).toEqual({ total: 39, sms: 35, voice: 4 });
+    expect(funnel.receipts).toEqual([
+      { status: 'TEXT_DELIVERED', total: 35, sms: 35, voice: 0 },
+      { status: 'VOICE_COMPLETED', total: 3, sms: 0, voice: 3 },
+    ]);
+    expect(funnel.noReceipt).toEqual({ total: 1, sms: 0, voice: 1 });
+    expect(funnel.played).toEqual({ total: 10, sms: 9, voice: 1 });
+    expect(funnel.received).toEqual({ total: 9, sms: 8, voice: 1 });
+    expect(funnelLine(funnel)).toBe(
+      '40 requested → 39 answered SUCCESSFUL → 39 sent → receipts TEXT_DELIVERED 35, VOICE_COMPLETED 3, none 1 → 10 played → 9 RECEIVED',
+    );
+    expect(html).toContain('Funnel: requested → answered SUCCESSFUL → sent → receipt → played → RECEIVED');
+    expect(html).toMatch(/<td>answered SUCCESSFUL<\/td><td>39<\/td><td>35<\/td><td>4<\/td><td>97\.5 %<\/td>/);
+    expect(html).toMatch(
+      /<td>receipt TEXT_DELIVERED<\/td><td>35<\/td><td>35<\/td><td>0<\/td><td>89\.7 %<\/td>/,
+    );
+    expect(html).toMatch(/<tr class="missing"><td>no final receipt<\/td><td>1<\/td>/);
+    expect(html).toMatch(
+      /<td>RECEIVED \(PutMessageFeedback\)<\/td><td>9<\/td><td>8<\/td><td>1<\/td><td>90 %<\/td>/,
+    );
+    expect(html).toContain('30 % of the 33 sign-ins answered SUCCESSFUL');
+    expect(html).toContain('1 events were not delivered to the handler');
+    expect(html).not.toMatch(/<script|https?:\/\/(?!127)/);
+  });
+
+  it('has no funnel without the outbox (a run against a target)', () => {
+    const html = renderSummary({
+      title: 'run',
+      target: 'https://x.example/hook',
+      startedAt: 'now',
+      machine: '2 cores',
+      phases,
+      budget: { name: 'deployed', description: '', p95Ms: 1000, p99Ms: 1500, maxErrorRate: 0.001 },
+      figures: computeFigures(journal(), phases),
+      ensure: [],
+      checks: [],
+      passed: true,
+    });
+
+    expect(html).not.toContain('Funnel');
   });
 });

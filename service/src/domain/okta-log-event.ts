@@ -4,6 +4,12 @@
  * - `user.authentication.auth_via_mfa`: the user entered a factor; outcome SUCCESS with
  *   `debugContext.debugData.factor` `SMS_FACTOR` / `CALL_FACTOR` means the code we sent was used. `actor.id` is the
  *   Okta user id. No phone number in it.
+ * - `user.mfa.factor.activate`: an enrolment finished; outcome SUCCESS for a phone factor means the enrolment code we
+ *   sent was used (enrolment verification logs this, not `auth_via_mfa`). The user is the `User` target, else the
+ *   actor (an admin may enrol a user); the factor comes from `debugData.factor` when Okta gives it, else from the
+ *   factor target's name ("SMS Authentication", "Voice Call Authentication"). An activation whose factor cannot be
+ *   read is ignored, never guessed. Without it every enrolment code would look unused, and a prefix of new hires'
+ *   phones would look like pumping to the low-conversion deny.
  * - `inline_hook.executed`: Okta logs it with outcome FAILURE when it did not get a response from an inline hook in
  *   time, or got a status other than 2xx (Okta's inline hook docs: "Review the System Log for errors of type
  *   `inline_hook.executed`"); for the telephony hook that means Okta sent the code through its own providers.
@@ -15,6 +21,8 @@
 
 /** The MFA success event type. */
 export const AUTH_VIA_MFA = 'user.authentication.auth_via_mfa';
+/** A factor enrolment completed (the enrolment code was used). */
+export const FACTOR_ACTIVATE = 'user.mfa.factor.activate';
 /** Okta called an inline hook and got no answer in time, or a non-2xx one (outcome FAILURE). */
 export const INLINE_HOOK_EXECUTED = 'inline_hook.executed';
 /** Okta processed an inline hook's answer; FAILURE when it held an error object or was unusable. */
@@ -23,6 +31,7 @@ export const INLINE_HOOK_RESPONSE_PROCESSED = 'inline_hook.response.processed';
 /** Every System Log `eventType` the verification handler reads (the EventBridge rule's `detail.eventType`). */
 export const OKTA_EVENT_TYPES: readonly string[] = [
   AUTH_VIA_MFA,
+  FACTOR_ACTIVATE,
   INLINE_HOOK_EXECUTED,
   INLINE_HOOK_RESPONSE_PROCESSED,
 ];
@@ -58,6 +67,33 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
 
 const str = (value: unknown) => (typeof value === 'string' ? value : undefined);
 
+/** A phone factor's name in a target's `displayName` or `type` (`SMS Authentication`, `Voice Call Authentication`). */
+function channelOfFactorName(name: string): 'sms' | 'voice' | undefined {
+  if (/\bsms\b/i.test(name)) return 'sms';
+  if (/\b(voice|call)\b/i.test(name)) return 'voice';
+  return undefined;
+}
+
+/** The channel and user of a factor activation, when the event names a phone factor. */
+function activation(
+  event: Record<string, unknown>,
+): { channel: 'sms' | 'voice'; userId: string } | undefined {
+  const debugData =
+    isRecord(event.debugContext) && isRecord(event.debugContext.debugData)
+      ? event.debugContext.debugData
+      : {};
+  const targets = Array.isArray(event.target) ? event.target.filter(isRecord) : [];
+  const factor = str(debugData.factor)?.toUpperCase();
+  const named = targets
+    .filter((t) => str(t.type) !== 'User')
+    .map((t) => channelOfFactorName(`${str(t.displayName) ?? ''} ${str(t.type) ?? ''}`))
+    .find((channel) => channel !== undefined);
+  const channel = (factor ? FACTOR_CHANNEL[factor] : undefined) ?? named;
+  const user = targets.find((t) => str(t.type) === 'User');
+  const userId = str(user?.id) ?? (isRecord(event.actor) ? str(event.actor.id) : undefined);
+  return channel && userId ? { channel, userId } : undefined;
+}
+
 /** Okta's words for a timeout in the outcome reason of an `inline_hook.executed` FAILURE. */
 const TIMEOUT_WORDS = /time[\s_-]?d?\s?out|timed out|timeout/i;
 
@@ -87,6 +123,14 @@ export function classifyOktaEvent(event: unknown): OktaEventMeaning {
     if (!userId) return { kind: 'ignored', uuid, eventType, why: 'no actor id' };
     const published = str(event.published);
     return { kind: 'verified', uuid, userId, channel, ...(published ? { published } : {}) };
+  }
+  if (eventType === FACTOR_ACTIVATE) {
+    if (result !== 'SUCCESS')
+      return { kind: 'ignored', uuid, eventType, why: `outcome ${result ?? 'missing'}` };
+    const activated = activation(event);
+    if (!activated) return { kind: 'ignored', uuid, eventType, why: 'no phone factor or user named' };
+    const published = str(event.published);
+    return { kind: 'verified', uuid, ...activated, ...(published ? { published } : {}) };
   }
   if (eventType === INLINE_HOOK_EXECUTED || eventType === INLINE_HOOK_RESPONSE_PROCESSED) {
     if (result !== 'FAILURE')

@@ -106,6 +106,29 @@ describe('a played verification', () => {
     expect((await outboxMessage(stack, messageId))?.feedback).toBe('RECEIVED');
   });
 
+  it("marks an SMS enrolment's code RECEIVED on Okta's user.mfa.factor.activate for the enrolled user", async () => {
+    // Prepare: an enrolment code; Okta logs the activation (by an admin here), not auth_via_mfa
+    const { userId, messageId } = await sendCode('request-sms-pre-enrollment-no-plus');
+    const activation = {
+      uuid: `activate-${messageId}`,
+      published: new Date().toISOString(),
+      eventType: 'user.mfa.factor.activate',
+      actor: { id: '00uAdminActor', type: 'User' },
+      outcome: { result: 'SUCCESS' },
+      target: [
+        { id: userId, type: 'User' },
+        { type: 'Factor', displayName: 'SMS Authentication' },
+      ],
+    };
+
+    // Act
+    const answer = await postOktaEvents(stack, activation);
+
+    // Assess
+    expect(answer.status).toBe(200);
+    expect((await outboxMessage(stack, messageId))?.feedback).toBe('RECEIVED');
+  });
+
   it('does nothing for events of other factors, failed verifications, or another user', async () => {
     // Prepare
     const { userId, messageId } = await sendCode();

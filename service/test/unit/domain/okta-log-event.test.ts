@@ -51,11 +51,51 @@ describe('classifyOktaEvent', () => {
     ).toMatchObject({ kind: 'hook-failure', failure: 'error' });
   });
 
+  it("reads a phone factor's enrolment as the enrolment code used, for the enrolled user", () => {
+    // Prepare: an admin enrols the user (actor ≠ user); the factor only in the target's name, or in debugData
+    const activate = (target: object[], debugData: object = {}, result = 'SUCCESS') => ({
+      uuid: 'u-2',
+      eventType: 'user.mfa.factor.activate',
+      actor: { id: '00uAdmin', type: 'User' },
+      outcome: { result },
+      target,
+      debugContext: { debugData },
+    });
+    const user = { id: '00uNewHire', type: 'User', displayName: 'New Hire' };
+
+    // Assess
+    expect(
+      classifyOktaEvent(activate([user, { type: 'Factor', displayName: 'SMS Authentication' }])),
+    ).toEqual({
+      kind: 'verified',
+      uuid: 'u-2',
+      userId: '00uNewHire',
+      channel: 'sms',
+    });
+    expect(
+      classifyOktaEvent(activate([user, { type: 'Factor', displayName: 'Voice Call Authentication' }])),
+    ).toMatchObject({ kind: 'verified', channel: 'voice', userId: '00uNewHire' });
+    expect(classifyOktaEvent(activate([user], { factor: 'CALL_FACTOR' }))).toMatchObject({
+      channel: 'voice',
+    });
+    // Another factor, a factor it cannot read, a failed activation: never guessed
+    expect(classifyOktaEvent(activate([user, { type: 'Factor', displayName: 'Okta Verify' }])).kind).toBe(
+      'ignored',
+    );
+    expect(classifyOktaEvent(activate([user])).kind).toBe('ignored');
+    expect(
+      classifyOktaEvent(
+        activate([user, { type: 'Factor', displayName: 'SMS Authentication' }], {}, 'FAILURE'),
+      ).kind,
+    ).toBe('ignored');
+  });
+
   it('lists every event type it reads, for the EventBridge rule', () => {
     expect([...OKTA_EVENT_TYPES].sort()).toEqual([
       'inline_hook.executed',
       'inline_hook.response.processed',
       'user.authentication.auth_via_mfa',
+      'user.mfa.factor.activate',
     ]);
   });
 });
