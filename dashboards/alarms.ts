@@ -100,8 +100,8 @@ export type ServiceAlarms = {
   lambdaThrottles: cloudwatch.Alarm;
   api5xx: cloudwatch.Alarm;
   wafBlockedSpike: cloudwatch.Alarm;
-  /** SMS delivery receipts against accepted SMS. */
-  deliveryRateDropped: cloudwatch.Alarm;
+  /** SMS delivery receipts against accepted SMS; only where the stack wires the receipts (`receiptsWired`). */
+  deliveryRateDropped?: cloudwatch.Alarm;
   /** Codes used against codes accepted; only when conversion is measured. */
   conversionRateDropped?: cloudwatch.Alarm;
   /** Okta's System Log says our hook failed or timed out; only when conversion is measured (same stream). */
@@ -390,38 +390,40 @@ export function createAlarms(
   const funnelPeriod = Duration.minutes(THRESHOLDS.funnelPeriodMinutes);
   const min = THRESHOLDS.funnelMinAccepted;
   // Receipts land after the send, so a rate can pass 100% for a moment; below the minimum volume it reads 100.
-  const deliveryRateDropped = new cloudwatch.Alarm(scope, 'DeliveryRateDropped', {
-    ...base,
-    alarmName: `${prefix}-delivery-rate-dropped`,
-    alarmDescription: describeAlarm({
-      users: `fewer than ${THRESHOLDS.deliveryRatePercent}% of the SMS codes End User Messaging accepted reached a handset in ${THRESHOLDS.funnelPeriodMinutes} minutes: those users wait for a code that does not come, while our own metrics say delivered.`,
-      firstCheck:
-        'dashboard row "Funnel" (receipts by status, by country): one country or one status (blocked, carrier_unreachable, spam) usually dominates. With your own configuration set, check it has the receipts event destination.',
-      runbookSection: 'Delivery rate dropped',
-    }),
-    metric: new cloudwatch.MathExpression({
-      label: 'SMS delivered to the handset / SMS accepted (%)',
-      expression: `IF(FILL(accepted, 0) >= ${min}, 100 * (FILL(delivered, 0) + FILL(successful, 0)) / FILL(accepted, 0), 100)`,
-      usingMetrics: {
-        accepted: serviceMetric(MetricName.OtpDelivered, { channel: 'sms' }, { period: funnelPeriod }),
-        delivered: serviceMetric(
-          MetricName.OtpReceipt,
-          { channel: 'sms', status: 'delivered' },
-          { period: funnelPeriod },
-        ),
-        successful: serviceMetric(
-          MetricName.OtpReceipt,
-          { channel: 'sms', status: 'successful' },
-          { period: funnelPeriod },
-        ),
-      },
-      period: funnelPeriod,
-    }),
-    threshold: THRESHOLDS.deliveryRatePercent,
-    comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-    evaluationPeriods: 2,
-    datapointsToAlarm: 2,
-  });
+  const deliveryRateDropped = signals.receiptsWired
+    ? new cloudwatch.Alarm(scope, 'DeliveryRateDropped', {
+        ...base,
+        alarmName: `${prefix}-delivery-rate-dropped`,
+        alarmDescription: describeAlarm({
+          users: `fewer than ${THRESHOLDS.deliveryRatePercent}% of the SMS codes End User Messaging accepted reached a handset in ${THRESHOLDS.funnelPeriodMinutes} minutes: those users wait for a code that does not come, while our own metrics say delivered.`,
+          firstCheck:
+            'dashboard row "Funnel" (receipts by status, by country): one country or one status (blocked, carrier_unreachable, spam) usually dominates. With your own configuration set, check it has the receipts event destination.',
+          runbookSection: 'Delivery rate dropped',
+        }),
+        metric: new cloudwatch.MathExpression({
+          label: 'SMS delivered to the handset / SMS accepted (%)',
+          expression: `IF(FILL(accepted, 0) >= ${min}, 100 * (FILL(delivered, 0) + FILL(successful, 0)) / FILL(accepted, 0), 100)`,
+          usingMetrics: {
+            accepted: serviceMetric(MetricName.OtpDelivered, { channel: 'sms' }, { period: funnelPeriod }),
+            delivered: serviceMetric(
+              MetricName.OtpReceipt,
+              { channel: 'sms', status: 'delivered' },
+              { period: funnelPeriod },
+            ),
+            successful: serviceMetric(
+              MetricName.OtpReceipt,
+              { channel: 'sms', status: 'successful' },
+              { period: funnelPeriod },
+            ),
+          },
+          period: funnelPeriod,
+        }),
+        threshold: THRESHOLDS.deliveryRatePercent,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: 2,
+        datapointsToAlarm: 2,
+      })
+    : undefined;
 
   const conversion = signals.conversion !== undefined;
   const conversionRateDropped = conversion
@@ -452,28 +454,26 @@ export function createAlarms(
       })
     : undefined;
 
-  // Okta's own account of the hook, from the same System Log stream: it sees a timeout or an unusable answer even
-  // when our functions recorded a success (an answer that left too late, a gateway in front of us failing).
+  // Okta's own account of the hook, from the same System Log stream: it sees a timeout even when our functions
+  // recorded a success (an answer that left too late, a gateway in front of us failing). Timeouts only: Okta also logs
+  // a FAILURE for every error object we answer on purpose (guard refusals, undeliverable numbers), which our own
+  // metrics and alarms already count; those stay on the dashboard, not in a page.
   const oktaFailingOver = conversion
     ? new cloudwatch.Alarm(scope, 'OktaFailingOver', {
         ...base,
         alarmName: `${prefix}-okta-failing-over`,
         alarmDescription: describeAlarm({
           users:
-            "Okta logged that our telephony hook failed or timed out: it sent those users' codes through its own rate-limited providers (late, or two codes if ours also arrived).",
+            "Okta logged that our telephony hook timed out: it sent those users' codes through its own rate-limited providers (late, or two codes if ours also arrived).",
           firstCheck:
             'dashboard row "Funnel" (Okta hook failures by kind), then the hook latency and errors; Okta System Log for inline_hook.executed with outcome FAILURE.',
           runbookSection: 'Okta is failing over to its own providers',
         }),
-        metric: new cloudwatch.MathExpression({
-          label: "Okta's hook failures (timeout + error)",
-          expression: 'FILL(timeout, 0) + FILL(failure, 0)',
-          usingMetrics: {
-            timeout: serviceMetric(MetricName.OktaHookFailure, { kind: 'timeout' }, { period }),
-            failure: serviceMetric(MetricName.OktaHookFailure, { kind: 'error' }, { period }),
-          },
-          period,
-        }),
+        metric: serviceMetric(
+          MetricName.OktaHookFailure,
+          { kind: 'timeout' },
+          { period, label: 'Okta: hook timed out' },
+        ),
         threshold: THRESHOLDS.oktaHookFailures,
         evaluationPeriods: 3,
         datapointsToAlarm: 2,
@@ -499,7 +499,7 @@ export function createAlarms(
 
   const paging: cloudwatch.IAlarm[] = [
     deliveryFailureRate,
-    deliveryRateDropped,
+    ...(deliveryRateDropped ? [deliveryRateDropped] : []),
     ...(oktaFailingOver ? [oktaFailingOver] : []),
     hookLatencyP99,
     hookErrors,
@@ -552,7 +552,7 @@ export function createAlarms(
     lambdaThrottles,
     api5xx,
     wafBlockedSpike,
-    deliveryRateDropped,
+    ...(deliveryRateDropped ? { deliveryRateDropped } : {}),
     ...(conversionRateDropped ? { conversionRateDropped } : {}),
     ...(oktaFailingOver ? { oktaFailingOver } : {}),
     ...(lowConversionPrefixDenied ? { lowConversionPrefixDenied } : {}),

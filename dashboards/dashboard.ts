@@ -105,7 +105,7 @@ export function createDashboard(
         alarms.abuseGuardUnavailable,
         alarms.authorizerDenialsSpike,
         alarms.wafBlockedSpike,
-        alarms.deliveryRateDropped,
+        ...(alarms.deliveryRateDropped ? [alarms.deliveryRateDropped] : []),
         ...(alarms.conversionRateDropped ? [alarms.conversionRateDropped] : []),
         ...(alarms.oktaFailingOver ? [alarms.oktaFailingOver] : []),
         ...(alarms.lowConversionPrefixDenied ? [alarms.lowConversionPrefixDenied] : []),
@@ -527,12 +527,16 @@ function addFunnelRow(dashboard: cloudwatch.Dashboard, signals: ServiceSignals, 
       ],
       { width: 6 },
     ),
-    new cloudwatch.AlarmWidget({
-      title: 'Delivery rate (the alarm)',
-      alarm: alarms.deliveryRateDropped,
-      width: 6,
-      height: 6,
-    }),
+    ...(alarms.deliveryRateDropped
+      ? [
+          new cloudwatch.AlarmWidget({
+            title: 'Delivery rate (the alarm)',
+            alarm: alarms.deliveryRateDropped,
+            width: 6,
+            height: 6,
+          }),
+        ]
+      : []),
     new cloudwatch.LogQueryWidget({
       title: 'Funnel by country: accepted, receipts by status, used',
       logGroupNames: [

@@ -40,6 +40,12 @@ export interface ServiceSignals {
   /** Log group of the receipt handler (record-delivery-event). */
   readonly receiptsLogGroup?: logs.ILogGroup;
   /**
+   * Whether the stack's own configuration set sends receipts to that handler. With the operator's configuration set
+   * the event destination is theirs to add, so no receipt may ever arrive: the delivery-rate alarm would read 0 % and
+   * page for nothing, and is not created.
+   */
+  readonly receiptsWired?: boolean;
+  /**
    * Conversion's parts, when it is measured (Okta Log Streaming or the Okta event hook): the conversion alarms,
    * "Okta is failing over" and the low-conversion denial alarm exist only then.
    */

@@ -284,7 +284,7 @@ export class OktaPhoneMfaStack extends Stack {
       logRetention,
     });
     const conversionMeasured = measuresConversion(settings);
-    protection.publishEventsTo(
+    const receiptsWired = protection.publishEventsTo(
       receipts.topic.topicArn,
       RECEIPT_EVENT_TYPES,
       conversionMeasured,
@@ -395,6 +395,7 @@ export class OktaPhoneMfaStack extends Stack {
         abuseTable: abuseTable.table,
         messagesTable: messagesTable.table,
         receiptsLogGroup: receipts.handler.logGroup,
+        receiptsWired,
         ...(conversion
           ? {
               conversion: {

@@ -239,6 +239,12 @@ describe('receipts', () => {
     // Assess
     synth.template.resourceCountIs('AWS::SMSVOICE::ConfigurationSet', 0);
     synth.template.resourceCountIs('AWS::SNS::Subscription', 1);
+    // No receipt may ever arrive until the operator adds the destination: no alarm that would page on 0 %.
+    const names = Object.values(synth.template.findResources('AWS::CloudWatch::Alarm')).map(
+      (a) => a.Properties.AlarmName,
+    );
+    expect(names.some((name) => String(name).endsWith('-delivery-rate-dropped'))).toBe(false);
+    expect(names.some((name) => String(name).endsWith('-delivery-failure-rate'))).toBe(true);
     synth.template.hasOutput('ReceiptsTopicArn', {
       Value: { Ref: logicalId(synth, 'AWS::SNS::Topic', '/Receipts/') },
       Description: Match.stringLikeRegexp('TEXT_ALL, VOICE_ALL'),

@@ -27,6 +27,7 @@ import {
   PREFIX_COUNTER_RETENTION_SECONDS,
   prefixHourKey,
   sweepBucketOf,
+  VERIFICATION_GRACE_SECONDS,
 } from '../domain/message-table.js';
 import { maskPhone } from '../domain/redact.js';
 import { emitMetric, logger, MetricName } from '../powertools/index.js';
@@ -131,7 +132,7 @@ export class DynamoMessageStore {
       puts.push({
         PutRequest: {
           Item: {
-            ...latestKey(message.userId, message.channel),
+            ...latestKey(message.userId, message.requestedChannel ?? message.channel),
             messageId: message.messageId,
             eventId: message.eventId,
             sentAt: message.sentAt,
@@ -278,9 +279,12 @@ export class DynamoMessageStore {
       new GetCommand({ TableName: this.tableName, Key: latestKey(userId, channel), ConsistentRead: true }),
     );
     const nowSeconds = Math.floor(this.#now() / 1000);
-    // DynamoDB's TTL deletes late: an expired pointer is a code that can no longer be used.
+    // DynamoDB's TTL deletes late: a pointer past its code's expiry (and the grace for a late event) is a code that
+    // can no longer be used.
     if (!Item || typeof Item.messageId !== 'string') return undefined;
-    if (typeof Item.expiresAt === 'number' && Item.expiresAt < nowSeconds) return undefined;
+    if (typeof Item.expiresAt === 'number' && Item.expiresAt + VERIFICATION_GRACE_SECONDS < nowSeconds) {
+      return undefined;
+    }
     return Item.messageId;
   }
 
@@ -449,6 +453,7 @@ export function rememberingSender(
       eventId: message.eventId,
       requestType: request.requestType,
       channel: message.channel,
+      ...(request.channel !== message.channel ? { requestedChannel: request.channel } : {}),
       country: request.country ?? 'unknown',
       phone: maskPhone(message.destination),
       // What only conversion reads: the prefix (settlement counters, the low-conversion deny) and the sweep's bucket.

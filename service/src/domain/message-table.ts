@@ -31,6 +31,13 @@ export const MESSAGES_TABLE = {
 /** How long a message's story is kept after the send (receipts can come days later for a retried carrier). */
 export const MESSAGE_RETENTION_SECONDS = 7 * 24 * 3600;
 
+/**
+ * How long after a code's expiry Okta's "verified" event still counts, and the sweep waits before calling it unused:
+ * a code typed in its last second reaches us through Log Streaming or an event hook seconds to minutes later. With
+ * the 5-minute sweep, an unused code is still settled within 10 minutes of its expiry.
+ */
+export const VERIFICATION_GRACE_SECONDS = 180;
+
 /** Sort key of a message item. */
 export const MESSAGE_SK = 'message';
 /** Sort key of a user's latest-message pointer. */
@@ -82,6 +89,11 @@ export type MessageItem = {
   requestType: string;
   channel: 'sms' | 'voice';
   country: string;
+  /**
+   * The channel Okta asked for, when the message went out on another (the voice fallback calls a landline Okta asked
+   * to text): Okta's MFA event names the factor it asked for, so the user's latest-message pointer is keyed by it.
+   */
+  requestedChannel?: 'sms' | 'voice';
   /** Masked (`maskPhone`). */
   phone: string;
   /**

@@ -93,8 +93,12 @@ export async function recordReceipt(message: string, deps: ReceiptDeps): Promise
   if (duplicate) {
     logger.info('Delivery receipt already recorded; not counted again', fields);
   } else {
-    emitMetric(MetricName.OtpReceipt, { channel: receipt.channel, status: receipt.status });
-    emitMetric(MetricName.OtpReceipt, { channel: receipt.channel, status: receipt.status, country });
+    // One count per message, its final receipt: the delivery rate divides messages by messages, however many
+    // intermediate receipts (TEXT_SUCCESSFUL before TEXT_DELIVERED, a call's ringing) a carrier sends.
+    if (receipt.isFinal) {
+      emitMetric(MetricName.OtpReceipt, { channel: receipt.channel, status: receipt.status });
+      emitMetric(MetricName.OtpReceipt, { channel: receipt.channel, status: receipt.status, country });
+    }
     const ms = timeToHandsetMs(receipt);
     if (ms !== undefined) {
       emitMetrics({ channel: receipt.channel }, [[MetricName.TimeToHandset, ms, MetricUnit.Milliseconds]]);

@@ -12,7 +12,7 @@ import { createEventClients } from '../adapters/aws-clients.js';
 import { EndUserMessagingFeedback } from '../adapters/message-feedback.js';
 import { DynamoMessageStore, type PrefixHour, type StoredMessage } from '../adapters/message-store.js';
 import { type LowConversionConfig, loadSweepConfig } from '../config.js';
-import { sweepBucketOf } from '../domain/message-table.js';
+import { sweepBucketOf, VERIFICATION_GRACE_SECONDS } from '../domain/message-table.js';
 import { readDestination } from '../domain/phone.js';
 import { maskPhone } from '../domain/redact.js';
 import { emitMetric, logger, MetricName, metrics } from '../powertools/index.js';
@@ -113,7 +113,8 @@ export async function sweep(deps: SweepDeps): Promise<SweepSummary> {
   let failed = 0;
   for (let hour = SWEEP_LOOKBACK_HOURS; hour >= 0; hour -= 1) {
     const bucket = sweepBucketOf(nowMs - hour * 3_600_000);
-    const expired = await deps.store.expiredPending(bucket, nowSeconds);
+    // Past expiry and the grace for a late "verified" event: a code typed in its last second is not unused.
+    const expired = await deps.store.expiredPending(bucket, nowSeconds - VERIFICATION_GRACE_SECONDS);
     for (const pending of expired) {
       try {
         const message = await deps.store.settle(pending.messageId, 'FAILED');

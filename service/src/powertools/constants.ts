@@ -21,7 +21,10 @@ export const MetricName = {
   OtpBlocked: 'OtpBlocked',
   /** The abuse guard's table could not be reached in time: delivered without the guard (fail open). */
   AbuseGuardUnavailable: 'AbuseGuardUnavailable',
-  /** A delivery receipt from End User Messaging (dimension sets `{channel, status}` and `{channel, status, country}`). */
+  /**
+   * A message's final delivery receipt from End User Messaging, one per message (dimension sets `{channel, status}`
+   * and `{channel, status, country}`); intermediate receipts are logged, not counted.
+   */
   OtpReceipt: 'OtpReceipt',
   /** Milliseconds from the send to the handset's delivery receipt (dimension `channel`). */
   TimeToHandset: 'TimeToHandset',

@@ -163,7 +163,8 @@ describe('POST /_local/sweep', () => {
     // Prepare
     const expired = await sendCode();
     const living = await sendCode();
-    await updateMessageItem(stack, expired.messageId, { codeExpiresAt: Math.floor(Date.now() / 1000) - 60 });
+    // Expired 4 minutes ago: past the 3-minute grace for a late "verified" event
+    await updateMessageItem(stack, expired.messageId, { codeExpiresAt: Math.floor(Date.now() / 1000) - 240 });
 
     // Act
     const answer = await postLocal(stack, '/_local/sweep');

@@ -139,6 +139,27 @@ describe('deliver-otp with a messages table', () => {
     expect(message).not.toHaveProperty('sweepBucket');
   });
 
+  it('keys the latest-message pointer by the channel Okta asked for when a landline Okta asked to text is called', async () => {
+    // Prepare: the voice fallback calls a London fixed line; Okta will log SMS_FACTOR when the user types the code
+    await harness.load({ MESSAGES_TABLE_NAME: MESSAGES, VOICE_FALLBACK: 'true' });
+    const request = payload();
+    request.data.messageProfile.phoneNumber = '+442079460123';
+
+    // Act
+    const answer = await harness.invoke(request);
+
+    // Assess
+    const messageId = answer.body.commands[0].value[0].transactionId;
+    const items = await allItems(localDynamoClient(harness.db.endpoint), MESSAGES);
+    expect(items.find((i) => i.pk === `message#${messageId}`)).toMatchObject({
+      channel: 'voice',
+      requestedChannel: 'sms',
+    });
+    const userId = request.data.userProfile?.userId;
+    expect(items.find((i) => i.pk === `user#${userId}#sms`)).toMatchObject({ messageId });
+    expect(items.find((i) => i.pk === `user#${userId}#voice`)).toBeUndefined();
+  });
+
   it('runs the write beside the idempotency update: a slow messages table adds no sequential round trip', async () => {
     // Prepare: every messages-table call takes 250 ms more (inside its 400 ms per-call bound); the idempotency table is as fast as ever.
     const proxy = await slowProxy(harness.db.endpoint, MESSAGES, 250);

@@ -112,6 +112,28 @@ async function message(client: ReturnType<typeof localDynamoClient>, messageId: 
 const metric = (name: string) => output.metrics().filter((m) => m.name === name);
 
 describe('record-delivery-event', () => {
+  it('counts OtpReceipt once per message, for its final receipt, not for the carrier acceptance before it', async () => {
+    // Prepare
+    const { store, deadLetters } = deps();
+    const messageId = randomUUID();
+    await hookWrote(store, messageId);
+    output.clear();
+    const accepted = smsEvent(messageId, {
+      eventType: 'TEXT_SUCCESSFUL',
+      isFinal: false,
+      messageStatus: 'SUCCESSFUL',
+      eventTimestamp: 1_764_590_400_900,
+    });
+
+    // Act
+    await handleReceipts(sns(accepted, smsEvent(messageId)), { store, deadLetters });
+
+    // Assess: one count in each dimension set, by the final status
+    const counted = metric('OtpReceipt');
+    expect(counted).toHaveLength(2);
+    expect(counted.every((m) => m.dimensions.status === 'delivered')).toBe(true);
+  });
+
   it("costs one UpdateItem for a message's final receipt: the status is set in the same write", async () => {
     // Prepare
     const { store, deadLetters, client } = deps();

@@ -112,8 +112,10 @@ describe('sweep', () => {
   it('sets an expired unused code FAILED once, tells End User Messaging, and leaves fresh ones pending', async () => {
     // Prepare
     const d = await setup();
-    const expired = await pending(d, { agoMs: 6 * 60_000 }); // expired a minute ago
+    const expired = await pending(d, { agoMs: 9 * 60_000 }); // expired 4 minutes ago
     const fresh = await pending(d, { agoMs: 60_000 }); // four minutes left
+    // Expired 2 minutes ago: within the grace for a late "verified" event, not yet unused
+    const justExpired = await pending(d, { agoMs: 7 * 60_000 });
     const lastHour = await pending(d, { agoMs: 50 * 60_000 }); // previous hour's bucket
 
     // Act
@@ -129,6 +131,7 @@ describe('sweep', () => {
       expect(item?.sweepBucket).toBeUndefined();
     }
     expect((await messageItem(d, fresh))?.feedback).toBeUndefined();
+    expect((await messageItem(d, justExpired))?.feedback).toBeUndefined();
     expect(
       smsVoice
         .commandCalls(PutMessageFeedbackCommand)
