@@ -87,6 +87,8 @@ export type AlarmOptions = {
 /** The alarms, by name. */
 export type ServiceAlarms = {
   dlqNewRecords: cloudwatch.Alarm;
+  /** A receipt or an Okta event its function could not process after the retries. */
+  eventsNotProcessed?: cloudwatch.Alarm;
   dlqWriteFailed: cloudwatch.Alarm;
   idempotencyStoreUnavailable: cloudwatch.Alarm;
   smsPumpingSuspected: cloudwatch.Alarm;
@@ -170,6 +172,26 @@ export function createAlarms(
     threshold: 1,
     evaluationPeriods: 1,
   });
+
+  const eventsNotProcessed = signals.eventFailures
+    ? new cloudwatch.Alarm(scope, 'EventsNotProcessed', {
+        ...base,
+        alarmName: `${prefix}-events-not-processed`,
+        alarmDescription: describeAlarm({
+          users:
+            "none at once: a delivery receipt or an Okta MFA event could not be recorded after the retries, so the funnel, a code's story and, for a failed receipt, its DLQ record miss it.",
+          firstCheck:
+            "the receipt and verification functions' ERROR lines; the queue EventFailuresQueueUrl holds the events (they name destination numbers: read, then purge).",
+          runbookSection: 'Events not processed',
+        }),
+        metric: signals.eventFailures.metricNumberOfMessagesSent({
+          statistic: cloudwatch.Stats.SUM,
+          period,
+        }),
+        threshold: 1,
+        evaluationPeriods: 1,
+      })
+    : undefined;
 
   const dlqWriteFailed = new cloudwatch.Alarm(scope, 'DlqWriteFailed', {
     ...base,
@@ -523,6 +545,7 @@ export function createAlarms(
   const notifying: cloudwatch.AlarmBase[] = [
     deliveryDegraded,
     dlqNewRecords,
+    ...(eventsNotProcessed ? [eventsNotProcessed] : []),
     dlqWriteFailed,
     idempotencyStoreUnavailable,
     smsPumpingSuspected,
@@ -540,6 +563,7 @@ export function createAlarms(
 
   return {
     dlqNewRecords,
+    ...(eventsNotProcessed ? { eventsNotProcessed } : {}),
     dlqWriteFailed,
     idempotencyStoreUnavailable,
     smsPumpingSuspected,

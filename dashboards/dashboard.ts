@@ -106,6 +106,7 @@ export function createDashboard(
         alarms.authorizerDenialsSpike,
         alarms.wafBlockedSpike,
         ...(alarms.deliveryRateDropped ? [alarms.deliveryRateDropped] : []),
+        ...(alarms.eventsNotProcessed ? [alarms.eventsNotProcessed] : []),
         ...(alarms.conversionRateDropped ? [alarms.conversionRateDropped] : []),
         ...(alarms.oktaFailingOver ? [alarms.oktaFailingOver] : []),
         ...(alarms.lowConversionPrefixDenied ? [alarms.lowConversionPrefixDenied] : []),

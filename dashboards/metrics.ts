@@ -29,6 +29,8 @@ export interface ServiceSignals {
   readonly stage: apigateway.Stage;
   /** The dead-letter queue. */
   readonly deadLetterQueue: sqs.IQueue;
+  /** Receipts and Okta events their functions could not process after retries. */
+  readonly eventFailures?: sqs.IQueue;
   /** Templates and config table. */
   readonly templatesTable: dynamodb.ITable;
   /** Idempotency table. */

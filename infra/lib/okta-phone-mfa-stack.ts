@@ -278,9 +278,23 @@ export class OktaPhoneMfaStack extends Stack {
     }
 
     // Delivery receipts: the configuration set publishes SMS and voice events to a topic the receipt handler reads.
+    // Receipts and Okta events their functions still failed after the retries of Lambda and EventBridge. The records
+    // are the events as AWS and Okta sent them (a receipt names the destination number), so SQS-managed encryption,
+    // which EventBridge can write to, and 4 days: long enough for a weekend, no archive.
+    const eventFailures = new sqs.Queue(this, 'EventFailures', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(4),
+    });
+    Validations.of(eventFailures).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        "This queue is itself the terminal store of receipts and Okta events their functions could not process (Lambda's on-failure destination, EventBridge's dead-letter queue); nothing consumes it automatically.",
+    });
     const receipts = new DeliveryReceipts(this, 'Receipts', {
       messagesTable,
       deadLetterQueue,
+      eventFailures,
       logRetention,
     });
     const conversionMeasured = measuresConversion(settings);
@@ -320,6 +334,7 @@ export class OktaPhoneMfaStack extends Stack {
           abuseTable: abuseTable.table,
           api,
           logRetention,
+          eventFailures,
         })
       : undefined;
     Validations.of(api.api).acknowledge({
@@ -390,6 +405,7 @@ export class OktaPhoneMfaStack extends Stack {
         accessLogGroup: api.accessLogGroup,
         stage: api.stage,
         deadLetterQueue,
+        eventFailures,
         templatesTable,
         idempotencyTable,
         abuseTable: abuseTable.table,
@@ -435,6 +451,11 @@ export class OktaPhoneMfaStack extends Stack {
       'End User Messaging protect configuration (country rules) every send names',
     );
     output('DeadLetterQueueUrl', deadLetterQueue.queueUrl, 'npm run dlq -- --queue-url <this>');
+    output(
+      'EventFailuresQueueUrl',
+      eventFailures.queueUrl,
+      'Receipts and Okta events their functions could not process (runbook: Events not processed)',
+    );
     output(
       'MessagesTableName',
       messagesTable.table.tableName,

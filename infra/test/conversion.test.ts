@@ -90,6 +90,10 @@ describe('Okta Log Streaming', () => {
       expect.objectContaining({
         Arn: { 'Fn::GetAtt': [verification.id, 'Arn'] },
         RetryPolicy: { MaximumEventAgeInSeconds: 3600, MaximumRetryAttempts: 8 },
+        // What still fails after the retries is kept, not dropped (alarm events-not-processed)
+        DeadLetterConfig: {
+          Arn: { 'Fn::GetAtt': [logicalId(streaming, 'AWS::SQS::Queue', '/EventFailures/'), 'Arn'] },
+        },
       }),
     ]);
     streaming.template.hasResourceProperties('AWS::Lambda::Permission', {

@@ -102,6 +102,7 @@ describe('operations', () => {
         'OktaPhoneMfa-delivery-rate-dropped',
         'OktaPhoneMfa-dlq-new-records',
         'OktaPhoneMfa-dlq-write-failed',
+        'OktaPhoneMfa-events-not-processed',
         'OktaPhoneMfa-hook-errors',
         'OktaPhoneMfa-hook-latency-p99',
         'OktaPhoneMfa-hook-traffic-stopped',
@@ -373,7 +374,7 @@ describe('operations', () => {
     ];
 
     // Assess
-    expect(ids).toHaveLength(15);
+    expect(ids).toHaveLength(16);
     for (const id of ids) expect(body, id).toContain(`"${id}"`);
   });
 

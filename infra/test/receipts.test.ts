@@ -178,23 +178,37 @@ describe('receipts', () => {
     ]);
   });
 
-  it('grants the receipt handler exactly UpdateItem on the messages table and SendMessage on the DLQ with its key', () => {
+  it('grants the receipt handler exactly UpdateItem on the messages table, SendMessage on the DLQ with its key, and its failure destination', () => {
     // Prepare
     const grants = grantsOf(defaults, '/Receipts/RecordDeliveryEvent/');
     const tableId = logicalId(defaults, 'AWS::DynamoDB::Table', '/MessagesTable/');
+    const failures = /^\{"Fn::GetAtt":\["EventFailures[0-9A-F]{8}","Arn"\]\}$/;
 
     // Assess
     expect(Object.keys(grants).sort()).toEqual([
       'dynamodb:UpdateItem',
       'kms:Decrypt',
       'kms:GenerateDataKey',
+      'sqs:GetQueueAttributes',
+      'sqs:GetQueueUrl',
       'sqs:SendMessage',
     ]);
     expect(grants['dynamodb:UpdateItem']).toEqual([JSON.stringify({ 'Fn::GetAtt': [tableId, 'Arn'] })]);
-    expect(grants['sqs:SendMessage']).toHaveLength(1);
-    expect(grants['sqs:SendMessage']![0]).toMatch(
-      /^\{"Fn::GetAtt":\["DeadLetterQueue[0-9A-F]{8}","Arn"\]\}$/,
-    );
+    expect(grants['sqs:SendMessage']).toHaveLength(2);
+    expect(grants['sqs:SendMessage']!.sort()).toEqual([
+      expect.stringMatching(/^\{"Fn::GetAtt":\["DeadLetterQueue[0-9A-F]{8}","Arn"\]\}$/),
+      expect.stringMatching(failures),
+    ]);
+    // Lambda's on-failure destination: the events the handler still failed after its two retries
+    for (const action of ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl']) {
+      expect(grants[action]).toEqual([expect.stringMatching(failures)]);
+    }
+    const config = Object.values(defaults.template.findResources('AWS::Lambda::EventInvokeConfig'));
+    expect(config).toHaveLength(1);
+    expect(config[0]!.Properties).toMatchObject({
+      MaximumRetryAttempts: 2,
+      DestinationConfig: { OnFailure: { Destination: expect.anything() } },
+    });
     for (const action of ['kms:GenerateDataKey', 'kms:Decrypt']) {
       expect(grants[action]).toHaveLength(1);
       expect(grants[action]![0]).toMatch(/^\{"Fn::GetAtt":\["DeadLetterKey[0-9A-F]{8}","Arn"\]\}$/);

@@ -6,6 +6,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { MESSAGES_TABLE } from '../../../service/src/domain/message-table.js';
 import { OKTA_EVENT_TYPES } from '../../../service/src/domain/okta-log-event.js';
@@ -60,6 +61,8 @@ export interface OktaConversionProps {
   readonly api: HookApi;
   /** Retention of the functions' log groups. */
   readonly logRetention: logs.RetentionDays;
+  /** Where an Okta event lands that the verification function still failed after EventBridge's retries. */
+  readonly eventFailures: sqs.IQueue;
 }
 
 /**
@@ -165,6 +168,7 @@ export class OktaConversion extends Construct {
             // A verification is worth marking while the message's feedback record lives (an hour).
             maxEventAge: Duration.hours(1),
             retryAttempts: 8,
+            deadLetterQueue: props.eventFailures,
           }),
         ],
       });

@@ -1,6 +1,7 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -26,6 +27,11 @@ export interface DeliveryReceiptsProps {
   readonly messagesTable: MessagesTable;
   /** The dead-letter queue a final failure receipt leaves its one record in. */
   readonly deadLetterQueue: sqs.IQueue;
+  /**
+   * Where an event lands that the handler still failed after Lambda's retries (the invocation record, with the SNS
+   * message): nothing is lost, and an alarm watches it.
+   */
+  readonly eventFailures: sqs.IQueue;
   /** Retention of the handler's log group. */
   readonly logRetention: logs.RetentionDays;
 }
@@ -130,5 +136,11 @@ export class DeliveryReceipts extends Construct {
     }
 
     this.topic.addSubscription(new subscriptions.LambdaSubscription(this.handler.function));
+    // SNS invokes asynchronously: two retries, then the event goes to the failures queue instead of being dropped.
+    this.handler.function.configureAsyncInvoke({
+      onFailure: new destinations.SqsDestination(props.eventFailures),
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(6),
+    });
   }
 }

@@ -4,8 +4,8 @@
  *
  * Idempotent per receipt (SNS delivers at least once): the receipt id (`delivery-receipt.ts`) joins the message item
  * under a condition, so a redelivery counts nothing again and leaves no second DLQ record. SNS invokes Lambda
- * asynchronously: a record that fails makes the invocation throw, and Lambda's async retries (twice by default, then
- * the function's on-failure destination or DLQ, where the stack sets one) run the whole batch again; the records
+ * asynchronously: a record that fails makes the invocation throw, and Lambda's async retries (twice, then the stack's
+ * on-failure destination, the event-failures queue with its alarm) run the whole batch again; the records
  * already recorded are then duplicates and are skipped. SNS sends one record per invocation in practice, so a batch
  * failure is a record failure.
  */
