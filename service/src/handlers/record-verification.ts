@@ -132,6 +132,9 @@ export async function handleOktaEvent(event: unknown, deps: VerificationDeps): P
   }
 }
 
+/** Events of one Okta event hook delivery handled at once (each is a few DynamoDB calls and one feedback call). */
+const EVENT_HOOK_CONCURRENCY = 8;
+
 const isApiGateway = (event: VerificationEvent): event is APIGatewayProxyEvent =>
   typeof (event as APIGatewayProxyEvent).httpMethod === 'string';
 
@@ -195,8 +198,11 @@ export async function handleEventHook(
   }
   const events = (body as { data?: { events?: unknown } } | null)?.data?.events;
   if (!Array.isArray(events)) return json(400, { error: 'no data.events' });
-  // A failure answers 500, so Okta delivers the batch again; what was settled is then skipped.
-  for (const oktaEvent of events) await handleOktaEvent(oktaEvent, deps);
+  // A failure answers 500, so Okta delivers the batch again; what was settled is then skipped. A few events at a time:
+  // Okta waits 3 s for an event hook, and a batch of dozens, one after another, would not fit.
+  for (let i = 0; i < events.length; i += EVENT_HOOK_CONCURRENCY) {
+    await Promise.all(events.slice(i, i + EVENT_HOOK_CONCURRENCY).map((e) => handleOktaEvent(e, deps)));
+  }
   return { statusCode: 200, body: '' };
 }
 

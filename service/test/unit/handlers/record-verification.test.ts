@@ -321,6 +321,39 @@ describe('Okta event hook (API Gateway)', () => {
     expect((await item(d, `message#${messageId}`))?.feedback).toBe('RECEIVED');
   });
 
+  it("handles a POST's events a few at a time, so a batch of 24 fits in Okta's 3 s, and marks every one", async () => {
+    // Prepare: each feedback call takes 50 ms; one after another, 24 would take 1.2 s of feedback alone
+    const d = deps();
+    const users = Array.from({ length: 24 }, () => `00u${randomUUID().slice(0, 8)}`);
+    const messageIds = [];
+    for (const userId of users) messageIds.push(await sent(d, userId));
+    let inFlight = 0;
+    let most = 0;
+    const feedback = {
+      put: async () => {
+        inFlight += 1;
+        most = Math.max(most, inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        inFlight -= 1;
+        return { ok: true as const };
+      },
+    } as unknown as VerificationDeps['feedback'];
+
+    // Act
+    const result = await handleVerification(
+      viaEventHook('POST', { authorization: SECRET }, { data: { events: users.map((u) => authViaMfa(u)) } }),
+      { ...d, feedback },
+    );
+
+    // Assess
+    expect(result?.statusCode).toBe(200);
+    expect(most).toBeGreaterThan(1);
+    expect(most).toBeLessThanOrEqual(8);
+    for (const messageId of messageIds) {
+      expect((await item(d, `message#${messageId}`))?.feedback).toBe('RECEIVED');
+    }
+  });
+
   it('answers 500 when the table fails, so Okta delivers again', async () => {
     // Prepare
     const broken = {
