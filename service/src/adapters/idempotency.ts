@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { JSONValue } from '@aws-lambda-powertools/commons/types';
 import {
   IdempotencyAlreadyInProgressError,
@@ -40,6 +41,17 @@ export class OtpIdempotencyStore extends DynamoDBPersistenceLayer {
 
   public override saveSuccess(data: JSONValue, result: JSONValue): Promise<void> {
     return this.#savingFor(data, () => super.saveSuccess(data, result));
+  }
+
+  /**
+   * The record's key, as Powertools builds it with `eventKeyJmesPath: 'idempotencyKey'` (its default MD5 of the JSON
+   * of the key), byte for byte, without a JMESPath search each of the two or three times a delivery asks for it.
+   * Anything that is not a request with a key goes to Powertools.
+   */
+  protected override getHashedIdempotencyKey(data: JSONValue): string {
+    const key = (data as Partial<DeliveryRequest> | null)?.idempotencyKey;
+    if (typeof key !== 'string' || key === '') return super.getHashedIdempotencyKey(data);
+    return `${this.idempotencyKeyPrefix}#${createHash('md5').update(JSON.stringify(key)).digest('base64')}`;
   }
 
   /** Powertools asks this while it builds a record: off for a request without a fingerprint. */
