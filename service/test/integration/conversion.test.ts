@@ -9,10 +9,11 @@
 import { existsSync } from 'node:fs';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type CliIo, UsageError } from '../../cli/common.js';
+import { UsageError } from '../../cli/common.js';
 import { traceCli } from '../../cli/trace.js';
 import { buildMfaVerifiedEvent, main as oktaCli } from '../../local/okta-cli.js';
 import type { LocalStack } from '../../local/stack.js';
+import { captureIo } from '../helpers/cli-io.js';
 import {
   eventually,
   hookRequest,
@@ -57,18 +58,7 @@ async function sendCode(fixture = 'request-sms-mfa-verification') {
   return { payload, userId, messageId };
 }
 
-function capture(): CliIo & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return {
-    stdout,
-    stderr,
-    out: (line) => stdout.push(line),
-    err: (line) => stderr.push(line),
-    interactive: false,
-    ask: async () => '',
-  };
-}
+const capture = captureIo;
 
 describe('a played verification', () => {
   it("sets the outbox feedback RECEIVED and the message's feedback in the table, by the time the route answers", async () => {

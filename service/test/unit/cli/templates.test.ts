@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type CliIo, UsageError } from '../../../cli/common.js';
+import { UsageError } from '../../../cli/common.js';
 import { templatesCli, validateItem } from '../../../cli/templates.js';
 import {
   createTables,
@@ -17,6 +17,7 @@ import {
   startDynalite,
 } from '../../../local/dynalite.js';
 import { defaultTemplateItems } from '../../../src/adapters/template-seed.js';
+import { captureIo } from '../../helpers/cli-io.js';
 
 let dynalite: RunningDynalite;
 let client: DynamoDBClient;
@@ -25,18 +26,7 @@ let table: string;
 let counter = 0;
 const dirs: string[] = [];
 
-function capture(): CliIo & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return {
-    stdout,
-    stderr,
-    out: (line) => stdout.push(line),
-    err: (line) => stderr.push(line),
-    interactive: false,
-    ask: async () => '',
-  };
-}
+const capture = captureIo;
 
 const run = (argv: string[], io = capture()) =>
   templatesCli([...argv, '--table', table, '--endpoint', dynalite.endpoint], io, {}).then((code) => ({

@@ -8,7 +8,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { traceQuery } from '../../../../dashboards/queries/index.js';
-import { type CliIo, UsageError } from '../../../cli/common.js';
+import { UsageError } from '../../../cli/common.js';
 import { storyOf, type TraceReport, traceCli } from '../../../cli/trace.js';
 import {
   createTables,
@@ -17,6 +17,7 @@ import {
   startDynalite,
 } from '../../../local/dynalite.js';
 import { latestKey, messageKey, sweepBucketOf } from '../../../src/domain/message-table.js';
+import { captureIo } from '../../helpers/cli-io.js';
 
 const NUMBER = '+14155550123';
 const PREFIX = '+14155550';
@@ -29,18 +30,7 @@ let dynalite: RunningDynalite;
 let client: DynamoDBClient;
 let doc: DynamoDBDocumentClient;
 
-function capture(): CliIo & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return {
-    stdout,
-    stderr,
-    out: (line) => stdout.push(line),
-    err: (line) => stderr.push(line),
-    interactive: false,
-    ask: async () => '',
-  };
-}
+const capture = captureIo;
 
 const run = async (argv: string[], env: Record<string, string> = {}) => {
   const io = capture();
