@@ -19,6 +19,7 @@ import {
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { parsePhoneNumberFromString as parseWithTypes } from 'libphonenumber-js/max';
+import { LOCAL_TABLES } from '../local/names.js';
 import {
   type CounterKind,
   DEFAULT_ABUSE_LIMITS,
@@ -34,7 +35,7 @@ import {
 import { ABUSE_LIMIT_VARIABLES, MAX_ABUSE_LIMIT } from '../src/domain/abuse-settings.js';
 import { readDestination } from '../src/domain/phone.js';
 import { maskPhone, scrubText } from '../src/domain/redact.js';
-import { type CliIo, clientConfig, isLocalEndpoint, runMain, terminalIo, UsageError } from './common.js';
+import { type CliIo, clientConfig, runMain, tableName as tableOf, terminalIo, UsageError } from './common.js';
 
 /** Printed with `--help` and on a usage error. */
 export const USAGE = `Usage: npm run abuse -- <command> <E.164 number or prefix> [options]
@@ -73,7 +74,7 @@ Limits shown are ABUSE_NUMBER_PER_10_MINUTES, ABUSE_NUMBER_PER_24_HOURS, ABUSE_P
 ABUSE_REFUSED_NUMBER_TYPES from this shell, else the defaults: the deployed hook's settings may differ.`;
 
 /** The local stack's abuse table. */
-export const LOCAL_ABUSE_TABLE = 'okta-phone-mfa-abuse';
+export const LOCAL_ABUSE_TABLE = LOCAL_TABLES.abuse;
 
 /** A velocity limit with the value in force for this shell. */
 export type LimitInForce = VelocityRule & { variable: string; limit: number };
@@ -597,9 +598,7 @@ export async function abuseCli(
   limitsFrom(env);
   refusedTypesFrom(env);
 
-  const endpoint = values.endpoint ?? env.DYNAMODB_ENDPOINT;
-  const tableName =
-    values.table ?? env.ABUSE_TABLE_NAME ?? (isLocalEndpoint(endpoint) ? LOCAL_ABUSE_TABLE : undefined);
+  const tableName = tableOf(values, env, 'ABUSE_TABLE_NAME', LOCAL_ABUSE_TABLE);
   if (!tableName) throw new UsageError('No table: pass --table or set ABUSE_TABLE_NAME');
   const table = new AbuseTable(
     DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig(values, env, 'DYNAMODB_ENDPOINT')), {

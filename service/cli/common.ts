@@ -44,6 +44,25 @@ export function isLocalEndpoint(endpoint: string | undefined): boolean {
 }
 
 /**
+ * The table a CLI works on: `--table`, else its environment variable, else, against a local endpoint (`--endpoint`
+ * or `DYNAMODB_ENDPOINT`), the local stack's table.
+ *
+ * @param flags - `--table`, `--endpoint`
+ * @param env - environment
+ * @param variable - the table's environment variable (`ABUSE_TABLE_NAME`, `MESSAGES_TABLE_NAME`)
+ * @param localTable - the local stack's table of that name
+ */
+export function tableName(
+  flags: { table?: string; endpoint?: string },
+  env: Record<string, string | undefined>,
+  variable: string,
+  localTable: string,
+): string | undefined {
+  const endpoint = flags.endpoint ?? env.DYNAMODB_ENDPOINT;
+  return flags.table ?? env[variable] ?? (isLocalEndpoint(endpoint) ? localTable : undefined);
+}
+
+/**
  * SDK client settings: region and endpoint from flags, else the environment. Local endpoints get dummy
  * credentials unless real ones are set.
  *

@@ -13,9 +13,10 @@ import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { traceQuery } from '../../dashboards/queries/index.js';
+import { LOCAL_TABLES } from '../local/names.js';
 import { MESSAGE_SK, MESSAGES_TABLE, messageKey } from '../src/domain/message-table.js';
 import { maskPhone } from '../src/domain/redact.js';
-import { type CliIo, clientConfig, isLocalEndpoint, runMain, terminalIo, UsageError } from './common.js';
+import { type CliIo, clientConfig, runMain, tableName, terminalIo, UsageError } from './common.js';
 
 /** Printed with `--help` and on a usage error. */
 export const USAGE = `Usage: npm run trace -- <eventId|messageId> [options]
@@ -33,7 +34,7 @@ Options:
   --json              print one JSON object instead of the story`;
 
 /** The local stack's messages table. */
-export const LOCAL_MESSAGES_TABLE = 'okta-phone-mfa-messages';
+export const LOCAL_MESSAGES_TABLE = LOCAL_TABLES.messages;
 
 /** An Okta event id or an End User Messaging message id: letters, digits and `_:.-` (as `traceQuery` takes them). */
 const ID = /^[A-Za-z0-9_:.-]{1,128}$/;
@@ -259,9 +260,7 @@ export async function traceCli(
   }
   if (!ID.test(id)) throw new UsageError('An eventId or message id is 1 to 128 letters, digits and _:.-');
 
-  const endpoint = values.endpoint ?? env.DYNAMODB_ENDPOINT;
-  const table =
-    values.table ?? env.MESSAGES_TABLE_NAME ?? (isLocalEndpoint(endpoint) ? LOCAL_MESSAGES_TABLE : undefined);
+  const table = tableName(values, env, 'MESSAGES_TABLE_NAME', LOCAL_MESSAGES_TABLE);
   if (!table)
     throw new UsageError(
       'No table: pass --table or set MESSAGES_TABLE_NAME (stack output MessagesTableName)',

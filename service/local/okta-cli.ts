@@ -23,6 +23,7 @@ import { messageKey } from '../src/domain/message-table.js';
 import { AUTH_VIA_MFA } from '../src/domain/okta-log-event.js';
 import { maskPhone } from '../src/domain/redact.js';
 import { LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, LOCAL_SCOPE } from './issuer.js';
+import { LOCAL_TABLES } from './names.js';
 import { TokenProvider } from './okta-tokens.js';
 
 const USAGE = `usage: npm run okta -- send --phone +14155550100 --channel sms|voice [options]
@@ -335,7 +336,7 @@ async function userIdFromTable(base: string, messageId: string): Promise<string 
   });
   try {
     const { Item } = await DynamoDBDocumentClient.from(client).send(
-      new GetCommand({ TableName: LOCAL_MESSAGES_TABLE, Key: messageKey(messageId), ConsistentRead: true }),
+      new GetCommand({ TableName: LOCAL_TABLES.messages, Key: messageKey(messageId), ConsistentRead: true }),
     );
     return typeof Item?.userId === 'string' ? Item.userId : undefined;
   } catch {
@@ -344,9 +345,6 @@ async function userIdFromTable(base: string, messageId: string): Promise<string 
     client.destroy();
   }
 }
-
-/** The local stack's messages table. */
-const LOCAL_MESSAGES_TABLE = 'okta-phone-mfa-messages';
 
 type OutboxEntry = {
   messageId: string;

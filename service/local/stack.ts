@@ -32,6 +32,7 @@ import { oktaEventBridgeEnvelope, scheduledEnvelope, snsEnvelope } from './event
 import { LocalApiGateway } from './gateway/api-gateway.js';
 import { LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, LocalIssuer, type MintRequest, OAuthError } from './issuer.js';
 import { type LineSink, renderLine } from './log-output.js';
+import { LOCAL_TABLES } from './names.js';
 import { outboxPage } from './outbox-page.js';
 import { lockPersistDir } from './persist-lock.js';
 import { RefusalLog } from './refusals.js';
@@ -146,10 +147,12 @@ export type FunctionOutcome = { ok: true; result: unknown } | { ok: false; error
 /** A faults request that does not match the contract. */
 class FaultsInputError extends Error {}
 
-const TEMPLATES_TABLE = 'okta-phone-mfa-templates';
-const IDEMPOTENCY_TABLE = 'okta-phone-mfa-idempotency';
-const ABUSE_TABLE = 'okta-phone-mfa-abuse';
-const MESSAGES_TABLE_NAME = 'okta-phone-mfa-messages';
+const {
+  templates: TEMPLATES_TABLE,
+  idempotency: IDEMPOTENCY_TABLE,
+  abuse: ABUSE_TABLE,
+  messages: MESSAGES_TABLE_NAME,
+} = LOCAL_TABLES;
 const REGION = 'us-east-1';
 /** The schedule rule of the sweep (its name in the scheduled event's `resources`). */
 const SWEEP_RULE = 'okta-phone-mfa-sweep-messages';
