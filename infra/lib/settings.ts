@@ -6,7 +6,12 @@ import {
   DEFAULT_REFUSED_NUMBER_TYPES,
   NUMBER_TYPES,
 } from '../../service/src/domain/abuse-guard.js';
-import { MAX_ABUSE_LIMIT } from '../../service/src/domain/abuse-settings.js';
+import {
+  ABUSE_LIMIT_VARIABLES,
+  BLOCKED_ANSWERS,
+  type BlockedAnswer,
+  MAX_ABUSE_LIMIT,
+} from '../../service/src/domain/abuse-settings.js';
 import { isPhoneRegion } from '../../service/src/domain/phone.js';
 import {
   type OriginationIdentitySetting,
@@ -21,10 +26,7 @@ import {
  * maps a JSON object, numbers a numeric string.
  */
 
-/** What a request the abuse guard refuses is answered with (`ABUSE_BLOCKED_ANSWER`). */
-export const BLOCKED_ANSWERS = ['error', 'pretend-sent'] as const;
-/** One of {@link BLOCKED_ANSWERS}. */
-export type BlockedAnswer = (typeof BLOCKED_ANSWERS)[number];
+export { BLOCKED_ANSWERS, type BlockedAnswer };
 
 /**
  * End User Messaging's AIT (SMS pumping) screening for the allowed countries' SMS, which AWS bills per message on
@@ -35,15 +37,9 @@ export const SMS_PROTECT_MODES = ['FILTER', 'MONITOR'] as const;
 export type SmsProtectMode = (typeof SMS_PROTECT_MODES)[number];
 
 /** The guard's velocity limits (DESIGN.md, "Abuse guard"): requests per key and window; 0 turns a limit off. */
-export const ABUSE_LIMITS = [
-  'numberPer10Minutes',
-  'numberPer24Hours',
-  'userPerHour',
-  'ipPerHour',
-  'prefixPerHour',
-] as const satisfies readonly (keyof AbuseLimits)[];
+export const ABUSE_LIMITS = Object.keys(ABUSE_LIMIT_VARIABLES) as (keyof AbuseLimits)[];
 /** One of {@link ABUSE_LIMITS}. */
-export type AbuseLimit = (typeof ABUSE_LIMITS)[number];
+export type AbuseLimit = keyof AbuseLimits;
 
 /** The abuse guard's settings (context key `abuseGuard`, an object; keys left out keep their default). */
 export type AbuseGuardSettings = Record<AbuseLimit, number> & {

@@ -2,6 +2,7 @@
  * How Okta reads the hook's answer: accepted (SUCCESSFUL or PENDING), refused with its error object, or an error
  * that makes Okta fall back to its own providers; and whether the abuse guard refused it.
  */
+import { ABUSE_REASONS } from '../../service/src/domain/abuse-settings.js';
 import type { Outcome } from './journal.js';
 import type { Expectation } from './traffic.js';
 
@@ -9,16 +10,7 @@ import type { Expectation } from './traffic.js';
  * The abuse guard's refusal reasons as Okta's `errorCauses[0].reason` carries them (the spec's reasons
  * upper-cased). Such answers have no DLQ record.
  */
-export const GUARD_REASONS: readonly string[] = [
-  'NUMBER_10M',
-  'NUMBER_24H',
-  'USER_1H',
-  'IP_1H',
-  'PREFIX_1H',
-  'DENIED_NUMBER',
-  'DENIED_PREFIX',
-  'NUMBER_TYPE',
-];
+export const GUARD_REASONS: readonly string[] = ABUSE_REASONS.map((reason) => reason.toUpperCase());
 
 /**
  * The reason of a refusal answered SUCCESSFUL without a send (`blockedAnswer: "pretend-sent"`), whose

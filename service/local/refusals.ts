@@ -4,7 +4,7 @@
  * in `transactionMetadata`). Read from the wire, not from logs, so the list is what Okta was answered. Behind
  * `GET /_local/refusals` and the outbox page's "Refused" tab. Numbers are masked as everywhere else.
  */
-import { ABUSE_REASONS, type AbuseReason } from '../src/domain/abuse-guard.js';
+import { ABUSE_REASONS, type AbuseReason, type BlockedAnswer } from '../src/domain/abuse-settings.js';
 import { maskPhone } from '../src/domain/redact.js';
 
 /** One refused request. */
@@ -13,7 +13,7 @@ export type Refusal = {
   /** The guard's reason, lower-case as in the metric (`number_10m`). */
   reason: AbuseReason;
   /** `error`: Okta's error object; `pretend-sent`: SUCCESSFUL without a send. */
-  answer: 'error' | 'pretend-sent';
+  answer: BlockedAnswer;
   maskedPhone: string;
   requestType: string;
   channel: string;

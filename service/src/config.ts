@@ -7,13 +7,14 @@ import type { CountryCode } from 'libphonenumber-js';
 import {
   ABUSE_LIMIT_VARIABLES,
   type AbuseLimits,
+  BLOCKED_ANSWERS,
+  type BlockedAnswer,
   DEFAULT_ABUSE_LIMITS,
   DEFAULT_REFUSED_NUMBER_TYPES,
   MAX_ABUSE_LIMIT,
   NUMBER_TYPES,
   type NumberType,
 } from './domain/abuse-settings.js';
-import type { BlockedAnswer } from './domain/deliver.js';
 import { isPhoneRegion } from './domain/phone.js';
 
 /** A setting is missing or malformed. */
@@ -146,14 +147,16 @@ function abuseConfig(env: Env): AbuseConfig {
     }
   }
   const blockedAnswer = optional(env, 'ABUSE_BLOCKED_ANSWER') ?? 'error';
-  if (blockedAnswer !== 'error' && blockedAnswer !== 'pretend-sent') {
-    throw new ConfigError(`ABUSE_BLOCKED_ANSWER must be "error" or "pretend-sent", got "${blockedAnswer}"`);
+  if (!(BLOCKED_ANSWERS as readonly string[]).includes(blockedAnswer)) {
+    throw new ConfigError(
+      `ABUSE_BLOCKED_ANSWER must be ${BLOCKED_ANSWERS.map((a) => `"${a}"`).join(' or ')}, got "${blockedAnswer}"`,
+    );
   }
   return {
     tableName: required(env, 'ABUSE_TABLE_NAME'),
     limits,
     refusedNumberTypes: types as NumberType[],
-    blockedAnswer,
+    blockedAnswer: blockedAnswer as BlockedAnswer,
   };
 }
 

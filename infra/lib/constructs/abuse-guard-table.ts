@@ -2,16 +2,8 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { ABUSE_LIMIT_VARIABLES } from '../../../service/src/domain/abuse-settings.js';
 import type { AbuseGuardSettings, AbuseLimit } from '../settings.js';
-
-/** The hook's environment variable of each velocity limit (the shared contract of issue 14). */
-export const ABUSE_LIMIT_ENV: Record<AbuseLimit, string> = {
-  numberPer10Minutes: 'ABUSE_NUMBER_PER_10_MINUTES',
-  numberPer24Hours: 'ABUSE_NUMBER_PER_24_HOURS',
-  userPerHour: 'ABUSE_USER_PER_HOUR',
-  ipPerHour: 'ABUSE_IP_PER_HOUR',
-  prefixPerHour: 'ABUSE_PREFIX_PER_HOUR',
-};
 
 /**
  * The hook's `ABUSE_*` environment from the validated settings. Every variable is always set, defaults included, so
@@ -28,8 +20,8 @@ export function abuseGuardEnvironment(
   return {
     ABUSE_TABLE_NAME: tableName,
     ...Object.fromEntries(
-      (Object.keys(ABUSE_LIMIT_ENV) as AbuseLimit[]).map((limit) => [
-        ABUSE_LIMIT_ENV[limit],
+      (Object.keys(ABUSE_LIMIT_VARIABLES) as AbuseLimit[]).map((limit) => [
+        ABUSE_LIMIT_VARIABLES[limit],
         String(settings[limit]),
       ]),
     ),

@@ -17,7 +17,13 @@
  * the caller delivers (fail open) and counts it.
  */
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
-import type { AbuseLimits, NumberType } from './abuse-settings.js';
+import {
+  type AbuseLimits,
+  type AbuseReason,
+  type NumberType,
+  VELOCITY_REASONS,
+  type VelocityReason,
+} from './abuse-settings.js';
 import type { DeliveryRequest } from './hook-request.js';
 
 export {
@@ -34,14 +40,12 @@ export const PRE_ENROLLMENT_REQUEST_TYPE = 'com.okta.user.telephony.pre-enrollme
 /** What a counter counts: the destination number, the Okta user, the client IP, the number's prefix. */
 export type CounterKind = 'number' | 'user' | 'ip' | 'prefix';
 
-/** The velocity refusals, in the order that decides which one is the reason when several trip. */
-export const VELOCITY_REASONS = ['number_10m', 'number_24h', 'user_1h', 'ip_1h', 'prefix_1h'] as const;
-
-/** Why the guard refused a request: the `reason` metric dimension, and Okta's errorCauses reason upper-cased. */
-export const ABUSE_REASONS = [...VELOCITY_REASONS, 'denied_number', 'denied_prefix', 'number_type'] as const;
-
-export type VelocityReason = (typeof VELOCITY_REASONS)[number];
-export type AbuseReason = (typeof ABUSE_REASONS)[number];
+export {
+  ABUSE_REASONS,
+  type AbuseReason,
+  VELOCITY_REASONS,
+  type VelocityReason,
+} from './abuse-settings.js';
 
 /** One velocity limit: what it counts, over which window, which setting holds it, which requests it applies to. */
 export type VelocityRule = {

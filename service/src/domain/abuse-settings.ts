@@ -4,6 +4,20 @@
  */
 import type { NumberType as PhoneLibNumberType } from 'libphonenumber-js';
 
+/** The velocity refusals, in the order that decides which one is the reason when several trip. */
+export const VELOCITY_REASONS = ['number_10m', 'number_24h', 'user_1h', 'ip_1h', 'prefix_1h'] as const;
+
+/** Why the guard refused a request: the `reason` metric dimension, and Okta's errorCauses reason upper-cased. */
+export const ABUSE_REASONS = [...VELOCITY_REASONS, 'denied_number', 'denied_prefix', 'number_type'] as const;
+
+export type VelocityReason = (typeof VELOCITY_REASONS)[number];
+export type AbuseReason = (typeof ABUSE_REASONS)[number];
+
+/** How Okta is answered for a request the guard refused (`ABUSE_BLOCKED_ANSWER`, setting `blockedAnswer`). */
+export const BLOCKED_ANSWERS = ['error', 'pretend-sent'] as const;
+/** One of {@link BLOCKED_ANSWERS}. */
+export type BlockedAnswer = (typeof BLOCKED_ANSWERS)[number];
+
 /** The velocity limits; 0 turns one off. */
 export type AbuseLimits = {
   numberPer10Minutes: number;

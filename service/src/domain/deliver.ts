@@ -1,4 +1,5 @@
 import type { AbuseCheck, AbuseReason, AbuseVerdict } from './abuse-guard.js';
+import type { BlockedAnswer } from './abuse-settings.js';
 import type { Deadline } from './deadline.js';
 import { buildDlqRecord, type DlqRecord } from './dlq-record.js';
 import { DeliveryFailedError, type FailureReason, UndeliverableError } from './errors.js';
@@ -75,8 +76,7 @@ export interface DeadLetterSink {
   write(record: DlqRecord, deadline: Deadline): Promise<void>;
 }
 
-/** How Okta is answered for a request the abuse guard refused (`ABUSE_BLOCKED_ANSWER`). */
-export type BlockedAnswer = 'error' | 'pretend-sent';
+export type { BlockedAnswer } from './abuse-settings.js';
 
 /** What happened, for the handler's logs and metrics. Stored with the answer by the idempotency layer. */
 export type DeliveryOutcome = {
