@@ -3,6 +3,7 @@
  * that makes Okta fall back to its own providers; and whether the abuse guard refused it.
  */
 import { ABUSE_REASONS } from '../../service/src/domain/abuse-settings.js';
+import { isPretendSentTransaction } from '../../service/src/domain/okta-response.js';
 import type { Outcome } from './journal.js';
 import type { Expectation } from './traffic.js';
 
@@ -50,7 +51,7 @@ export function judge(status: number, body: unknown, expect: Expectation): Judge
   const action = parsed?.commands?.[0]?.value?.[0];
   if (action?.status === 'SUCCESSFUL' || action?.status === 'PENDING') {
     const transactionId = String(action.transactionId ?? '');
-    if (transactionId.startsWith('blocked-')) {
+    if (isPretendSentTransaction(transactionId)) {
       return { outcome: expect === 'attack' ? 'blocked' : 'error', reason: PRETEND_SENT };
     }
     if (expect === 'undeliverable') return { outcome: 'error', reason: 'delivered_to_a_refused_country' };

@@ -21,6 +21,7 @@ import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { loadFixture, type OktaHookRequestFixture } from '../../contracts/fixtures/index.js';
 import { messageKey } from '../src/domain/message-table.js';
 import { AUTH_VIA_MFA } from '../src/domain/okta-log-event.js';
+import { isPretendSentTransaction } from '../src/domain/okta-response.js';
 import { maskPhone } from '../src/domain/redact.js';
 import { LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, LOCAL_SCOPE } from './issuer.js';
 import { LOCAL_TABLES } from './names.js';
@@ -136,7 +137,7 @@ export function summarizeAnswer(
     };
   }
   const value = body.commands?.[0]?.value?.[0];
-  const blocked = value?.transactionId?.startsWith('blocked-') ? ' (refused by the guard, not sent)' : '';
+  const blocked = isPretendSentTransaction(value?.transactionId) ? ' (refused by the guard, not sent)' : '';
   return {
     ok: status >= 200 && status < 300 && value?.status !== undefined,
     outcome: `${value?.status ?? `HTTP ${status}`}${blocked ? ', not sent' : ''}`,

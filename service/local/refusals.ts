@@ -5,6 +5,7 @@
  * `GET /_local/refusals` and the outbox page's "Refused" tab. Numbers are masked as everywhere else.
  */
 import { ABUSE_REASONS, type AbuseReason, type BlockedAnswer } from '../src/domain/abuse-settings.js';
+import { isPretendSentTransaction } from '../src/domain/okta-response.js';
 import { maskPhone } from '../src/domain/redact.js';
 
 /** One refused request. */
@@ -42,8 +43,7 @@ function refusalIn(answer: Body): Pick<Refusal, 'reason' | 'answer'> | undefined
   const cause = String(answer.error?.errorCauses?.[0]?.reason ?? '').toLowerCase();
   if (REASONS.has(cause)) return { reason: cause as AbuseReason, answer: 'error' };
   const action = answer.commands?.[0]?.value?.[0];
-  if (typeof action?.transactionId !== 'string' || !action.transactionId.startsWith('blocked-'))
-    return undefined;
+  if (!isPretendSentTransaction(action?.transactionId)) return undefined;
   const blocked = parse(String(action.transactionMetadata ?? ''))?.blocked;
   return REASONS.has(blocked) ? { reason: blocked as AbuseReason, answer: 'pretend-sent' } : undefined;
 }

@@ -43,7 +43,14 @@ export type HookAnswer = { statusCode: number; body: OktaCommandsResponse | Okta
 export function commandsAnswer(
   status: OktaStatus,
   transactionId: string,
-  metadata: { channel: Channel; country?: string; durationMs: number; requestedChannel?: Channel },
+  metadata: {
+    channel: Channel;
+    country?: string;
+    durationMs: number;
+    requestedChannel?: Channel;
+    /** A `pretend-sent` answer: the guard's reason, and nothing was sent. */
+    blocked?: AbuseReason;
+  },
 ): HookAnswer {
   return {
     statusCode: 200,
@@ -61,6 +68,7 @@ export function commandsAnswer(
                 country: metadata.country ?? 'unknown',
                 durationMs: Math.round(metadata.durationMs),
                 ...(metadata.requestedChannel ? { requestedChannel: metadata.requestedChannel } : {}),
+                ...(metadata.blocked ? { blocked: metadata.blocked } : {}),
               }),
             },
           ],
@@ -158,10 +166,23 @@ export function pretendSentAnswer(
   reason: AbuseReason,
   metadata: { channel: Channel; country?: string; durationMs: number },
 ): HookAnswer {
-  const answer = commandsAnswer('SUCCESSFUL', `blocked-${idempotencyKey}`, metadata);
-  const action = (answer.body as OktaCommandsResponse).commands[0]!.value[0]!;
-  action.transactionMetadata = JSON.stringify({ ...JSON.parse(action.transactionMetadata), blocked: reason });
-  return answer;
+  return commandsAnswer('SUCCESSFUL', `${PRETEND_SENT_PREFIX}${idempotencyKey}`, {
+    ...metadata,
+    blocked: reason,
+  });
+}
+
+/** The start of a `pretend-sent` answer's transactionId. */
+const PRETEND_SENT_PREFIX = 'blocked-';
+
+/**
+ * True when a transactionId is a `pretend-sent` answer's (nothing was sent): how the local stack, `npm run okta` and
+ * the load tool tell it from a delivery, which Okta cannot.
+ *
+ * @param transactionId - from Okta's `commands[0].value[0]`
+ */
+export function isPretendSentTransaction(transactionId: unknown): boolean {
+  return typeof transactionId === 'string' && transactionId.startsWith(PRETEND_SENT_PREFIX);
 }
 
 /**

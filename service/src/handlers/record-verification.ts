@@ -121,11 +121,14 @@ export async function handleOktaEvent(event: unknown, deps: VerificationDeps): P
         country: settled.country ?? 'unknown',
         status: 'RECEIVED',
       };
-      await deps.feedback.put(messageId, 'RECEIVED', fields);
+      // Independent of each other: the feedback call and the prefix's counter, in parallel.
+      await Promise.all([
+        deps.feedback.put(messageId, 'RECEIVED', fields),
+        settled.prefix && typeof settled.sentAt === 'number'
+          ? deps.store.countSettlement(settled.prefix, settled.sentAt, true)
+          : undefined,
+      ]);
       emitMetric(MetricName.OtpConverted, { channel });
-      if (settled.prefix && typeof settled.sentAt === 'number') {
-        await deps.store.countSettlement(settled.prefix, settled.sentAt, true);
-      }
       logger.info('Code used: message marked RECEIVED', fields);
       return 'converted';
     }

@@ -115,39 +115,61 @@ export async function sweep(deps: SweepDeps): Promise<SweepSummary> {
     const bucket = sweepBucketOf(nowMs - hour * 3_600_000);
     // Past expiry and the grace for a late "verified" event: a code typed in its last second is not unused.
     const expired = await deps.store.expiredPending(bucket, nowSeconds - VERIFICATION_GRACE_SECONDS);
-    for (const pending of expired) {
-      try {
-        const message = await deps.store.settle(pending.messageId, 'FAILED');
-        if (!message) continue; // used or swept meanwhile
-        const channel = message.channel ?? 'unknown';
-        const fields = {
-          messageId: message.messageId,
-          eventId: message.eventId,
-          channel,
-          country: message.country ?? 'unknown',
-          status: 'FAILED',
-        };
-        await deps.feedback.put(message.messageId, 'FAILED', fields);
-        emitMetric(MetricName.OtpExpiredUnused, { channel });
-        logger.info('Code expired unused: message marked FAILED', fields);
-        summary.swept += 1;
-        // A message a final receipt says never arrived (carrier filtering, a bad route) says nothing of fraud: the
-        // funnel's delivery rate shows it. Pumped numbers get their codes and never use them.
-        if (message.prefix && typeof message.sentAt === 'number' && !knownUndelivered(message)) {
-          const counter = await deps.store.countSettlement(message.prefix, message.sentAt, false);
-          if (await denyIfLowConversion(message, counter, deps, nowMs)) summary.denied += 1;
-        }
-      } catch (error) {
-        failed += 1;
-        logger.error('Message not swept; the next sweep tries again', {
-          messageId: pending.messageId,
-          error: error as Error,
-        });
-      }
+    // A few messages at a time: each is a few calls in a row, and a pumping burst is when the sweep has most to do.
+    for (let i = 0; i < expired.length; i += SWEEP_CONCURRENCY) {
+      await Promise.all(
+        expired.slice(i, i + SWEEP_CONCURRENCY).map(async (pending) => {
+          try {
+            if (await sweepOne(pending.messageId, deps, nowMs, summary)) summary.swept += 1;
+          } catch (error) {
+            failed += 1;
+            logger.error('Message not swept; the next sweep tries again', {
+              messageId: pending.messageId,
+              error: error as Error,
+            });
+          }
+        }),
+      );
     }
   }
   logger.info('Sweep done', { ...summary, failed });
   return summary;
+}
+
+/** Messages of one bucket swept at once. */
+const SWEEP_CONCURRENCY = 8;
+
+/**
+ * Sweeps one message whose code expired: FAILED once, told to End User Messaging, and counted for its prefix (which
+ * may deny it). False when it was used or swept meanwhile.
+ */
+async function sweepOne(
+  messageId: string,
+  deps: SweepDeps,
+  nowMs: number,
+  summary: SweepSummary,
+): Promise<boolean> {
+  const message = await deps.store.settle(messageId, 'FAILED');
+  if (!message) return false; // used or swept meanwhile
+  const channel = message.channel ?? 'unknown';
+  const fields = {
+    messageId: message.messageId,
+    eventId: message.eventId,
+    channel,
+    country: message.country ?? 'unknown',
+    status: 'FAILED',
+  };
+  // A message a final receipt says never arrived (carrier filtering, a bad route) says nothing of fraud: the
+  // funnel's delivery rate shows it. Pumped numbers get their codes and never use them.
+  const counts =
+    message.prefix && typeof message.sentAt === 'number' && !knownUndelivered(message)
+      ? deps.store.countSettlement(message.prefix, message.sentAt, false)
+      : undefined;
+  const [, counter] = await Promise.all([deps.feedback.put(message.messageId, 'FAILED', fields), counts]);
+  emitMetric(MetricName.OtpExpiredUnused, { channel });
+  logger.info('Code expired unused: message marked FAILED', fields);
+  if (counter && (await denyIfLowConversion(message, counter, deps, nowMs))) summary.denied += 1;
+  return true;
 }
 
 let defaults: SweepDeps | undefined;
