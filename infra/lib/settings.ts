@@ -1,5 +1,6 @@
 import type { NumberType } from 'libphonenumber-js';
 import { TRAFFIC_ALARM_MODES, type TrafficAlarmMode } from '../../dashboards/alarms.js';
+import { DEFAULT_LOW_CONVERSION } from '../../service/src/config.js';
 import {
   type AbuseLimits,
   DEFAULT_ABUSE_LIMITS,
@@ -80,7 +81,7 @@ export type LowConversionSettings = {
  * they ask for, while nobody reads a pumped message, so pumping converts at about 0. `denyHours` 12: an attack
  * campaign outlasts an hour, and on-call lifts a wrong denial with `npm run abuse -- reset <prefix>`.
  */
-export const LOW_CONVERSION_DEFAULTS: LowConversionSettings = { minSends: 20, maxRate: 0.1, denyHours: 12 };
+export const LOW_CONVERSION_DEFAULTS: LowConversionSettings = DEFAULT_LOW_CONVERSION;
 
 /** `oktaEventSourceName`: Okta Log Streaming's partner event source (`aws.partner/okta.com/<org>/<name>`). */
 export const OKTA_EVENT_SOURCE = /^aws\.partner\/okta\.com\/[A-Za-z0-9._-]+\/[A-Za-z0-9._-]+$/;
@@ -455,11 +456,6 @@ function validOktaEventSource(c: Collector): string | undefined {
   return name;
 }
 
-/** `oktaEventHook`: true or false (or "true"/"false" from the command line); default false. */
-function validOktaEventHook(c: Collector): boolean {
-  return validFlag(c, 'oktaEventHook');
-}
-
 /** A boolean setting: true or false (or "true"/"false" from the command line); default false. */
 function validFlag(c: Collector, key: string): boolean {
   const raw = c.read(key);
@@ -617,7 +613,7 @@ export function readSettings(read: Reader): Settings {
 
   const maxPricePerMessage = validMaxPrice(c);
   const oktaEventSourceName = validOktaEventSource(c);
-  const oktaEventHook = validOktaEventHook(c);
+  const oktaEventHook = validFlag(c, 'oktaEventHook');
   const lowConversion = validLowConversion(c);
   const voiceFallback = validFlag(c, 'voiceFallback');
 

@@ -60,6 +60,8 @@ export class RefusalLog {
    * @param at - when (ms since epoch)
    */
   observe(requestBody: string, answerBody: string, at = Date.now()): void {
+    // Every /hook answer passes here: a delivery (neither an error object nor a pretend-sent id) is not parsed.
+    if (!answerBody.includes('"errorCauses"') && !answerBody.includes('"blocked')) return;
     const answer = parse(answerBody);
     const refusal = answer && refusalIn(answer);
     if (!refusal) return;

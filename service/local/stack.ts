@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { defaultTemplateItems } from '../src/adapters/template-seed.js';
 import { originationIdentityKind } from '../src/domain/routing.js';
+import { EVENT_FUNCTION_TIMEOUT_SECONDS } from '../src/function-timeouts.js';
 import {
   createTables,
   localDynamoClient,
@@ -156,8 +157,6 @@ const {
 const REGION = 'us-east-1';
 /** The schedule rule of the sweep (its name in the scheduled event's `resources`). */
 const SWEEP_RULE = 'okta-phone-mfa-sweep-messages';
-/** Function timeouts of the event-driven functions (the infra gives each 30 s). */
-const EVENT_FUNCTION_TIMEOUT_MS = 30_000;
 /** Lambda retries a failed asynchronous invocation (SNS, EventBridge) twice; locally after 200 ms and 400 ms. */
 const ASYNC_RETRY_DELAYS_MS = [200, 400];
 /** At most this many Okta events per `POST /_local/okta-events`. */
@@ -633,11 +632,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       env: hookEnv,
       onLine: emit,
     });
-    const eventFunction = (name: string, env: Record<string, string>) =>
+    const eventFunction = (name: keyof typeof EVENT_FUNCTION_TIMEOUT_SECONDS, env: Record<string, string>) =>
       new LocalFunction({
         name,
         handlerUrl: handlerUrl(name),
-        timeoutMs: EVENT_FUNCTION_TIMEOUT_MS,
+        timeoutMs: EVENT_FUNCTION_TIMEOUT_SECONDS[name] * 1000,
         env: { ...common, ...env },
         onLine: emit,
       });

@@ -10,6 +10,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { MESSAGES_TABLE } from '../../../service/src/domain/message-table.js';
 import { OKTA_EVENT_TYPES } from '../../../service/src/domain/okta-log-event.js';
+import { EVENT_FUNCTION_TIMEOUT_SECONDS } from '../../../service/src/function-timeouts.js';
 import { handlerEntries } from '../bundling.js';
 import type { LowConversionSettings } from '../settings.js';
 import type { HookApi } from './hook-api.js';
@@ -117,7 +118,7 @@ export class OktaConversion extends Construct {
       entry: handlerEntries.recordVerification,
       description: "Marks OTP messages RECEIVED from Okta's MFA events and counts Okta's hook failures",
       memorySize: 256,
-      timeout: Duration.seconds(15),
+      timeout: Duration.seconds(EVENT_FUNCTION_TIMEOUT_SECONDS['record-verification']),
       logRetention: props.logRetention,
       environment: {
         MESSAGES_TABLE_NAME: table.tableName,
@@ -198,7 +199,7 @@ export class OktaConversion extends Construct {
         'Sets OTP messages unused by their expiry FAILED and denies low-conversion number prefixes',
       memorySize: 256,
       // A run pages through the pending index: far less than the 5 minutes to the next one.
-      timeout: Duration.minutes(2),
+      timeout: Duration.seconds(EVENT_FUNCTION_TIMEOUT_SECONDS['sweep-messages']),
       logRetention: props.logRetention,
       environment: {
         MESSAGES_TABLE_NAME: table.tableName,

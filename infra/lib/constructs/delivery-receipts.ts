@@ -7,6 +7,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { EVENT_FUNCTION_TIMEOUT_SECONDS } from '../../../service/src/function-timeouts.js';
 import { handlerEntries } from '../bundling.js';
 import type { MessagesTable } from './messages-table.js';
 import { ServiceFunction } from './service-function.js';
@@ -111,7 +112,7 @@ export class DeliveryReceipts extends Construct {
       description: "Records End User Messaging's delivery receipts of OTP messages (SMS and voice)",
       // Off Okta's 3 s path: one UpdateItem per receipt, and at most one DLQ record.
       memorySize: 256,
-      timeout: Duration.seconds(15),
+      timeout: Duration.seconds(EVENT_FUNCTION_TIMEOUT_SECONDS['record-delivery-event']),
       logRetention: props.logRetention,
       environment: {
         MESSAGES_TABLE_NAME: table.tableName,
