@@ -34,7 +34,7 @@ import {
 } from '../src/domain/abuse-guard.js';
 import { ABUSE_LIMIT_VARIABLES, MAX_ABUSE_LIMIT } from '../src/domain/abuse-settings.js';
 import { readDestination } from '../src/domain/phone.js';
-import { maskPhone, scrubText } from '../src/domain/redact.js';
+import { maskIfNumber, maskPhone, scrubText } from '../src/domain/redact.js';
 import { type CliIo, clientConfig, runMain, tableName as tableOf, terminalIo, UsageError } from './common.js';
 
 /** Printed with `--help` and on a usage error. */
@@ -194,9 +194,7 @@ export function noteProblem(note: string): string | undefined {
 const isValidNumber = (value: string) => readDestination(value) !== undefined;
 
 /** How a stored value is shown on its own: a valid number masked, a prefix as given. */
-export function shownValue(value: string): string {
-  return isValidNumber(value) ? maskPhone(value) : value;
-}
+export const shownValue = maskIfNumber;
 
 /** The country calling code of a number. */
 function countryCodeOf(number: string): string {
@@ -607,7 +605,7 @@ export async function abuseCli(
     tableName,
   );
 
-  const shown = isValidNumber(target.value) ? maskPhone(target.value) : target.value;
+  const shown = maskIfNumber(target.value);
   // Belt and braces: whatever a later edit prints, the target number never goes out whole.
   const safe = (line: string) =>
     shown !== target.value

@@ -110,7 +110,7 @@ export type HookConfig = {
    * hook keeps only what receipts need (no feedback request, no prefix, nothing to sweep).
    */
   conversion: boolean;
-  endpoints: { dynamodb?: string; smsVoice?: string; sqs?: string; secretsManager?: string };
+  endpoints: Endpoints;
 };
 
 /** Settings of the abuse guard; each limit 0 = off. */
@@ -231,20 +231,14 @@ export function loadHookConfig(env: Env = process.env): HookConfig {
       `DEFAULT_PHONE_REGION must be an ISO 3166-1 alpha-2 country code like "US", got "${defaultPhoneRegion}"`,
     );
   }
-  const conversion = (optional(env, 'CONVERSION') ?? 'true').toLowerCase();
-  if (conversion !== 'true' && conversion !== 'false') {
-    throw new ConfigError(`CONVERSION must be "true" or "false", got "${conversion}"`);
-  }
-  const voiceFallback = (optional(env, 'VOICE_FALLBACK') ?? 'false').toLowerCase();
-  if (voiceFallback !== 'true' && voiceFallback !== 'false') {
-    throw new ConfigError(`VOICE_FALLBACK must be "true" or "false", got "${voiceFallback}"`);
-  }
+  const conversion = flag(env, 'CONVERSION', true);
+  const voiceFallback = flag(env, 'VOICE_FALLBACK', false);
   const defaultLocale = (optional(env, 'DEFAULT_LOCALE') ?? 'en').toLowerCase();
   if (!/^[a-z]{2,3}(-[a-z0-9]{2,8})?$/.test(defaultLocale)) {
     throw new ConfigError(`DEFAULT_LOCALE must look like "en" or "es-mx", got "${defaultLocale}"`);
   }
   return {
-    region: optional(env, 'AWS_REGION') ?? optional(env, 'AWS_DEFAULT_REGION') ?? 'us-east-1',
+    region: regionOf(env),
     templatesTableName: required(env, 'TEMPLATES_TABLE_NAME'),
     idempotencyTableName: required(env, 'IDEMPOTENCY_TABLE_NAME'),
     fingerprintKeySecret: required(env, 'FINGERPRINT_KEY_SECRET'),
@@ -257,21 +251,16 @@ export function loadHookConfig(env: Env = process.env): HookConfig {
     ...(protectConfigurationId ? { protectConfigurationId } : {}),
     ...(maxPricePerMessage ? { maxPricePerMessage } : {}),
     abuse: abuseConfig(env),
-    voiceFallback: voiceFallback === 'true',
-    conversion: conversion === 'true',
+    voiceFallback,
+    conversion,
     ...(optional(env, 'MESSAGES_TABLE_NAME')
       ? { messagesTableName: optional(env, 'MESSAGES_TABLE_NAME') }
       : {}),
-    endpoints: {
-      dynamodb: url('DYNAMODB_ENDPOINT', optional(env, 'DYNAMODB_ENDPOINT')),
-      smsVoice: url('SMS_VOICE_ENDPOINT', optional(env, 'SMS_VOICE_ENDPOINT')),
-      sqs: url('SQS_ENDPOINT', optional(env, 'SQS_ENDPOINT')),
-      secretsManager: url('SECRETS_MANAGER_ENDPOINT', optional(env, 'SECRETS_MANAGER_ENDPOINT')),
-    },
+    endpoints: endpointsOf(env),
   };
 }
 
-/** Endpoints of the off-path handlers (local stack only; unset in AWS). */
+/** AWS endpoints of a function (the local stack points them at 127.0.0.1; unset in AWS). */
 type Endpoints = { dynamodb?: string; smsVoice?: string; sqs?: string; secretsManager?: string };
 
 function endpointsOf(env: Env): Endpoints {
@@ -281,6 +270,16 @@ function endpointsOf(env: Env): Endpoints {
     sqs: url('SQS_ENDPOINT', optional(env, 'SQS_ENDPOINT')),
     secretsManager: url('SECRETS_MANAGER_ENDPOINT', optional(env, 'SECRETS_MANAGER_ENDPOINT')),
   };
+}
+
+/** A `"true"`/`"false"` setting (any case), else `fallback` when unset. */
+function flag(env: Env, name: string, fallback: boolean): boolean {
+  const value = optional(env, name)?.toLowerCase();
+  if (value === undefined) return fallback;
+  if (value !== 'true' && value !== 'false') {
+    throw new ConfigError(`${name} must be "true" or "false", got "${optional(env, name)}"`);
+  }
+  return value === 'true';
 }
 
 const regionOf = (env: Env) =>

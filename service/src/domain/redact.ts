@@ -3,6 +3,7 @@
  * The OTP code, Okta's rendered message and bearer tokens are secrets; phone numbers are personal data.
  */
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import { readDestination } from './phone.js';
 
 /** What a registered secret becomes. */
 export const REDACTED = '[REDACTED]';
@@ -174,6 +175,17 @@ export function maskPhone(phone: string): string {
     shown = Math.min(shown, Math.max(0, Math.floor(guessedFrom / 2) - countryCode.length));
   }
   return `+${countryCode} ${'*'.repeat(national.length - shown)}${national.slice(national.length - shown)}`;
+}
+
+/**
+ * A number or a number prefix as the guard's tools show it: a whole valid number masked ({@link maskPhone}), a
+ * prefix as given (it names a range of up to a thousand numbers, not a person, and the operator needs its digits to
+ * deny or lift it).
+ *
+ * @param value - E.164 number or prefix
+ */
+export function maskIfNumber(value: string): string {
+  return readDestination(value) ? maskPhone(value) : value;
 }
 
 // Ids that hold long digit runs and are never phone numbers: kept as they are (registered secrets inside them are

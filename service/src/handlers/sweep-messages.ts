@@ -13,8 +13,7 @@ import { EndUserMessagingFeedback } from '../adapters/message-feedback.js';
 import { DynamoMessageStore, type PrefixHour, type StoredMessage } from '../adapters/message-store.js';
 import { type LowConversionConfig, loadSweepConfig } from '../config.js';
 import { sweepBucketOf, VERIFICATION_GRACE_SECONDS } from '../domain/message-table.js';
-import { readDestination } from '../domain/phone.js';
-import { maskPhone } from '../domain/redact.js';
+import { maskIfNumber } from '../domain/redact.js';
 import { emitMetric, logger, MetricName, metrics } from '../powertools/index.js';
 
 /** What one sweep did (the local stack's `POST /_local/sweep` may show it). */
@@ -44,9 +43,6 @@ const knownUndelivered = (message: StoredMessage) =>
   message.deliveryFinal === true &&
   message.deliveryStatus !== undefined &&
   !ARRIVED.has(message.deliveryStatus);
-
-/** A prefix as the `abuse` tool shows it: masked when it is itself a valid number, else as given. */
-export const shownPrefix = (prefix: string) => (readDestination(prefix) ? maskPhone(prefix) : prefix);
 
 /**
  * Whether an hour's counter calls for a deny: enough settled messages to judge, and few enough used.
@@ -82,14 +78,14 @@ async function denyIfLowConversion(
   const first = await deps.store.markPrefixDenied(message.prefix, message.sentAt);
   if (!written) {
     logger.info("Low-conversion prefix already on the deny list by an operator's entry; kept", {
-      prefix: shownPrefix(message.prefix),
+      prefix: maskIfNumber(message.prefix),
     });
     return false;
   }
   if (!first) return false; // a concurrent sweep denied it and counted it
   emitMetric(MetricName.LowConversionPrefixDenied);
   logger.warn('Prefix denied: many codes sent, almost none used', {
-    prefix: shownPrefix(message.prefix),
+    prefix: maskIfNumber(message.prefix),
     country: message.country ?? 'unknown',
     settled: counter.settled,
     converted: counter.converted,
