@@ -4,6 +4,7 @@
  */
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
+import { Worker } from 'node:worker_threads';
 import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { TemplateItem } from '../src/adapters/template-seed.js';
@@ -41,6 +42,61 @@ export async function startDynalite(
         server.closeAllConnections?.();
         server.close(() => resolve());
       }),
+  };
+}
+
+/** The DynamoDB faults the local stack can set (`POST /_local/faults`). */
+export type DynamoFaults = {
+  /** Each request waits this long before dynalite does its work. */
+  latencyMs?: number;
+  /** Requests naming these tables lose their connection, as with a network fault. */
+  unavailableTables?: readonly string[];
+};
+
+/** dynalite in a worker thread, with faults. */
+export type DynaliteThread = RunningDynalite & { setFaults(faults: DynamoFaults): void };
+
+/**
+ * Starts dynalite in a worker thread of its own (`dynalite-worker.mjs`): the local stack's DynamoDB work then runs
+ * beside its main thread (the gateway and the other stand-ins) rather than on it. Faults are written to memory the
+ * worker shares and reads at each request, so a fault is in force from the call after `setFaults` returns.
+ *
+ * @param options - `persistDir` (LevelDB folder; in memory when omitted); `tables`, the tables a fault may make
+ *   unavailable (at most 31)
+ */
+export async function startDynaliteThread(options: {
+  persistDir?: string;
+  tables: readonly string[];
+}): Promise<DynaliteThread> {
+  // [latencyMs, bit mask of unavailable tables (by index in `tables`)]
+  const faults = new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT));
+  const worker = new Worker(new URL('./dynalite-worker.mjs', import.meta.url), {
+    workerData: { persistDir: options.persistDir, faults, tables: [...options.tables] },
+  });
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  const endpoint = await new Promise<string>((resolve, reject) => {
+    worker.once('message', (message: { endpoint: string }) => resolve(message.endpoint));
+    worker.once('error', reject);
+    void exited.then(() => reject(new Error("dynalite's worker exited before it listened")));
+  });
+  return {
+    endpoint,
+    setFaults(next) {
+      let mask = 0;
+      for (const table of next.unavailableTables ?? []) {
+        const index = options.tables.indexOf(table);
+        if (index >= 0) mask |= 1 << index;
+      }
+      Atomics.store(faults, 0, Math.max(0, Math.round(next.latencyMs ?? 0)));
+      Atomics.store(faults, 1, mask);
+    },
+    async close() {
+      worker.postMessage('close');
+      // A worker that does not finish closing in time is stopped.
+      const timer = setTimeout(() => void worker.terminate(), 5_000);
+      await exited;
+      clearTimeout(timer);
+    },
   };
 }
 

@@ -1,7 +1,7 @@
 /**
  * The whole local stack on one port: the local API Gateway running the real handlers, a local Okta authorization
- * server, and the AWS stand-ins (dynalite behind a proxy, End User Messaging, SQS, Secrets Manager) reached by the
- * handlers through configuration only. AWS JSON requests are told apart by their `X-Amz-Target`.
+ * server, and the AWS stand-ins (dynalite in a thread of its own and behind a proxy, End User Messaging, SQS, Secrets
+ * Manager) reached by the handlers through configuration only. AWS JSON requests are told apart by their `X-Amz-Target`.
  */
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -20,10 +20,11 @@ import { originationIdentityKind } from '../src/domain/routing.js';
 import { EVENT_FUNCTION_TIMEOUT_SECONDS } from '../src/function-timeouts.js';
 import {
   createTables,
+  type DynaliteThread,
+  type DynamoFaults,
   localDynamoClient,
-  type RunningDynalite,
   seedTemplates,
-  startDynalite,
+  startDynaliteThread,
 } from './dynalite.js';
 import { MESSAGING_FAULT_MODES, MessagingEmulator, type MessagingFault } from './emulators/messaging.js';
 import { MAX_RECEIPT_DELAY_MS, RECEIPT_STATUSES, type ReceiptFault } from './emulators/receipts.js';
@@ -106,7 +107,7 @@ export type LocalStack = {
   scope: string;
   tables: { templates: string; idempotency: string; abuse: string; messages: string };
   queueUrl: string;
-  /** The DynamoDB endpoint (dynalite, behind the stack's port). */
+  /** The DynamoDB endpoint the functions use: dynalite, in a thread of its own (the stack's port proxies to it). */
   dynamoEndpoint: string;
   messaging: MessagingEmulator;
   sqs: SqsEmulator;
@@ -218,6 +219,17 @@ function parseJson(body: Buffer | undefined): Record<string, unknown> {
   if (!value || typeof value !== 'object' || Array.isArray(value))
     throw new FaultsInputError('Expected a JSON object');
   return value as Record<string, unknown>;
+}
+
+/** What dynalite's thread is to do for the stack's faults: a table made unavailable, latency on every table. */
+function dynamoFaults(faults: Faults): DynamoFaults {
+  return {
+    latencyMs: faults.dynamodb?.latencyMs ?? 0,
+    unavailableTables: [
+      ...(faults.templates === 'unavailable' ? [TEMPLATES_TABLE] : []),
+      ...(faults.abuse === 'unavailable' ? [ABUSE_TABLE] : []),
+    ],
+  };
 }
 
 /** `receipts`: `{status, delayMs?}` with a documented final status (without its TEXT_/VOICE_ prefix), or null. */
@@ -353,9 +365,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   try {
     if (options.persistDir) cleanups.push(lockPersistDir(options.persistDir));
 
-    const dynalite: RunningDynalite = await startDynalite(
-      options.persistDir ? { persistDir: join(options.persistDir, 'dynamodb') } : {},
-    );
+    // In a thread of its own: the functions' SDK clients call it directly, the stack's port proxies to it.
+    const dynalite: DynaliteThread = await startDynaliteThread({
+      ...(options.persistDir ? { persistDir: join(options.persistDir, 'dynamodb') } : {}),
+      tables: [TEMPLATES_TABLE, ABUSE_TABLE],
+    });
     cleanups.push(() => dynalite.close());
 
     const messaging = new MessagingEmulator();
@@ -380,20 +394,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       const body = await readBody(req, AWS_BODY_LIMIT);
       if (body === undefined)
         return sendJson(res, 413, { __type: 'RequestEntityTooLarge', message: 'Too large' });
-      if (faults.templates === 'unavailable' || faults.abuse === 'unavailable') {
-        let table: unknown;
-        try {
-          table = (JSON.parse(body.toString('utf8')) as { TableName?: unknown }).TableName;
-        } catch {
-          table = undefined;
-        }
-        // "Unreachable": the connection drops, as with a network fault; the other tables stay up.
-        if (faults.templates === 'unavailable' && table === TEMPLATES_TABLE) return void req.socket.destroy();
-        if (faults.abuse === 'unavailable' && table === ABUSE_TABLE) return void req.socket.destroy();
-      }
-      // A slow table still does the work, even for a client that gave up waiting: a timed-out write may land.
-      const slow = faults.dynamodb?.latencyMs;
-      if (slow) await new Promise((resolve) => setTimeout(resolve, slow).unref());
+      // The faults (an unavailable table, latency) are dynalite's thread's: see setFaults.
       const upstream = httpRequest(
         `${dynalite.endpoint}/`,
         { method: 'POST', headers: { ...req.headers, host: new URL(dynalite.endpoint).host }, agent },
@@ -403,11 +404,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           answer.pipe(res);
         },
       );
-      upstream.on('error', () => {
-        if (!res.headersSent)
-          sendJson(res, 500, { __type: 'InternalServerError', message: 'dynalite failed' });
-        else res.destroy();
-      });
+      // dynalite's thread drops the connection for an unavailable table: so does the proxy.
+      upstream.on('error', () => void req.socket.destroy());
       upstream.end(body);
     };
 
@@ -601,7 +599,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ABUSE_TABLE_NAME: ABUSE_TABLE,
       MESSAGES_TABLE_NAME,
       DLQ_URL: queueUrl,
-      DYNAMODB_ENDPOINT: baseUrl,
+      DYNAMODB_ENDPOINT: dynalite.endpoint,
       SMS_VOICE_ENDPOINT: baseUrl,
       SQS_ENDPOINT: baseUrl,
       SECRETS_MANAGER_ENDPOINT: baseUrl,
@@ -643,13 +641,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const receiptsFunction = eventFunction('record-delivery-event', {
       MESSAGES_TABLE_NAME,
       DLQ_URL: queueUrl,
-      DYNAMODB_ENDPOINT: baseUrl,
+      DYNAMODB_ENDPOINT: dynalite.endpoint,
       SQS_ENDPOINT: baseUrl,
       ...options.env?.receipts,
     });
     const verificationFunction = eventFunction('record-verification', {
       MESSAGES_TABLE_NAME,
-      DYNAMODB_ENDPOINT: baseUrl,
+      DYNAMODB_ENDPOINT: dynalite.endpoint,
       SMS_VOICE_ENDPOINT: baseUrl,
       SECRETS_MANAGER_ENDPOINT: baseUrl,
       ...options.env?.verification,
@@ -657,7 +655,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const sweepFunction = eventFunction('sweep-messages', {
       MESSAGES_TABLE_NAME,
       ABUSE_TABLE_NAME: ABUSE_TABLE,
-      DYNAMODB_ENDPOINT: baseUrl,
+      DYNAMODB_ENDPOINT: dynalite.endpoint,
       SMS_VOICE_ENDPOINT: baseUrl,
       ...options.env?.sweep,
     });
@@ -766,12 +764,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         faults = next as Faults;
         messaging.setFault(faults.messaging);
         messaging.setReceiptFault(faults.receipts);
+        dynalite.setFaults(dynamoFaults(faults));
         return structuredClone(faults);
       },
       clearFaults() {
         faults = {};
         messaging.setFault(undefined);
         messaging.setReceiptFault(undefined);
+        dynalite.setFaults({});
       },
       close: () => {
         ready = false;
