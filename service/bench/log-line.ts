@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { lambdaContext } from '../local/lambda-context.js';
-import { redactingReplacer, SecretSet } from '../src/domain/redact.js';
+import { callingCodePlan, redactingReplacer, SecretSet } from '../src/domain/redact.js';
 import { ServiceLogFormatter } from '../src/powertools/logger.js';
 
 const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -42,7 +42,7 @@ export function benchLogLine(runs = 20_000): { current: number; pattern: number 
     new Logger({
       serviceName: 'okta-phone-mfa',
       logFormatter: new ServiceLogFormatter(),
-      jsonReplacerFn: redactingReplacer(() => set),
+      jsonReplacerFn: redactingReplacer(() => set, callingCodePlan),
     });
   const loggers = { current: make(), pattern: make() };
   const context = lambdaContext('deliver-otp') as Parameters<Logger['addContext']>[0];

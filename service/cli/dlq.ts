@@ -16,6 +16,7 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import { phoneLibraryPlan } from '../src/domain/phone.js';
 import { redactingReplacer, SecretSet, scrubText } from '../src/domain/redact.js';
 import { type CliIo, clientConfig, runMain, terminalIo, UsageError } from './common.js';
 
@@ -183,7 +184,7 @@ type Parsed = {
 // Records are scrubbed when written; the tool scrubs what it prints again (phone numbers, tokens), for records an
 // older writer left in the queue, which keeps them for up to 14 days across deployments.
 const printable = (value: unknown) => scrubText(String(value));
-const scrubbing = redactingReplacer(() => SecretSet.EMPTY);
+const scrubbing = redactingReplacer(() => SecretSet.EMPTY, phoneLibraryPlan);
 
 /** A record's JSON as printed by `--json`: every string scrubbed, the shape unchanged. */
 function printableBody(body: string): string {

@@ -1,4 +1,5 @@
 import { type CountryCode, isSupportedCountry, parsePhoneNumberFromString } from 'libphonenumber-js';
+import type { NumberingPlan } from './redact.js';
 
 /** A destination read from Okta's `phoneNumber`: E.164 and its country, or nothing when it is not a number. */
 export type Destination = { phone: string; country: string } | undefined;
@@ -46,3 +47,13 @@ function valid(text: string, region?: CountryCode): Destination {
   if (!parsed?.isValid() || !parsed.country) return undefined;
   return { phone: parsed.number, country: parsed.country };
 }
+
+/**
+ * The numbering plan of libphonenumber's default metadata, for masking ({@link NumberingPlan}): the country calling
+ * code and national number as libphonenumber reads them; with `mustBeValid`, only a valid number.
+ */
+export const phoneLibraryPlan: NumberingPlan = (e164, mustBeValid) => {
+  const number = parsePhoneNumberFromString(e164);
+  if (!number?.nationalNumber || (mustBeValid && !number.isValid())) return undefined;
+  return { countryCode: number.countryCallingCode, national: number.nationalNumber };
+};

@@ -2,8 +2,7 @@
  * Redaction rules shared by the logger, the DLQ record, the operator tools and the local stack's output.
  * The OTP code, Okta's rendered message and bearer tokens are secrets; phone numbers are personal data.
  */
-import { parsePhoneNumberFromString } from 'libphonenumber-js';
-import { readDestination } from './phone.js';
+import { phoneLibraryPlan, readDestination } from './phone.js';
 
 /** What a registered secret becomes. */
 export const REDACTED = '[REDACTED]';
@@ -125,26 +124,68 @@ export class SecretSet {
   }
 }
 
+/** The country calling code and national number of a phone number. */
+export type NumberSplit = { countryCode: string; national: string };
+
+/**
+ * How masking reads a phone number: `+` and digits split into country calling code and national number, or nothing
+ * when it cannot be read; with `mustBeValid`, only a valid number is read.
+ */
+export type NumberingPlan = (e164: string, mustBeValid: boolean) => NumberSplit | undefined;
+
+/**
+ * The country calling codes in use (the ITU's assignments, as libphonenumber's metadata lists them; a unit test
+ * compares the two). They are prefix-free: no code starts another.
+ */
+const COUNTRY_CALLING_CODES = new Set(
+  (
+    '1 7 20 27 30 31 32 33 34 36 39 40 41 43 44 45 46 47 48 49 51 52 53 54 55 56 57 58 60 61 62 63 64 65 66 81 82 84 ' +
+    '86 90 91 92 93 94 95 98 211 212 213 216 218 220 221 222 223 224 225 226 227 228 229 230 231 232 233 234 235 236 ' +
+    '237 238 239 240 241 242 243 244 245 246 247 248 249 250 251 252 253 254 255 256 257 258 260 261 262 263 264 265 ' +
+    '266 267 268 269 290 291 297 298 299 350 351 352 353 354 355 356 357 358 359 370 371 372 373 374 375 376 377 378 ' +
+    '380 381 382 383 385 386 387 389 420 421 423 500 501 502 503 504 505 506 507 508 509 590 591 592 593 594 595 596 ' +
+    '597 598 599 670 672 673 674 675 676 677 678 679 680 681 682 683 685 686 687 688 689 690 691 692 850 852 853 855 ' +
+    '856 880 886 960 961 962 963 964 965 966 967 968 970 971 972 973 974 975 976 977 992 993 994 995 996 998'
+  ).split(' '),
+);
+
+/** libphonenumber's bounds of a national number that can be read at all. */
+const MIN_NATIONAL_DIGITS = 2;
+const MAX_NATIONAL_DIGITS = 17;
+
+/**
+ * The numbering plan without libphonenumber's metadata: the country calling code by the table of codes, the rest as
+ * the national number. It cannot tell a valid number, so digits without `+` are never read as one (masked
+ * conservatively instead). The logger uses it: a function that never parses numbers (the authorizer) then does not
+ * load libphonenumber. For a `+` number it splits as libphonenumber does, except that a national prefix written in
+ * it (`+49 (0) 30…`) counts among the national digits.
+ */
+export const callingCodePlan: NumberingPlan = (e164, mustBeValid) => {
+  if (mustBeValid) return undefined;
+  for (let length = 1; length <= 3; length += 1) {
+    const countryCode = e164.slice(1, 1 + length);
+    if (!COUNTRY_CALLING_CODES.has(countryCode)) continue;
+    const national = e164.slice(1 + length);
+    if (national.length < MIN_NATIONAL_DIGITS || national.length > MAX_NATIONAL_DIGITS) return undefined;
+    return { countryCode, national };
+  }
+  return undefined;
+};
+
 /**
  * The country code and national number of a phone number; `guessedFrom`, when no `+` was given, is how many digits
  * the number was read from (the guessed country code counts as shown).
  */
-type Split = { countryCode: string; national: string; guessedFrom?: number };
+type Split = NumberSplit & { guessedFrom?: number };
 
-function parse(e164: string, mustBeValid: boolean): Split | undefined {
-  const number = parsePhoneNumberFromString(e164);
-  if (!number?.nationalNumber || (mustBeValid && !number.isValid())) return undefined;
-  return { countryCode: number.countryCallingCode, national: number.nationalNumber };
-}
-
-function split(digits: string, plus: boolean): Split | undefined {
+function split(digits: string, plus: boolean, plan: NumberingPlan): Split | undefined {
   if (digits.length > MAX_PHONE_DIGITS + 2) return undefined;
-  if (plus) return parse(`+${digits}`, false);
+  if (plus) return plan(`+${digits}`, false);
   // Without `+` the country code is a guess (Okta may drop the `+`; `00` is the international prefix): only a
   // valid number is read.
-  const read = parse(`+${digits}`, true);
+  const read = plan(`+${digits}`, true);
   if (read) return { ...read, guessedFrom: digits.length };
-  const international = digits.startsWith('00') ? parse(`+${digits.slice(2)}`, true) : undefined;
+  const international = digits.startsWith('00') ? plan(`+${digits.slice(2)}`, true) : undefined;
   return international && { ...international, guessedFrom: digits.length - 2 };
 }
 
@@ -157,10 +198,17 @@ function split(digits: string, plus: boolean): Split | undefined {
  * code, at most the last 2 digits (`9876543210` → `********10`).
  *
  * @param phone - a phone number, with or without `+`, spaces, dashes, dots or brackets
+ * @param plan - how to read it: libphonenumber's metadata unless told ({@link callingCodePlan})
  */
-export function maskPhone(phone: string): string {
+export function maskPhone(phone: string, plan: NumberingPlan = phoneLibraryPlan): string {
+  return maskNumber(phone, plan);
+}
+
+// The logger's path (scrub, maskRun, maskNumber) names no default plan: a default would bring libphonenumber into
+// every bundle that logs.
+function maskNumber(phone: string, plan: NumberingPlan): string {
   const digits = phone.replace(/\D/g, '');
-  const read = split(digits, phone.trimStart().startsWith('+'));
+  const read = split(digits, phone.trimStart().startsWith('+'), plan);
   if (!read) {
     // Unknown country code: whatever it is (at most 3 digits), 2 shown digits stay under half the national ones.
     // At most 12 stars: past that, they would tell the length of garbage for nothing.
@@ -215,14 +263,14 @@ const digitCount = (text: string) => text.replace(/\D/g, '').length;
  * Masks a run of digit groups. More than 15 digits is numbers side by side, or a number next to other digits (a
  * date, an amount): the groups are cut greedily into numbers of at most 15 digits, so none is left whole.
  */
-function maskRun(run: string): string {
+function maskRun(run: string, plan: NumberingPlan): string {
   const total = digitCount(run);
-  if (total <= MAX_PHONE_DIGITS) return isPhone(run, total) ? maskPhone(run) : run;
+  if (total <= MAX_PHONE_DIGITS) return isPhone(run, total) ? maskNumber(run, plan) : run;
   let out = '';
   let part = '';
   let partDigits = 0;
   let pending = '';
-  const finish = () => (isPhone(part, partDigits) ? maskPhone(part) : part);
+  const finish = () => (isPhone(part, partDigits) ? maskNumber(part, plan) : part);
   for (const token of run.match(/\d+|\D+/g) ?? []) {
     if (!/^\d/.test(token)) {
       if (partDigits === 0) part += token;
@@ -250,9 +298,17 @@ function maskRun(run: string): string {
  *
  * @param text - the text to scrub
  * @param secrets - exact values to remove (the OTP of the current request, Okta's message, the bearer token)
+ * @param plan - how to read numbers ({@link maskPhone})
  */
-export function scrubText(text: string, secrets: SecretSet | Iterable<string> = SecretSet.EMPTY): string {
-  const set = secrets instanceof SecretSet ? secrets : new SecretSet(secrets);
+export function scrubText(
+  text: string,
+  secrets: SecretSet | Iterable<string> = SecretSet.EMPTY,
+  plan: NumberingPlan = phoneLibraryPlan,
+): string {
+  return scrub(text, secrets instanceof SecretSet ? secrets : new SecretSet(secrets), plan);
+}
+
+function scrub(text: string, set: SecretSet, plan: NumberingPlan): string {
   const out = set.remove(text);
   if (!MAY_MATCH.test(out)) return out;
   let rewritten = false;
@@ -267,7 +323,7 @@ export function scrubText(text: string, secrets: SecretSet | Iterable<string> = 
       // Digits glued to a letter are part of an id (a hex trace id, a hash), unless they start with `+`.
       if (!match.startsWith('+') && /\w/.test(whole.charAt(offset + match.length))) return match;
       rewritten = true;
-      return maskRun(match);
+      return maskRun(match, plan);
     },
   );
   // What the masks wrote ("[TOKEN]", a number's last digits) can complete a secret with the text beside it.
@@ -299,14 +355,18 @@ function withScrubbedKeys(value: Record<string, unknown>, set: SecretSet): Recor
  * message and stack (scrubbed, like any string).
  *
  * @param secrets - read for each value: the secrets of the invocations in flight
+ * @param plan - how to read numbers ({@link maskPhone}); the logger's is {@link callingCodePlan}
  */
-export function redactingReplacer(secrets: () => SecretSet): (key: string, value: unknown) => unknown {
+export function redactingReplacer(
+  secrets: () => SecretSet,
+  plan: NumberingPlan,
+): (key: string, value: unknown) => unknown {
   return (key, value) => {
     if (value === undefined || value === null) return value;
     if (key && SECRET_KEYS.has(key.toLowerCase())) return REDACTED;
     switch (typeof value) {
       case 'string':
-        return scrubText(value, secrets());
+        return scrub(value, secrets(), plan);
       case 'number':
       case 'bigint': {
         const set = secrets();

@@ -1,6 +1,6 @@
 import { LogFormatter, Logger, LogItem } from '@aws-lambda-powertools/logger';
 import type { LogAttributes, UnformattedAttributes } from '@aws-lambda-powertools/logger/types';
-import { redactingReplacer, SecretRegistry } from '../domain/redact.js';
+import { callingCodePlan, redactingReplacer, SecretRegistry } from '../domain/redact.js';
 import { SERVICE_NAME } from './constants.js';
 
 /** Secrets of the invocations in flight; every log line is scrubbed of them. */
@@ -27,10 +27,11 @@ export class ServiceLogFormatter extends LogFormatter {
  * The one Logger of the process (JSON to stdout, one line per entry), and its redaction layer: the JSON replacer
  * Powertools serialises every line with (printed or buffered) drops secret-named keys (otpCode, token, …), removes
  * the registered secrets from every string and number at any depth, and masks phone numbers and JWTs, in the one
- * walk the serialisation makes anyway.
+ * walk the serialisation makes anyway. Numbers are read by their country calling code alone ({@link callingCodePlan}):
+ * every function logs, not all of them read numbers, and the authorizer stays without libphonenumber.
  */
 export const logger = new Logger({
   serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? SERVICE_NAME,
   logFormatter: new ServiceLogFormatter(),
-  jsonReplacerFn: redactingReplacer(() => secrets.current()),
+  jsonReplacerFn: redactingReplacer(() => secrets.current(), callingCodePlan),
 });

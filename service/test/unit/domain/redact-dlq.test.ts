@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { loadFixture } from '../../../../contracts/fixtures/index.js';
 import { buildDlqRecord, DLQ_RECORD_VERSION } from '../../../src/domain/dlq-record.js';
 import { parseHookRequest } from '../../../src/domain/hook-request.js';
+import { phoneLibraryPlan } from '../../../src/domain/phone.js';
 import {
   maskPhone,
   redactingReplacer,
@@ -144,7 +145,7 @@ describe('redactingReplacer', () => {
     // Act
     const json = JSON.stringify(
       { byCode: { '627381': 'sent' } },
-      redactingReplacer(() => set),
+      redactingReplacer(() => set, phoneLibraryPlan),
     );
 
     // Assess
@@ -164,7 +165,7 @@ describe('redactingReplacer', () => {
     // Act
     const redacted = JSON.stringify(
       value,
-      redactingReplacer(() => new SecretSet(['627381'])),
+      redactingReplacer(() => new SecretSet(['627381']), phoneLibraryPlan),
     );
 
     // Assess
@@ -175,7 +176,7 @@ describe('redactingReplacer', () => {
   });
 
   it('keeps error name, message and stack, scrubbed', () => {
-    const replacer = redactingReplacer(() => new SecretSet(['627381']));
+    const replacer = redactingReplacer(() => new SecretSet(['627381']), phoneLibraryPlan);
     const redacted = JSON.parse(JSON.stringify({ error: new Error('failed for 627381') }, replacer));
     expect(redacted.error.name).toBe('Error');
     expect(redacted.error.message).toBe('failed for [REDACTED]');

@@ -2,6 +2,7 @@
 // string or a log line and whatever surrounds it, including the scrubber's own markers.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { phoneLibraryPlan } from '../../../src/domain/phone.js';
 import { redactingReplacer, SecretSet, scrubText } from '../../../src/domain/redact.js';
 import { fuzz } from './runs.js';
 
@@ -68,7 +69,7 @@ describe('redactingReplacer, for any secret anywhere in a log line', () => {
         const set = new SecretSet([value]);
         const json = JSON.stringify(
           { message: 'm', fields: leaf, noise },
-          redactingReplacer(() => set),
+          redactingReplacer(() => set, phoneLibraryPlan),
         );
         expect(lower(json)).not.toContain(lower(value));
       }),
