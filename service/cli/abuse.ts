@@ -20,19 +20,34 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { parsePhoneNumberFromString as parseWithTypes } from 'libphonenumber-js/max';
 import { LOCAL_TABLES } from '../local/names.js';
+import { abuseLimitsFrom, ConfigError, refusedNumberTypesFrom } from '../src/config.js';
 import {
-  type CounterKind,
-  DEFAULT_ABUSE_LIMITS,
-  DEFAULT_REFUSED_NUMBER_TYPES,
+  type AbuseListSnapshot,
+  denyCovers,
+  isLive,
+  listVerdict,
   NUMBER_TYPES,
   type NumberType,
-  numberPrefix,
+  overLimit,
   refusedNumberType,
   VELOCITY_RULES,
   type VelocityReason,
   type VelocityRule,
 } from '../src/domain/abuse-guard.js';
 import { ABUSE_LIMIT_VARIABLES, MAX_ABUSE_LIMIT } from '../src/domain/abuse-settings.js';
+import {
+  bucketAttribute,
+  type CounterKind,
+  counterKey,
+  LIST_PARTITION,
+  type ListName,
+  LOW_CONVERSION_REASON,
+  listEntryKey,
+  listEntryOf,
+  numberPrefix,
+  PREFIX_DROPPED_DIGITS,
+  windowBucket,
+} from '../src/domain/abuse-table.js';
 import { readDestination } from '../src/domain/phone.js';
 import { maskIfNumber, maskPhone, scrubText } from '../src/domain/redact.js';
 import { type CliIo, clientConfig, runMain, tableName as tableOf, terminalIo, UsageError } from './common.js';
@@ -79,9 +94,6 @@ export const LOCAL_ABUSE_TABLE = LOCAL_TABLES.abuse;
 /** A velocity limit with the value in force for this shell. */
 export type LimitInForce = VelocityRule & { variable: string; limit: number };
 
-/** How many digits the guard drops from a number to get its prefix key (see `numberPrefix`). */
-const PREFIX_DROPPED_DIGITS = 3;
-
 /** A prefix this short is a whole country code (or most of one): denying it asks first. */
 const BROAD_PREFIX_DIGITS = 3;
 
@@ -92,7 +104,7 @@ export type Target = { kind: 'number'; value: string; country: string } | { kind
 
 /** An allow or deny entry as stored in the `list` partition. */
 export type ListEntry = {
-  list: 'allow' | 'deny';
+  list: ListName;
   value: string;
   createdAt?: string;
   expiresAt?: number;
@@ -102,35 +114,38 @@ export type ListEntry = {
 };
 
 /** The reason of the deny entries the sweep writes for prefixes whose codes go unused. */
-export const LOW_CONVERSION = 'low-conversion';
+export const LOW_CONVERSION = LOW_CONVERSION_REASON;
+
+/**
+ * Reads `ABUSE_*` with the hook's own config reader, so this shell's limits are read by the rules the deployed hook
+ * reads its own by. A malformed one is a usage error, worded for the operator.
+ */
+function asHookReads<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (!(error instanceof ConfigError) || error.variable === undefined) throw error;
+    throw new UsageError(
+      error.variable === 'ABUSE_REFUSED_NUMBER_TYPES'
+        ? `ABUSE_REFUSED_NUMBER_TYPES may only list ${NUMBER_TYPES.join(', ')}`
+        : `${error.variable} must be a whole number up to ${MAX_ABUSE_LIMIT}, 0 to turn the limit off`,
+    );
+  }
+}
 
 /** The limits in force for this shell: `ABUSE_*` variables, else the guard's defaults, in the guard's order. */
 export function limitsFrom(env: Record<string, string | undefined>): LimitInForce[] {
-  return VELOCITY_RULES.map((rule) => {
-    const variable = ABUSE_LIMIT_VARIABLES[rule.setting];
-    const raw = env[variable]?.trim();
-    if (raw === undefined || raw === '')
-      return { ...rule, variable, limit: DEFAULT_ABUSE_LIMITS[rule.setting] };
-    if (!/^\d+$/.test(raw) || Number(raw) > MAX_ABUSE_LIMIT) {
-      throw new UsageError(
-        `${variable} must be a whole number up to ${MAX_ABUSE_LIMIT}, 0 to turn the limit off`,
-      );
-    }
-    return { ...rule, variable, limit: Number(raw) };
-  });
+  const limits = asHookReads(() => abuseLimitsFrom(env));
+  return VELOCITY_RULES.map((rule) => ({
+    ...rule,
+    variable: ABUSE_LIMIT_VARIABLES[rule.setting],
+    limit: limits[rule.setting],
+  }));
 }
 
 /** The refused number types for this shell: `ABUSE_REFUSED_NUMBER_TYPES` (empty = none), else the defaults. */
 export function refusedTypesFrom(env: Record<string, string | undefined>): NumberType[] {
-  const raw = env.ABUSE_REFUSED_NUMBER_TYPES;
-  if (raw === undefined) return [...DEFAULT_REFUSED_NUMBER_TYPES];
-  const types = raw
-    .split(',')
-    .map((type) => type.trim().toUpperCase())
-    .filter(Boolean);
-  const unknown = types.find((type) => !(NUMBER_TYPES as readonly string[]).includes(type));
-  if (unknown) throw new UsageError(`ABUSE_REFUSED_NUMBER_TYPES may only list ${NUMBER_TYPES.join(', ')}`);
-  return types as NumberType[];
+  return asHookReads(() => refusedNumberTypesFrom(env));
 }
 
 /**
@@ -275,17 +290,17 @@ class AbuseTable {
         new QueryCommand({
           TableName: this.name,
           KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': 'list' },
+          ExpressionAttributeValues: { ':pk': LIST_PARTITION },
           ConsistentRead: true,
           ...(startKey ? { ExclusiveStartKey: startKey } : {}),
         }),
       );
       for (const item of page.Items ?? []) {
-        const [list, ...rest] = String(item.sk).split('#');
-        if ((list !== 'allow' && list !== 'deny') || rest.length === 0) continue;
+        // The guard's reading of an entry: what it skips, this tool neither shows nor applies.
+        const entry = listEntryOf(String(item.sk));
+        if (!entry) continue;
         entries.push({
-          list,
-          value: rest.join('#'),
+          ...entry,
           ...(typeof item.createdAt === 'string' ? { createdAt: item.createdAt } : {}),
           ...(typeof item.expiresAt === 'number' ? { expiresAt: item.expiresAt } : {}),
           ...(typeof item.note === 'string' ? { note: item.note } : {}),
@@ -301,7 +316,7 @@ class AbuseTable {
     const found = await this.doc.send(
       new GetCommand({
         TableName: this.name,
-        Key: { pk: `count#${kind}#${value}`, sk: 'counters' },
+        Key: counterKey(kind, value),
         ConsistentRead: true,
       }),
     );
@@ -314,15 +329,15 @@ class AbuseTable {
     const result = await this.doc.send(
       new PutCommand({
         TableName: this.name,
-        Item: { pk: 'list', sk: `${list}#${value}`, ...attributes },
+        Item: { ...listEntryKey(list, value), ...attributes },
         ReturnValues: 'ALL_OLD',
       }),
     );
     return result.Attributes !== undefined;
   }
 
-  /** Deletes one item; whether it existed. */
-  async delete(pk: string, sk: string): Promise<boolean> {
+  /** Deletes one item (a key of `abuse-table.ts`); whether it existed. */
+  async delete({ pk, sk }: { pk: string; sk: string }): Promise<boolean> {
     const result = await this.doc.send(
       new DeleteCommand({ TableName: this.name, Key: { pk, sk }, ReturnValues: 'ALL_OLD' }),
     );
@@ -330,8 +345,17 @@ class AbuseTable {
   }
 }
 
-const isActive = (entry: ListEntry, nowSeconds: number) =>
-  entry.expiresAt === undefined || entry.expiresAt > nowSeconds;
+const isActive = (entry: ListEntry, nowSeconds: number) => isLive(entry.expiresAt, nowSeconds);
+
+/** The entries as the guard's store hands them to the guard. */
+function snapshotOf(entries: readonly ListEntry[]): AbuseListSnapshot {
+  return {
+    allow: new Map(
+      entries.filter((entry) => entry.list === 'allow').map((entry) => [entry.value, entry.expiresAt]),
+    ),
+    deny: entries.filter((entry) => entry.list === 'deny'),
+  };
+}
 
 /**
  * Builds `status` from what the table holds: pure, so the rules read in one place.
@@ -365,7 +389,7 @@ export function buildStatus(input: {
   // A deny entry matches when the destination starts with it; an allow entry is one number.
   const matching = entries.filter((entry) =>
     entry.list === 'deny'
-      ? target.value.startsWith(entry.value)
+      ? denyCovers(entry.value, target.value)
       : target.kind === 'number' && entry.value === target.value,
   );
   const under = entries.filter(
@@ -378,8 +402,8 @@ export function buildStatus(input: {
     const applies = rule.kind === 'prefix' || (target.kind === 'number' && rule.kind === 'number');
     if (!applies) continue;
     const item = input.counterItems[rule.kind as 'number' | 'prefix'];
-    const bucket = Math.floor(nowSeconds / rule.windowSeconds);
-    const count = Number(item?.[`w${rule.windowSeconds}_${bucket}`] ?? 0);
+    const bucket = windowBucket(rule.windowSeconds, nowSeconds);
+    const count = Number(item?.[bucketAttribute(rule.windowSeconds, bucket)] ?? 0);
     rows.push({
       key: rule.kind,
       window: windowLabel(rule.windowSeconds),
@@ -390,12 +414,14 @@ export function buildStatus(input: {
       requestTypes: rule.preEnrollmentOnly ? 'pre-enrollment' : 'all',
       resetsAt: isoOf((bucket + 1) * rule.windowSeconds),
       // The guard counts a request first, then refuses it when the count is over the limit.
-      tripped: rule.limit > 0 && count + 1 > rule.limit,
+      tripped: overLimit(count + 1, rule.limit),
     });
   }
 
   const activeDeny = matching.filter((entry) => entry.list === 'deny' && isActive(entry, nowSeconds));
-  const allowListed = matching.some((entry) => entry.list === 'allow' && isActive(entry, nowSeconds));
+  // The guard's own precedence of the lists (deny over allow, expiry). A prefix stands for the numbers under it:
+  // any deny entry that covers it refuses them as a prefix, and no allow entry is a prefix's.
+  const byList = listVerdict(target.value, snapshotOf(entries), nowSeconds);
   const type = target.kind === 'number' ? parseWithTypes(target.value)?.getType() : undefined;
   const refusedType =
     target.kind === 'number' ? refusedNumberType(target.value, refusedTypesFrom(input.env)) : undefined;
@@ -406,16 +432,12 @@ export function buildStatus(input: {
   if (refusedType) {
     verdict = 'refused';
     reasons = ['number_type'];
-  } else if (activeDeny.length > 0) {
+  } else if (byList?.verdict === 'refuse') {
     verdict = 'denied';
-    reasons = [
-      activeDeny.some((entry) => entry.value === target.value && target.kind === 'number')
-        ? 'denied_number'
-        : 'denied_prefix',
-    ];
+    reasons = [target.kind === 'number' ? byList.reason : 'denied_prefix'];
     // The sweep's automatic deny says why: few of the prefix's codes were used in an hour.
     if (activeDeny.some((entry) => entry.reason === LOW_CONVERSION)) reasons.push(LOW_CONVERSION);
-  } else if (allowListed) {
+  } else if (byList?.verdict === 'allow' && target.kind === 'number') {
     verdict = 'allow-listed';
   } else if (rows.some((row) => row.tripped)) {
     verdict = 'limited';
@@ -715,7 +737,7 @@ export async function abuseCli(
         return 0;
       }
       const deleted: string[] = [];
-      if (await table.delete(`count#${target.kind}#${target.value}`, 'counters')) deleted.push('counters');
+      if (await table.delete(counterKey(target.kind, target.value))) deleted.push('counters');
       // The sweep's low-conversion deny is the service's own decision: reset lifts it, of the prefix itself or of a
       // number's prefix, without --lists.
       const ownPrefix = target.kind === 'number' ? numberPrefix(target.value) : target.value;
@@ -723,14 +745,14 @@ export async function abuseCli(
         (entry) => entry.list === 'deny' && entry.reason === LOW_CONVERSION && entry.value === ownPrefix,
       );
       for (const entry of automatic) {
-        if (await table.delete('list', `deny#${entry.value}`)) {
+        if (await table.delete(listEntryKey('deny', entry.value))) {
           deleted.push(target.kind === 'number' ? "its prefix's low-conversion deny" : 'low-conversion deny');
         }
       }
       if (values.lists) {
         const lists = target.kind === 'number' ? (['allow', 'deny'] as const) : (['deny'] as const);
         for (const list of lists) {
-          if (await table.delete('list', `${list}#${target.value}`)) deleted.push(`${list} entry`);
+          if (await table.delete(listEntryKey(list, target.value))) deleted.push(`${list} entry`);
         }
       }
       const after = await status();

@@ -20,6 +20,17 @@ import { isPhoneRegion } from './domain/phone.js';
 /** A setting is missing or malformed. */
 export class ConfigError extends Error {
   public override readonly name = 'ConfigError';
+  /**
+   * @param message - names the variable
+   * @param variable - the variable, where a caller reads the same settings for people (`npm run abuse` words its
+   *   usage error for an operator, from the same rule)
+   */
+  constructor(
+    message: string,
+    public readonly variable?: string,
+  ) {
+    super(message);
+  }
 }
 
 type Env = Record<string, string | undefined>;
@@ -40,7 +51,7 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   if (raw === undefined) return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`, name);
   }
   return value;
 }
@@ -125,16 +136,28 @@ export type AbuseConfig = {
 };
 
 /**
- * The abuse guard's settings. `ABUSE_REFUSED_NUMBER_TYPES` unset means the default types; set to an empty string,
- * none.
+ * The velocity limits (`ABUSE_*`, each 0 = off, unset = the default). Exported so that `npm run abuse` shows the
+ * limits a hook with this environment would apply, read by the hook's own rules rather than a copy that could drift.
+ * Throws a {@link ConfigError} with the variable for the first malformed one.
+ *
+ * @param env - the hook's environment, or the operator's shell
  */
-function abuseConfig(env: Env): AbuseConfig {
-  const limits = Object.fromEntries(
+export function abuseLimitsFrom(env: Env): AbuseLimits {
+  return Object.fromEntries(
     Object.entries(ABUSE_LIMIT_VARIABLES).map(([key, name]) => [
       key,
       integer(env, name, DEFAULT_ABUSE_LIMITS[key as keyof AbuseLimits], 0, MAX_ABUSE_LIMIT),
     ]),
   ) as AbuseLimits;
+}
+
+/**
+ * `ABUSE_REFUSED_NUMBER_TYPES`: unset means the default types; set to an empty string, none. Exported for
+ * `npm run abuse`, like {@link abuseLimitsFrom}.
+ *
+ * @param env - the hook's environment, or the operator's shell
+ */
+export function refusedNumberTypesFrom(env: Env): NumberType[] {
   const types =
     env.ABUSE_REFUSED_NUMBER_TYPES === undefined
       ? [...DEFAULT_REFUSED_NUMBER_TYPES]
@@ -143,9 +166,17 @@ function abuseConfig(env: Env): AbuseConfig {
     if (!(NUMBER_TYPES as readonly string[]).includes(type)) {
       throw new ConfigError(
         `ABUSE_REFUSED_NUMBER_TYPES may only list ${NUMBER_TYPES.join(', ')}, got "${type}"`,
+        'ABUSE_REFUSED_NUMBER_TYPES',
       );
     }
   }
+  return types as NumberType[];
+}
+
+/** The abuse guard's settings. */
+function abuseConfig(env: Env): AbuseConfig {
+  const limits = abuseLimitsFrom(env);
+  const types = refusedNumberTypesFrom(env);
   const blockedAnswer = optional(env, 'ABUSE_BLOCKED_ANSWER') ?? 'error';
   if (!(BLOCKED_ANSWERS as readonly string[]).includes(blockedAnswer)) {
     throw new ConfigError(
@@ -155,7 +186,7 @@ function abuseConfig(env: Env): AbuseConfig {
   return {
     tableName: required(env, 'ABUSE_TABLE_NAME'),
     limits,
-    refusedNumberTypes: types as NumberType[],
+    refusedNumberTypes: types,
     blockedAnswer: blockedAnswer as BlockedAnswer,
   };
 }

@@ -11,6 +11,16 @@ import {
   AbuseStoreUnavailableError,
   type CounterKey,
 } from '../domain/abuse-guard.js';
+import {
+  BUCKET_ATTRIBUTE,
+  bucketAttribute,
+  counterKey,
+  LIST_PARTITION,
+  LOW_CONVERSION_REASON,
+  listEntryKey,
+  listEntryOf,
+  windowBucket,
+} from '../domain/abuse-table.js';
 import { logger } from '../powertools/index.js';
 
 /** How long a list read serves warm requests. */
@@ -19,16 +29,11 @@ const DEFAULT_LIST_MAX_AGE_SECONDS = 60;
 /** After a failed list read, serve the last good copy for this long before asking DynamoDB again. */
 const RETRY_AFTER_FAILURE_MS = 5_000;
 
-/** The partition of the allow and deny lists. */
-const LIST_PARTITION = 'list';
-
 /** A list is a handful of entries; a runaway partition stops being read here rather than eating the budget. */
 const MAX_LIST_PAGES = 4;
 
 /** Past window buckets an item may hold before one UpdateItem removes them. */
 export const MAX_STALE_BUCKETS = 4;
-
-const BUCKET_ATTRIBUTE = /^w\d+_\d+$/;
 
 /** Options of {@link DynamoAbuseStore}. */
 export type AbuseStoreOptions = {
@@ -40,8 +45,12 @@ export type AbuseStoreOptions = {
 
 const errorName = (error: unknown) => (error instanceof Error ? error.name : String(error));
 
+/** A key of `abuse-table.ts` as the low-level client takes it. */
+const keyOf = ({ pk, sk }: { pk: string; sk: string }) => ({ pk: { S: pk }, sk: { S: sk } });
+
 /**
- * The abuse guard's table (shared contract, `/tmp/abuse-spec.md`): `pk`/`sk`, TTL attribute `expiresAt`.
+ * The abuse guard's table (shared contract, `/tmp/abuse-spec.md`; keys in `abuse-table.ts`): `pk`/`sk`, TTL
+ * attribute `expiresAt`.
  *
  * - Counters: one item per key, `pk = count#<kind>#<value>`, `sk = counters`; each window bucket its own attribute
  *   `w<windowSeconds>_<floor(now / windowSeconds)>`. One UpdateItem per key, all keys in parallel: `ADD` 1 to each
@@ -91,14 +100,14 @@ export class DynamoAbuseStore implements AbuseCounters, AbuseLists {
     const names: Record<string, string> = {};
     const attributeOf = new Map<number, string>();
     key.windowsSeconds.forEach((windowSeconds, i) => {
-      const attribute = `w${windowSeconds}_${Math.floor(nowSeconds / windowSeconds)}`;
+      const attribute = bucketAttribute(windowSeconds, windowBucket(windowSeconds, nowSeconds));
       names[`#w${i}`] = attribute;
       attributeOf.set(windowSeconds, attribute);
     });
     const { Attributes } = await this.client.send(
       new UpdateItemCommand({
         TableName: this.tableName,
-        Key: { pk: { S: `count#${key.kind}#${key.value}` }, sk: { S: 'counters' } },
+        Key: keyOf(counterKey(key.kind, key.value)),
         UpdateExpression: `ADD ${Object.keys(names)
           .map((name) => `${name} :one`)
           .join(', ')} SET expiresAt = :expiresAt`,
@@ -132,7 +141,7 @@ export class DynamoAbuseStore implements AbuseCounters, AbuseLists {
       .send(
         new UpdateItemCommand({
           TableName: this.tableName,
-          Key: { pk: { S: `count#${key.kind}#${key.value}` }, sk: { S: 'counters' } },
+          Key: keyOf(counterKey(key.kind, key.value)),
           UpdateExpression: `REMOVE ${Object.keys(names).join(', ')}`,
           ExpressionAttributeNames: names,
         }),
@@ -198,14 +207,12 @@ export class DynamoAbuseStore implements AbuseCounters, AbuseLists {
         }),
       );
       for (const item of Items ?? []) {
-        const sk = item.sk?.S ?? '';
+        const entry = listEntryOf(item.sk?.S ?? '');
+        if (!entry) continue;
         const expires = Number(item.expiresAt?.N);
         const expiresAt = Number.isFinite(expires) ? expires : undefined;
-        const separator = sk.indexOf('#');
-        const [list, value] = [sk.slice(0, separator), sk.slice(separator + 1)];
-        if (separator < 0 || !value.startsWith('+')) continue;
-        if (list === 'allow') allow.set(value, expiresAt);
-        else if (list === 'deny') deny.push({ value, ...(expiresAt === undefined ? {} : { expiresAt }) });
+        if (entry.list === 'allow') allow.set(entry.value, expiresAt);
+        else deny.push({ value: entry.value, ...(expiresAt === undefined ? {} : { expiresAt }) });
       }
       startKey = LastEvaluatedKey;
       if (!startKey) break;
@@ -217,8 +224,7 @@ export class DynamoAbuseStore implements AbuseCounters, AbuseLists {
 // Imported here, with the additions of issue 15, so the top of the file stays as the counters' owner left it.
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 
-/** The `reason` (and `note`) of a deny entry the sweep writes for a prefix whose codes go unused. */
-export const LOW_CONVERSION_REASON = 'low-conversion';
+export { LOW_CONVERSION_REASON } from '../domain/abuse-table.js';
 
 /**
  * Writes the sweep's deny entry for a low-conversion prefix (`pk = list`, `sk = deny#<prefix>`, `expiresAt`,
@@ -242,8 +248,7 @@ export async function putLowConversionDeny(
       new PutItemCommand({
         TableName: tableName,
         Item: {
-          pk: { S: LIST_PARTITION },
-          sk: { S: `deny#${prefix}` },
+          ...keyOf(listEntryKey('deny', prefix)),
           expiresAt: { N: String(entry.expiresAt) },
           createdAt: { S: entry.createdAt.toISOString() },
           reason: { S: LOW_CONVERSION_REASON },

@@ -24,6 +24,7 @@ import {
   VELOCITY_REASONS,
   type VelocityReason,
 } from './abuse-settings.js';
+import { type CounterKind, numberPrefix } from './abuse-table.js';
 import type { DeliveryRequest } from './hook-request.js';
 
 export {
@@ -37,15 +38,13 @@ export {
 /** Okta's request type for a new enrolment: the flow pumping scripts use, so it also carries IP and prefix limits. */
 export const PRE_ENROLLMENT_REQUEST_TYPE = 'com.okta.user.telephony.pre-enrollment';
 
-/** What a counter counts: the destination number, the Okta user, the client IP, the number's prefix. */
-export type CounterKind = 'number' | 'user' | 'ip' | 'prefix';
-
 export {
   ABUSE_REASONS,
   type AbuseReason,
   VELOCITY_REASONS,
   type VelocityReason,
 } from './abuse-settings.js';
+export { type CounterKind, numberPrefix } from './abuse-table.js';
 
 /** One velocity limit: what it counts, over which window, which setting holds it, which requests it applies to. */
 export type VelocityRule = {
@@ -137,16 +136,6 @@ export interface AbuseCheck {
 }
 
 /**
- * The number's prefix for the prefix limit: the E.164 number without its last 3 digits (`+14155550123` →
- * `+14155550`), a range of 1,000 numbers, as pumping scripts walk through a range an attacker leases.
- *
- * @param e164 - the destination, E.164
- */
-export function numberPrefix(e164: string): string {
-  return e164.slice(0, -3);
-}
-
-/**
  * The number's type, when it is one of `refused`. libphonenumber's full ('max') metadata knows the types; a number
  * it reads as valid with the default metadata but not with the full one (a rare, stricter pattern) has no type and
  * is not refused.
@@ -193,23 +182,72 @@ export function counterKeys(request: DeliveryRequest, limits: AbuseLimits): Coun
   }));
 }
 
-const live = (expiresAt: number | undefined, nowSeconds: number) =>
+/**
+ * Whether a list entry still applies. Its `expiresAt` is checked here rather than left to DynamoDB's TTL, which
+ * deletes expired items up to days late. `npm run abuse` shows an entry as expired by the same rule.
+ *
+ * @param expiresAt - the entry's expiry, epoch seconds; none = never
+ * @param nowSeconds - epoch seconds
+ */
+export const isLive = (expiresAt: number | undefined, nowSeconds: number) =>
   expiresAt === undefined || expiresAt > nowSeconds;
 
+/**
+ * Whether a deny entry covers a destination: a number is denied by its own entry and by any prefix of it. Exported
+ * so that `npm run abuse` lists the entries the guard would apply, expired ones included.
+ *
+ * @param entry - the deny entry's value, E.164 number or prefix
+ * @param destination - E.164 number (or, for the tool, a prefix: the numbers under it)
+ */
+export const denyCovers = (entry: string, destination: string) => destination.startsWith(entry);
+
 /** `denied_number` for an exact entry, `denied_prefix` for a shorter one, or nothing. */
-function deniedReason(phone: string, lists: AbuseListSnapshot, nowSeconds: number): AbuseReason | undefined {
+function deniedReason(
+  phone: string,
+  lists: Pick<AbuseListSnapshot, 'deny'>,
+  nowSeconds: number,
+): AbuseReason | undefined {
   let reason: AbuseReason | undefined;
   for (const entry of lists.deny) {
-    if (!live(entry.expiresAt, nowSeconds) || !phone.startsWith(entry.value)) continue;
+    if (!isLive(entry.expiresAt, nowSeconds) || !denyCovers(entry.value, phone)) continue;
     if (entry.value === phone) return 'denied_number';
     reason = 'denied_prefix';
   }
   return reason;
 }
 
-function isAllowListed(phone: string, lists: AbuseListSnapshot, nowSeconds: number): boolean {
-  return lists.allow.has(phone) && live(lists.allow.get(phone), nowSeconds);
+function isAllowListed(phone: string, lists: Pick<AbuseListSnapshot, 'allow'>, nowSeconds: number): boolean {
+  return lists.allow.has(phone) && isLive(lists.allow.get(phone), nowSeconds);
 }
+
+/**
+ * What the lists alone decide for a number (rules 3 and 4): refused when denied, deny winning over allow, allowed
+ * past the velocity limits when allow-listed, else nothing (the velocity limits decide). Exported so that
+ * `npm run abuse -- status` predicts the guard's verdict by the guard's own precedence, not a copy of it.
+ *
+ * @param phone - the destination, E.164
+ * @param lists - the lists as read
+ * @param nowSeconds - epoch seconds, for the entries' expiry
+ */
+export function listVerdict(
+  phone: string,
+  lists: AbuseListSnapshot,
+  nowSeconds: number,
+): Exclude<AbuseVerdict, { verdict: 'unavailable' }> | undefined {
+  const denied = deniedReason(phone, lists, nowSeconds);
+  if (denied) return { verdict: 'refuse', reason: denied, reasons: [denied] };
+  if (isAllowListed(phone, lists, nowSeconds)) return { verdict: 'allow', allowListed: true };
+  return undefined;
+}
+
+/**
+ * Whether a count trips a limit: over it, not at it, as the count includes the request judged; 0 turns the limit
+ * off. `npm run abuse` asks it of the next request (the count plus one).
+ *
+ * @param count - the window's count, the request judged included
+ * @param limit - the limit in force
+ */
+export const overLimit = (count: number, limit: number) => limit > 0 && count > limit;
 
 /** The velocity reasons whose limit the counts exceed, in precedence order. */
 function trippedReasons(
@@ -222,9 +260,8 @@ function trippedReasons(
     return index < 0 ? undefined : counts[index]?.get(windowSeconds);
   };
   return VELOCITY_RULES.filter((rule) => {
-    const limit = limits[rule.setting];
     const count = countOf(rule.kind, rule.windowSeconds);
-    return limit > 0 && count !== undefined && count > limit;
+    return count !== undefined && overLimit(count, limits[rule.setting]);
   }).map((rule) => rule.reason);
 }
 
@@ -271,9 +308,8 @@ export class AbuseGuard implements AbuseCheck {
     ]);
     const nowSeconds = (this.#deps.now ?? Date.now)() / 1000;
     if (listed.status === 'rejected') return unavailable(listed.reason, counted);
-    const denied = deniedReason(phone, listed.value, nowSeconds);
-    if (denied) return refuse(denied);
-    if (isAllowListed(phone, listed.value, nowSeconds)) return { verdict: 'allow', allowListed: true };
+    const byList = listVerdict(phone, listed.value, nowSeconds);
+    if (byList) return byList;
     if (counted.status === 'rejected') return unavailable(counted.reason);
     const tripped = trippedReasons(keys, counted.value, settings.limits);
     const [first] = tripped;

@@ -3,7 +3,7 @@
  * local stack, and never prints a full number: not in the table, not in --json, not in an error.
  */
 import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { abuseCli, LOCAL_ABUSE_TABLE, noteProblem, parseDuration, parseTarget } from '../../../cli/abuse.js';
 import { type CliIo, UsageError } from '../../../cli/common.js';
@@ -14,6 +14,7 @@ import {
   startDynalite,
 } from '../../../local/dynalite.js';
 import { DynamoAbuseStore } from '../../../src/adapters/abuse-store.js';
+import { ConfigError, loadHookConfig } from '../../../src/config.js';
 import {
   AbuseGuard,
   DEFAULT_ABUSE_LIMITS,
@@ -621,6 +622,99 @@ describe('npm run abuse and the guard read the table alike', () => {
     // Assess
     expect(denied).toMatchObject({ verdict: 'refuse', reason: 'denied_prefix' });
     expect(afterExpiry).toEqual({ verdict: 'allow', allowListed: true });
+  });
+
+  it("reads the guard's buckets and prefix item, and reset deletes the very item the guard counts in", async () => {
+    // Prepare: 3 requests at 10:03; the next 10-minute bucket starts at 10:10, 420 s later
+    const guard = guardAt(NOW);
+    for (let i = 1; i <= 3; i += 1) await guard.check(request(`p${i}`));
+
+    // Act
+    const prefix = await json(['status', NUMBER_PREFIX]);
+    const nextBucket = await json(['status', NUMBER], { now: at(420) });
+    const reset = await json(['reset', NUMBER, '--yes']);
+    await guard.check(request('p4'));
+    const after = await json(['status', NUMBER]);
+
+    // Assess
+    expect(prefix.counters).toMatchObject([{ key: 'prefix', reason: 'prefix_1h', count: 3 }]);
+    expect(nextBucket.counters).toMatchObject([
+      { reason: 'number_10m', count: 0, resetsAt: '2026-01-05T10:20:00.000Z' },
+      { reason: 'number_24h', count: 3 },
+      { reason: 'prefix_1h', count: 3 },
+    ]);
+    expect(reset).toMatchObject({ deleted: ['counters'] });
+    expect(after.counters).toMatchObject([
+      { reason: 'number_10m', count: 1 },
+      { reason: 'number_24h', count: 1 },
+      { reason: 'prefix_1h', count: 4 },
+    ]);
+  });
+
+  it('skips a list item the guard skips: an empty deny entry denies nothing in either', async () => {
+    // Prepare: not an entry any tool writes, but one a hand edit could leave
+    await doc.send(new PutCommand({ TableName: table, Item: { pk: 'list', sk: 'deny#' } }));
+
+    // Act
+    const report = await json(['status', NUMBER]);
+    const verdict = await guardAt(NOW).check(request('m1'));
+
+    // Assess
+    expect(report).toMatchObject({ verdict: 'ok', reasons: [], entries: [] });
+    expect(verdict).toEqual({ verdict: 'allow', allowListed: false });
+  });
+
+  describe('reads ABUSE_* as the hook reads its own', () => {
+    const hookEnv = {
+      TEMPLATES_TABLE_NAME: 't',
+      IDEMPOTENCY_TABLE_NAME: 'i',
+      DLQ_URL: 'https://sqs.eu-west-1.amazonaws.com/1/dlq',
+      FINGERPRINT_KEY_SECRET: 'okta-phone-mfa/fingerprint-key',
+      ABUSE_TABLE_NAME: 'abuse',
+    };
+
+    it('shows the limits and number types a hook with this environment applies', async () => {
+      // Prepare: the hook reads 1e1 as 10 and trims; a toll-free number, refused only by this setting
+      const env = {
+        ABUSE_NUMBER_PER_10_MINUTES: '1e1',
+        ABUSE_NUMBER_PER_24_HOURS: ' 30 ',
+        ABUSE_PREFIX_PER_HOUR: '0',
+        ABUSE_REFUSED_NUMBER_TYPES: 'premium_rate, toll_free',
+      };
+      const { limits, refusedNumberTypes } = loadHookConfig({ ...hookEnv, ...env }).abuse;
+
+      // Act
+      const report = await json(['status', NUMBER], { env });
+      const tollFree = await json(['status', '+18005550123'], { env });
+
+      // Assess
+      expect(report.counters.map((row: { limit: number }) => row.limit)).toEqual([
+        limits.numberPer10Minutes,
+        limits.numberPer24Hours,
+        limits.prefixPerHour,
+      ]);
+      expect(refusedNumberTypes).toEqual(['PREMIUM_RATE', 'TOLL_FREE']);
+      expect(tollFree).toMatchObject({
+        target: { type: 'TOLL_FREE' },
+        verdict: 'refused',
+        reasons: ['number_type'],
+      });
+    });
+
+    it.each([
+      ['ABUSE_NUMBER_PER_10_MINUTES', '-1'],
+      ['ABUSE_NUMBER_PER_24_HOURS', 'many'],
+      ['ABUSE_USER_PER_HOUR', '2.5'],
+      ['ABUSE_IP_PER_HOUR', '10000000'],
+      ['ABUSE_PREFIX_PER_HOUR', '1e3x'],
+      ['ABUSE_REFUSED_NUMBER_TYPES', 'PREMIUM_RATE,EXPENSIVE'],
+    ])('refuses %s=%s where the hook would fail to start', async (name, value) => {
+      expect(() => loadHookConfig({ ...hookEnv, [name]: value })).toThrow(ConfigError);
+      await expect(run(['status', NUMBER], { env: { [name]: value } })).rejects.toThrow(UsageError);
+      await expect(run(['status', NUMBER], { env: { [name]: value } })).rejects.toThrow(
+        new RegExp(`^${name} `),
+      );
+    });
   });
 });
 
