@@ -100,6 +100,23 @@ export function durationAtRate(text: string, flag: string): { duration: number; 
 }
 
 /**
+ * A phase at a steady rate. A whole rate is written as a ramp from the rate to itself: Artillery then schedules the
+ * arrivals with timers (its ramp ticker), where a plain `arrivalRate` phase uses a timer (nanotimer) that busy-waits
+ * for the last 25 ms before each arrival, which is all the time from 40 arrivals a second: a whole core at 100/s,
+ * taken from the stack on the same machine. A fractional rate stays a plain phase (the ramp ticker rounds each
+ * second's arrivals down).
+ *
+ * @param name - the phase's name
+ * @param duration - seconds
+ * @param rate - arrivals per second
+ */
+export function steadyPhase(name: string, duration: number, rate: number): Phase {
+  return Number.isInteger(rate)
+    ? { name, duration, arrivalRate: rate, rampTo: rate }
+    : { name, duration, arrivalRate: rate };
+}
+
+/**
  * Builds the warm-up, ramp and sustained phases.
  *
  * @param warmup - `DURATION@RATE` or `0`
@@ -112,7 +129,7 @@ export function buildPhases(warmup: string, ramp: string, sustain: string): Phas
   if (!steady) throw new UsageError('--sustain cannot be 0: it is the phase the budget is about');
   const rampSeconds = ramp.trim() === '0' ? 0 : seconds(ramp, 'ramp');
   const phases: Phase[] = [];
-  if (warm) phases.push({ name: 'warm-up', duration: warm.duration, arrivalRate: warm.rate });
+  if (warm) phases.push(steadyPhase('warm-up', warm.duration, warm.rate));
   if (rampSeconds > 0) {
     phases.push({
       name: 'ramp',
@@ -121,7 +138,7 @@ export function buildPhases(warmup: string, ramp: string, sustain: string): Phas
       rampTo: steady.rate,
     });
   }
-  phases.push({ name: 'sustained', duration: steady.duration, arrivalRate: steady.rate });
+  phases.push(steadyPhase('sustained', steady.duration, steady.rate));
   return phases;
 }
 

@@ -530,7 +530,8 @@ ${input.funnel ? funnelTable(input.funnel) : ''}
 <table>${[...input.ensure, ...input.checks].map(row).join('\n')}</table>
 <p class="muted">Phases: ${input.phases
     .map(
-      (p) => `${escapeHtml(p.name)} ${p.duration} s at ${p.arrivalRate}${p.rampTo ? `→${p.rampTo}` : ''}/s`,
+      (p) =>
+        `${escapeHtml(p.name)} ${p.duration} s at ${p.arrivalRate}${p.rampTo !== undefined && p.rampTo !== p.arrivalRate ? `→${p.rampTo}` : ''}/s`,
     )
     .join(', ')}. Latency is Artillery's <code>http.response_time</code> (time to first byte) per answer.</p>
 </body></html>

@@ -1,16 +1,31 @@
 // Principle: every phase and budget is chosen on the command line; a deployed stage is never loaded by accident.
 import { describe, expect, it } from 'vitest';
 import { ensureConfig, loadBudget, resolveBudget } from '../lib/budget.js';
-import { buildPhases, expectedArrivals, parseOptions, UsageError } from '../lib/options.js';
+import { buildPhases, expectedArrivals, parseOptions, steadyPhase, UsageError } from '../lib/options.js';
 
 describe('options', () => {
   it('builds warm-up, ramp and sustained phases from the command line', () => {
     expect(buildPhases('10s@5', '20s', '1m@50')).toEqual([
-      { name: 'warm-up', duration: 10, arrivalRate: 5 },
+      { name: 'warm-up', duration: 10, arrivalRate: 5, rampTo: 5 },
       { name: 'ramp', duration: 20, arrivalRate: 5, rampTo: 50 },
-      { name: 'sustained', duration: 60, arrivalRate: 50 },
+      { name: 'sustained', duration: 60, arrivalRate: 50, rampTo: 50 },
     ]);
-    expect(buildPhases('0', '0', '30s@10')).toEqual([{ name: 'sustained', duration: 30, arrivalRate: 10 }]);
+    expect(buildPhases('0', '0', '30s@10')).toEqual([
+      { name: 'sustained', duration: 30, arrivalRate: 10, rampTo: 10 },
+    ]);
+  });
+
+  it('writes a whole steady rate as a ramp to itself (timer-scheduled arrivals), a fractional one as a plain phase', () => {
+    // A plain arrivalRate phase busy-waits before each arrival; Artillery's ramp ticker uses timers.
+    expect(steadyPhase('sustained', 60, 100)).toEqual({
+      name: 'sustained',
+      duration: 60,
+      arrivalRate: 100,
+      rampTo: 100,
+    });
+    // The ramp ticker rounds each second's arrivals down: 2.5/s would send 2.
+    expect(steadyPhase('warm-up', 10, 2.5)).toEqual({ name: 'warm-up', duration: 10, arrivalRate: 2.5 });
+    expect(expectedArrivals([steadyPhase('a', 60, 100), steadyPhase('b', 10, 2.5)])).toBe(6000 + 25);
   });
 
   it('estimates the requests a run sends, ramps included', () => {
