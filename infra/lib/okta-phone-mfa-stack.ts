@@ -329,6 +329,7 @@ export class OktaPhoneMfaStack extends Stack {
       ? new OktaConversion(this, 'Conversion', {
           ...(settings.oktaEventSourceName ? { oktaEventSourceName: settings.oktaEventSourceName } : {}),
           oktaEventHook: settings.oktaEventHook,
+          ...(settings.oktaTelephonyHookId ? { oktaTelephonyHookId: settings.oktaTelephonyHookId } : {}),
           lowConversion: settings.lowConversion,
           messagesTable,
           abuseTable: abuseTable.table,

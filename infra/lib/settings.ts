@@ -1,6 +1,6 @@
 import type { NumberType } from 'libphonenumber-js';
 import { TRAFFIC_ALARM_MODES, type TrafficAlarmMode } from '../../dashboards/alarms.js';
-import { DEFAULT_LOW_CONVERSION } from '../../service/src/config.js';
+import { DEFAULT_LOW_CONVERSION, OKTA_ID } from '../../service/src/config.js';
 import {
   type AbuseLimits,
   DEFAULT_ABUSE_LIMITS,
@@ -156,6 +156,11 @@ export type Settings = {
   /** A `GET`/`POST /okta-events` route for an Okta event hook (orgs without Log Streaming); default false. */
   oktaEventHook: boolean;
   /**
+   * The telephony inline hook's Okta id (`cal…`, the end of its requests' `source`): `OktaHookFailure` and the
+   * "Okta is failing over" alarm then count only this hook's failures, not the org's other inline hooks'.
+   */
+  oktaTelephonyHookId?: string;
+  /**
    * An SMS to a number the numbering plan says is a landline goes out as a voice call instead, and Okta is told in
    * `transactionMetadata` (the hook's `VOICE_FALLBACK`).
    * @default false
@@ -187,6 +192,7 @@ export const SETTING_KEYS = [
   'maxPricePerMessage',
   'oktaEventSourceName',
   'oktaEventHook',
+  'oktaTelephonyHookId',
   'lowConversion',
   'voiceFallback',
 ] as const satisfies readonly (keyof Settings)[];
@@ -456,6 +462,19 @@ function validOktaEventSource(c: Collector): string | undefined {
   return name;
 }
 
+/** `oktaTelephonyHookId`: absent, or an Okta inline hook id. */
+function validOktaHookId(c: Collector): string | undefined {
+  const id = c.text('oktaTelephonyHookId');
+  if (id === undefined) return undefined;
+  if (!OKTA_ID.test(id)) {
+    return c.fail(
+      'oktaTelephonyHookId',
+      `must be the telephony inline hook's Okta id (letters and digits, the end of .../api/v1/inlineHooks/<id>), got "${id}"`,
+    );
+  }
+  return id;
+}
+
 /** A boolean setting: true or false (or "true"/"false" from the command line); default false. */
 function validFlag(c: Collector, key: string): boolean {
   const raw = c.read(key);
@@ -614,6 +633,7 @@ export function readSettings(read: Reader): Settings {
   const maxPricePerMessage = validMaxPrice(c);
   const oktaEventSourceName = validOktaEventSource(c);
   const oktaEventHook = validFlag(c, 'oktaEventHook');
+  const oktaTelephonyHookId = validOktaHookId(c);
   const lowConversion = validLowConversion(c);
   const voiceFallback = validFlag(c, 'voiceFallback');
 
@@ -639,6 +659,7 @@ export function readSettings(read: Reader): Settings {
     ...(maxPricePerMessage ? { maxPricePerMessage } : {}),
     ...(oktaEventSourceName ? { oktaEventSourceName } : {}),
     oktaEventHook,
+    ...(oktaTelephonyHookId ? { oktaTelephonyHookId } : {}),
     lowConversion,
     voiceFallback,
   };

@@ -17,7 +17,7 @@ let eventHook: Synth;
 beforeAll(() => {
   defaults = synthStack();
   streaming = synthStack({ oktaEventSourceName: SOURCE });
-  eventHook = synthStack({ oktaEventHook: true });
+  eventHook = synthStack({ oktaEventHook: true, oktaTelephonyHookId: 'cal3ughy17pylLxQB357' });
 });
 
 /** The names of the stack's metric alarms, without the stack prefix. */
@@ -107,6 +107,7 @@ describe('Okta Log Streaming', () => {
     streaming.template.resourceCountIs('AWS::SecretsManager::Secret', 1);
     const env = functionByPath(streaming, '/Conversion/RecordVerification/').props.Environment.Variables;
     expect(env.EVENT_HOOK_SECRET).toBeUndefined();
+    expect(env.OKTA_TELEPHONY_HOOK_ID).toBeUndefined();
     expect(env.MESSAGES_TABLE_NAME).toEqual({
       Ref: logicalId(streaming, 'AWS::DynamoDB::Table', '/MessagesTable/'),
     });
@@ -144,6 +145,8 @@ describe('Okta event hook route', () => {
     expect(env.EVENT_HOOK_SECRET).toEqual({ Ref: secretId });
     // WAF's log redacts this header (HookFirewall), so the secret never reaches a log.
     expect(env.EVENT_HOOK_HEADER).toBe('authorization');
+    // oktaTelephonyHookId: only the telephony hook's failures page
+    expect(env.OKTA_TELEPHONY_HOOK_ID).toBe('cal3ughy17pylLxQB357');
     expect(secret.Properties.GenerateSecretString).toMatchObject({
       PasswordLength: 64,
       ExcludePunctuation: true,

@@ -402,6 +402,16 @@ describe('receipts and conversion settings', () => {
     expect(problemsOf({ oktaEventHook: 1 })).toEqual(['oktaEventHook: must be true or false, got 1']);
   });
 
+  it("reads oktaTelephonyHookId as an optional Okta id, and refuses the hook's URL", () => {
+    expect(readSettings(reader({})).oktaTelephonyHookId).toBeUndefined();
+    expect(readSettings(reader({ oktaTelephonyHookId: 'cal3ughy17pylLxQB357' })).oktaTelephonyHookId).toBe(
+      'cal3ughy17pylLxQB357',
+    );
+    expect(
+      problemsOf({ oktaTelephonyHookId: 'https://acme.okta.com/api/v1/inlineHooks/cal3ughy17pylLxQB357' }),
+    ).toHaveLength(1);
+  });
+
   it('reads lowConversion keys on their own, each defaulting, from an object or its JSON', () => {
     expect(readSettings(reader({ lowConversion: { maxRate: 0.05 } })).lowConversion).toEqual({
       minSends: 20,

@@ -349,8 +349,17 @@ export type VerificationConfig = {
   eventHookSecret?: string;
   /** `EVENT_HOOK_HEADER`: the header Okta sends the secret in (lower-cased). @default 'authorization' */
   eventHookHeader: string;
+  /**
+   * `OKTA_TELEPHONY_HOOK_ID`: the telephony inline hook's Okta id (the last part of the `source` of its requests,
+   * `…/api/v1/inlineHooks/<id>`); when set, `OktaHookFailure` counts only that hook's failures. Unset = every inline
+   * hook of the org.
+   */
+  telephonyHookId?: string;
   endpoints: Endpoints;
 };
+
+/** An Okta object id: letters and digits (`cal3ughy17pylLxQB357`). */
+export const OKTA_ID = /^[A-Za-z0-9]{8,40}$/;
 
 /**
  * Reads the verification handler's settings.
@@ -363,10 +372,17 @@ export function loadVerificationConfig(env: Env = process.env): VerificationConf
     throw new ConfigError(`EVENT_HOOK_HEADER must be an HTTP header name, got "${header}"`);
   }
   const eventHookSecret = optional(env, 'EVENT_HOOK_SECRET');
+  const telephonyHookId = optional(env, 'OKTA_TELEPHONY_HOOK_ID');
+  if (telephonyHookId !== undefined && !OKTA_ID.test(telephonyHookId)) {
+    throw new ConfigError(
+      `OKTA_TELEPHONY_HOOK_ID must be an Okta inline hook id (letters and digits), got "${telephonyHookId}"`,
+    );
+  }
   return {
     region: regionOf(env),
     messagesTableName: required(env, 'MESSAGES_TABLE_NAME'),
     ...(eventHookSecret ? { eventHookSecret } : {}),
+    ...(telephonyHookId ? { telephonyHookId } : {}),
     eventHookHeader: header,
     endpoints: endpointsOf(env),
   };

@@ -52,6 +52,8 @@ export interface OktaConversionProps {
   readonly oktaEventSourceName?: string;
   /** Whether to add the Okta event hook route (`GET`/`POST /okta-events`) and its secret. */
   readonly oktaEventHook: boolean;
+  /** The telephony inline hook's Okta id: only its failures count as `OktaHookFailure`; undefined = every hook's. */
+  readonly oktaTelephonyHookId?: string;
   /** The sweep's low-conversion thresholds. */
   readonly lowConversion: LowConversionSettings;
   /** The messages table. */
@@ -125,6 +127,7 @@ export class OktaConversion extends Construct {
         ...(this.eventHookSecret
           ? { EVENT_HOOK_SECRET: this.eventHookSecret.secretArn, EVENT_HOOK_HEADER }
           : {}),
+        ...(props.oktaTelephonyHookId ? { OKTA_TELEPHONY_HOOK_ID: props.oktaTelephonyHookId } : {}),
       },
     });
     // Exactly its calls: the user's latest-message pointer and the message (GetItem), the message's feedback

@@ -98,11 +98,27 @@ function activation(
 const TIMEOUT_WORDS = /time[\s_-]?d?\s?out|timed out|timeout/i;
 
 /**
+ * Whether an inline hook event is about another inline hook of the org than `hookId`: it names targets and none has
+ * that id. Okta logs `inline_hook.*` for every inline hook (registration, token, SAML, …); a registration hook
+ * timing out must not page the telephony hook's on-call. An event that names no target cannot be told apart and
+ * counts.
+ */
+function aboutAnotherHook(event: Record<string, unknown>, hookId: string | undefined): boolean {
+  if (!hookId || !Array.isArray(event.target) || event.target.length === 0) return false;
+  return !event.target.some((target) => isRecord(target) && str(target.id) === hookId);
+}
+
+/**
  * Classifies one System Log event. Never throws: whatever the event is, a meaning comes back.
  *
  * @param event - the `detail` of an EventBridge event, or one of an event hook's `data.events[]`
+ * @param options - `telephonyHookId`: the telephony inline hook's Okta id (`OKTA_TELEPHONY_HOOK_ID`); when set,
+ *   inline hook events about the org's other hooks are ignored
  */
-export function classifyOktaEvent(event: unknown): OktaEventMeaning {
+export function classifyOktaEvent(
+  event: unknown,
+  options: { telephonyHookId?: string } = {},
+): OktaEventMeaning {
   if (!isRecord(event))
     return { kind: 'ignored', uuid: undefined, eventType: undefined, why: 'not an object' };
   const uuid = str(event.uuid);
@@ -135,6 +151,8 @@ export function classifyOktaEvent(event: unknown): OktaEventMeaning {
   if (eventType === INLINE_HOOK_EXECUTED || eventType === INLINE_HOOK_RESPONSE_PROCESSED) {
     if (result !== 'FAILURE')
       return { kind: 'ignored', uuid, eventType, why: `outcome ${result ?? 'missing'}` };
+    if (aboutAnotherHook(event, options.telephonyHookId))
+      return { kind: 'ignored', uuid, eventType, why: 'another inline hook' };
     const reason = str(outcome.reason) ?? '';
     const failure = eventType === INLINE_HOOK_EXECUTED && TIMEOUT_WORDS.test(reason) ? 'timeout' : 'error';
     return { kind: 'hook-failure', uuid, failure, eventType };

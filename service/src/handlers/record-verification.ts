@@ -59,6 +59,8 @@ export type VerificationDeps = {
   secret?: HookSecret;
   /** Lower-cased header name of the event hook secret. */
   header: string;
+  /** The telephony inline hook's Okta id: other hooks' failures are not counted. */
+  telephonyHookId?: string;
 };
 
 /** What one System Log event did (tests). */
@@ -71,7 +73,7 @@ export type VerificationOutcome = 'converted' | 'hook-failure' | 'ignored';
  * @param deps - store, feedback
  */
 export async function handleOktaEvent(event: unknown, deps: VerificationDeps): Promise<VerificationOutcome> {
-  const meaning = classifyOktaEvent(event);
+  const meaning = classifyOktaEvent(event, { telephonyHookId: deps.telephonyHookId });
   switch (meaning.kind) {
     case 'ignored':
       logger.debug('Okta event ignored', {
@@ -245,6 +247,7 @@ function defaultDeps(): VerificationDeps {
         ? { secret: new SecretsManagerHookSecret(clients.secretsManager, config.eventHookSecret) }
         : {}),
       header: config.eventHookHeader,
+      ...(config.telephonyHookId ? { telephonyHookId: config.telephonyHookId } : {}),
     };
   }
   return defaults;

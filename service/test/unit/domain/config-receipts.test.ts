@@ -51,4 +51,17 @@ describe('settings of receipts and conversion', () => {
       loadVerificationConfig({ MESSAGES_TABLE_NAME: 'm', EVENT_HOOK_HEADER: 'bad header' }),
     ).toThrow(/EVENT_HOOK_HEADER/);
   });
+
+  it("reads the telephony hook's Okta id as optional, and refuses what is no Okta id", () => {
+    expect(loadVerificationConfig({ MESSAGES_TABLE_NAME: 'm' }).telephonyHookId).toBeUndefined();
+    expect(
+      loadVerificationConfig({ MESSAGES_TABLE_NAME: 'm', OKTA_TELEPHONY_HOOK_ID: 'cal3ughy17pylLxQB357' }),
+    ).toMatchObject({ telephonyHookId: 'cal3ughy17pylLxQB357' });
+    expect(() =>
+      loadVerificationConfig({
+        MESSAGES_TABLE_NAME: 'm',
+        OKTA_TELEPHONY_HOOK_ID: 'https://example.okta.com/api/v1/inlineHooks/cal3ughy17pylLxQB357',
+      }),
+    ).toThrow(/OKTA_TELEPHONY_HOOK_ID/);
+  });
 });

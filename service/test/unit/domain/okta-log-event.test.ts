@@ -51,6 +51,31 @@ describe('classifyOktaEvent', () => {
     ).toMatchObject({ kind: 'hook-failure', failure: 'error' });
   });
 
+  it("ignores other inline hooks' failures once the telephony hook's id is set, and counts what names no hook", () => {
+    // Prepare: Okta logs inline_hook.* for every inline hook of the org
+    const failure = (target?: object[]) => ({
+      eventType: 'inline_hook.executed',
+      outcome: { result: 'FAILURE', reason: 'Read timed out' },
+      ...(target ? { target } : {}),
+    });
+    const ours = failure([{ id: 'cal3ughy17pylLxQB357', type: 'InlineHook', displayName: 'Phone MFA' }]);
+    const registration = failure([
+      { id: 'calRegistration0000001', type: 'InlineHook', displayName: 'Sign-up' },
+    ]);
+    const options = { telephonyHookId: 'cal3ughy17pylLxQB357' };
+
+    // Act, Assess
+    expect(classifyOktaEvent(ours, options)).toMatchObject({ kind: 'hook-failure', failure: 'timeout' });
+    expect(classifyOktaEvent(registration, options)).toMatchObject({
+      kind: 'ignored',
+      why: 'another inline hook',
+    });
+    expect(classifyOktaEvent(failure(), options)).toMatchObject({ kind: 'hook-failure' });
+    expect(classifyOktaEvent(failure([]), options)).toMatchObject({ kind: 'hook-failure' });
+    // Unset: every inline hook of the org counts, as before
+    expect(classifyOktaEvent(registration)).toMatchObject({ kind: 'hook-failure' });
+  });
+
   it("reads a phone factor's enrolment as the enrolment code used, for the enrolled user", () => {
     // Prepare: an admin enrols the user (actor ≠ user); the factor only in the target's name, or in debugData
     const activate = (target: object[], debugData: object = {}, result = 'SUCCESS') => ({

@@ -17,6 +17,7 @@ import { DynamoMessageStore, rememberingSender } from '../../../src/adapters/mes
 import type { DeliveryRequest } from '../../../src/domain/hook-request.js';
 import { OKTA_EVENT_TYPES } from '../../../src/domain/okta-log-event.js';
 import {
+  handleOktaEvent,
   handleVerification,
   sameSecret,
   type VerificationDeps,
@@ -228,6 +229,27 @@ describe('Log Streaming (EventBridge)', () => {
       { name: 'MessageFeedbackFailed', value: 1, dimensions: { feedback: 'RECEIVED' } },
     ]);
     expect(metric('OtpConverted')).toHaveLength(1);
+  });
+
+  it("counts only the telephony hook's failures when its Okta id is set", async () => {
+    // Prepare
+    const d = { ...deps(), telephonyHookId: 'cal3ughy17pylLxQB357' };
+    const failureOf = (id: string) => ({
+      uuid: randomUUID(),
+      eventType: 'inline_hook.executed',
+      outcome: { result: 'FAILURE', reason: 'Inline hook call timed out' },
+      target: [{ id, type: 'InlineHook' }],
+    });
+
+    // Act
+    const outcomes = [];
+    for (const event of [failureOf('calRegistration0000001'), failureOf('cal3ughy17pylLxQB357')]) {
+      outcomes.push(await handleOktaEvent(event, d));
+    }
+
+    // Assess
+    expect(outcomes).toEqual(['ignored', 'hook-failure']);
+    expect(metric('OktaHookFailure').map((m) => m.dimensions)).toEqual([{ kind: 'timeout' }]);
   });
 
   it('counts what Okta logs about the hook failing, once per event, by kind', async () => {
