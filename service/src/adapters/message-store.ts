@@ -30,6 +30,7 @@ import {
   VERIFICATION_GRACE_SECONDS,
 } from '../domain/message-table.js';
 import { maskPhone } from '../domain/redact.js';
+import { EVENT_FUNCTION_TIMEOUT_SECONDS } from '../function-timeouts.js';
 import { emitMetric, logger, MetricName } from '../powertools/index.js';
 
 /** A message item as read back: what the hook wrote, what the receipts and the feedback added. */
@@ -68,6 +69,15 @@ export type MessageStoreOptions = {
   /** @default setTimeout-based */
   sleep?: (ms: number) => Promise<void>;
 };
+
+/**
+ * How long a claim on a DLQ record holds: twice the receipt function's timeout, so a claim this old belongs to an
+ * invocation that is over (Lambda retries an asynchronous invocation a minute or more after it failed).
+ */
+export const DLQ_CLAIM_LEASE_MS = 2 * EVENT_FUNCTION_TIMEOUT_SECONDS['record-delivery-event'] * 1000;
+
+/** The attribute holding a claim on one receipt's DLQ record (its time, epoch ms). */
+const dlqClaimAttribute = (receiptId: string) => `dlqClaim#${receiptId}`;
 
 const isConditionFailure = (error: unknown) =>
   error instanceof ConditionalCheckFailedException ||
@@ -262,12 +272,76 @@ export class DynamoMessageStore {
   }
 
   /** Notes that the DLQ record of a final failure receipt was written, so a redelivery writes none. */
+  /**
+   * Claims the writing of a final failure receipt's DLQ record, so that two invocations of the same receipt side by
+   * side (SNS delivers at least once) write one record, not two. The claim fails while another invocation's claim is
+   * fresh or once the record is written; a claim older than {@link DLQ_CLAIM_LEASE_MS} is an invocation that stopped
+   * before writing (its function timed out) and is taken over, so the record is never lost to a crash.
+   *
+   * @param messageId - the message
+   * @param receiptId - the receipt whose record it is
+   * @param nowMs - the claim's time (tests); the store's clock by default
+   * @returns the claim's time, to release it with, or nothing when the record is another invocation's or written
+   */
+  public async claimDeadLetter(
+    messageId: string,
+    receiptId: string,
+    nowMs = this.#now(),
+  ): Promise<number | undefined> {
+    try {
+      await this.#doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: messageKey(messageId),
+          UpdateExpression: 'SET #claim = :now',
+          ConditionExpression:
+            '(attribute_not_exists(#claim) OR #claim < :stale) AND ' +
+            '(attribute_not_exists(dlqReceiptIds) OR NOT contains(dlqReceiptIds, :id))',
+          ExpressionAttributeNames: { '#claim': dlqClaimAttribute(receiptId) },
+          ExpressionAttributeValues: {
+            ':now': nowMs,
+            ':stale': nowMs - DLQ_CLAIM_LEASE_MS,
+            ':id': receiptId,
+          },
+        }),
+      );
+      return nowMs;
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Gives up a claim after the DLQ write failed, so that SNS's retry of this receipt can write the record at once.
+   *
+   * @param claimedAt - what {@link claimDeadLetter} returned: only that claim is released
+   */
+  public async releaseDeadLetter(messageId: string, receiptId: string, claimedAt: number): Promise<void> {
+    try {
+      await this.#doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: messageKey(messageId),
+          UpdateExpression: 'REMOVE #claim',
+          ConditionExpression: '#claim = :mine',
+          ExpressionAttributeNames: { '#claim': dlqClaimAttribute(receiptId) },
+          ExpressionAttributeValues: { ':mine': claimedAt },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  /** Records that the receipt's DLQ record is written, and drops the claim on it. */
   public async markDeadLettered(messageId: string, receiptId: string): Promise<void> {
     await this.#doc.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: messageKey(messageId),
-        UpdateExpression: 'ADD dlqReceiptIds :ids',
+        UpdateExpression: 'ADD dlqReceiptIds :ids REMOVE #claim',
+        ExpressionAttributeNames: { '#claim': dlqClaimAttribute(receiptId) },
         ExpressionAttributeValues: { ':ids': new Set([receiptId]) },
       }),
     );

@@ -140,7 +140,22 @@ async function deadLetterOnce(
     },
     deps.now?.() ?? new Date(),
   );
-  await deps.deadLetters.write(record);
+  // Claim, then write: a duplicate of this receipt running beside this one finds the claim and leaves the record to us.
+  const claimedAt = await deps.store.claimDeadLetter(receipt.messageId, receipt.receiptId);
+  if (claimedAt === undefined) {
+    logger.info('Final failure receipt already dead-lettered, or being dead-lettered by another invocation', {
+      messageId: receipt.messageId,
+      eventId,
+    });
+    return;
+  }
+  try {
+    await deps.deadLetters.write(record);
+  } catch (error) {
+    // Released so that SNS's retry writes the record at once; if this fails too, the claim's lease runs out.
+    await deps.store.releaseDeadLetter(receipt.messageId, receipt.receiptId, claimedAt).catch(() => {});
+    throw error;
+  }
   await deps.store.markDeadLettered(receipt.messageId, receipt.receiptId);
   logger.warn('Message not delivered: final failure receipt dead-lettered', {
     messageId: receipt.messageId,

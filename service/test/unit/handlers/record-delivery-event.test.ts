@@ -31,7 +31,10 @@ beforeEach(() => output.clear());
 class FakeDeadLetters implements ReceiptDeadLetters {
   records: ReceiptDlqRecord[] = [];
   failNext = 0;
+  /** How long a write takes (SQS answers in milliseconds, not at once). */
+  delayMs = 0;
   async write(record: ReceiptDlqRecord): Promise<void> {
+    if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
     if (this.failNext > 0) {
       this.failNext -= 1;
       throw Object.assign(new Error('SQS down'), { name: 'InternalError' });
@@ -315,6 +318,46 @@ describe('record-delivery-event', () => {
     // Assess
     expect(deadLetters.records.map((r) => r.status)).toEqual(['blocked']);
     expect(metric('OtpReceipt')).toHaveLength(2); // counted when first recorded, not again on the retries
+  });
+
+  it('leaves one DLQ record when SNS delivers a final failure twice at once', async () => {
+    // Prepare
+    const { store, deadLetters } = deps();
+    const messageId = randomUUID();
+    await hookWrote(store, messageId);
+    const failed = smsEvent(messageId, { eventType: 'TEXT_BLOCKED', messageStatus: 'BLOCKED' });
+    deadLetters.delayMs = 30;
+
+    // Act: two invocations of the same receipt, side by side (SNS delivers at least once)
+    await Promise.all([
+      handleReceipts(sns(failed), { store, deadLetters }),
+      handleReceipts(sns(failed), { store, deadLetters }),
+    ]);
+
+    // Assess
+    expect(deadLetters.records.map((r) => r.status)).toEqual(['blocked']);
+  });
+
+  it('writes the DLQ record when an invocation claimed it and stopped before writing, once its claim is stale', async () => {
+    // Prepare: an invocation claimed the record and crashed (its claim stays, no record was written)
+    const { store, deadLetters } = deps();
+    const messageId = randomUUID();
+    await hookWrote(store, messageId);
+    const failed = smsEvent(messageId, { eventType: 'TEXT_BLOCKED', messageStatus: 'BLOCKED' });
+    const receiptId = `${messageId}#TEXT_BLOCKED#${new Date(failed.eventTimestamp).toISOString()}`;
+    const crashedAt = Date.now() - 10 * 60_000;
+    expect(await store.claimDeadLetter(messageId, receiptId, crashedAt)).toBe(crashedAt);
+    // A claim still fresh belongs to an invocation at work: it is not taken from it
+    const other = `${receiptId}-other`;
+    expect(await store.claimDeadLetter(messageId, other)).toBeTypeOf('number');
+    expect(await store.claimDeadLetter(messageId, other)).toBeUndefined();
+
+    // Act: SNS's retry
+    await handleReceipts(sns(failed), { store, deadLetters });
+    await handleReceipts(sns(failed), { store, deadLetters });
+
+    // Assess
+    expect(deadLetters.records.map((r) => r.status)).toEqual(['blocked']);
   });
 
   it('sends no DLQ record for a non-final failure-looking receipt', async () => {
