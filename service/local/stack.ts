@@ -31,6 +31,7 @@ import { MAX_RECEIPT_DELAY_MS, RECEIPT_STATUSES, type ReceiptFault } from './emu
 import { generateSecretValue, SecretsManagerEmulator } from './emulators/secrets-manager.js';
 import { SqsEmulator } from './emulators/sqs.js';
 import { oktaEventBridgeEnvelope, scheduledEnvelope, snsEnvelope } from './event-envelopes.js';
+import { type LocalEnvOverrides, localFunctionEnvironments } from './function-env.js';
 import { LocalApiGateway } from './gateway/api-gateway.js';
 import { LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, LocalIssuer, type MintRequest, OAuthError } from './issuer.js';
 import { type LineSink, renderLine } from './log-output.js';
@@ -70,16 +71,7 @@ export type LocalStackOptions = {
    * Extra environment of the functions (e.g. `JWKS_COOLDOWN_MS` of the authorizer, `DEADLINE_MS` of the hook,
    * `LOW_CONVERSION_MIN_SENDS` of the sweep).
    */
-  env?: {
-    authorizer?: Record<string, string>;
-    hook?: Record<string, string>;
-    /** `record-delivery-event` */
-    receipts?: Record<string, string>;
-    /** `record-verification` */
-    verification?: Record<string, string>;
-    /** `sweep-messages` */
-    sweep?: Record<string, string>;
-  };
+  env?: LocalEnvOverrides;
   /** How often the sweep runs on its own (the infra's schedule is 5 minutes); 0 = only on `POST /_local/sweep`. @default 30000 */
   sweepIntervalMs?: number;
   /** Normal latency of the messaging stand-in, uniform between min and max (the load test uses 80–150 ms). */
@@ -582,83 +574,45 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     if (!existing.Count) await seedTemplates(client, TEMPLATES_TABLE, defaultTemplateItems());
     client.destroy();
 
-    const common = {
-      AWS_REGION: REGION,
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      AWS_SESSION_TOKEN: '',
-      POWERTOOLS_SERVICE_NAME: 'okta-phone-mfa',
-      POWERTOOLS_METRICS_NAMESPACE: 'OktaPhoneMfa',
-      // As Lambda sets it: Powertools reports cold starts only for on-demand environments.
-      AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
-    };
-    const hookEnv = {
-      ...common,
-      TEMPLATES_TABLE_NAME: TEMPLATES_TABLE,
-      IDEMPOTENCY_TABLE_NAME: IDEMPOTENCY_TABLE,
-      ABUSE_TABLE_NAME: ABUSE_TABLE,
-      MESSAGES_TABLE_NAME,
-      DLQ_URL: queueUrl,
-      DYNAMODB_ENDPOINT: dynalite.endpoint,
-      SMS_VOICE_ENDPOINT: baseUrl,
-      SQS_ENDPOINT: baseUrl,
-      SECRETS_MANAGER_ENDPOINT: baseUrl,
-      FINGERPRINT_KEY_SECRET,
-      DEADLINE_MS: '2500',
-      TEMPLATES_MAX_AGE_SECONDS: '300',
-      DEFAULT_LOCALE: 'en',
-      ...options.env?.hook,
-    };
+    const envs = localFunctionEnvironments(
+      {
+        baseUrl,
+        dynamoEndpoint: dynalite.endpoint,
+        queueUrl,
+        issuer,
+        audience: oauth.audience,
+        scope: oauth.scope,
+        clientId: oauth.clientId,
+        fingerprintKeySecret: FINGERPRINT_KEY_SECRET,
+        region: REGION,
+      },
+      options.env,
+    );
     const authorizer = new LocalFunction({
       name: 'authorize-hook',
       handlerUrl: handlerUrl('authorize-hook'),
       timeoutMs: AUTHORIZER_TIMEOUT_MS,
-      env: {
-        ...common,
-        OKTA_ISSUER: issuer,
-        OKTA_AUDIENCE: oauth.audience,
-        REQUIRED_SCOPE: oauth.scope,
-        ALLOWED_CLIENT_IDS: oauth.clientId,
-        ...options.env?.authorizer,
-      },
+      env: envs['authorize-hook'],
       onLine: emit,
     });
     const hook = new LocalFunction({
       name: 'deliver-otp',
       handlerUrl: handlerUrl('deliver-otp'),
-      timeoutMs: (Math.ceil(Number(hookEnv.DEADLINE_MS) / 1000) + 3) * 1000,
-      env: hookEnv,
+      timeoutMs: (Math.ceil(Number(envs['deliver-otp'].DEADLINE_MS) / 1000) + 3) * 1000,
+      env: envs['deliver-otp'],
       onLine: emit,
     });
-    const eventFunction = (name: keyof typeof EVENT_FUNCTION_TIMEOUT_SECONDS, env: Record<string, string>) =>
+    const eventFunction = (name: keyof typeof EVENT_FUNCTION_TIMEOUT_SECONDS) =>
       new LocalFunction({
         name,
         handlerUrl: handlerUrl(name),
         timeoutMs: EVENT_FUNCTION_TIMEOUT_SECONDS[name] * 1000,
-        env: { ...common, ...env },
+        env: envs[name],
         onLine: emit,
       });
-    const receiptsFunction = eventFunction('record-delivery-event', {
-      MESSAGES_TABLE_NAME,
-      DLQ_URL: queueUrl,
-      DYNAMODB_ENDPOINT: dynalite.endpoint,
-      SQS_ENDPOINT: baseUrl,
-      ...options.env?.receipts,
-    });
-    const verificationFunction = eventFunction('record-verification', {
-      MESSAGES_TABLE_NAME,
-      DYNAMODB_ENDPOINT: dynalite.endpoint,
-      SMS_VOICE_ENDPOINT: baseUrl,
-      SECRETS_MANAGER_ENDPOINT: baseUrl,
-      ...options.env?.verification,
-    });
-    const sweepFunction = eventFunction('sweep-messages', {
-      MESSAGES_TABLE_NAME,
-      ABUSE_TABLE_NAME: ABUSE_TABLE,
-      DYNAMODB_ENDPOINT: dynalite.endpoint,
-      SMS_VOICE_ENDPOINT: baseUrl,
-      ...options.env?.sweep,
-    });
+    const receiptsFunction = eventFunction('record-delivery-event');
+    const verificationFunction = eventFunction('record-verification');
+    const sweepFunction = eventFunction('sweep-messages');
     functions.push(authorizer, hook, receiptsFunction, verificationFunction, sweepFunction);
     cleanups.push(() => Promise.all(functions.map((fn) => fn.close())).then(() => {}));
     // In parallel: each worker's cold start is mostly loading tsx and the SDK.

@@ -1,0 +1,111 @@
+/**
+ * The environment of each local function: the variables a deployed function gets from the CDK stack, with the local
+ * stack's table names, endpoints and Okta, plus what only a local function needs (the stand-ins' endpoints, dummy
+ * credentials). One place, so that a test can hold it to the deployed environments (`infra/test/local-parity.test.ts`):
+ * a variable the stack adds must be given here too, or be one whose code default is the deployed value.
+ */
+import { LOCAL_TABLES } from './names.js';
+
+/** The local functions, by their Lambda handler's name. */
+export type LocalFunctionName =
+  | 'authorize-hook'
+  | 'deliver-otp'
+  | 'record-delivery-event'
+  | 'record-verification'
+  | 'sweep-messages';
+
+/** Where the local stack's parts are, and its Okta authorization server's values. */
+export type LocalWiring = {
+  /** The stack's port: End User Messaging, SQS and Secrets Manager stand-ins. */
+  baseUrl: string;
+  /** dynalite, in its own thread. */
+  dynamoEndpoint: string;
+  /** The local DLQ. */
+  queueUrl: string;
+  issuer: string;
+  audience: string;
+  scope: string;
+  clientId: string;
+  /** The Secrets Manager name of the hook's fingerprint key. */
+  fingerprintKeySecret: string;
+  region: string;
+};
+
+/** Overrides per function (tests, `LocalStackOptions.env`). */
+export type LocalEnvOverrides = Partial<
+  Record<'authorizer' | 'hook' | 'receipts' | 'verification' | 'sweep', Record<string, string>>
+>;
+
+/**
+ * Builds every local function's environment.
+ *
+ * @param wiring - the stack's endpoints and Okta
+ * @param overrides - variables set on top, per function
+ */
+export function localFunctionEnvironments(
+  wiring: LocalWiring,
+  overrides: LocalEnvOverrides = {},
+): Record<LocalFunctionName, Record<string, string>> {
+  const { templates, idempotency, abuse, messages } = LOCAL_TABLES;
+  const common = {
+    AWS_REGION: wiring.region,
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_SESSION_TOKEN: '',
+    POWERTOOLS_SERVICE_NAME: 'okta-phone-mfa',
+    POWERTOOLS_METRICS_NAMESPACE: 'OktaPhoneMfa',
+    // As Lambda sets it: Powertools reports cold starts only for on-demand environments.
+    AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+  };
+  return {
+    'authorize-hook': {
+      ...common,
+      OKTA_ISSUER: wiring.issuer,
+      OKTA_AUDIENCE: wiring.audience,
+      REQUIRED_SCOPE: wiring.scope,
+      ALLOWED_CLIENT_IDS: wiring.clientId,
+      ...overrides.authorizer,
+    },
+    'deliver-otp': {
+      ...common,
+      TEMPLATES_TABLE_NAME: templates,
+      IDEMPOTENCY_TABLE_NAME: idempotency,
+      ABUSE_TABLE_NAME: abuse,
+      MESSAGES_TABLE_NAME: messages,
+      DLQ_URL: wiring.queueUrl,
+      DYNAMODB_ENDPOINT: wiring.dynamoEndpoint,
+      SMS_VOICE_ENDPOINT: wiring.baseUrl,
+      SQS_ENDPOINT: wiring.baseUrl,
+      SECRETS_MANAGER_ENDPOINT: wiring.baseUrl,
+      FINGERPRINT_KEY_SECRET: wiring.fingerprintKeySecret,
+      DEADLINE_MS: '2500',
+      TEMPLATES_MAX_AGE_SECONDS: '300',
+      DEFAULT_LOCALE: 'en',
+      ...overrides.hook,
+    },
+    'record-delivery-event': {
+      ...common,
+      MESSAGES_TABLE_NAME: messages,
+      DLQ_URL: wiring.queueUrl,
+      DYNAMODB_ENDPOINT: wiring.dynamoEndpoint,
+      SQS_ENDPOINT: wiring.baseUrl,
+      ...overrides.receipts,
+    },
+    'record-verification': {
+      ...common,
+      MESSAGES_TABLE_NAME: messages,
+      DYNAMODB_ENDPOINT: wiring.dynamoEndpoint,
+      SMS_VOICE_ENDPOINT: wiring.baseUrl,
+      SECRETS_MANAGER_ENDPOINT: wiring.baseUrl,
+      ...overrides.verification,
+    },
+    'sweep-messages': {
+      ...common,
+      MESSAGES_TABLE_NAME: messages,
+      ABUSE_TABLE_NAME: abuse,
+      DYNAMODB_ENDPOINT: wiring.dynamoEndpoint,
+      SMS_VOICE_ENDPOINT: wiring.baseUrl,
+      ...overrides.sweep,
+    },
+  };
+}
