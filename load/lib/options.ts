@@ -104,14 +104,15 @@ export function durationAtRate(text: string, flag: string): { duration: number; 
  * arrivals with timers (its ramp ticker), where a plain `arrivalRate` phase uses a timer (nanotimer) that busy-waits
  * for the last 25 ms before each arrival, which is all the time from 40 arrivals a second: a whole core at 100/s,
  * taken from the stack on the same machine. A fractional rate stays a plain phase (the ramp ticker rounds each
- * second's arrivals down).
+ * second's arrivals down), and so does a phase of one second or less (a one-period ramp sends all at once).
  *
  * @param name - the phase's name
  * @param duration - seconds
  * @param rate - arrivals per second
  */
 export function steadyPhase(name: string, duration: number, rate: number): Phase {
-  return Number.isInteger(rate)
+  // A ramp of one second or less sends its arrivals at once (Artillery computes no tick for a single period).
+  return Number.isInteger(rate) && duration > 1
     ? { name, duration, arrivalRate: rate, rampTo: rate }
     : { name, duration, arrivalRate: rate };
 }

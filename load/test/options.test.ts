@@ -25,6 +25,8 @@ describe('options', () => {
     });
     // The ramp ticker rounds each second's arrivals down: 2.5/s would send 2.
     expect(steadyPhase('warm-up', 10, 2.5)).toEqual({ name: 'warm-up', duration: 10, arrivalRate: 2.5 });
+    // A one-second ramp would send its arrivals in one burst
+    expect(steadyPhase('short', 1, 50)).toEqual({ name: 'short', duration: 1, arrivalRate: 50 });
     expect(expectedArrivals([steadyPhase('a', 60, 100), steadyPhase('b', 10, 2.5)])).toBe(6000 + 25);
   });
 

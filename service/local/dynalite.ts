@@ -54,7 +54,11 @@ export type DynamoFaults = {
 };
 
 /** dynalite in a worker thread, with faults. */
-export type DynaliteThread = RunningDynalite & { setFaults(faults: DynamoFaults): void };
+export type DynaliteThread = RunningDynalite & {
+  /** The same tables without the faults: for the harness (tests, seeding) to read and write whatever is set. */
+  directEndpoint: string;
+  setFaults(faults: DynamoFaults): void;
+};
 
 /**
  * Starts dynalite in a worker thread of its own (`dynalite-worker.mjs`): the local stack's DynamoDB work then runs
@@ -67,20 +71,33 @@ export type DynaliteThread = RunningDynalite & { setFaults(faults: DynamoFaults)
 export async function startDynaliteThread(options: {
   persistDir?: string;
   tables: readonly string[];
+  /** Told when the thread reports a problem or exits on its own (the stack logs it). */
+  onProblem?: (text: string) => void;
 }): Promise<DynaliteThread> {
   // [latencyMs, bit mask of unavailable tables (by index in `tables`)]
   const faults = new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT));
   const worker = new Worker(new URL('./dynalite-worker.mjs', import.meta.url), {
     workerData: { persistDir: options.persistDir, faults, tables: [...options.tables] },
   });
+  let closing = false;
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-  const endpoint = await new Promise<string>((resolve, reject) => {
-    worker.once('message', (message: { endpoint: string }) => resolve(message.endpoint));
-    worker.once('error', reject);
-    void exited.then(() => reject(new Error("dynalite's worker exited before it listened")));
+  const { endpoint, directEndpoint } = await new Promise<{ endpoint: string; directEndpoint: string }>(
+    (resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+      void exited.then(() => reject(new Error("dynalite's worker exited before it listened")));
+    },
+  );
+  worker.on('message', (message: { problem?: string }) => {
+    if (message.problem) options.onProblem?.(message.problem);
+  });
+  worker.on('error', (error) => options.onProblem?.(`dynalite's thread failed: ${error.message}`));
+  void exited.then(() => {
+    if (!closing) options.onProblem?.("dynalite's thread exited: every DynamoDB call will now fail");
   });
   return {
     endpoint,
+    directEndpoint,
     setFaults(next) {
       let mask = 0;
       for (const table of next.unavailableTables ?? []) {
@@ -91,6 +108,7 @@ export async function startDynaliteThread(options: {
       Atomics.store(faults, 1, mask);
     },
     async close() {
+      closing = true;
       worker.postMessage('close');
       // A worker that does not finish closing in time is stopped.
       const timer = setTimeout(() => void worker.terminate(), 5_000);

@@ -99,7 +99,10 @@ export type LocalStack = {
   scope: string;
   tables: { templates: string; idempotency: string; abuse: string; messages: string };
   queueUrl: string;
-  /** The DynamoDB endpoint the functions use: dynalite, in a thread of its own (the stack's port proxies to it). */
+  /**
+   * dynalite without the faults, for the harness (tests, contract states) to seed and inspect the tables; the
+   * functions call its faulty twin, and the stack's port proxies to that one.
+   */
   dynamoEndpoint: string;
   messaging: MessagingEmulator;
   sqs: SqsEmulator;
@@ -361,6 +364,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const dynalite: DynaliteThread = await startDynaliteThread({
       ...(options.persistDir ? { persistDir: join(options.persistDir, 'dynamodb') } : {}),
       tables: [TEMPLATES_TABLE, ABUSE_TABLE],
+      onProblem: (text) => emit('dynamodb', text),
     });
     cleanups.push(() => dynalite.close());
 
@@ -562,7 +566,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       clientSecret: options.clientSecret ?? LOCAL_CLIENT_SECRET,
     }).start();
 
-    const client = localDynamoClient(dynalite.endpoint);
+    const client = localDynamoClient(dynalite.directEndpoint);
     await createTables(client, {
       templatesTable: TEMPLATES_TABLE,
       idempotencyTable: IDEMPOTENCY_TABLE,
@@ -690,7 +694,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         messages: MESSAGES_TABLE_NAME,
       },
       queueUrl,
-      dynamoEndpoint: dynalite.endpoint,
+      dynamoEndpoint: dynalite.directEndpoint,
       messaging,
       sqs,
       refusals,

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   BatchWriteCommand,
@@ -76,8 +77,22 @@ export type MessageStoreOptions = {
  */
 export const DLQ_CLAIM_LEASE_MS = 2 * EVENT_FUNCTION_TIMEOUT_SECONDS['record-delivery-event'] * 1000;
 
-/** The attribute holding a claim on one receipt's DLQ record (its time, epoch ms). */
+/** The attribute holding a claim on one receipt's DLQ record. */
 const dlqClaimAttribute = (receiptId: string) => `dlqClaim#${receiptId}`;
+
+/** A claim: its time (epoch ms, zero-padded, so that claims compare as strings in time order) and its token. */
+const claimValue = (atMs: number, token: string) => `${String(Math.max(0, atMs)).padStart(15, '0')}#${token}`;
+
+/**
+ * Another invocation holds a fresh claim on a receipt's DLQ record: this invocation fails, to be retried after the
+ * claim is done or stale.
+ */
+export class DeadLetterClaimedError extends Error {
+  constructor(messageId: string) {
+    super(`The DLQ record of a receipt of message ${messageId} is being written by another invocation`);
+    this.name = 'DeadLetterClaimedError';
+  }
+}
 
 const isConditionFailure = (error: unknown) =>
   error instanceof ConditionalCheckFailedException ||
@@ -274,50 +289,62 @@ export class DynamoMessageStore {
   /** Notes that the DLQ record of a final failure receipt was written, so a redelivery writes none. */
   /**
    * Claims the writing of a final failure receipt's DLQ record, so that two invocations of the same receipt side by
-   * side (SNS delivers at least once) write one record, not two. The claim fails while another invocation's claim is
-   * fresh or once the record is written; a claim older than {@link DLQ_CLAIM_LEASE_MS} is an invocation that stopped
-   * before writing (its function timed out) and is taken over, so the record is never lost to a crash.
+   * side (SNS delivers at least once) write one record, not two. A claim is its time and a token of its own; one
+   * older than {@link DLQ_CLAIM_LEASE_MS} belongs to an invocation that stopped before writing (its function timed
+   * out) and is taken over, so a crash never loses the record.
+   *
+   * When the conditional write fails, the item is read to tell why: the record is written (nothing to do), the claim
+   * is this call's own (the SDK retried a write that had landed), or another invocation holds a fresh claim: then
+   * this throws, so that this receipt's invocation fails and is retried, and the retry finds the record written or
+   * the claim stale. Only what is proven done is skipped.
    *
    * @param messageId - the message
    * @param receiptId - the receipt whose record it is
    * @param nowMs - the claim's time (tests); the store's clock by default
-   * @returns the claim's time, to release it with, or nothing when the record is another invocation's or written
+   * @returns the claim, to release it with, or nothing when the record is already written
    */
   public async claimDeadLetter(
     messageId: string,
     receiptId: string,
     nowMs = this.#now(),
-  ): Promise<number | undefined> {
+  ): Promise<string | undefined> {
+    const claim = claimValue(nowMs, randomUUID());
+    const claimAttribute = dlqClaimAttribute(receiptId);
     try {
       await this.#doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: messageKey(messageId),
-          UpdateExpression: 'SET #claim = :now',
+          UpdateExpression: 'SET #claim = :claim',
           ConditionExpression:
             '(attribute_not_exists(#claim) OR #claim < :stale) AND ' +
             '(attribute_not_exists(dlqReceiptIds) OR NOT contains(dlqReceiptIds, :id))',
-          ExpressionAttributeNames: { '#claim': dlqClaimAttribute(receiptId) },
+          ExpressionAttributeNames: { '#claim': claimAttribute },
           ExpressionAttributeValues: {
-            ':now': nowMs,
-            ':stale': nowMs - DLQ_CLAIM_LEASE_MS,
+            ':claim': claim,
+            ':stale': claimValue(nowMs - DLQ_CLAIM_LEASE_MS, ''),
             ':id': receiptId,
           },
         }),
       );
-      return nowMs;
+      return claim;
     } catch (error) {
-      if (isConditionFailure(error)) return undefined;
-      throw error;
+      if (!isConditionFailure(error)) throw error;
     }
+    const { Item } = await this.#doc.send(
+      new GetCommand({ TableName: this.tableName, Key: messageKey(messageId), ConsistentRead: true }),
+    );
+    if (setOf(Item?.dlqReceiptIds).has(receiptId)) return undefined;
+    if (Item?.[claimAttribute] === claim) return claim;
+    throw new DeadLetterClaimedError(messageId);
   }
 
   /**
    * Gives up a claim after the DLQ write failed, so that SNS's retry of this receipt can write the record at once.
    *
-   * @param claimedAt - what {@link claimDeadLetter} returned: only that claim is released
+   * @param claim - what {@link claimDeadLetter} returned: only that claim is released
    */
-  public async releaseDeadLetter(messageId: string, receiptId: string, claimedAt: number): Promise<void> {
+  public async releaseDeadLetter(messageId: string, receiptId: string, claim: string): Promise<void> {
     try {
       await this.#doc.send(
         new UpdateCommand({
@@ -326,7 +353,7 @@ export class DynamoMessageStore {
           UpdateExpression: 'REMOVE #claim',
           ConditionExpression: '#claim = :mine',
           ExpressionAttributeNames: { '#claim': dlqClaimAttribute(receiptId) },
-          ExpressionAttributeValues: { ':mine': claimedAt },
+          ExpressionAttributeValues: { ':mine': claim },
         }),
       );
     } catch (error) {

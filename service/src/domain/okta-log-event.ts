@@ -97,15 +97,22 @@ function activation(
 /** Okta's words for a timeout in the outcome reason of an `inline_hook.executed` FAILURE. */
 const TIMEOUT_WORDS = /time[\s_-]?d?\s?out|timed out|timeout/i;
 
+/** A System Log target that is an inline hook (its `type`, however Okta spells it: `InlineHook`, `inline_hook`). */
+const INLINE_HOOK_TARGET = /^inline[\s_-]?hook$/i;
+
 /**
- * Whether an inline hook event is about another inline hook of the org than `hookId`: it names targets and none has
- * that id. Okta logs `inline_hook.*` for every inline hook (registration, token, SAML, …); a registration hook
- * timing out must not page the telephony hook's on-call. An event that names no target cannot be told apart and
- * counts.
+ * Whether an inline hook event is about another inline hook of the org than `hookId`: it names an inline hook among
+ * its targets and that is not ours. Okta logs `inline_hook.*` for every inline hook (registration, token, SAML, …);
+ * a registration hook timing out must not page the telephony hook's on-call. An event that names no inline hook
+ * (no target, or only others: a user, an app) cannot be told apart and counts: our own failures are never silenced
+ * by a guess.
  */
 function aboutAnotherHook(event: Record<string, unknown>, hookId: string | undefined): boolean {
-  if (!hookId || !Array.isArray(event.target) || event.target.length === 0) return false;
-  return !event.target.some((target) => isRecord(target) && str(target.id) === hookId);
+  if (!hookId || !Array.isArray(event.target)) return false;
+  const hooks = event.target.filter(
+    (target) => isRecord(target) && INLINE_HOOK_TARGET.test(str(target.type) ?? ''),
+  );
+  return hooks.length > 0 && !hooks.some((target) => str(target.id) === hookId);
 }
 
 /**

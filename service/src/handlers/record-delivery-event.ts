@@ -141,19 +141,17 @@ async function deadLetterOnce(
     deps.now?.() ?? new Date(),
   );
   // Claim, then write: a duplicate of this receipt running beside this one finds the claim and leaves the record to us.
-  const claimedAt = await deps.store.claimDeadLetter(receipt.messageId, receipt.receiptId);
-  if (claimedAt === undefined) {
-    logger.info('Final failure receipt already dead-lettered, or being dead-lettered by another invocation', {
-      messageId: receipt.messageId,
-      eventId,
-    });
+  // (Another invocation's fresh claim throws: this one fails and is retried, never skipped unproven.)
+  const claim = await deps.store.claimDeadLetter(receipt.messageId, receipt.receiptId);
+  if (claim === undefined) {
+    logger.info('Final failure receipt already dead-lettered', { messageId: receipt.messageId, eventId });
     return;
   }
   try {
     await deps.deadLetters.write(record);
   } catch (error) {
     // Released so that SNS's retry writes the record at once; if this fails too, the claim's lease runs out.
-    await deps.store.releaseDeadLetter(receipt.messageId, receipt.receiptId, claimedAt).catch(() => {});
+    await deps.store.releaseDeadLetter(receipt.messageId, receipt.receiptId, claim).catch(() => {});
     throw error;
   }
   await deps.store.markDeadLettered(receipt.messageId, receipt.receiptId);

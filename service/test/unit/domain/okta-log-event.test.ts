@@ -72,6 +72,9 @@ describe('classifyOktaEvent', () => {
     });
     expect(classifyOktaEvent(failure(), options)).toMatchObject({ kind: 'hook-failure' });
     expect(classifyOktaEvent(failure([]), options)).toMatchObject({ kind: 'hook-failure' });
+    // Targets that are no inline hook (a user, an app) tell nothing about which hook failed: it counts
+    const userOnly = failure([{ id: '00uhxxSknGtK8022w0g3', type: 'User' }]);
+    expect(classifyOktaEvent(userOnly, options)).toMatchObject({ kind: 'hook-failure' });
     // Unset: every inline hook of the org counts, as before
     expect(classifyOktaEvent(registration)).toMatchObject({ kind: 'hook-failure' });
   });

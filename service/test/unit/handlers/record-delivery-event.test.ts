@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { SNSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { localDynamoClient, type RunningDynalite, startDynalite } from '../../../local/dynalite.js';
-import { DynamoMessageStore } from '../../../src/adapters/message-store.js';
+import { DeadLetterClaimedError, DynamoMessageStore } from '../../../src/adapters/message-store.js';
 import type { ReceiptDlqRecord } from '../../../src/domain/dlq-record.js';
 import { type MessageItem, messageKey, sweepBucketOf } from '../../../src/domain/message-table.js';
 import { handleReceipts, type ReceiptDeadLetters } from '../../../src/handlers/record-delivery-event.js';
@@ -328,13 +328,50 @@ describe('record-delivery-event', () => {
     const failed = smsEvent(messageId, { eventType: 'TEXT_BLOCKED', messageStatus: 'BLOCKED' });
     deadLetters.delayMs = 30;
 
-    // Act: two invocations of the same receipt, side by side (SNS delivers at least once)
-    await Promise.all([
+    // Act: two invocations of the same receipt, side by side (SNS delivers at least once); one that found the
+    // other's claim fails and SNS retries it
+    const outcomes = await Promise.allSettled([
       handleReceipts(sns(failed), { store, deadLetters }),
       handleReceipts(sns(failed), { store, deadLetters }),
     ]);
+    const retried = outcomes.filter((outcome) => outcome.status === 'rejected').length;
+    for (let i = 0; i < retried; i += 1) await handleReceipts(sns(failed), { store, deadLetters });
 
     // Assess
+    expect(deadLetters.records.map((r) => r.status)).toEqual(['blocked']);
+  });
+
+  it("writes the DLQ record when the claim's write landed but its answer was lost and the SDK retried it", async () => {
+    // Prepare: the first claim write reaches the table, then its connection resets; the SDK's retry then meets the
+    // claim that first write left
+    const { client, deadLetters } = deps();
+    let reset = false;
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const output = await next(args);
+        const input = (args as { input?: { UpdateExpression?: string } }).input;
+        if (
+          !reset &&
+          context.commandName === 'UpdateItemCommand' &&
+          input?.UpdateExpression === 'SET #claim = :claim'
+        ) {
+          reset = true;
+          throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET', $metadata: {} });
+        }
+        return output;
+      },
+      { step: 'deserialize', name: 'loseTheClaimAnswer' },
+    );
+    const store = new DynamoMessageStore(client, TABLE, { hookWriteWindowMs: 0 });
+    const messageId = randomUUID();
+    await hookWrote(store, messageId);
+    const failed = smsEvent(messageId, { eventType: 'TEXT_BLOCKED', messageStatus: 'BLOCKED' });
+
+    // Act
+    await handleReceipts(sns(failed), { store, deadLetters });
+
+    // Assess
+    expect(reset).toBe(true);
     expect(deadLetters.records.map((r) => r.status)).toEqual(['blocked']);
   });
 
@@ -346,11 +383,11 @@ describe('record-delivery-event', () => {
     const failed = smsEvent(messageId, { eventType: 'TEXT_BLOCKED', messageStatus: 'BLOCKED' });
     const receiptId = `${messageId}#TEXT_BLOCKED#${new Date(failed.eventTimestamp).toISOString()}`;
     const crashedAt = Date.now() - 10 * 60_000;
-    expect(await store.claimDeadLetter(messageId, receiptId, crashedAt)).toBe(crashedAt);
-    // A claim still fresh belongs to an invocation at work: it is not taken from it
+    expect(await store.claimDeadLetter(messageId, receiptId, crashedAt)).toBeTypeOf('string');
+    // A claim still fresh belongs to an invocation at work: it is not taken from it, and the caller is told to retry
     const other = `${receiptId}-other`;
-    expect(await store.claimDeadLetter(messageId, other)).toBeTypeOf('number');
-    expect(await store.claimDeadLetter(messageId, other)).toBeUndefined();
+    expect(await store.claimDeadLetter(messageId, other)).toBeTypeOf('string');
+    await expect(store.claimDeadLetter(messageId, other)).rejects.toThrow(DeadLetterClaimedError);
 
     // Act: SNS's retry
     await handleReceipts(sns(failed), { store, deadLetters });
