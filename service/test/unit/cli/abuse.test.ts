@@ -22,6 +22,7 @@ import {
   VELOCITY_RULES,
 } from '../../../src/domain/abuse-guard.js';
 import type { DeliveryRequest } from '../../../src/domain/hook-request.js';
+import { INVALID_ABUSE_LIMITS } from '../../helpers/abuse-env.js';
 
 const NUMBER = '+14155550123';
 /** The guard's prefix key of NUMBER: the number without its last 3 digits. */
@@ -701,14 +702,7 @@ describe('npm run abuse and the guard read the table alike', () => {
       });
     });
 
-    it.each([
-      ['ABUSE_NUMBER_PER_10_MINUTES', '-1'],
-      ['ABUSE_NUMBER_PER_24_HOURS', 'many'],
-      ['ABUSE_USER_PER_HOUR', '2.5'],
-      ['ABUSE_IP_PER_HOUR', '10000000'],
-      ['ABUSE_PREFIX_PER_HOUR', '1e3x'],
-      ['ABUSE_REFUSED_NUMBER_TYPES', 'PREMIUM_RATE,EXPENSIVE'],
-    ])('refuses %s=%s where the hook would fail to start', async (name, value) => {
+    it.each(INVALID_ABUSE_LIMITS)('refuses %s=%s where the hook would fail to start', async (name, value) => {
       expect(() => loadHookConfig({ ...hookEnv, [name]: value })).toThrow(ConfigError);
       await expect(run(['status', NUMBER], { env: { [name]: value } })).rejects.toThrow(UsageError);
       await expect(run(['status', NUMBER], { env: { [name]: value } })).rejects.toThrow(

@@ -1,6 +1,7 @@
 // Configuration is read once and fails at cold start with a message that names the setting.
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadAuthorizerConfig, loadHookConfig } from '../../../src/config.js';
+import { INVALID_ABUSE_LIMITS } from '../../helpers/abuse-env.js';
 
 const hookEnv = {
   TEMPLATES_TABLE_NAME: 't',
@@ -105,17 +106,12 @@ describe('the abuse guard settings', () => {
     );
   });
 
-  it.each([
-    ['ABUSE_NUMBER_PER_10_MINUTES', '-1'],
-    ['ABUSE_NUMBER_PER_24_HOURS', 'many'],
-    ['ABUSE_USER_PER_HOUR', '2.5'],
-    ['ABUSE_IP_PER_HOUR', '10000000'],
-    ['ABUSE_PREFIX_PER_HOUR', '1e3x'],
-    ['ABUSE_REFUSED_NUMBER_TYPES', 'PREMIUM_RATE,EXPENSIVE'],
-    ['ABUSE_BLOCKED_ANSWER', 'silent'],
-  ])('refuses %s=%s naming it', (name, value) => {
-    expect(() => loadHookConfig({ ...hookEnv, [name]: value })).toThrowError(new RegExp(`^${name} `));
-  });
+  it.each([...INVALID_ABUSE_LIMITS, ['ABUSE_BLOCKED_ANSWER', 'silent']])(
+    'refuses %s=%s naming it',
+    (name, value) => {
+      expect(() => loadHookConfig({ ...hookEnv, [name]: value })).toThrowError(new RegExp(`^${name} `));
+    },
+  );
 });
 
 describe('routing', () => {
