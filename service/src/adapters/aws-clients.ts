@@ -213,49 +213,75 @@ export type EventClients = {
   secretsManager: SecretsManagerClient;
 };
 
+/** Every attempt of an off-path call is bounded; the connection gets 1 s. */
+const boundedHandler = (requestTimeout: number) => ({
+  connectionTimeout: 1000,
+  requestTimeout,
+  throwOnRequestTimeout: true,
+});
+
+/*
+ * The clients of the handlers fed by SNS, EventBridge and the schedule, one factory each, so that a handler's bundle
+ * holds and its cold start builds only the clients it calls (the receipt handler: DynamoDB and SQS). No one waits on
+ * them as Okta waits on the hook, but a stuck call must not hold a Lambda until its timeout either: every attempt is
+ * bounded, retries are short. Writes are conditional or idempotent per receipt, so ambiguous failures may be retried.
+ */
+
+/** The messages table and the abuse table. */
+export function eventDbClient({ region, endpoints }: EventClientsConfig): DynamoDBClient {
+  return new DynamoDBClient({
+    region,
+    ...(endpoints.dynamodb ? { endpoint: endpoints.dynamodb } : {}),
+    maxAttempts: 3,
+    retryStrategy: new BoundedRetryStrategy(3, { retryAmbiguous: true, baseDelayMs: 50 }),
+    requestHandler: boundedHandler(2000),
+  });
+}
+
+/** PutMessageFeedback. */
+export function eventMessagingClient({ region, endpoints }: EventClientsConfig): PinpointSMSVoiceV2Client {
+  return new PinpointSMSVoiceV2Client({
+    region,
+    ...(endpoints.smsVoice ? { endpoint: endpoints.smsVoice } : {}),
+    maxAttempts: 3,
+    // Feedback sets a status: sending it twice sets the same status.
+    retryStrategy: new BoundedRetryStrategy(3, { retryAmbiguous: true, baseDelayMs: 50 }),
+    requestHandler: boundedHandler(3000),
+  });
+}
+
+/** The dead-letter queue. */
+export function eventSqsClient({ region, endpoints }: EventClientsConfig): SQSClient {
+  return new SQSClient({
+    region,
+    ...(endpoints.sqs ? { endpoint: endpoints.sqs } : {}),
+    maxAttempts: 3,
+    retryStrategy: new BoundedRetryStrategy(3, { retryAmbiguous: true, baseDelayMs: 50 }),
+    requestHandler: boundedHandler(2000),
+  });
+}
+
+/** The event hook's header secret. */
+export function eventSecretsClient({ region, endpoints }: EventClientsConfig): SecretsManagerClient {
+  return new SecretsManagerClient({
+    region,
+    ...(endpoints.secretsManager ? { endpoint: endpoints.secretsManager } : {}),
+    maxAttempts: 2,
+    retryStrategy: new BoundedRetryStrategy(2, { retryAmbiguous: true }),
+    requestHandler: boundedHandler(2000),
+  });
+}
+
 /**
- * Clients of the handlers fed by SNS, EventBridge and the schedule. No one waits on them as Okta waits on the hook,
- * but a stuck call must not hold a Lambda until its timeout either: every attempt is bounded, retries are short.
- * Writes are conditional or idempotent per receipt, so ambiguous failures may be retried.
+ * All four off-path clients at once (tests, tools); a handler builds only its own with the factories above.
  *
  * @param config - region and endpoints
  */
 export function createEventClients(config: EventClientsConfig): EventClients {
-  const { region, endpoints } = config;
-  const bounded = (requestTimeout: number) => ({
-    connectionTimeout: 1000,
-    requestTimeout,
-    throwOnRequestTimeout: true,
-  });
   return {
-    db: new DynamoDBClient({
-      region,
-      ...(endpoints.dynamodb ? { endpoint: endpoints.dynamodb } : {}),
-      maxAttempts: 3,
-      retryStrategy: new BoundedRetryStrategy(3, { retryAmbiguous: true, baseDelayMs: 50 }),
-      requestHandler: bounded(2000),
-    }),
-    messaging: new PinpointSMSVoiceV2Client({
-      region,
-      ...(endpoints.smsVoice ? { endpoint: endpoints.smsVoice } : {}),
-      maxAttempts: 3,
-      // Feedback sets a status: sending it twice sets the same status.
-      retryStrategy: new BoundedRetryStrategy(3, { retryAmbiguous: true, baseDelayMs: 50 }),
-      requestHandler: bounded(3000),
-    }),
-    sqs: new SQSClient({
-      region,
-      ...(endpoints.sqs ? { endpoint: endpoints.sqs } : {}),
-      maxAttempts: 3,
-      retryStrategy: new BoundedRetryStrategy(3, { retryAmbiguous: true, baseDelayMs: 50 }),
-      requestHandler: bounded(2000),
-    }),
-    secretsManager: new SecretsManagerClient({
-      region,
-      ...(endpoints.secretsManager ? { endpoint: endpoints.secretsManager } : {}),
-      maxAttempts: 2,
-      retryStrategy: new BoundedRetryStrategy(2, { retryAmbiguous: true }),
-      requestHandler: bounded(2000),
-    }),
+    db: eventDbClient(config),
+    messaging: eventMessagingClient(config),
+    sqs: eventSqsClient(config),
+    secretsManager: eventSecretsClient(config),
   };
 }

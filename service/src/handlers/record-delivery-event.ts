@@ -9,9 +9,9 @@
  * already recorded are then duplicates and are skipped. SNS sends one record per invocation in practice, so a batch
  * failure is a record failure.
  */
-import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SNSEvent } from 'aws-lambda';
-import { createEventClients } from '../adapters/aws-clients.js';
+import { eventDbClient, eventSqsClient } from '../adapters/aws-clients.js';
+import { SqsReceiptDeadLetters } from '../adapters/dead-letter-queue.js';
 import { DynamoMessageStore, type StoredMessage } from '../adapters/message-store.js';
 import { loadReceiptConfig } from '../config.js';
 import {
@@ -26,33 +26,6 @@ import { emitMetric, emitMetrics, logger, MetricName, MetricUnit, metrics } from
 /** Port: where a final failure receipt's record goes. Throws when it could not be written (the record is retried). */
 export interface ReceiptDeadLetters {
   write(record: ReceiptDlqRecord): Promise<void>;
-}
-
-/** The dead-letter queue for receipts: unlike the hook's writer, a failure throws, so SNS's retry writes it later. */
-export class SqsReceiptDeadLetters implements ReceiptDeadLetters {
-  constructor(
-    private readonly client: SQSClient,
-    private readonly queueUrl: string,
-  ) {}
-
-  public async write(record: ReceiptDlqRecord): Promise<void> {
-    try {
-      await this.client.send(
-        new SendMessageCommand({
-          QueueUrl: this.queueUrl,
-          MessageBody: JSON.stringify(record),
-          MessageAttributes: {
-            reason: { DataType: 'String', StringValue: record.error.reason },
-            channel: { DataType: 'String', StringValue: record.channel },
-            kind: { DataType: 'String', StringValue: record.kind },
-          },
-        }),
-      );
-    } catch (error) {
-      emitMetric(MetricName.DlqWriteFailed);
-      throw error;
-    }
-  }
 }
 
 /** What the handler needs; module-level in Lambda, injected by the tests. */
@@ -200,10 +173,9 @@ let defaults: ReceiptDeps | undefined;
 function defaultDeps(): ReceiptDeps {
   if (!defaults) {
     const config = loadReceiptConfig();
-    const clients = createEventClients(config);
     defaults = {
-      store: new DynamoMessageStore(clients.db, config.messagesTableName),
-      deadLetters: new SqsReceiptDeadLetters(clients.sqs, config.dlqUrl),
+      store: new DynamoMessageStore(eventDbClient(config), config.messagesTableName),
+      deadLetters: new SqsReceiptDeadLetters(eventSqsClient(config), config.dlqUrl),
     };
   }
   return defaults;

@@ -13,7 +13,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context, EventBridgeEvent } from 'aws-lambda';
-import { createEventClients } from '../adapters/aws-clients.js';
+import { eventDbClient, eventMessagingClient, eventSecretsClient } from '../adapters/aws-clients.js';
 import { EndUserMessagingFeedback } from '../adapters/message-feedback.js';
 import { DynamoMessageStore } from '../adapters/message-store.js';
 import { loadVerificationConfig } from '../config.js';
@@ -239,12 +239,11 @@ let defaults: VerificationDeps | undefined;
 function defaultDeps(): VerificationDeps {
   if (!defaults) {
     const config = loadVerificationConfig();
-    const clients = createEventClients(config);
     defaults = {
-      store: new DynamoMessageStore(clients.db, config.messagesTableName),
-      feedback: new EndUserMessagingFeedback(clients.messaging),
+      store: new DynamoMessageStore(eventDbClient(config), config.messagesTableName),
+      feedback: new EndUserMessagingFeedback(eventMessagingClient(config)),
       ...(config.eventHookSecret
-        ? { secret: new SecretsManagerHookSecret(clients.secretsManager, config.eventHookSecret) }
+        ? { secret: new SecretsManagerHookSecret(eventSecretsClient(config), config.eventHookSecret) }
         : {}),
       header: config.eventHookHeader,
       ...(config.telephonyHookId ? { telephonyHookId: config.telephonyHookId } : {}),

@@ -8,7 +8,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { putLowConversionDeny } from '../adapters/abuse-store.js';
-import { createEventClients } from '../adapters/aws-clients.js';
+import { eventDbClient, eventMessagingClient } from '../adapters/aws-clients.js';
 import { EndUserMessagingFeedback } from '../adapters/message-feedback.js';
 import { DynamoMessageStore, type PrefixHour, type StoredMessage } from '../adapters/message-store.js';
 import { type LowConversionConfig, loadSweepConfig } from '../config.js';
@@ -173,11 +173,11 @@ let defaults: SweepDeps | undefined;
 function defaultDeps(): SweepDeps {
   if (!defaults) {
     const config = loadSweepConfig();
-    const clients = createEventClients(config);
+    const db = eventDbClient(config);
     defaults = {
-      store: new DynamoMessageStore(clients.db, config.messagesTableName),
-      feedback: new EndUserMessagingFeedback(clients.messaging),
-      abuse: { client: clients.db, tableName: config.abuseTableName },
+      store: new DynamoMessageStore(db, config.messagesTableName),
+      feedback: new EndUserMessagingFeedback(eventMessagingClient(config)),
+      abuse: { client: db, tableName: config.abuseTableName },
       lowConversion: config.lowConversion,
     };
   }
