@@ -5,24 +5,15 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceFunction } from '../lib/constructs/service-function.js';
-import { asList, iamStatements, logicalId, type Synth, synthStack } from './helpers.js';
-
-type Statement = { Action: string | string[]; Resource: unknown; Effect: string; Sid?: string };
-
-/** The statements of one function's role, inline and attached, by a part of its CDK path (`/DeliverOtp/`). */
-function roleStatements(synth: Synth, pathPart: string): Statement[] {
-  const roleId = logicalId(synth, 'AWS::IAM::Role', `${pathPart}Role/`);
-  const role = synth.template.findResources('AWS::IAM::Role')[roleId]!;
-  const attached = Object.values(synth.template.findResources('AWS::IAM::Policy')).filter((policy) =>
-    asList(policy.Properties.Roles).some((r) => JSON.stringify(r) === JSON.stringify({ Ref: roleId })),
-  );
-  return [
-    ...(role.Properties.Policies ?? []).flatMap(
-      (inline: { PolicyDocument: { Statement: Statement[] } }) => inline.PolicyDocument.Statement,
-    ),
-    ...attached.flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[]),
-  ];
-}
+import {
+  asList,
+  iamStatements,
+  logicalId,
+  roleStatements,
+  type Statement,
+  type Synth,
+  synthStack,
+} from './helpers.js';
 
 /** Table (by logical id prefix) → the DynamoDB actions a role's statements allow on it, sorted. */
 function dynamoActions(statements: Statement[]): Record<string, string[]> {
