@@ -6,6 +6,7 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { MetricName } from '../service/src/powertools/constants.js';
@@ -64,6 +65,24 @@ export const THRESHOLDS = {
   funnelPeriodMinutes: 30,
   /** What Okta logged about our hook failing or timing out, per 5 minutes, in 2 of 3 periods. */
   oktaHookFailures: 1,
+  /**
+   * Final receipts that say a code never reached the handset, as a share of a country's final receipts over
+   * {@link THRESHOLDS.funnelPeriodMinutes}: SMS (carrier unreachable, blocked, TTL expired) above this…
+   */
+  undeliveredSmsPercent: 20,
+  /** …or calls (no answer, busy, failed) above this: people let calls ring out far more often than SMS fail. */
+  undeliveredVoicePercent: 50,
+  /** Final receipts of a channel per period below which its undelivered share is not judged. */
+  undeliveredMinReceipts: 20,
+  /**
+   * Width of the per-country sends band, in standard deviations: sends far above what the country usually gets in
+   * the hour of the week (pumping that stays under every velocity limit, spread over many numbers).
+   */
+  sendsBandStdDevs: 4,
+  /** Sends per period below which a country's (or the total's) band is not judged: a handful is never an attack. */
+  sendsMinPerPeriod: 30,
+  /** How long the conversion signal may be missing while codes wait for it before the alarm notifies (periods of 5 min). */
+  signalMissingPeriods: 3,
 } as const;
 
 /**
@@ -82,6 +101,12 @@ export type AlarmOptions = {
    * @default 'page'
    */
   trafficAlarm?: TrafficAlarmMode;
+  /**
+   * ISO countries with alarms of their own (sends above their band, undelivered receipts): the allowed countries, or
+   * with `["*"]` those the routing names. The totals are alarmed whatever this holds.
+   * @default []
+   */
+  alarmCountries?: readonly string[];
 };
 
 /** The alarms, by name. */
@@ -110,6 +135,14 @@ export type ServiceAlarms = {
   oktaFailingOver?: cloudwatch.Alarm;
   /** The sweep denied a low-conversion prefix; only when conversion is measured. */
   lowConversionPrefixDenied?: cloudwatch.Alarm;
+  /** Codes wait for Okta's events that do not come: the low-conversion deny is paused; only when conversion is measured. */
+  conversionSignalMissing?: cloudwatch.Alarm;
+  /** Errors of the event functions (receipts, verification, sweep), one alarm each, by function. */
+  eventFunctionErrors: Record<string, cloudwatch.Alarm>;
+  /** Sends above the learnt band: in total, and per country of {@link AlarmOptions.alarmCountries}. */
+  sendsAboveBand: Record<string, cloudwatch.AnomalyDetectionAlarm>;
+  /** Undelivered final receipts above their share: in total, and per country; only where receipts are wired. */
+  receiptsUndelivered: Record<string, cloudwatch.Alarm>;
   deliveryDegraded: cloudwatch.CompositeAlarm;
 };
 
@@ -153,8 +186,10 @@ export function createAlarms(
     comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
   };
 
-  // New records, not the visible count: one opted-out user would keep that red for the queue's 14-day retention,
-  // hiding every later failure. The hook writes with SendMessage, which NumberOfMessagesSent counts.
+  // New records of failed deliveries, not the visible count: one opted-out user would keep that red for the queue's
+  // 14-day retention, hiding every later failure. Not the queue's NumberOfMessagesSent either: the receipt handler
+  // writes records there too, for codes Okta already got SUCCESSFUL for (a call not answered, a carrier that lost an
+  // SMS), of which this alarm's text would be false; those have their own rate alarm ("Codes not delivered").
   const dlqNewRecords = new cloudwatch.Alarm(scope, 'DlqNewRecords', {
     ...base,
     alarmName: `${prefix}-dlq-new-records`,
@@ -165,10 +200,7 @@ export function createAlarms(
         'npm run dlq -- stats, then peek: the records name the reason, channel and country. OK again after 5 minutes without a new record.',
       runbookSection: 'New DLQ records',
     }),
-    metric: signals.deadLetterQueue.metricNumberOfMessagesSent({
-      statistic: cloudwatch.Stats.SUM,
-      period,
-    }),
+    metric: serviceMetric(MetricName.DeliveryDeadLettered, {}, { period }),
     threshold: 1,
     evaluationPeriods: 1,
   });
@@ -181,7 +213,7 @@ export function createAlarms(
           users:
             "none at once: a delivery receipt or an Okta MFA event could not be recorded after the retries, so the funnel, a code's story and, for a failed receipt, its DLQ record miss it.",
           firstCheck:
-            "the receipt and verification functions' ERROR lines; the queue EventFailuresQueueUrl holds the events (they name destination numbers: read, then purge).",
+            "the receipt, verification and sweep functions' ERROR lines; the queue EventFailuresQueueUrl holds the events (they name destination numbers: read, then purge).",
           runbookSection: 'Events not processed',
         }),
         metric: signals.eventFailures.metricNumberOfMessagesSent({
@@ -225,10 +257,8 @@ export function createAlarms(
     datapointsToAlarm: 2,
   });
 
-  // The guard's refusals, whatever the reason. Not sends per country against a learnt band: an anomaly band watches
-  // one time series, so it would take a metric and an alarm per country (and none for allowedCountries ["*"]);
-  // countries outside the allow-list never send at all (our list and the provider's protect configuration); and
-  // every pumping pattern the guard knows ends in refusals. The per-country view is on the dashboard.
+  // The guard's refusals, whatever the reason: every pumping pattern the guard knows ends in refusals. Pumping that
+  // stays under every limit is what "Sends above the usual band" (below) is for.
   const smsPumpingSuspected = new cloudwatch.Alarm(scope, 'SmsPumpingSuspected', {
     ...base,
     alarmName: `${prefix}-sms-pumping-suspected`,
@@ -519,6 +549,141 @@ export function createAlarms(
       })
     : undefined;
 
+  const conversionSignalMissing = conversion
+    ? new cloudwatch.Alarm(scope, 'ConversionSignalMissing', {
+        ...base,
+        alarmName: `${prefix}-conversion-signal-missing`,
+        alarmDescription: describeAlarm({
+          users:
+            "none at once: codes were sent, but Okta's System Log events have not arrived for 15 minutes, so nothing can tell a used code from an unused one. The low-conversion deny is paused (no prefix is denied without evidence); the velocity limits still hold.",
+          firstCheck:
+            "Okta Admin → Reports → Log Streaming (active? the partner event source associated?) or the event hook (active, verified?); then the verification function's log group for events at all.",
+          runbookSection: 'Conversion signal missing',
+        }),
+        metric: serviceMetric(MetricName.ConversionSignalMissing, {}, { period }),
+        threshold: 1,
+        evaluationPeriods: THRESHOLDS.signalMissingPeriods,
+        datapointsToAlarm: THRESHOLDS.signalMissingPeriods,
+      })
+    : undefined;
+
+  // Each event function's own errors: a receipt, an Okta event or a sweep that failed and is being retried (or was
+  // given up on: "Events not processed"). Sustained, not one timeout that the retry put right.
+  const eventFunctions: Array<[string, lambda.IFunction | undefined, string]> = [
+    [
+      'record-delivery-event',
+      signals.receiptsFunction,
+      'receipts are not recorded: the funnel and final-failure DLQ records lag',
+    ],
+    [
+      'record-verification',
+      signals.conversion?.verificationFunction,
+      "Okta's MFA events are not recorded: used codes may later read as unused",
+    ],
+    [
+      'sweep-messages',
+      signals.conversion?.sweepFunction,
+      'expired codes are not settled: the low-conversion deny lags',
+    ],
+  ];
+  const eventFunctionErrors: Record<string, cloudwatch.Alarm> = {};
+  for (const [name, fn, effect] of eventFunctions) {
+    if (!fn) continue;
+    const id = name.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase());
+    eventFunctionErrors[name] = new cloudwatch.Alarm(scope, `${id}Errors`, {
+      ...base,
+      alarmName: `${prefix}-${name}-errors`,
+      alarmDescription: describeAlarm({
+        users: `none at once: ${name} failed in 2 of the last 3 five-minute periods; ${effect}. Lambda retries each event, then keeps it in the event-failures queue.`,
+        firstCheck: `the ${name} log group at level ERROR (errorName: a DynamoDB or IAM error, a timeout).`,
+        runbookSection: 'Event function errors',
+      }),
+      metric: lambdaMetric(fn, 'Errors'),
+      threshold: 1,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+    });
+  }
+
+  // Sends against the band each series learnt, like the traffic alarm but upwards: pumping that keeps under every
+  // velocity limit (password resets to many numbers, 15 a day each) shows as a country sending far more than it does
+  // at that hour of the week. An anomaly band watches one series: one alarm for the total, one per named country.
+  const sendsPeriod = Duration.minutes(THRESHOLDS.trafficPeriodMinutes);
+  const sendsAboveBand: Record<string, cloudwatch.AnomalyDetectionAlarm> = {};
+  for (const country of ['total', ...(options.alarmCountries ?? [])]) {
+    const sends =
+      country === 'total'
+        ? new cloudwatch.MathExpression({
+            expression: 'FILL(sms, 0) + FILL(voice, 0)',
+            usingMetrics: {
+              sms: serviceMetric(MetricName.OtpDelivered, { channel: 'sms' }, { period: sendsPeriod }),
+              voice: serviceMetric(MetricName.OtpDelivered, { channel: 'voice' }, { period: sendsPeriod }),
+            },
+            period: sendsPeriod,
+          })
+        : serviceMetric(MetricName.OtpDelivered, { country }, { period: sendsPeriod });
+    const id = country === 'total' ? 'SendsAboveBand' : `SendsAboveBand${country}`;
+    sendsAboveBand[country] = new cloudwatch.AnomalyDetectionAlarm(scope, id, {
+      alarmName: `${prefix}-sends-above-band-${country.toLowerCase()}`,
+      alarmDescription: describeAlarm({
+        users: `usually none: ${country === 'total' ? 'the hook' : `${country}`} sent far more codes in ${THRESHOLDS.trafficPeriodMinutes} minutes than it usually does at this hour of the week, while every velocity limit held. Pumping spread over many numbers looks like this; so does a real surge (an enrolment drive, an outage of another factor).`,
+        firstCheck:
+          'dashboard row "Abuse guard" (sends by country, refusals), the okta-phone-mfa/sends-by-prefix query (prefixes and request types of the last hour), then npm run abuse -- status <prefix>.',
+        runbookSection: 'Sends above the usual band',
+      }),
+      // Below the floor a count is 0 to the band: a country sending a handful never alarms.
+      metric: new cloudwatch.MathExpression({
+        label: `Codes sent (${country})`,
+        expression: `IF(FILL(sends, 0) >= ${THRESHOLDS.sendsMinPerPeriod}, sends, 0)`,
+        usingMetrics: { sends },
+        period: sendsPeriod,
+      }),
+      stdDevs: THRESHOLDS.sendsBandStdDevs,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_UPPER_THRESHOLD,
+      evaluationPeriods: 2,
+      datapointsToAlarm: 2,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+  }
+
+  // Final receipts that say the code never arrived (the receipt handler's DLQ records), as a share of final receipts,
+  // by channel: Okta already got SUCCESSFUL for these, so they are not "New DLQ records".
+  const receiptsUndelivered: Record<string, cloudwatch.Alarm> = {};
+  if (signals.receiptsWired) {
+    for (const country of ['total', ...(options.alarmCountries ?? [])]) {
+      const dims = (channel: string): Record<string, string> =>
+        country === 'total' ? { channel } : { channel, country };
+      const share = (channel: 'sms' | 'voice', limit: number) =>
+        `IF(FILL(${channel}Final, 0) >= ${THRESHOLDS.undeliveredMinReceipts}, 100 * FILL(${channel}Lost, 0) / ${channel}Final - ${limit}, -100)`;
+      const id = country === 'total' ? 'ReceiptsUndelivered' : `ReceiptsUndelivered${country}`;
+      receiptsUndelivered[country] = new cloudwatch.Alarm(scope, id, {
+        ...base,
+        alarmName: `${prefix}-codes-not-delivered-${country.toLowerCase()}`,
+        alarmDescription: describeAlarm({
+          users: `users${country === 'total' ? '' : ` in ${country}`} were answered SUCCESSFUL, but over ${THRESHOLDS.undeliveredSmsPercent}% of SMS (or ${THRESHOLDS.undeliveredVoicePercent}% of calls) in ${THRESHOLDS.funnelPeriodMinutes} minutes never reached them (carrier unreachable, blocked, no answer): they wait for a code that does not come, and retry.`,
+          firstCheck:
+            'npm run dlq -- peek --kind receipt (status, channel, country), then dashboard row "Funnel" by country: one carrier status usually dominates.',
+          runbookSection: 'Codes not delivered',
+        }),
+        metric: new cloudwatch.MathExpression({
+          label: 'Undelivered share above its limit (percentage points; > 0 alarms)',
+          expression: `MAX([${share('sms', THRESHOLDS.undeliveredSmsPercent)}, ${share('voice', THRESHOLDS.undeliveredVoicePercent)}])`,
+          usingMetrics: {
+            smsFinal: serviceMetric(MetricName.FinalReceipt, dims('sms'), { period: funnelPeriod }),
+            smsLost: serviceMetric(MetricName.ReceiptDeadLettered, dims('sms'), { period: funnelPeriod }),
+            voiceFinal: serviceMetric(MetricName.FinalReceipt, dims('voice'), { period: funnelPeriod }),
+            voiceLost: serviceMetric(MetricName.ReceiptDeadLettered, dims('voice'), { period: funnelPeriod }),
+          },
+          period: funnelPeriod,
+        }),
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 2,
+        datapointsToAlarm: 2,
+      });
+    }
+  }
+
   const paging: cloudwatch.IAlarm[] = [
     deliveryFailureRate,
     ...(deliveryRateDropped ? [deliveryRateDropped] : []),
@@ -554,6 +719,10 @@ export function createAlarms(
     wafBlockedSpike,
     ...(conversionRateDropped ? [conversionRateDropped] : []),
     ...(lowConversionPrefixDenied ? [lowConversionPrefixDenied] : []),
+    ...(conversionSignalMissing ? [conversionSignalMissing] : []),
+    ...Object.values(eventFunctionErrors),
+    ...Object.values(sendsAboveBand),
+    ...Object.values(receiptsUndelivered),
   ];
   if (hookTrafficStopped && trafficAlarm === 'notify') notifying.push(hookTrafficStopped);
   for (const alarm of notifying) {
@@ -580,6 +749,10 @@ export function createAlarms(
     ...(conversionRateDropped ? { conversionRateDropped } : {}),
     ...(oktaFailingOver ? { oktaFailingOver } : {}),
     ...(lowConversionPrefixDenied ? { lowConversionPrefixDenied } : {}),
+    ...(conversionSignalMissing ? { conversionSignalMissing } : {}),
+    eventFunctionErrors,
+    sendsAboveBand,
+    receiptsUndelivered,
     deliveryDegraded,
   };
 }

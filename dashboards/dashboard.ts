@@ -110,9 +110,13 @@ export function createDashboard(
         ...(alarms.conversionRateDropped ? [alarms.conversionRateDropped] : []),
         ...(alarms.oktaFailingOver ? [alarms.oktaFailingOver] : []),
         ...(alarms.lowConversionPrefixDenied ? [alarms.lowConversionPrefixDenied] : []),
+        ...(alarms.conversionSignalMissing ? [alarms.conversionSignalMissing] : []),
+        ...Object.values(alarms.eventFunctionErrors),
+        ...Object.values(alarms.sendsAboveBand),
+        ...Object.values(alarms.receiptsUndelivered),
       ],
       width: WIDTH,
-      height: 3,
+      height: 6,
     }),
   );
 

@@ -41,6 +41,8 @@ export interface ServiceSignals {
   readonly messagesTable?: dynamodb.ITable;
   /** Log group of the receipt handler (record-delivery-event). */
   readonly receiptsLogGroup?: logs.ILogGroup;
+  /** The receipt handler (its errors are alarmed). */
+  readonly receiptsFunction?: lambda.IFunction;
   /**
    * Whether the stack's own configuration set sends receipts to that handler. With the operator's configuration set
    * the event destination is theirs to add, so no receipt may ever arrive: the delivery-rate alarm would read 0 % and
@@ -56,6 +58,10 @@ export interface ServiceSignals {
     readonly verificationLogGroup: logs.ILogGroup;
     /** Log group of sweep-messages. */
     readonly sweepLogGroup: logs.ILogGroup;
+    /** record-verification (its errors are alarmed). */
+    readonly verificationFunction?: lambda.IFunction;
+    /** sweep-messages (its errors are alarmed). */
+    readonly sweepFunction?: lambda.IFunction;
   };
   /** Name of the web ACL (its metrics' `WebACL` dimension). */
   readonly webAclName: string;

@@ -22,6 +22,11 @@ export interface ServiceOperationsProps {
    * @default 'page'
    */
   readonly trafficAlarm?: TrafficAlarmMode;
+  /**
+   * ISO countries with alarms of their own (sends above their band, codes not delivered).
+   * @default []
+   */
+  readonly alarmCountries?: readonly string[];
 }
 
 /** Alarms, dashboard and saved queries of the hook. */
@@ -37,6 +42,7 @@ export class ServiceOperations extends Construct {
     const totals = new ServiceTotals(this, 'Totals', signals).metrics;
     this.alarms = createAlarms(this, signals, totals, props.alarmTopic, {
       ...(props.trafficAlarm ? { trafficAlarm: props.trafficAlarm } : {}),
+      ...(props.alarmCountries ? { alarmCountries: props.alarmCountries } : {}),
     });
     this.dashboard = createDashboard(this, signals, totals, this.alarms);
 

@@ -37,6 +37,7 @@ const authViaMfa = (factor: string) => ({
 /** `user.mfa.factor.activate`: the enrolled user (a `User` target) and the phone factor's name. */
 const factorActivate = {
   uuid: string('7c1d2e3f-598d-11ef-8478-2b7584bf8d5a'),
+  published: regex('^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$', '2026-12-01T10:02:41.000Z'),
   eventType: regex('^user\\.mfa\\.factor\\.activate$', 'user.mfa.factor.activate'),
   actor: { id: string('00uhxxSknGtK8022w0g3'), type: string('User') },
   outcome: { result: regex('^(SUCCESS|FAILURE)$', 'SUCCESS') },
@@ -46,9 +47,13 @@ const factorActivate = {
   ],
 };
 
-/** `inline_hook.executed` with outcome FAILURE: Okta got no answer in time. */
+/**
+ * `inline_hook.executed` with outcome FAILURE: Okta got no answer in time. Its `published`, like every event's, is
+ * also the conversion signal: proof that Okta's events reach the handler.
+ */
 const hookTimeout = {
   uuid: string('5a3b1e2c-598d-11ef-8478-2b7584bf8d5a'),
+  published: regex('^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$', '2026-12-01T10:04:12.000Z'),
   eventType: regex('^inline_hook\\.(executed|response\\.processed)$', 'inline_hook.executed'),
   outcome: { result: regex('^(SUCCESS|FAILURE)$', 'FAILURE'), reason: string('Inline hook call timed out') },
 };

@@ -71,6 +71,21 @@ export function routingItems(settings: Settings): TemplateItem[] {
   ];
 }
 
+/**
+ * The countries with alarms of their own (sends above their band, codes not delivered): the allowed countries, or
+ * with `["*"]` the countries the routing names. Sorted, so a reordered setting changes no alarm.
+ *
+ * @param settings - deploy settings
+ */
+export function alarmCountriesOf(
+  settings: Pick<Settings, 'allowedCountries' | 'originationIdentities'>,
+): string[] {
+  const named = settings.allowedCountries.includes('*')
+    ? Object.keys(settings.originationIdentities)
+    : settings.allowedCountries;
+  return [...new Set(named.map((country) => country.toUpperCase()))].sort();
+}
+
 /** An ARN as cdk-nag prints it in a finding id: pseudo-parameter tokens appear as `<AWS::Region>` etc. */
 function nagArn(stack: Stack, service: string, resource: string): string {
   const show = (value: string, pseudo: string) => (Token.isUnresolved(value) ? `<AWS::${pseudo}>` : value);
@@ -241,11 +256,11 @@ export class OktaPhoneMfaStack extends Stack {
       'dynamodb:UpdateItem',
       'dynamodb:DeleteItem',
     );
-    // One BatchWriteItem per accepted send (the message item and the user's latest pointer), beside the idempotency
-    // update. On the table only: not its indexes.
+    // Two conditional UpdateItems per accepted send (the message item and the user's latest pointer), beside the
+    // idempotency update: never a whole-item Put that could undo a settlement. On the table only: not its indexes.
     hook.role.addToPolicy(
       new iam.PolicyStatement({
-        actions: ['dynamodb:BatchWriteItem'],
+        actions: ['dynamodb:UpdateItem'],
         resources: [messagesTable.table.tableArn],
       }),
     );
@@ -398,6 +413,8 @@ export class OktaPhoneMfaStack extends Stack {
     const operations = new ServiceOperations(this, 'Operations', {
       alarmTopic,
       trafficAlarm: settings.trafficAlarm,
+      // The allowed countries, or with ["*"] those the routing names: each gets its own sends band and receipts alarm.
+      alarmCountries: alarmCountriesOf(settings),
       signals: {
         hookFunction: hook.function,
         authorizerFunction: authorizer.function,
@@ -412,12 +429,15 @@ export class OktaPhoneMfaStack extends Stack {
         abuseTable: abuseTable.table,
         messagesTable: messagesTable.table,
         receiptsLogGroup: receipts.handler.logGroup,
+        receiptsFunction: receipts.handler.function,
         receiptsWired,
         ...(conversion
           ? {
               conversion: {
                 verificationLogGroup: conversion.verification.logGroup,
                 sweepLogGroup: conversion.sweep.logGroup,
+                verificationFunction: conversion.verification.function,
+                sweepFunction: conversion.sweep.function,
               },
             }
           : {}),

@@ -236,6 +236,9 @@ describe('sweep', () => {
   });
 });
 
+/** The event-failures queue's ARN, as a grant names it. */
+const FAILURES = /^\{"Fn::GetAtt":\["EventFailures[0-9A-F]{8}","Arn"\]\}$/;
+
 describe('least privilege', () => {
   it('lets record-verification GetItem and UpdateItem messages, PutMessageFeedback, and read only its secret', () => {
     // Prepare
@@ -256,6 +259,34 @@ describe('least privilege', () => {
         }),
       ],
       'secretsmanager:GetSecretValue': [JSON.stringify({ Ref: secretId })],
+      // Lambda's on-failure destination: an Okta event the function still failed after its two retries
+      'sqs:GetQueueAttributes': [expect.stringMatching(FAILURES)],
+      'sqs:GetQueueUrl': [expect.stringMatching(FAILURES)],
+      'sqs:SendMessage': [expect.stringMatching(FAILURES)],
+    });
+  });
+
+  it('sends an Okta event the verification function still fails on, and a failed sweep, to the event-failures queue', () => {
+    // Prepare
+    const configs = Object.values(eventHook.template.findResources('AWS::Lambda::EventInvokeConfig'));
+    const functionOf = (config: Record<string, any>) => JSON.stringify(config.Properties.FunctionName);
+    const verification = configs.find((c) => functionOf(c).includes('RecordVerification'));
+    const sweep = configs.find((c) => functionOf(c).includes('SweepMessages'));
+
+    // Assess
+    expect(verification?.Properties).toMatchObject({
+      MaximumRetryAttempts: 2,
+      MaximumEventAgeInSeconds: 3600,
+      DestinationConfig: {
+        OnFailure: { Destination: { 'Fn::GetAtt': [expect.stringMatching(/^EventFailures/), 'Arn'] } },
+      },
+    });
+    // The next run picks up what a failed one left: no retry, but the failure is kept and alarmed.
+    expect(sweep?.Properties).toMatchObject({
+      MaximumRetryAttempts: 0,
+      DestinationConfig: {
+        OnFailure: { Destination: { 'Fn::GetAtt': [expect.stringMatching(/^EventFailures/), 'Arn'] } },
+      },
     });
   });
 
@@ -264,6 +295,9 @@ describe('least privilege', () => {
       'dynamodb:GetItem',
       'dynamodb:UpdateItem',
       'sms-voice:PutMessageFeedback',
+      'sqs:GetQueueAttributes',
+      'sqs:GetQueueUrl',
+      'sqs:SendMessage',
     ]);
   });
 
@@ -280,7 +314,11 @@ describe('least privilege', () => {
       'dynamodb:Query',
       'dynamodb:UpdateItem',
       'sms-voice:PutMessageFeedback',
+      'sqs:GetQueueAttributes',
+      'sqs:GetQueueUrl',
+      'sqs:SendMessage',
     ]);
+    expect(grants['sqs:SendMessage']).toEqual([expect.stringMatching(FAILURES)]);
     expect(grants['dynamodb:Query']).toEqual([
       JSON.stringify({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [tableId, 'Arn'] }, '/index/pending']] }),
     ]);

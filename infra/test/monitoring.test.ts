@@ -110,6 +110,12 @@ describe('operations', () => {
         'OktaPhoneMfa-lambda-throttles',
         'OktaPhoneMfa-sms-pumping-suspected',
         'OktaPhoneMfa-waf-blocked-spike',
+        'OktaPhoneMfa-record-delivery-event-errors',
+        // Per allowed country (cdk.json: 12), and in total: sends above the learnt band, codes not delivered.
+        ...['total', 'br', 'ca', 'cn', 'de', 'es', 'fr', 'gb', 'it', 'jp', 'mx', 'pt', 'us'].flatMap((c) => [
+          `OktaPhoneMfa-sends-above-band-${c}`,
+          `OktaPhoneMfa-codes-not-delivered-${c}`,
+        ]),
       ].sort(),
     );
     for (const alarm of alarms) {
@@ -127,9 +133,10 @@ describe('operations', () => {
     );
 
     // Assess
+    // The hook's records only: the receipt handler's go to the same queue for codes Okta got SUCCESSFUL for.
     expect(dlq).toMatchObject({
-      Namespace: 'AWS/SQS',
-      MetricName: 'NumberOfMessagesSent',
+      Namespace: 'OktaPhoneMfa',
+      MetricName: 'DeliveryDeadLettered',
       Statistic: 'Sum',
       Period: 300,
       Threshold: 1,
@@ -137,9 +144,7 @@ describe('operations', () => {
       EvaluationPeriods: 1,
       TreatMissingData: 'notBreaching',
     });
-    expect(dimensions(dlq.Dimensions).QueueName).toEqual({
-      'Fn::GetAtt': [expect.stringMatching(/^DeadLetterQueue/), 'QueueName'],
-    });
+    expect(dimensions(dlq.Dimensions)).toEqual({ service: 'okta-phone-mfa' });
     expect(onVisible).toHaveLength(0);
   });
 
@@ -374,7 +379,7 @@ describe('operations', () => {
     ];
 
     // Assess
-    expect(ids).toHaveLength(16);
+    expect(ids.length).toBeGreaterThan(16);
     for (const id of ids) expect(body, id).toContain(`"${id}"`);
   });
 
@@ -503,5 +508,69 @@ describe('operations: the abuse guard', () => {
       expect(query.QueryString).not.toMatch(/prefix|phone|number/i);
       expect(JSON.stringify(query.LogGroupNames)).toContain('DeliverOtpLogGroup');
     }
+  });
+});
+
+describe('alarms for what stays under every limit, and for the event functions', () => {
+  const alarmNames = (synth: Synth) =>
+    Object.values(synth.template.findResources('AWS::CloudWatch::Alarm')).map(
+      (a) => a.Properties.AlarmName as string,
+    );
+
+  it('alarms on sends above the band each country learnt, for the allowed countries, or the routing\'s with "*"', () => {
+    // Prepare
+    const listed = synthStack({ allowedCountries: ['US', 'mx'] });
+    const all = synthStack({
+      allowedCountries: ['*'],
+      originationIdentities: { GB: 'ACME', FR: '+33755550100' },
+    });
+    const band = (synth: Synth) =>
+      alarmNames(synth)
+        .filter((n) => n.includes('sends-above-band'))
+        .sort();
+
+    // Assess
+    expect(band(listed)).toEqual([
+      'OktaPhoneMfa-sends-above-band-mx',
+      'OktaPhoneMfa-sends-above-band-total',
+      'OktaPhoneMfa-sends-above-band-us',
+    ]);
+    expect(band(all)).toEqual([
+      'OktaPhoneMfa-sends-above-band-fr',
+      'OktaPhoneMfa-sends-above-band-gb',
+      'OktaPhoneMfa-sends-above-band-total',
+    ]);
+    const mx = Object.values(listed.template.findResources('AWS::CloudWatch::Alarm')).find(
+      (a) => a.Properties.AlarmName === 'OktaPhoneMfa-sends-above-band-mx',
+    )!.Properties;
+    expect(mx).toMatchObject({ ComparisonOperator: 'GreaterThanUpperThreshold', EvaluationPeriods: 2 });
+    const metrics = mx.Metrics as Array<Record<string, any>>;
+    expect(metrics.find((m) => m.Expression?.startsWith('ANOMALY_DETECTION_BAND'))).toBeDefined();
+    expect(metrics.find((m) => m.MetricStat)?.MetricStat.Metric).toMatchObject({
+      MetricName: 'OtpDelivered',
+      Dimensions: expect.arrayContaining([{ Name: 'country', Value: 'MX' }]),
+    });
+  });
+
+  it("alarms on each event function's errors, and on a missing conversion signal where conversion is measured", () => {
+    // Prepare
+    const measured = alarmNames(synthStack({ oktaEventHook: true }));
+
+    // Assess
+    expect(measured).toEqual(
+      expect.arrayContaining([
+        'OktaPhoneMfa-record-delivery-event-errors',
+        'OktaPhoneMfa-record-verification-errors',
+        'OktaPhoneMfa-sweep-messages-errors',
+        'OktaPhoneMfa-conversion-signal-missing',
+      ]),
+    );
+    expect(alarmNames(defaults)).not.toContain('OktaPhoneMfa-conversion-signal-missing');
+    expect(alarm(defaults, 'record-delivery-event-errors')).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 2,
+    });
   });
 });

@@ -154,7 +154,7 @@ describe('receipts', () => {
     });
   });
 
-  it('subscribes record-delivery-event to the topic, with the messages table and the DLQ the DLQ alarm watches', () => {
+  it('subscribes record-delivery-event to the topic, with the messages table and the DLQ, whose records have their own alarm', () => {
     // Prepare
     const receipts = functionByPath(defaults, '/Receipts/RecordDeliveryEvent/');
     const topicId = logicalId(defaults, 'AWS::SNS::Topic', '/Receipts/');
@@ -171,11 +171,16 @@ describe('receipts', () => {
       MESSAGES_TABLE_NAME: ref('MessagesTable'),
       DLQ_URL: ref('DeadLetterQueue'),
     });
-    // A final failure receipt's DLQ record is a new record on the same queue: dlq-new-records covers it.
-    const queueId = receipts.props.Environment.Variables.DLQ_URL.Ref;
-    expect(dlqAlarm.Dimensions).toEqual([
-      { Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } },
-    ]);
+    // A final failure receipt's record goes to the same queue, but Okta already got SUCCESSFUL for that code:
+    // "New DLQ records" ("Okta sent it through its own providers") counts the hook's records only, and the receipts'
+    // have their rate alarm, by channel (and by country).
+    expect(dlqAlarm).toMatchObject({ Namespace: 'OktaPhoneMfa', MetricName: 'DeliveryDeadLettered' });
+    const undelivered = alarm(defaults, 'codes-not-delivered-total');
+    const names = (undelivered.Metrics as Array<Record<string, any>>)
+      .filter((m) => m.MetricStat)
+      .map((m) => m.MetricStat.Metric.MetricName)
+      .sort();
+    expect(names).toEqual(['FinalReceipt', 'FinalReceipt', 'ReceiptDeadLettered', 'ReceiptDeadLettered']);
   });
 
   it('grants the receipt handler exactly UpdateItem on the messages table, SendMessage on the DLQ with its key, and its failure destination', () => {
@@ -215,7 +220,7 @@ describe('receipts', () => {
     }
   });
 
-  it('gives the hook the messages table and only BatchWriteItem on it, not on its indexes', () => {
+  it('gives the hook the messages table and only UpdateItem on it (conditional writes, never a Put), not on its indexes', () => {
     // Prepare
     const hook = functionByPath(defaults, '/DeliverOtp/');
     const grants = grantsOf(defaults, '/DeliverOtp/');
@@ -226,8 +231,9 @@ describe('receipts', () => {
 
     // Assess
     expect(hook.props.Environment.Variables.MESSAGES_TABLE_NAME).toEqual({ Ref: tableId });
-    expect(onMessages).toEqual(['dynamodb:BatchWriteItem']);
-    expect(grants['dynamodb:BatchWriteItem']).toEqual([JSON.stringify({ 'Fn::GetAtt': [tableId, 'Arn'] })]);
+    expect(onMessages).toEqual(['dynamodb:UpdateItem']);
+    expect(grants['dynamodb:UpdateItem']).toContain(JSON.stringify({ 'Fn::GetAtt': [tableId, 'Arn'] }));
+    expect(grants['dynamodb:BatchWriteItem']).toBeUndefined();
   });
 
   it('turns message feedback on for the configuration set only when conversion is measured', () => {

@@ -36,7 +36,6 @@ import {
 } from '../src/domain/abuse-guard.js';
 import { ABUSE_LIMIT_VARIABLES, MAX_ABUSE_LIMIT } from '../src/domain/abuse-settings.js';
 import {
-  bucketAttribute,
   type CounterKind,
   counterKey,
   LIST_PARTITION,
@@ -46,7 +45,8 @@ import {
   listEntryOf,
   numberPrefix,
   PREFIX_DROPPED_DIGITS,
-  windowBucket,
+  windowCount,
+  windowFallsAt,
 } from '../src/domain/abuse-table.js';
 import { readDestination } from '../src/domain/phone.js';
 import { maskIfNumber, maskPhone, scrubText } from '../src/domain/redact.js';
@@ -402,8 +402,7 @@ export function buildStatus(input: {
     const applies = rule.kind === 'prefix' || (target.kind === 'number' && rule.kind === 'number');
     if (!applies) continue;
     const item = input.counterItems[rule.kind as 'number' | 'prefix'];
-    const bucket = windowBucket(rule.windowSeconds, nowSeconds);
-    const count = Number(item?.[bucketAttribute(rule.windowSeconds, bucket)] ?? 0);
+    const count = windowCount(item, rule.windowSeconds, nowSeconds);
     rows.push({
       key: rule.kind,
       window: windowLabel(rule.windowSeconds),
@@ -412,7 +411,8 @@ export function buildStatus(input: {
       count,
       limit: rule.limit,
       requestTypes: rule.preEnrollmentOnly ? 'pre-enrollment' : 'all',
-      resetsAt: isoOf((bucket + 1) * rule.windowSeconds),
+      // A fixed window starts again at its end; the rolling 24 hours fall as their oldest counted hour leaves.
+      resetsAt: isoOf(windowFallsAt(item, rule.windowSeconds, nowSeconds)),
       // The guard counts a request first, then refuses it when the count is over the limit.
       tripped: overLimit(count + 1, rule.limit),
     });

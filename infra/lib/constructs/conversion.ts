@@ -4,6 +4,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -64,7 +65,11 @@ export interface OktaConversionProps {
   readonly api: HookApi;
   /** Retention of the functions' log groups. */
   readonly logRetention: logs.RetentionDays;
-  /** Where an Okta event lands that the verification function still failed after EventBridge's retries. */
+  /**
+   * Where an event lands that its function still failed after the retries: an Okta event EventBridge could not hand
+   * to the verification function (EventBridge's dead-letter queue), one the function itself failed on (Lambda's
+   * on-failure destination), and a sweep run that failed.
+   */
   readonly eventFailures: sqs.IQueue;
 }
 
@@ -154,6 +159,15 @@ export class OktaConversion extends Construct {
       reason: feedbackReason,
     });
 
+    // EventBridge invokes the function asynchronously: EventBridge's own retries and dead-letter queue cover only its
+    // failures to invoke; a function error follows Lambda's async retries (two), then goes to the failures queue
+    // instead of being dropped, where a lost verification would later read as an unused code.
+    this.verification.function.configureAsyncInvoke({
+      onFailure: new destinations.SqsDestination(props.eventFailures),
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(1),
+    });
+
     if (props.oktaEventSourceName) {
       // The bus takes the partner event source's name: Okta's log stream must exist (Pending) before the deploy.
       this.eventBus = new events.EventBus(this, 'OktaEventBus', {
@@ -233,6 +247,14 @@ export class OktaConversion extends Construct {
     Validations.of(this.sweep.role.node.findChild('DefaultPolicy')).acknowledge({
       id: feedbackFinding,
       reason: feedbackReason,
+    });
+
+    // A failed run is not retried (the next run, 5 minutes later, picks up what it left: every message stays in the
+    // index until its settlement is finished), but it is recorded in the failures queue and alarmed.
+    this.sweep.function.configureAsyncInvoke({
+      onFailure: new destinations.SqsDestination(props.eventFailures),
+      retryAttempts: 0,
+      maxEventAge: Duration.minutes(10),
     });
 
     new events.Rule(this, 'SweepSchedule', {

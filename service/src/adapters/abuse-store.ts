@@ -10,16 +10,18 @@ import {
   type AbuseLists,
   AbuseStoreUnavailableError,
   type CounterKey,
+  type CounterTake,
 } from '../domain/abuse-guard.js';
 import {
-  BUCKET_ATTRIBUTE,
-  bucketAttribute,
   counterKey,
+  isPastSlot,
   LIST_PARTITION,
   LOW_CONVERSION_REASON,
   listEntryKey,
   listEntryOf,
-  windowBucket,
+  slotAttribute,
+  windowCount,
+  windowSlot,
 } from '../domain/abuse-table.js';
 import { logger } from '../powertools/index.js';
 
@@ -32,7 +34,7 @@ const RETRY_AFTER_FAILURE_MS = 5_000;
 /** A list is a handful of entries; a runaway partition stops being read here rather than eating the budget. */
 const MAX_LIST_PAGES = 4;
 
-/** Past window buckets an item may hold before one UpdateItem removes them. */
+/** Past window slots an item may hold before one UpdateItem removes them. */
 export const MAX_STALE_BUCKETS = 4;
 
 /** Options of {@link DynamoAbuseStore}. */
@@ -52,13 +54,15 @@ const keyOf = ({ pk, sk }: { pk: string; sk: string }) => ({ pk: { S: pk }, sk: 
  * The abuse guard's table (shared contract, `/tmp/abuse-spec.md`; keys in `abuse-table.ts`): `pk`/`sk`, TTL
  * attribute `expiresAt`.
  *
- * - Counters: one item per key, `pk = count#<kind>#<value>`, `sk = counters`; each window bucket its own attribute
- *   `w<windowSeconds>_<floor(now / windowSeconds)>`. One UpdateItem per key, all keys in parallel: `ADD` 1 to each
- *   of the key's windows, `SET expiresAt` to now plus its longest window, `ReturnValues: ALL_NEW` for the new
- *   counts. Old buckets are never read again; an item that is written at least once per longest window never
- *   expires, so once it holds {@link MAX_STALE_BUCKETS} past buckets one more UpdateItem removes them, off the
- *   request's path (a number used twice a day would otherwise gain an attribute per sign-in, ~15 KB a year). The
- *   writes are not idempotent: the client must not retry an ambiguous failure (`retryAmbiguous: false`).
+ * - Counters: one item per key, `pk = count#<kind>#<value>`, `sk = counters`; each window slot its own attribute
+ *   (`abuse-table.ts`: the 24-hour window rolls by the hour, the others are fixed). One UpdateItem per key, all keys
+ *   in parallel: `ADD` 1 to the current slot of each of the key's windows, `SET expiresAt` to now plus its longest
+ *   window, `ReturnValues: ALL_NEW`, and a window's count is the sum of its live slots. A refused request gives its
+ *   increments back (`ADD -1` to the very slots it added to). Past slots are never read again; an item that is
+ *   written at least once per longest window never expires, so once it holds {@link MAX_STALE_BUCKETS} past slots one
+ *   more UpdateItem removes them, off the request's path (a number used twice a day would otherwise gain an attribute
+ *   per sign-in, ~15 KB a year). The writes are not idempotent: the client must not retry an ambiguous failure
+ *   (`retryAmbiguous: false`): a lost answer then counts a request at most once more, never twice.
  * - Lists: partition `pk = list`, `sk = allow#<E.164>` or `deny#<E.164 or prefix>`, optional `expiresAt`; read with
  *   one Query and cached, so a warm request reads no list. When the table is unreachable the last good copy keeps
  *   serving; with nothing cached the read fails.
@@ -87,23 +91,35 @@ export class DynamoAbuseStore implements AbuseCounters, AbuseLists {
     this.#maxAgeMs = (options.listMaxAgeSeconds ?? DEFAULT_LIST_MAX_AGE_SECONDS) * 1000;
   }
 
-  public async increment(keys: readonly CounterKey[]): Promise<ReadonlyArray<ReadonlyMap<number, number>>> {
+  public async increment(keys: readonly CounterKey[]): Promise<CounterTake> {
     const nowSeconds = Math.floor(this.#now() / 1000);
+    const taken = keys.map((key) => ({ key, slots: this.#slotsOf(key, nowSeconds) }));
     try {
-      return await Promise.all(keys.map((key) => this.#incrementOne(key, nowSeconds)));
+      const counts = await Promise.all(
+        taken.map(({ key, slots }) => this.#incrementOne(key, slots, nowSeconds)),
+      );
+      return { counts, release: () => this.#release(taken) };
     } catch (error) {
       throw new AbuseStoreUnavailableError(errorName(error), { cause: error });
     }
   }
 
-  async #incrementOne(key: CounterKey, nowSeconds: number): Promise<ReadonlyMap<number, number>> {
-    const names: Record<string, string> = {};
-    const attributeOf = new Map<number, string>();
-    key.windowsSeconds.forEach((windowSeconds, i) => {
-      const attribute = bucketAttribute(windowSeconds, windowBucket(windowSeconds, nowSeconds));
-      names[`#w${i}`] = attribute;
-      attributeOf.set(windowSeconds, attribute);
-    });
+  /** The attribute of each window's current slot. */
+  #slotsOf(key: CounterKey, nowSeconds: number): Map<number, string> {
+    return new Map(
+      key.windowsSeconds.map((windowSeconds) => [
+        windowSeconds,
+        slotAttribute(windowSeconds, windowSlot(windowSeconds, nowSeconds)),
+      ]),
+    );
+  }
+
+  async #incrementOne(
+    key: CounterKey,
+    slots: Map<number, string>,
+    nowSeconds: number,
+  ): Promise<ReadonlyMap<number, number>> {
+    const names = Object.fromEntries([...slots.values()].map((attribute, i) => [`#w${i}`, attribute]));
     const { Attributes } = await this.client.send(
       new UpdateItemCommand({
         TableName: this.tableName,
@@ -119,19 +135,50 @@ export class DynamoAbuseStore implements AbuseCounters, AbuseLists {
         ReturnValues: 'ALL_NEW',
       }),
     );
-    const counts = new Map<number, number>();
-    for (const [windowSeconds, attribute] of attributeOf) {
-      const count = Number(Attributes?.[attribute]?.N);
-      // ALL_NEW always holds what ADD wrote; anything else is not a count to compare.
-      if (!Number.isFinite(count)) throw new Error(`UpdateItem returned no ${attribute}`);
-      counts.set(windowSeconds, count);
+    const item: Record<string, number> = {};
+    for (const [name, value] of Object.entries(Attributes ?? {})) {
+      if (value.N !== undefined) item[name] = Number(value.N);
     }
-    const current = new Set(attributeOf.values());
-    const stale = Object.keys(Attributes ?? {}).filter(
-      (name) => BUCKET_ATTRIBUTE.test(name) && !current.has(name),
-    );
+    const counts = new Map<number, number>();
+    for (const [windowSeconds, attribute] of slots) {
+      // ALL_NEW always holds what ADD wrote; anything else is not a count to compare.
+      if (!Number.isFinite(item[attribute])) throw new Error(`UpdateItem returned no ${attribute}`);
+      counts.set(windowSeconds, windowCount(item, windowSeconds, nowSeconds));
+    }
+    const stale = Object.keys(item).filter((name) => isPastSlot(name, nowSeconds));
     if (stale.length >= MAX_STALE_BUCKETS) this.#removeBuckets(key, stale);
     return counts;
+  }
+
+  /**
+   * Gives a refused request's increments back: `ADD -1` to the slots it added to, one UpdateItem per key, in
+   * parallel. Not retried on an ambiguous failure, like the increments; a failure is logged and leaves the count
+   * one higher.
+   */
+  async #release(taken: ReadonlyArray<{ key: CounterKey; slots: Map<number, string> }>): Promise<void> {
+    await Promise.all(
+      taken.map(async ({ key, slots }) => {
+        const names = Object.fromEntries([...slots.values()].map((attribute, i) => [`#w${i}`, attribute]));
+        try {
+          await this.client.send(
+            new UpdateItemCommand({
+              TableName: this.tableName,
+              Key: keyOf(counterKey(key.kind, key.value)),
+              UpdateExpression: `ADD ${Object.keys(names)
+                .map((name) => `${name} :minusOne`)
+                .join(', ')}`,
+              ExpressionAttributeNames: names,
+              ExpressionAttributeValues: { ':minusOne': { N: '-1' } },
+            }),
+          );
+        } catch (error) {
+          logger.warn("A refused request's count was not given back; it counts as if it had been sent", {
+            kind: key.kind,
+            errorName: errorName(error),
+          });
+        }
+      }),
+    );
   }
 
   /** Removes past buckets of one key's item, in the background: a failure only leaves them for the next time. */

@@ -121,7 +121,7 @@ export type HookClients = {
   sqs: SQSClient;
   /** Reads the fingerprint key, once per cold start. */
   secretsManager: SecretsManagerClient;
-  /** The messages table: one BatchWriteItem after a send, beside the idempotency update (deadline-bound). */
+  /** The messages table: two conditional UpdateItems after a send, beside the idempotency update (deadline-bound). */
   messagesDb: DynamoDBClient;
 };
 
@@ -167,8 +167,8 @@ export function createHookClients(config: HookConfig): HookClients {
     idempotencyDb: db(false),
     // Atomic counters: an UpdateItem retried after a timeout may count one request twice.
     abuseDb: db(false, ABUSE_BUDGET),
-    // Two Puts of fixed items: a retry writes the same thing again. After the send, so no reserve is kept for it
-    // beyond the answer's.
+    // Two conditional UpdateItems of fixed values: a retry that meets its own landed write fails the condition, which
+    // the adapter reads as written. After the send, so no reserve is kept for it beyond the answer's.
     messagesDb: db(true, MESSAGES_BUDGET),
     messaging: new PinpointSMSVoiceV2Client({
       region,
@@ -224,7 +224,11 @@ const boundedHandler = (requestTimeout: number) => ({
  * The clients of the handlers fed by SNS, EventBridge and the schedule, one factory each, so that a handler's bundle
  * holds and its cold start builds only the clients it calls (the receipt handler: DynamoDB and SQS). No one waits on
  * them as Okta waits on the hook, but a stuck call must not hold a Lambda until its timeout either: every attempt is
- * bounded, retries are short. Writes are conditional or idempotent per receipt, so ambiguous failures may be retried.
+ * bounded, retries are short. Ambiguous failures (a timeout, a reset, a 5xx after the write may have landed) may be
+ * retried because every write of these handlers recognises its own landed attempt: the conditional ones (a receipt's
+ * append, the settle, the DLQ claim, the prefix deny mark, an Okta event's claim) carry a token of the call in the
+ * item, the counters count by a token of the message (`seen`/`used`), and the rest set fixed values (the unit tests
+ * `event-writes-retried.test.ts` land each write, lose its answer and let the SDK retry it).
  */
 
 /** The messages table and the abuse table. */

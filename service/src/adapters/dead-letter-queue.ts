@@ -40,6 +40,8 @@ export class SqsDeadLetterSink implements DeadLetterSink {
       await this.client.send(new SendMessageCommand(dlqMessage(this.queueUrl, record)), {
         abortSignal: AbortSignal.timeout(timeoutMs),
       });
+      // What the alarm "New DLQ records" counts: the hook's records only, not the receipts' (see the receipt writer).
+      emitMetric(MetricName.DeliveryDeadLettered);
     } catch (error) {
       emitMetric(MetricName.DlqWriteFailed);
       logger.error('DLQ write failed; the record follows', {

@@ -83,7 +83,8 @@ export type SendOptions = {
   protectConfigurationId?: string;
   /**
    * Asks End User Messaging to track each message for `PutMessageFeedback` (`MessageFeedbackEnabled: true` on every
-   * send), so a verified sign-in can mark the code's message as received. Set when the hook remembers its messages.
+   * send), so a verified sign-in can mark the code's message as received. A message's own `messageFeedback` wins (the
+   * hook's remembering sender sets it for the request types whose use Okta reports).
    * @default false
    */
   messageFeedback?: boolean;
@@ -110,7 +111,7 @@ export class EndUserMessagingSender implements MessageSender {
       ...(this.options.protectConfigurationId
         ? { ProtectConfigurationId: this.options.protectConfigurationId }
         : {}),
-      ...(this.options.messageFeedback ? { MessageFeedbackEnabled: true } : {}),
+      ...((message.messageFeedback ?? this.options.messageFeedback) ? { MessageFeedbackEnabled: true } : {}),
     };
     const { maxPrice } = this.options;
     const command =

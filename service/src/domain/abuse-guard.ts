@@ -12,7 +12,10 @@
  * 4. An allow-listed number (testers, on-call phones) skips the velocity limits.
  * 5. Otherwise the velocity limits: every counter of the request is incremented first (the count includes this
  *    request), then compared; when several trip, the first of {@link VELOCITY_RULES} is the reason and all are
- *    listed.
+ *    listed. A refused request gives back what it took (its increments are undone), so refusals never use up a
+ *    window's budget: a user who keeps retrying past the 10-minute limit does not walk into the 24-hour one, and
+ *    nobody can lock a victim's number out with requests the guard refuses anyway. The 24-hour window rolls by the
+ *    hour (`abuse-table.ts`); the client IP counts by IPv6 /64 ({@link ipKey}).
  * When the table cannot be read or written (and no copy of the lists is cached), the verdict is `unavailable`:
  * the caller delivers (fail open) and counts it.
  */
@@ -24,7 +27,7 @@ import {
   VELOCITY_REASONS,
   type VelocityReason,
 } from './abuse-settings.js';
-import { type CounterKind, numberPrefix } from './abuse-table.js';
+import { type CounterKind, ipKey, numberPrefix } from './abuse-table.js';
 import type { DeliveryRequest } from './hook-request.js';
 
 export {
@@ -91,13 +94,21 @@ export type AbuseSettings = {
 /** A counter item to increment: one per key, all of its windows in one write. */
 export type CounterKey = { kind: CounterKind; value: string; windowsSeconds: readonly number[] };
 
+/** What one request took from its counters. */
+export type CounterTake = {
+  /** Each key's counts by window (seconds), this request included, in the order of the keys. */
+  counts: ReadonlyArray<ReadonlyMap<number, number>>;
+  /**
+   * Gives back what the request took (a refused request): undoes its increments, in the very slots it added to.
+   * Never throws: a give-back that fails leaves the count one higher, as if the request had counted.
+   */
+  release(): Promise<void>;
+};
+
 /** Port: the counters. Thrown {@link AbuseStoreUnavailableError} means the table could not be reached. */
 export interface AbuseCounters {
-  /**
-   * Increments every window of every key at once and resolves each key's new counts by window (seconds), this
-   * request included, in the order of `keys`.
-   */
-  increment(keys: readonly CounterKey[]): Promise<ReadonlyArray<ReadonlyMap<number, number>>>;
+  /** Increments every window of every key at once and resolves the new counts, and how to give them back. */
+  increment(keys: readonly CounterKey[]): Promise<CounterTake>;
 }
 
 /** The allow and deny lists as read; `expiresAt` (epoch seconds) is checked here too, as TTL deletion is late. */
@@ -166,7 +177,7 @@ export function counterKeys(request: DeliveryRequest, limits: AbuseLimits): Coun
   const values: Record<CounterKind, string | undefined> = {
     number: request.phone,
     user: request.userId,
-    ip: request.clientIp,
+    ip: request.clientIp === undefined ? undefined : ipKey(request.clientIp),
     prefix: numberPrefix(request.phone),
   };
   const keys = new Map<CounterKind, number[]>();
@@ -304,17 +315,25 @@ export class AbuseGuard implements AbuseCheck {
     const keys = counterKeys(request, settings.limits);
     const [listed, counted] = await Promise.allSettled([
       lists.current(),
-      keys.length > 0 ? counters.increment(keys) : Promise.resolve([]),
+      keys.length > 0 ? counters.increment(keys) : Promise.resolve(undefined),
     ]);
+    const take = counted.status === 'fulfilled' ? counted.value : undefined;
     const nowSeconds = (this.#deps.now ?? Date.now)() / 1000;
     if (listed.status === 'rejected') return unavailable(listed.reason, counted);
     const byList = listVerdict(phone, listed.value, nowSeconds);
-    if (byList) return byList;
+    // A refusal gives back what it took; an allow-listed number keeps its count (it was sent to).
+    if (byList) return byList.verdict === 'refuse' ? givenBack(byList, take) : byList;
     if (counted.status === 'rejected') return unavailable(counted.reason);
-    const tripped = trippedReasons(keys, counted.value, settings.limits);
+    const tripped = take ? trippedReasons(keys, take.counts, settings.limits) : [];
     const [first] = tripped;
-    return first ? refuse(first, tripped) : { verdict: 'allow', allowListed: false };
+    return first ? givenBack(refuse(first, tripped), take) : { verdict: 'allow', allowListed: false };
   }
+}
+
+/** A refusal, once the request's counts are given back: refused requests never use up a window's budget. */
+async function givenBack(verdict: AbuseVerdict, take: CounterTake | undefined): Promise<AbuseVerdict> {
+  await take?.release();
+  return verdict;
 }
 
 /** An outage becomes `unavailable`; anything else is a bug and is thrown (after the other call settled). */

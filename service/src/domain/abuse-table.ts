@@ -4,9 +4,10 @@
  * the guard counts in and applies: a key that changed in one place only would show the on-call engineer zeros.
  *
  * Items (`pk`/`sk`, TTL attribute `expiresAt`, epoch seconds):
- * - a key's counters: `pk = count#<kind>#<value>`, `sk = counters`; each window bucket is its own attribute,
- *   `w<windowSeconds>_<floor(now / windowSeconds)>`: fixed windows aligned on the epoch, so a bucket's end is the
- *   same for the guard and the tool;
+ * - a key's counters: `pk = count#<kind>#<value>`, `sk = counters`; each window's slot is its own attribute,
+ *   `w<windowSeconds>_<floor(now / slotSeconds)>` (see {@link slotSeconds}: the 24-hour window rolls by the hour,
+ *   the others are fixed), aligned on the epoch so a slot's end is the same for the guard and the tool; a window's
+ *   count is the sum of its live slots;
  * - an allow or deny entry: `pk = list`, `sk = allow#<E.164>` or `deny#<E.164 or prefix>`, optional `expiresAt`,
  *   `createdAt`, `note`, `reason`.
  *
@@ -53,20 +54,83 @@ export function listEntryOf(sk: string): { list: ListName; value: string } | und
 }
 
 /**
- * The bucket of a window that a moment falls in. Windows are fixed, not sliding: a count starts again at each
- * multiple of the window since the epoch, so the bucket's end is when a tripped limit lifts.
+ * How long one slot of a window is. The 24-hour window rolls, an hour at a time: a count falls as its oldest hour
+ * leaves the window, so a number that reached its daily limit at 23:00 is free again by 23:00 the next day, hour by
+ * hour, rather than locked until midnight UTC or freed by it. The shorter windows (10 minutes, an hour) are fixed:
+ * they lift soon anyway, and one slot keeps their counters to one attribute.
+ *
+ * @param windowSeconds - the window's length
+ */
+export const slotSeconds = (windowSeconds: number) => (windowSeconds >= 86_400 ? 3_600 : windowSeconds);
+
+/**
+ * The slot of a window that a moment falls in. Slots are aligned on the epoch, so a slot's end is the same for the
+ * guard and the tool.
  *
  * @param windowSeconds - the window's length
  * @param nowSeconds - the moment, epoch seconds
  */
-export const windowBucket = (windowSeconds: number, nowSeconds: number) =>
-  Math.floor(nowSeconds / windowSeconds);
+export const windowSlot = (windowSeconds: number, nowSeconds: number) =>
+  Math.floor(nowSeconds / slotSeconds(windowSeconds));
 
-/** The counter item's attribute of one window's bucket (`w600_2945187`). */
-export const bucketAttribute = (windowSeconds: number, bucket: number) => `w${windowSeconds}_${bucket}`;
+/** The counter item's attribute of one window's slot (`w600_2945187`, `w86400_490864`). */
+export const slotAttribute = (windowSeconds: number, slot: number) => `w${windowSeconds}_${slot}`;
 
-/** What {@link bucketAttribute} names: any window's bucket, current or past (past ones are removed in bulk). */
-export const BUCKET_ATTRIBUTE = /^w\d+_\d+$/;
+/** What {@link slotAttribute} names: any window's slot, current or past (past ones are removed in bulk). */
+export const SLOT_ATTRIBUTE = /^w(\d+)_(\d+)$/;
+
+/** The slots a window's count adds up at a moment: the current one and, for a rolling window, those before it. */
+export function liveSlots(windowSeconds: number, nowSeconds: number): number[] {
+  const current = windowSlot(windowSeconds, nowSeconds);
+  const count = Math.max(1, Math.round(windowSeconds / slotSeconds(windowSeconds)));
+  return Array.from({ length: count }, (_, i) => current - i);
+}
+
+/**
+ * A window's count in a counter item: the sum of its live slots.
+ *
+ * @param item - the counter item's attributes (numbers)
+ * @param windowSeconds - the window
+ * @param nowSeconds - the moment, epoch seconds
+ */
+export function windowCount(
+  item: Record<string, unknown> | undefined,
+  windowSeconds: number,
+  nowSeconds: number,
+): number {
+  let total = 0;
+  for (const slot of liveSlots(windowSeconds, nowSeconds)) {
+    const value = Number(item?.[slotAttribute(windowSeconds, slot)] ?? 0);
+    if (Number.isFinite(value)) total += value;
+  }
+  return total;
+}
+
+/**
+ * When a window's count next falls (epoch seconds): the end of the current slot for a fixed window, the moment its
+ * oldest slot holding a count leaves a rolling one.
+ */
+export function windowFallsAt(
+  item: Record<string, unknown> | undefined,
+  windowSeconds: number,
+  nowSeconds: number,
+): number {
+  const slot = slotSeconds(windowSeconds);
+  const live = liveSlots(windowSeconds, nowSeconds);
+  const oldest = [...live].reverse().find((s) => Number(item?.[slotAttribute(windowSeconds, s)] ?? 0) > 0);
+  const length = live.length;
+  return ((oldest ?? (live[0] as number)) + length) * slot;
+}
+
+/** Whether a counter item's attribute is a slot no window counts any more at this moment (removable). */
+export function isPastSlot(name: string, nowSeconds: number): boolean {
+  const match = SLOT_ATTRIBUTE.exec(name);
+  if (!match) return false;
+  const windowSeconds = Number(match[1]);
+  const slot = Number(match[2]);
+  const live = liveSlots(windowSeconds, nowSeconds);
+  return slot < (live.at(-1) as number);
+}
 
 /** How many digits the guard drops from a number to get its prefix key: a range of 1,000 numbers. */
 export const PREFIX_DROPPED_DIGITS = 3;
@@ -80,6 +144,35 @@ export const PREFIX_DROPPED_DIGITS = 3;
  */
 export function numberPrefix(e164: string): string {
   return e164.slice(0, -PREFIX_DROPPED_DIGITS);
+}
+
+/**
+ * The client IP key of the per-IP limit. An IPv4 address is its own key. An IPv6 address is grouped by its /64: one
+ * subscriber, one LAN or one cloud host is handed a whole /64 and can walk through its 2^64 addresses, so counting
+ * each address alone would never trip. An IPv4-mapped IPv6 address (`::ffff:203.0.113.7`) is the IPv4 address.
+ * Anything that is not an IP address is kept as it is (Okta's field, a key of its own).
+ *
+ * @param ip - `data.context.request.ipAddress`
+ */
+export function ipKey(ip: string): string {
+  const address = ip.trim().toLowerCase();
+  if (!address.includes(':')) return address;
+  const mapped = /^(?:0{0,4}:){0,5}(?:0{0,4}:)?:?ffff:(\d{1,3}(?:\.\d{1,3}){3})$/.exec(address);
+  if (mapped) return mapped[1] as string;
+  const withoutZone = address.split('%')[0] as string;
+  const halves = withoutZone.split('::');
+  if (halves.length > 2) return address;
+  const groupsOf = (part: string) => (part === '' ? [] : part.split(':'));
+  const head = groupsOf(halves[0] as string);
+  const tail = halves.length === 2 ? groupsOf(halves[1] as string) : [];
+  // An embedded IPv4 tail (`64:ff9b::192.0.2.1`) is two groups; it never reaches the first four.
+  const width = (groups: string[]) => groups.reduce((n, g) => n + (g.includes('.') ? 2 : 1), 0);
+  const missing = 8 - width(head) - width(tail);
+  if ((halves.length === 1 && missing !== 0) || missing < 0) return address;
+  const groups = [...head, ...Array.from({ length: halves.length === 2 ? missing : 0 }, () => '0'), ...tail];
+  const first = groups.slice(0, 4);
+  if (first.length < 4 || !first.every((g) => /^[0-9a-f]{1,4}$/.test(g))) return address;
+  return `${first.map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
 }
 
 /** The `reason` (and `note`) of a deny entry the sweep writes for a prefix whose codes go unused. */

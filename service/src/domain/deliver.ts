@@ -39,6 +39,11 @@ export type OutboundMessage = {
    * the hook's log lines scrub it, because the receipts come back to functions that never saw the code.
    */
   eventId: string;
+  /**
+   * Ask End User Messaging to track the message for `PutMessageFeedback` (set where its use will be reported: see
+   * `domain/conversion.ts`).
+   */
+  messageFeedback?: boolean;
 };
 
 /** What the provider answered for an accepted message. */

@@ -6,9 +6,14 @@
  * - a message: `pk = message#<MessageId>`, `sk = message`; written by the hook after the send (event id, request
  *   type, channel, country, masked number, number prefix, Okta user id, origination identity, sent time, the code's
  *   expiry), then updated by each receipt (idempotent per receipt) and by the feedback (RECEIVED or FAILED);
- *   `sweepBucket` is set while the message waits for its code to be used or to expire, and removed when it is settled;
- * - a user's latest message of a channel: `pk = user#<userId>#<channel>`, `sk = latest`, `messageId`; lives as long
- *   as the code, so Okta's "MFA verified" event for that user and factor finds the message to mark RECEIVED.
+ *   `sweepBucket` and `prefix` are kept while the message waits for its code to be used or to expire and until its
+ *   settlement is final (`domain/conversion.ts`: `feedback`, `countedAs`, `feedbackPut`);
+ * - a user's latest message of a channel: `pk = user#<userId>#<channel>`, `sk = latest`, `messageId`, `sentAt`,
+ *   `codeExpiresAt`; outlives the code by the re-credit window, so Okta's "MFA verified" event for that user and factor
+ *   finds the message to mark RECEIVED, also late;
+ * - a prefix's hour: `pk = prefix#<prefix>`, `sk = hour#<YYYY-MM-DDTHH>`, `settled`, `converted`, and the tokens of the
+ *   messages counted (`seen`, `used`), so each is counted once;
+ * - an Okta event handled (`okta-event#<uuid>`) and the conversion signal (`signal#okta`).
  *
  * Never the code, never the full phone number.
  */
@@ -67,11 +72,21 @@ export const prefixHourKey = (prefix: string, sentAtMs: number) => ({
 /** How long a prefix's hourly counter is kept (the sweep reads it within hours; a day is plenty). */
 export const PREFIX_COUNTER_RETENTION_SECONDS = 2 * 24 * 3600;
 
-/** Key of the item that marks an Okta System Log event as counted (hook failures), so a redelivery is not. */
+/**
+ * Key of the item that marks an Okta System Log event as handled (a verification credited, a hook failure counted), so
+ * a redelivery is not.
+ */
 export const oktaEventKey = (uuid: string) => ({ pk: `okta-event#${uuid}`, sk: 'seen' });
 
 /** How long an Okta event id is remembered (EventBridge and the event hook redeliver within hours). */
 export const OKTA_EVENT_RETENTION_SECONDS = 24 * 3600;
+
+/**
+ * Key of the conversion signal: the latest `published` of any Okta System Log event received (`publishedAt`, epoch
+ * ms) and when it arrived (`arrivedAt`). The sweep counts a code as unused only once Okta has been heard from past
+ * the code's expiry (`domain/conversion.ts`).
+ */
+export const CONVERSION_SIGNAL_KEY = { pk: 'signal#okta', sk: 'latest' } as const;
 
 /** Feedback given to End User Messaging for a message (`PutMessageFeedback`). */
 export type MessageFeedback = 'RECEIVED' | 'FAILED';

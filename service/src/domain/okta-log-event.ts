@@ -50,22 +50,54 @@ export type OktaLogEvent = {
   target?: Array<{ id?: string; type?: string; displayName?: string }>;
 };
 
-/** What one System Log event means to us. */
+/** What one System Log event means to us. `publishedMs`: the event's `published`, when it is a date. */
 export type OktaEventMeaning =
   | {
       kind: 'verified';
       uuid: string | undefined;
       userId: string;
       channel: 'sms' | 'voice';
-      published?: string;
+      publishedMs: number;
     }
-  | { kind: 'hook-failure'; uuid: string | undefined; failure: 'timeout' | 'error'; eventType: string }
-  | { kind: 'ignored'; uuid: string | undefined; eventType: string | undefined; why: string };
+  | {
+      kind: 'hook-failure';
+      uuid: string | undefined;
+      failure: 'timeout' | 'error';
+      eventType: string;
+      publishedMs?: number;
+    }
+  | {
+      kind: 'ignored';
+      uuid: string | undefined;
+      eventType: string | undefined;
+      why: string;
+      publishedMs?: number;
+    };
+
+/**
+ * Okta's ids (a user `00u…`, an event's uuid) are short letters, digits and dashes. Anything else (a field of kilobytes,
+ * a key DynamoDB would refuse) is not an id of Okta's: the event is ignored, never thrown on.
+ */
+const OKTA_EVENT_ID = /^[A-Za-z0-9_-]{1,100}$/;
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const str = (value: unknown) => (typeof value === 'string' ? value : undefined);
+
+/** A string that is an id as Okta makes them, else undefined. */
+const idOf = (value: unknown) => {
+  const text = str(value);
+  return text !== undefined && OKTA_EVENT_ID.test(text) ? text : undefined;
+};
+
+/** `published` (ISO 8601) as epoch ms, when it is one. */
+function publishedOf(value: unknown): number | undefined {
+  const text = str(value);
+  if (text === undefined || text.length > 40) return undefined;
+  const ms = Date.parse(text);
+  return Number.isFinite(ms) ? ms : undefined;
+}
 
 /** A phone factor's name in a target's `displayName` or `type` (`SMS Authentication`, `Voice Call Authentication`). */
 function channelOfFactorName(name: string): 'sms' | 'voice' | undefined {
@@ -84,13 +116,17 @@ function activation(
       : {};
   const targets = Array.isArray(event.target) ? event.target.filter(isRecord) : [];
   const factor = str(debugData.factor)?.toUpperCase();
-  const named = targets
-    .filter((t) => str(t.type) !== 'User')
-    .map((t) => channelOfFactorName(`${str(t.displayName) ?? ''} ${str(t.type) ?? ''}`))
-    .find((channel) => channel !== undefined);
-  const channel = (factor ? FACTOR_CHANNEL[factor] : undefined) ?? named;
+  // The factor Okta names decides: an e-mail, push or TOTP factor is never a phone code, whatever a target is called.
+  // Only an event that names no factor falls back to the factor target's name.
+  const channel =
+    factor !== undefined
+      ? FACTOR_CHANNEL[factor]
+      : targets
+          .filter((t) => str(t.type) !== 'User')
+          .map((t) => channelOfFactorName(`${str(t.displayName) ?? ''} ${str(t.type) ?? ''}`.slice(0, 200)))
+          .find((found) => found !== undefined);
   const user = targets.find((t) => str(t.type) === 'User');
-  const userId = str(user?.id) ?? (isRecord(event.actor) ? str(event.actor.id) : undefined);
+  const userId = user ? idOf(user.id) : isRecord(event.actor) ? idOf(event.actor.id) : undefined;
   return channel && userId ? { channel, userId } : undefined;
 }
 
@@ -128,41 +164,45 @@ export function classifyOktaEvent(
 ): OktaEventMeaning {
   if (!isRecord(event))
     return { kind: 'ignored', uuid: undefined, eventType: undefined, why: 'not an object' };
-  const uuid = str(event.uuid);
-  const eventType = str(event.eventType);
+  const uuid = idOf(event.uuid);
+  const rawType = str(event.eventType);
+  const eventType = rawType !== undefined && rawType.length <= 100 ? rawType : undefined;
+  const publishedMs = publishedOf(event.published);
+  const when = publishedMs === undefined ? {} : { publishedMs };
+  if (event.uuid !== undefined && uuid === undefined) {
+    return { kind: 'ignored', uuid, eventType, why: 'uuid is not an Okta id', ...when };
+  }
   const outcome = isRecord(event.outcome) ? event.outcome : {};
   const result = str(outcome.result)?.toUpperCase();
-  if (eventType === AUTH_VIA_MFA) {
-    if (result !== 'SUCCESS')
-      return { kind: 'ignored', uuid, eventType, why: `outcome ${result ?? 'missing'}` };
-    const debugData =
-      isRecord(event.debugContext) && isRecord(event.debugContext.debugData)
-        ? event.debugContext.debugData
-        : {};
-    const factor = str(debugData.factor)?.toUpperCase();
-    const channel = factor ? FACTOR_CHANNEL[factor] : undefined;
-    if (!channel) return { kind: 'ignored', uuid, eventType, why: `factor ${factor ?? 'missing'}` };
-    const userId = isRecord(event.actor) ? str(event.actor.id) : undefined;
-    if (!userId) return { kind: 'ignored', uuid, eventType, why: 'no actor id' };
-    const published = str(event.published);
-    return { kind: 'verified', uuid, userId, channel, ...(published ? { published } : {}) };
-  }
-  if (eventType === FACTOR_ACTIVATE) {
-    if (result !== 'SUCCESS')
-      return { kind: 'ignored', uuid, eventType, why: `outcome ${result ?? 'missing'}` };
-    const activated = activation(event);
-    if (!activated) return { kind: 'ignored', uuid, eventType, why: 'no phone factor or user named' };
-    const published = str(event.published);
-    return { kind: 'verified', uuid, ...activated, ...(published ? { published } : {}) };
+  const ignored = (why: string): OktaEventMeaning => ({ kind: 'ignored', uuid, eventType, why, ...when });
+  if (eventType === AUTH_VIA_MFA || eventType === FACTOR_ACTIVATE) {
+    if (result !== 'SUCCESS') return ignored(`outcome ${result?.slice(0, 20) ?? 'missing'}`);
+    let used: { channel: 'sms' | 'voice'; userId: string } | undefined;
+    if (eventType === AUTH_VIA_MFA) {
+      const debugData =
+        isRecord(event.debugContext) && isRecord(event.debugContext.debugData)
+          ? event.debugContext.debugData
+          : {};
+      const factor = str(debugData.factor)?.toUpperCase();
+      const channel = factor ? FACTOR_CHANNEL[factor] : undefined;
+      if (!channel) return ignored(`factor ${factor?.slice(0, 40) ?? 'missing'}`);
+      const userId = isRecord(event.actor) ? idOf(event.actor.id) : undefined;
+      if (!userId) return ignored('no actor id, or not an Okta id');
+      used = { channel, userId };
+    } else {
+      used = activation(event);
+      if (!used) return ignored('no phone factor or user named');
+    }
+    // Without a date the event cannot be placed after the send of any code: it credits none.
+    if (publishedMs === undefined) return ignored('no published date');
+    return { kind: 'verified', uuid, ...used, publishedMs };
   }
   if (eventType === INLINE_HOOK_EXECUTED || eventType === INLINE_HOOK_RESPONSE_PROCESSED) {
-    if (result !== 'FAILURE')
-      return { kind: 'ignored', uuid, eventType, why: `outcome ${result ?? 'missing'}` };
-    if (aboutAnotherHook(event, options.telephonyHookId))
-      return { kind: 'ignored', uuid, eventType, why: 'another inline hook' };
+    if (result !== 'FAILURE') return ignored(`outcome ${result?.slice(0, 20) ?? 'missing'}`);
+    if (aboutAnotherHook(event, options.telephonyHookId)) return ignored('another inline hook');
     const reason = str(outcome.reason) ?? '';
     const failure = eventType === INLINE_HOOK_EXECUTED && TIMEOUT_WORDS.test(reason) ? 'timeout' : 'error';
-    return { kind: 'hook-failure', uuid, failure, eventType };
+    return { kind: 'hook-failure', uuid, failure, eventType, ...when };
   }
-  return { kind: 'ignored', uuid, eventType, why: 'event type not read' };
+  return ignored('event type not read');
 }

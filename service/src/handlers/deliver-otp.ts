@@ -8,8 +8,8 @@ import { createHookClients, withDeadline } from '../adapters/aws-clients.js';
 import { SqsDeadLetterSink } from '../adapters/dead-letter-queue.js';
 import { SecretsManagerFingerprintKey } from '../adapters/fingerprint-key.js';
 import { PowertoolsIdempotency } from '../adapters/idempotency.js';
-import { DynamoMessageStore, rememberingSender } from '../adapters/message-store.js';
 import { EndUserMessagingSender } from '../adapters/messaging.js';
+import { DynamoMessageMemory, rememberingSender } from '../adapters/remembering-sender.js';
 import { DynamoTemplateSource } from '../adapters/templates.js';
 import { loadHookConfig } from '../config.js';
 import { AbuseGuard } from '../domain/abuse-guard.js';
@@ -42,7 +42,7 @@ const parseOptions = config.defaultPhoneRegion ? { defaultPhoneRegion: config.de
 const abuseStore = new DynamoAbuseStore(clients.abuseDb, config.abuse.tableName);
 /** Receipts and conversion: with a messages table, each sent message is remembered (issue 15). */
 const messageStore = config.messagesTableName
-  ? new DynamoMessageStore(clients.messagesDb, config.messagesTableName)
+  ? new DynamoMessageMemory(clients.messagesDb, config.messagesTableName)
   : undefined;
 const deps: ExactlyOnceDeps = {
   templates: new DynamoTemplateSource(
@@ -53,7 +53,6 @@ const deps: ExactlyOnceDeps = {
   sender: new EndUserMessagingSender(clients.messaging, config.configurationSetName, {
     maxPrice: config.maxPricePerMessage,
     protectConfigurationId: config.protectConfigurationId,
-    ...(messageStore && config.conversion ? { messageFeedback: true } : {}),
   }),
   deadLetters: new SqsDeadLetterSink(clients.sqs, config.dlqUrl),
   defaultLocale: config.defaultLocale,
@@ -191,6 +190,9 @@ function record(delivery: ExactlyOnceResult, request: DeliveryRequest, deadline:
       [MetricName.OtpDelivered],
       [MetricName.DeliveryLatency, elapsedMs, MetricUnit.Milliseconds],
     ]);
+    // Sends per country, against the band each country learnt (an attacker cannot add countries: a country the
+    // allow-list refuses is never delivered to).
+    emitMetric(MetricName.OtpDelivered, { country: fields.country });
     logger.info('OTP delivered', { ...fields, messageId: outcome.messageId });
   } else {
     emitMetric(MetricName.OtpDeliveryFailed, {

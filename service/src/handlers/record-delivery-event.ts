@@ -12,7 +12,8 @@
 import type { Context, SNSEvent } from 'aws-lambda';
 import { eventDbClient, eventSqsClient } from '../adapters/aws-clients.js';
 import { SqsReceiptDeadLetters } from '../adapters/dead-letter-queue.js';
-import { DynamoMessageStore, type StoredMessage } from '../adapters/message-store.js';
+import type { StoredMessage } from '../adapters/message-items.js';
+import { DynamoReceiptStore } from '../adapters/message-receipts.js';
 import { loadReceiptConfig } from '../config.js';
 import {
   type DeliveryReceipt,
@@ -29,7 +30,7 @@ export interface ReceiptDeadLetters {
 }
 
 /** What the handler needs; module-level in Lambda, injected by the tests. */
-export type ReceiptDeps = { store: DynamoMessageStore; deadLetters: ReceiptDeadLetters; now?: () => Date };
+export type ReceiptDeps = { store: DynamoReceiptStore; deadLetters: ReceiptDeadLetters; now?: () => Date };
 
 /** What became of one receipt (tests, logs). */
 export type ReceiptOutcome = 'recorded' | 'duplicate' | 'unreadable';
@@ -71,6 +72,9 @@ export async function recordReceipt(message: string, deps: ReceiptDeps): Promise
     if (receipt.isFinal) {
       emitMetric(MetricName.OtpReceipt, { channel: receipt.channel, status: receipt.status });
       emitMetric(MetricName.OtpReceipt, { channel: receipt.channel, status: receipt.status, country });
+      // The denominator of "Codes not delivered", whatever the status: by channel, and by channel and country.
+      emitMetric(MetricName.FinalReceipt, { channel: receipt.channel });
+      emitMetric(MetricName.FinalReceipt, { channel: receipt.channel, country });
     }
     const ms = timeToHandsetMs(receipt);
     if (ms !== undefined) {
@@ -128,6 +132,9 @@ async function deadLetterOnce(
     throw error;
   }
   await deps.store.markDeadLettered(receipt.messageId, receipt.receiptId);
+  // Not the hook's "New DLQ records" (Okta got SUCCESSFUL for this code): the rate alarm "Codes not delivered".
+  emitMetric(MetricName.ReceiptDeadLettered, { channel: receipt.channel });
+  emitMetric(MetricName.ReceiptDeadLettered, { channel: receipt.channel, country });
   logger.warn('Message not delivered: final failure receipt dead-lettered', {
     messageId: receipt.messageId,
     eventId,
@@ -174,7 +181,7 @@ function defaultDeps(): ReceiptDeps {
   if (!defaults) {
     const config = loadReceiptConfig();
     defaults = {
-      store: new DynamoMessageStore(eventDbClient(config), config.messagesTableName),
+      store: new DynamoReceiptStore(eventDbClient(config), config.messagesTableName),
       deadLetters: new SqsReceiptDeadLetters(eventSqsClient(config), config.dlqUrl),
     };
   }

@@ -1,22 +1,25 @@
 /**
  * Okta's view of our codes, from its System Log: `user.authentication.auth_via_mfa` SUCCESS for `SMS_FACTOR` /
- * `CALL_FACTOR` marks that user's latest message of the channel RECEIVED (PutMessageFeedback, `OtpConverted`, the
- * prefix's hourly counter); `inline_hook.executed` / `inline_hook.response.processed` FAILURE counts
- * `OktaHookFailure{kind}` (Okta sent the code through its own providers).
+ * `CALL_FACTOR` (or an enrolment's `user.mfa.factor.activate`) settles that user's latest message of the channel
+ * RECEIVED when the event can be about it (`domain/conversion.ts`: PutMessageFeedback, `OtpConverted`, the prefix's
+ * hourly counter); `inline_hook.executed` / `inline_hook.response.processed` FAILURE counts `OktaHookFailure{kind}`
+ * (Okta sent the code through its own providers). Every event Okta sends is also the conversion signal: proof that
+ * Okta's events reach us, without which the sweep counts no code as unused.
  *
  * Two ways in: Okta Log Streaming (an EventBridge event whose `detail` is one System Log event), or the optional
  * Okta event hook through API Gateway (`GET` one-time verification, `POST` `{data:{events:[…]}}` with a header
- * secret). Both deliver at least once: a message is settled once (conditional update), and a hook failure is counted
- * once per Okta event `uuid`.
+ * secret). Both deliver at least once: a verification is credited once per event `uuid` and a message settled once
+ * (resumably: a retry finishes what a stopped invocation left), and a hook failure is counted once per `uuid`.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context, EventBridgeEvent } from 'aws-lambda';
 import { eventDbClient, eventMessagingClient, eventSecretsClient } from '../adapters/aws-clients.js';
 import { EndUserMessagingFeedback } from '../adapters/message-feedback.js';
-import { DynamoMessageStore } from '../adapters/message-store.js';
+import { DynamoSettlementStore } from '../adapters/message-settlement.js';
 import { loadVerificationConfig } from '../config.js';
+import { type CreditOutcome, creditVerification, messageFields } from '../domain/conversion.js';
 import { classifyOktaEvent } from '../domain/okta-log-event.js';
 import { emitMetric, logger, MetricName, metrics } from '../powertools/index.js';
 
@@ -54,17 +57,79 @@ export class SecretsManagerHookSecret implements HookSecret {
 
 /** What the handler needs; module-level in Lambda, injected by the tests. */
 export type VerificationDeps = {
-  store: DynamoMessageStore;
+  store: DynamoSettlementStore;
   feedback: EndUserMessagingFeedback;
   secret?: HookSecret;
   /** Lower-cased header name of the event hook secret. */
   header: string;
   /** The telephony inline hook's Okta id: other hooks' failures are not counted. */
   telephonyHookId?: string;
+  /** Clock, ms. @default Date.now */
+  now?: () => number;
 };
 
 /** What one System Log event did (tests). */
 export type VerificationOutcome = 'converted' | 'hook-failure' | 'ignored';
+
+/** Logs and counts what crediting a verification did. */
+function recordCredit(
+  outcome: CreditOutcome,
+  oktaEventId: string | undefined,
+  channel: string,
+): VerificationOutcome {
+  switch (outcome.kind) {
+    case 'duplicate':
+      logger.info('Okta event already handled; not credited again', { oktaEventId, channel });
+      return 'ignored';
+    case 'no-message':
+      // A user whose code we did not send (Okta's own providers, another deployment), or long gone.
+      logger.info('MFA success for a user with no remembered message; ignored', { oktaEventId, channel });
+      return 'ignored';
+    case 'not-about-code':
+      logger.info(
+        "MFA success published before the user's latest code was sent, or after it expired; ignored",
+        {
+          oktaEventId,
+          messageId: outcome.messageId,
+          channel,
+        },
+      );
+      return 'ignored';
+    case 'unknown':
+      logger.info('MFA success for a message the hook did not record; ignored', { oktaEventId, channel });
+      return 'ignored';
+    case 'already':
+      logger.info('Message already settled; MFA success not counted again', {
+        oktaEventId,
+        ...messageFields(outcome.message),
+        feedback: outcome.message.feedback,
+      });
+      return 'ignored';
+    case 'resumed':
+      logger.info('Settlement left unfinished by an earlier invocation finished', {
+        oktaEventId,
+        ...messageFields(outcome.finished.message),
+        feedback: outcome.finished.feedback,
+        countedAs: outcome.finished.countedAs,
+      });
+      return outcome.finished.feedback === 'RECEIVED' ? 'converted' : 'ignored';
+    case 'settled':
+      emitMetric(MetricName.OtpConverted, { channel });
+      logger.info(
+        outcome.recredited
+          ? 'Code used after the sweep called it unused: message re-credited RECEIVED'
+          : 'Code used: message marked RECEIVED',
+        {
+          oktaEventId,
+          ...messageFields(outcome.finished.message),
+          channel,
+          status: 'RECEIVED',
+          countedAs: outcome.finished.countedAs,
+        },
+      );
+      return 'converted';
+  }
+}
 
 /**
  * Handles one System Log event.
@@ -74,6 +139,15 @@ export type VerificationOutcome = 'converted' | 'hook-failure' | 'ignored';
  */
 export async function handleOktaEvent(event: unknown, deps: VerificationDeps): Promise<VerificationOutcome> {
   const meaning = classifyOktaEvent(event, { telephonyHookId: deps.telephonyHookId });
+  // Any event Okta sends, read or not, proves its events reach us. Best effort: a write that fails leaves the signal
+  // a little older (the sweep then waits a little longer), and must not fail the event itself.
+  if (meaning.publishedMs !== undefined) {
+    await deps.store.recordSignal(meaning.publishedMs).catch((error: unknown) => {
+      logger.warn('Conversion signal not recorded', {
+        errorName: error instanceof Error ? error.name : String(error),
+      });
+    });
+  }
   switch (meaning.kind) {
     case 'ignored':
       logger.debug('Okta event ignored', {
@@ -83,7 +157,7 @@ export async function handleOktaEvent(event: unknown, deps: VerificationDeps): P
       });
       return 'ignored';
     case 'hook-failure': {
-      if (meaning.uuid && !(await deps.store.firstSightOfOktaEvent(meaning.uuid))) {
+      if (meaning.uuid && !(await deps.store.claimOktaEvent(meaning.uuid, randomUUID()))) {
         logger.info('Okta hook failure already counted', { oktaEventId: meaning.uuid });
         return 'ignored';
       }
@@ -96,43 +170,16 @@ export async function handleOktaEvent(event: unknown, deps: VerificationDeps): P
       return 'hook-failure';
     }
     case 'verified': {
-      const { userId, channel } = meaning;
-      const messageId = await deps.store.latestMessageId(userId, channel);
-      if (!messageId) {
-        // A user whose code we did not send (Okta's own providers, an expired pointer, another deployment).
-        logger.info('MFA success for a user with no remembered message; ignored', {
-          oktaEventId: meaning.uuid,
-          channel,
-        });
-        return 'ignored';
-      }
-      const settled = await deps.store.settle(messageId, 'RECEIVED');
-      if (!settled) {
-        logger.info('Message already settled; MFA success not counted again', {
-          oktaEventId: meaning.uuid,
-          messageId,
-          channel,
-        });
-        return 'ignored';
-      }
-      const fields = {
-        oktaEventId: meaning.uuid,
-        messageId,
-        eventId: settled.eventId,
-        channel,
-        country: settled.country ?? 'unknown',
-        status: 'RECEIVED',
-      };
-      // Independent of each other: the feedback call and the prefix's counter, in parallel.
-      await Promise.all([
-        deps.feedback.put(messageId, 'RECEIVED', fields),
-        settled.prefix && typeof settled.sentAt === 'number'
-          ? deps.store.countSettlement(settled.prefix, settled.sentAt, true)
-          : undefined,
-      ]);
-      emitMetric(MetricName.OtpConverted, { channel });
-      logger.info('Code used: message marked RECEIVED', fields);
-      return 'converted';
+      const outcome = await creditVerification(
+        {
+          userId: meaning.userId,
+          channel: meaning.channel,
+          publishedMs: meaning.publishedMs,
+          ...(meaning.uuid ? { uuid: meaning.uuid } : {}),
+        },
+        { store: deps.store, feedback: deps.feedback, now: deps.now ?? Date.now },
+      );
+      return recordCredit(outcome, meaning.uuid, meaning.channel);
     }
   }
 }
@@ -240,7 +287,7 @@ function defaultDeps(): VerificationDeps {
   if (!defaults) {
     const config = loadVerificationConfig();
     defaults = {
-      store: new DynamoMessageStore(eventDbClient(config), config.messagesTableName),
+      store: new DynamoSettlementStore(eventDbClient(config), config.messagesTableName),
       feedback: new EndUserMessagingFeedback(eventMessagingClient(config)),
       ...(config.eventHookSecret
         ? { secret: new SecretsManagerHookSecret(eventSecretsClient(config), config.eventHookSecret) }

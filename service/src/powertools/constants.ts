@@ -6,6 +6,7 @@ export const METRICS_NAMESPACE = 'OktaPhoneMfa';
 
 /** Metric names: PascalCase noun with outcome. */
 export const MetricName = {
+  /** A code End User Messaging accepted (dimension sets `{channel}` and `{country}`). */
   OtpDelivered: 'OtpDelivered',
   OtpDeliveryFailed: 'OtpDeliveryFailed',
   DeliveryLatency: 'DeliveryLatency',
@@ -14,6 +15,15 @@ export const MetricName = {
   TemplateMissingCode: 'TemplateMissingCode',
   AuthorizerDenied: 'AuthorizerDenied',
   DlqWriteFailed: 'DlqWriteFailed',
+  /** The hook wrote a failed delivery's DLQ record (Okta got an error object and used its own providers). */
+  DeliveryDeadLettered: 'DeliveryDeadLettered',
+  /**
+   * The receipt handler wrote a final failure receipt's DLQ record (Okta already got SUCCESSFUL; the code never
+   * arrived): dimension sets `{channel}` and `{channel, country}`.
+   */
+  ReceiptDeadLettered: 'ReceiptDeadLettered',
+  /** A message's final receipt, whatever its status (dimension sets `{channel}` and `{channel, country}`). */
+  FinalReceipt: 'FinalReceipt',
   IdempotencyStoreUnavailable: 'IdempotencyStoreUnavailable',
   /** A request served without the fingerprint key: delivered, but with no replay check stored. */
   FingerprintKeyUnavailable: 'FingerprintKeyUnavailable',
@@ -36,6 +46,11 @@ export const MetricName = {
   MessageFeedbackFailed: 'MessageFeedbackFailed',
   /** The hook could not remember a sent message in the messages table (the delivery stands). */
   MessageStateWriteFailed: 'MessageStateWriteFailed',
+  /**
+   * The sweep found codes waiting for Okta's events to prove them unused while no Okta event has arrived for 15 minutes
+   * (event source not connected, Log Streaming paused): the low-conversion deny is paused.
+   */
+  ConversionSignalMissing: 'ConversionSignalMissing',
   /** A prefix with many sends and almost no conversions was denied for hours through the guard's deny list. */
   LowConversionPrefixDenied: 'LowConversionPrefixDenied',
   /** Okta's System Log says the telephony hook failed or timed out (dimension `kind`): Okta sent the code itself. */

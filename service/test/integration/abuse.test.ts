@@ -6,7 +6,9 @@
 import { existsSync } from 'node:fs';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { abuseCli } from '../../cli/abuse.js';
 import type { LocalStack } from '../../local/stack.js';
+import { captureIo } from '../helpers/cli-io.js';
 import {
   deadLetters,
   getJson,
@@ -121,6 +123,49 @@ describe('a velocity limit over HTTP', () => {
 
     // Assess
     expect(await getJson(stack, '/_local/refusals')).toEqual({ refusals: [] });
+  });
+});
+
+describe('refusals that do not lock people out, over HTTP', () => {
+  it('leaves the 24-hour count at what was sent when a user keeps asking past the 10-minute limit', async () => {
+    // Prepare: 8 codes asked for in a row: 5 sent, 3 refused
+    const answers = await sendCodes(8);
+    const io = captureIo();
+
+    // Act
+    const code = await abuseCli(['status', '+14155550123', '--endpoint', stack.baseUrl, '--json'], io, {});
+
+    // Assess: the refused 3 gave their counts back
+    expect(code).toBe(0);
+    expect(answers.filter((a) => a.body.error).map((a) => a.body.error.errorCauses[0].reason)).toEqual(
+      Array(3).fill('NUMBER_10M'),
+    );
+    const report = JSON.parse(io.stdout.join(''));
+    const counts = Object.fromEntries(
+      report.counters.map((c: { window: string; count: number }) => [c.window, c.count]),
+    );
+    expect(counts).toMatchObject({ '10 min': 5, '24 h': 5 });
+  });
+
+  it('counts IPv6 client addresses by their /64: the 21st enrolment from one /64 is refused', async () => {
+    // Prepare: 21 enrolments to numbers of different prefixes, each from another address of one /64
+    const requests = Array.from({ length: 21 }, (_, i) =>
+      hookRequest('request-sms-pre-enrollment-no-plus', (p) => {
+        p.data.messageProfile.phoneNumber = `+1${String(2125550000 + i * 1000 + 100)}`;
+        p.data.userProfile = { ...p.data.userProfile, userId: `00uV6${i}` };
+        p.data.context.request.ipAddress = `2001:db8:77:1:${(i + 1).toString(16)}::1`;
+      }),
+    );
+
+    // Act
+    const answers = [];
+    for (const request of requests) answers.push(await postHook(stack, request, { token }));
+
+    // Assess
+    expect(answers.slice(0, 20).every((a) => a.body.commands?.[0]?.value?.[0]?.status === 'SUCCESSFUL')).toBe(
+      true,
+    );
+    expect(answers[20]?.body.error.errorCauses[0].reason).toBe('IP_1H');
   });
 });
 

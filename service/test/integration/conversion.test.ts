@@ -7,10 +7,12 @@
  * trace` tells the whole story; the outbox page shows receipts and use.
  */
 import { existsSync } from 'node:fs';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { UsageError } from '../../cli/common.js';
 import { traceCli } from '../../cli/trace.js';
+import { localDynamoClient } from '../../local/dynalite.js';
 import { buildMfaVerifiedEvent, main as oktaCli } from '../../local/okta-cli.js';
 import type { LocalStack } from '../../local/stack.js';
 import { captureIo } from '../helpers/cli-io.js';
@@ -148,6 +150,35 @@ describe('a played verification', () => {
   });
 });
 
+/** An Okta event no code is about (a push sign-in): it proves Okta's events reach the stack. */
+const oktaIsHeard = (on = stack) =>
+  postOktaEvents(on, buildMfaVerifiedEvent({ userId: '00uAnyone', factor: 'OKTA_VERIFY_PUSH' }));
+
+/** Sends a code to a number of a prefix, for a user of its own, and moves its expiry 4 minutes into the past. */
+async function expiredCode(phone: string, on = stack, bearer = token) {
+  users += 1;
+  const payload = hookRequest('request-sms-mfa-verification', (p) => {
+    p.data.userProfile = { ...p.data.userProfile, userId: `00uPump${Date.now().toString(36)}${users}` };
+    p.data.messageProfile.phoneNumber = phone;
+  });
+  const messageId = transactionIdOf(await postHook(on, payload, { token: bearer }));
+  await updateMessageItem(on, messageId, { codeExpiresAt: Math.floor(Date.now() / 1000) - 240 });
+  return messageId;
+}
+
+/** The abuse guard's deny entry of a prefix, if any. */
+async function denyEntryOf(prefix: string, on = stack) {
+  const client = localDynamoClient(on.dynamoEndpoint);
+  try {
+    const { Item } = await DynamoDBDocumentClient.from(client).send(
+      new GetCommand({ TableName: on.tables.abuse, Key: { pk: 'list', sk: `deny#${prefix}` } }),
+    );
+    return Item;
+  } finally {
+    client.destroy();
+  }
+}
+
 describe('POST /_local/sweep', () => {
   it('sets FAILED on a message whose code expired unused, and leaves one whose code still lives', async () => {
     // Prepare
@@ -155,6 +186,7 @@ describe('POST /_local/sweep', () => {
     const living = await sendCode();
     // Expired 4 minutes ago: past the 3-minute grace for a late "verified" event
     await updateMessageItem(stack, expired.messageId, { codeExpiresAt: Math.floor(Date.now() / 1000) - 240 });
+    await oktaIsHeard();
 
     // Act
     const answer = await postLocal(stack, '/_local/sweep');
@@ -166,6 +198,58 @@ describe('POST /_local/sweep', () => {
     expect((await messageItem(stack, expired.messageId))?.feedback).toBe('FAILED');
     expect((await outboxMessage(stack, living.messageId))?.feedback).toBeNull();
     expect((await messageItem(stack, living.messageId))?.feedback).toBeUndefined();
+  });
+});
+
+describe('no deny without evidence, over HTTP', () => {
+  it("denies a prefix of 25 unused codes only once Okta's events arrive, and says the signal is missing before", async () => {
+    // Prepare: a stack of its own, whose Okta events have never arrived (a deployment whose event source is not
+    // connected yet)
+    const fresh = await startStack({ sweepIntervalMs: 0 });
+    const freshToken = await mint(fresh);
+    try {
+      const prefix = '+16465550';
+      for (let i = 0; i < 25; i += 1) {
+        await expiredCode(`${prefix}${String(100 + i)}`, fresh, freshToken);
+      }
+
+      // Act
+      const waiting = await postLocal(fresh, '/_local/sweep');
+      const deniedBefore = await denyEntryOf(prefix, fresh);
+      await oktaIsHeard(fresh);
+      const judged = await postLocal(fresh, '/_local/sweep');
+
+      // Assess
+      expect(waiting.body).toMatchObject({ ok: true, result: { swept: 0, deferred: 25, denied: 0 } });
+      expect(deniedBefore).toBeUndefined();
+      expect(judged.body).toMatchObject({ ok: true, result: { swept: 25, denied: 1 } });
+      expect(await denyEntryOf(prefix, fresh)).toMatchObject({ reason: 'low-conversion' });
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('re-credits a code the sweep called unused when Okta reports its use late', async () => {
+    // Prepare: the code expired unused as far as the sweep knew, and was set FAILED
+    const { userId, messageId } = await sendCode();
+    const sentAt = (await messageItem(stack, messageId))?.sentAt as number;
+    await updateMessageItem(stack, messageId, { codeExpiresAt: Math.floor(Date.now() / 1000) - 240 });
+    await oktaIsHeard();
+    await postLocal(stack, '/_local/sweep');
+    expect((await messageItem(stack, messageId))?.feedback).toBe('FAILED');
+
+    // Act: the user's use, published seconds after the send, arrives late (the stream lagged)
+    await postOktaEvents(
+      stack,
+      buildMfaVerifiedEvent({ userId, factor: 'SMS_FACTOR', now: new Date(sentAt + 5_000) }),
+    );
+
+    // Assess
+    expect(await messageItem(stack, messageId)).toMatchObject({
+      feedback: 'RECEIVED',
+      countedAs: 'RECEIVED',
+    });
+    expect((await outboxMessage(stack, messageId))?.feedback).toBe('RECEIVED');
   });
 });
 

@@ -69,14 +69,20 @@ describe('counters', () => {
     const second = await store.increment([numberKey, userKey]);
 
     // Assess
-    expect(first.map((counts) => Object.fromEntries(counts))).toEqual([{ 600: 1, 86400: 1 }, { 3600: 1 }]);
-    expect(second.map((counts) => Object.fromEntries(counts))).toEqual([{ 600: 2, 86400: 2 }, { 3600: 2 }]);
+    expect(first.counts.map((counts) => Object.fromEntries(counts))).toEqual([
+      { 600: 1, 86400: 1 },
+      { 3600: 1 },
+    ]);
+    expect(second.counts.map((counts) => Object.fromEntries(counts))).toEqual([
+      { 600: 2, 86400: 2 },
+      { 3600: 2 },
+    ]);
     expect(send.mock.calls.map(([command]) => command.constructor.name)).toEqual(
       Array(4).fill('UpdateItemCommand'),
     );
   });
 
-  it('writes the documented item: count#<kind>#<value>, one w<window>_<bucket> attribute per window', async () => {
+  it('writes the documented item: count#<kind>#<value>, one w<window>_<slot> attribute per window (24 h by the hour)', async () => {
     // Prepare
     const table = await freshTable();
     const time = clock(Date.UTC(2026, 11, 1, 12, 34, 56));
@@ -91,7 +97,7 @@ describe('counters', () => {
       pk: 'count#number#+14155550123',
       sk: 'counters',
       [`w600_${Math.floor(nowSeconds / 600)}`]: 1,
-      [`w86400_${Math.floor(nowSeconds / 86_400)}`]: 1,
+      [`w86400_${Math.floor(nowSeconds / 3_600)}`]: 1,
       expiresAt: nowSeconds + 86_400,
     });
   });
@@ -125,8 +131,8 @@ describe('counters', () => {
     const nextWindow = await store.increment([numberKey]);
 
     // Assess
-    expect(Object.fromEntries(sameWindow[0]!)).toEqual({ 600: 6, 86400: 6 });
-    expect(Object.fromEntries(nextWindow[0]!)).toEqual({ 600: 1, 86400: 7 });
+    expect(Object.fromEntries(sameWindow.counts[0]!)).toEqual({ 600: 6, 86400: 6 });
+    expect(Object.fromEntries(nextWindow.counts[0]!)).toEqual({ 600: 1, 86400: 7 });
   });
 
   it('keeps a number used twice a day for a year to a handful of attributes, and its counts right', async () => {
@@ -138,17 +144,18 @@ describe('counters', () => {
     // Act: two sign-ins a day, 9 hours apart, for 365 days (the item never goes 24 h without a write).
     let last: ReadonlyArray<ReadonlyMap<number, number>> = [];
     for (let day = 0; day < 365; day += 1) {
-      last = await store.increment([numberKey]);
+      last = (await store.increment([numberKey])).counts;
       time.advance(9 * 3600_000);
-      last = await store.increment([numberKey]);
+      last = (await store.increment([numberKey])).counts;
       time.advance(15 * 3600_000);
     }
     await store.settled();
 
-    // Assess: at most MAX_STALE_BUCKETS past buckets besides the current two, and the latest counts are the day's.
+    // Assess: at most MAX_STALE_BUCKETS past slots besides the live ones (the current 10 minutes, two hours of the
+    // last 24), and the latest counts are the last 24 hours'.
     const stored = await item(table, 'count#number#+14155550123');
-    const buckets = Object.keys(stored ?? {}).filter((name) => /^w\d+_\d+$/.test(name));
-    expect(buckets.length).toBeLessThanOrEqual(MAX_STALE_BUCKETS + 2);
+    const slots = Object.keys(stored ?? {}).filter((name) => /^w\d+_\d+$/.test(name));
+    expect(slots.length).toBeLessThanOrEqual(MAX_STALE_BUCKETS + 3);
     expect(Object.fromEntries(last[0]!)).toEqual({ 600: 1, 86400: 2 });
   });
 
@@ -161,8 +168,26 @@ describe('counters', () => {
     const results = await Promise.all(Array.from({ length: 20 }, () => store.increment([userKey])));
 
     // Assess
-    const counts = results.map((r) => r[0]!.get(3_600)).sort((a, b) => a! - b!);
+    const counts = results.map((r) => r.counts[0]!.get(3_600)).sort((a, b) => a! - b!);
     expect(counts).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+  });
+
+  it("gives a refused request's increments back, in the very slots it added to, also when the clock moved on", async () => {
+    // Prepare
+    const table = await freshTable();
+    const time = clock(Date.UTC(2026, 11, 1, 12, 9, 59));
+    const store = new DynamoAbuseStore(localDynamoClient(db.endpoint), table, { now: time.now });
+    await store.increment([numberKey]);
+    const refused = await store.increment([numberKey]);
+
+    // Act: the give-back runs a second later, in the next 10-minute window
+    time.advance(1_000);
+    await refused.release();
+    const next = await store.increment([numberKey]);
+
+    // Assess
+    expect(Object.fromEntries(refused.counts[0]!)).toEqual({ 600: 2, 86400: 2 });
+    expect(Object.fromEntries(next.counts[0]!)).toEqual({ 600: 1, 86400: 2 });
   });
 
   it('reports an unreachable table as AbuseStoreUnavailableError with the cause', async () => {

@@ -21,6 +21,7 @@ import {
   DEFAULT_REFUSED_NUMBER_TYPES,
   VELOCITY_RULES,
 } from '../../../src/domain/abuse-guard.js';
+import { slotAttribute, windowSlot } from '../../../src/domain/abuse-table.js';
 import type { DeliveryRequest } from '../../../src/domain/hook-request.js';
 import { INVALID_ABUSE_LIMITS } from '../../helpers/abuse-env.js';
 
@@ -86,7 +87,9 @@ async function createAbuseTable(name: string): Promise<void> {
 async function count(kind: 'number' | 'prefix', value: string, times: number, when = NOW): Promise<void> {
   const nowSeconds = Math.floor(when.getTime() / 1000);
   const windows = VELOCITY_RULES.filter((rule) => rule.kind === kind).map((rule) => rule.windowSeconds);
-  const names = Object.fromEntries(windows.map((w, i) => [`#w${i}`, `w${w}_${Math.floor(nowSeconds / w)}`]));
+  const names = Object.fromEntries(
+    windows.map((w, i) => [`#w${i}`, slotAttribute(w, windowSlot(w, nowSeconds))]),
+  );
   await doc.send(
     new UpdateCommand({
       TableName: table,
@@ -143,8 +146,8 @@ describe('npm run abuse -- status', () => {
     expect(people.out).toMatch(/its prefix +1 h +0 +20 +prefix_1h +pre-enrollment/);
   });
 
-  it('counts only the current window: the bucket of now, not the one before', async () => {
-    // Prepare: 9 requests in the previous 10-minute bucket (same day), 6 in this one
+  it('counts the current 10 minutes alone, and the 24 hours as they roll: falling when their oldest counted hour leaves', async () => {
+    // Prepare: 9 requests in the previous 10-minute window (the hour before), 6 in this one
     await count('number', NUMBER, 9, new Date(NOW.getTime() - 600_000));
     await count('number', NUMBER, 6);
 
@@ -159,7 +162,7 @@ describe('npm run abuse -- status', () => {
       tripped: true,
       resetsAt: '2026-01-05T10:10:00.000Z',
     });
-    expect(day).toMatchObject({ count: 15, limit: 15, tripped: true, resetsAt: '2026-01-06T00:00:00.000Z' });
+    expect(day).toMatchObject({ count: 15, limit: 15, tripped: true, resetsAt: '2026-01-06T09:00:00.000Z' });
     expect(report).toMatchObject({ verdict: 'limited', reasons: ['number_10m', 'number_24h'] });
   });
 

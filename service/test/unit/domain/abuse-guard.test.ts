@@ -17,31 +17,50 @@ import {
   numberPrefix,
   refusedNumberType,
 } from '../../../src/domain/abuse-guard.js';
+import { slotAttribute, windowCount, windowSlot } from '../../../src/domain/abuse-table.js';
 import { type DeliveryRequest, parseHookRequest } from '../../../src/domain/hook-request.js';
 
 /**
- * Counters in memory, bucketed like the table's (`floor(now / window)`); time passes only when a test moves
- * `nowSeconds` (it starts at midnight UTC, where every window begins).
+ * Counters in memory, in slots like the table's (`abuse-table.ts`: the 24-hour window rolls by the hour); time passes
+ * only when a test moves `nowSeconds` (it starts at midnight UTC, where every window begins).
  */
 class FakeCounters implements AbuseCounters {
-  readonly counts = new Map<string, number>();
+  readonly items = new Map<string, Record<string, number>>();
   readonly calls: CounterKey[][] = [];
   public failWith: Error | undefined;
   public nowSeconds = 86_400 * 20_000;
+  public released = 0;
 
   async increment(keys: readonly CounterKey[]) {
     this.calls.push([...keys]);
     if (this.failWith) throw this.failWith;
-    return keys.map((key) => {
+    const now = this.nowSeconds;
+    const taken: Array<[Record<string, number>, string]> = [];
+    const counts = keys.map((key) => {
+      const id = `${key.kind}#${key.value}`;
+      const item = this.items.get(id) ?? {};
+      this.items.set(id, item);
       const out = new Map<number, number>();
       for (const window of key.windowsSeconds) {
-        const id = `${key.kind}#${key.value}#${window}#${Math.floor(this.nowSeconds / window)}`;
-        const count = (this.counts.get(id) ?? 0) + 1;
-        this.counts.set(id, count);
-        out.set(window, count);
+        const attribute = slotAttribute(window, windowSlot(window, now));
+        item[attribute] = (item[attribute] ?? 0) + 1;
+        taken.push([item, attribute]);
+        out.set(window, windowCount(item, window, now));
       }
       return out;
     });
+    return {
+      counts,
+      release: async () => {
+        this.released += 1;
+        for (const [item, attribute] of taken) item[attribute] = (item[attribute] ?? 0) - 1;
+      },
+    };
+  }
+
+  /** A key's count of a window now. */
+  count(kind: string, value: string, window: number) {
+    return windowCount(this.items.get(`${kind}#${value}`), window, this.nowSeconds);
   }
 }
 
@@ -279,6 +298,86 @@ describe('velocity limits (defaults from DESIGN.md)', () => {
 
     // Assess
     expect(verdict.verdict).toBe('allow');
+  });
+
+  it('does not lock out a number with its own refused retries: 16 requests in 10 minutes, then one after them is allowed', async () => {
+    // Prepare: a user who keeps pressing "resend" (each request for another user id: only the number's limits apply)
+    const { guard, counters } = setup();
+    const requests = await Promise.all(Array.from({ length: 17 }, (_, i) => request(withUser(`u-${i}`))));
+
+    // Act
+    const burst = [];
+    for (const r of requests.slice(0, 16)) burst.push(await guard.check(r));
+    counters.nowSeconds += 600;
+    const after = await guard.check(requests[16] as DeliveryRequest);
+
+    // Assess: 5 sent, 11 refused and given back; the 24 hours count the 5 sent, and now the 6th
+    expect(burst.filter((v) => v.verdict === 'allow')).toHaveLength(5);
+    expect(burst.slice(5).every((v) => v.verdict === 'refuse')).toBe(true);
+    expect(after.verdict).toBe('allow');
+    expect(counters.count('number', '+14155550123', 86_400)).toBe(6);
+    expect(counters.released).toBe(11);
+  });
+
+  it('gives back what a request refused by the deny list took', async () => {
+    // Prepare
+    const { guard, counters, lists } = setup();
+    lists.snapshot = { allow: new Map(), deny: [{ value: '+1415555' }] };
+
+    // Act
+    const verdicts = await repeat(guard, 3, await request());
+
+    // Assess
+    expect(verdicts.every((v) => v.verdict === 'refuse')).toBe(true);
+    expect(counters.count('number', '+14155550123', 600)).toBe(0);
+    expect(counters.count('user', '00uyxxSknGtK8022w0g3', 3_600)).toBe(0);
+  });
+
+  it('rolls the 24 hours by the hour: a number at its daily limit is free as its oldest hour leaves, not at midnight', async () => {
+    // Prepare: 15 codes to one number, 5 at 22:00, 5 at 23:00 and 5 at 00:00 (other users, other 10-minute windows)
+    const { guard, counters } = setup();
+    const start = counters.nowSeconds - 2 * 3_600; // 22:00 the day before
+    const at = async (seconds: number, user: string) => {
+      counters.nowSeconds = seconds;
+      return guard.check(await request(withUser(user)));
+    };
+    for (const [hour, base] of [0, 1, 2].entries()) {
+      for (let i = 0; i < 5; i += 1) await at(start + base * 3_600 + i * 600, `u-${hour}-${i}`);
+    }
+
+    // Act: just after midnight (a fixed UTC day would start again here), then once 22:00's hour left the window
+    const afterMidnight = await at(start + 2 * 3_600 + 3_000, 'u-late-1');
+    const nextEvening = await at(start + 24 * 3_600 + 60, 'u-late-2');
+
+    // Assess
+    expect(afterMidnight).toEqual({ verdict: 'refuse', reason: 'number_24h', reasons: ['number_24h'] });
+    expect(nextEvening.verdict).toBe('allow');
+  });
+
+  it('counts IPv6 client addresses by their /64 for the IP limit', async () => {
+    // Prepare: a pumping script walking through the addresses of one /64
+    const { guard } = setup();
+    const requests = await Promise.all(
+      Array.from({ length: 21 }, (_, i) =>
+        request((p) => {
+          preEnrollment(p);
+          withPhone(`+1415555${String(2000 + i)}`)(p);
+          withUser(`u-v6-${i}`)(p);
+          p.data.context.request.ipAddress = `2001:db8:aa:1:${(i + 1).toString(16)}::${i}`;
+        }),
+      ),
+    );
+
+    // Act
+    const verdicts = [];
+    for (const r of requests) verdicts.push(await guard.check(r));
+
+    // Assess
+    expect(
+      counterKeys(requests[0] as DeliveryRequest, DEFAULT_ABUSE_LIMITS).find((k) => k.kind === 'ip')?.value,
+    ).toBe('2001:db8:aa:1::/64');
+    expect(verdicts.slice(0, 20).every((v) => v.verdict === 'allow')).toBe(true);
+    expect(verdicts[20]).toMatchObject({ verdict: 'refuse', reason: 'ip_1h' });
   });
 
   it('names the first tripped limit in the documented order and lists every one that tripped', async () => {

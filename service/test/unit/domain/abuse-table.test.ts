@@ -2,13 +2,17 @@
 // already deployed): these are the spec's strings, written out, so that a change to one is a change on purpose.
 import { describe, expect, it } from 'vitest';
 import {
-  BUCKET_ATTRIBUTE,
-  bucketAttribute,
   counterKey,
+  ipKey,
+  isPastSlot,
   listEntryKey,
   listEntryOf,
   numberPrefix,
-  windowBucket,
+  SLOT_ATTRIBUTE,
+  slotAttribute,
+  windowCount,
+  windowFallsAt,
+  windowSlot,
 } from '../../../src/domain/abuse-table.js';
 
 describe('the abuse table keys', () => {
@@ -18,15 +22,49 @@ describe('the abuse table keys', () => {
     expect(counterKey('ip', '203.0.113.10')).toEqual({ pk: 'count#ip#203.0.113.10', sk: 'counters' });
   });
 
-  it('names a window bucket by the window and floor(now / window), fixed windows from the epoch', () => {
+  it('names a window slot by the window and floor(now / slot): fixed 10-minute and 1-hour windows, 24 hours by the hour', () => {
     // 2026-01-05T10:03:00Z
     const now = Date.UTC(2026, 0, 5, 10, 3) / 1000;
 
-    expect(bucketAttribute(600, windowBucket(600, now))).toBe(`w600_${Math.floor(now / 600)}`);
-    expect((windowBucket(600, now) + 1) * 600).toBe(Date.UTC(2026, 0, 5, 10, 10) / 1000);
-    expect((windowBucket(86_400, now) + 1) * 86_400).toBe(Date.UTC(2026, 0, 6) / 1000);
-    expect(BUCKET_ATTRIBUTE.test(bucketAttribute(3600, 42))).toBe(true);
-    expect(BUCKET_ATTRIBUTE.test('expiresAt')).toBe(false);
+    expect(slotAttribute(600, windowSlot(600, now))).toBe(`w600_${Math.floor(now / 600)}`);
+    expect((windowSlot(600, now) + 1) * 600).toBe(Date.UTC(2026, 0, 5, 10, 10) / 1000);
+    expect(slotAttribute(86_400, windowSlot(86_400, now))).toBe(`w86400_${Math.floor(now / 3600)}`);
+    expect(SLOT_ATTRIBUTE.test(slotAttribute(3600, 42))).toBe(true);
+    expect(SLOT_ATTRIBUTE.test('expiresAt')).toBe(false);
+  });
+
+  it('counts the rolling 24 hours as the sum of their 24 hourly slots, falling as the oldest counted hour leaves', () => {
+    // Prepare: 2 codes at 08:xx yesterday, 3 at 09:xx today; now 10:03 today
+    const now = Date.UTC(2026, 0, 5, 10, 3) / 1000;
+    const hour = (h: number) => Math.floor(Date.UTC(2026, 0, 5, h) / 1000 / 3600);
+    const item = {
+      [slotAttribute(86_400, hour(8) - 24)]: 2,
+      [slotAttribute(86_400, hour(9))]: 3,
+      [slotAttribute(86_400, hour(11) - 24)]: 4,
+    };
+
+    // Assess: yesterday 08:xx has left the window, yesterday 11:xx has not
+    expect(windowCount(item, 86_400, now)).toBe(7);
+    expect(windowFallsAt(item, 86_400, now)).toBe(Date.UTC(2026, 0, 5, 11) / 1000);
+    expect(isPastSlot(slotAttribute(86_400, hour(8) - 24), now)).toBe(true);
+    expect(isPastSlot(slotAttribute(86_400, hour(11) - 24), now)).toBe(false);
+    expect(isPastSlot(slotAttribute(600, windowSlot(600, now) - 1), now)).toBe(true);
+    expect(windowFallsAt({}, 600, now)).toBe(Date.UTC(2026, 0, 5, 10, 10) / 1000);
+  });
+
+  it.each([
+    ['203.0.113.10', '203.0.113.10'],
+    ['2001:db8:aa:1:abcd::1', '2001:db8:aa:1::/64'],
+    ['2001:0DB8:00AA:0001:ffff:ffff:ffff:ffff', '2001:db8:aa:1::/64'],
+    ['2001:db8::1', '2001:db8:0:0::/64'],
+    ['::1', '0:0:0:0::/64'],
+    ['::ffff:203.0.113.7', '203.0.113.7'],
+    ['fe80::1%eth0', 'fe80:0:0:0::/64'],
+    ['64:ff9b::192.0.2.1', '64:ff9b:0:0::/64'],
+    ['not an address', 'not an address'],
+    ['1:2:3', '1:2:3'],
+  ])('keys the client IP %s as %s (IPv6 by its /64)', (ip, key) => {
+    expect(ipKey(ip)).toBe(key);
   });
 
   it('keys an entry in the list partition by list and value, and reads it back', () => {

@@ -3,8 +3,11 @@
 import { describe, expect, it } from 'vitest';
 import { classifyOktaEvent, OKTA_EVENT_TYPES } from '../../../src/domain/okta-log-event.js';
 
+const PUBLISHED = '2026-12-01T10:00:05.000Z';
+
 const mfa = (factor: string, result = 'SUCCESS') => ({
   uuid: 'u-1',
+  published: PUBLISHED,
   eventType: 'user.authentication.auth_via_mfa',
   actor: { id: '00u1', type: 'User' },
   outcome: { result },
@@ -18,6 +21,7 @@ describe('classifyOktaEvent', () => {
       uuid: 'u-1',
       userId: '00u1',
       channel: 'sms',
+      publishedMs: Date.parse(PUBLISHED),
     });
     expect(classifyOktaEvent(mfa('CALL_FACTOR'))).toMatchObject({ kind: 'verified', channel: 'voice' });
   });
@@ -29,6 +33,11 @@ describe('classifyOktaEvent', () => {
     ['another event type', { eventType: 'user.session.start', outcome: { result: 'SUCCESS' } }],
     ['a successful hook call', { eventType: 'inline_hook.executed', outcome: { result: 'SUCCESS' } }],
     ['not an object', 'hello'],
+    [
+      'no published date (it cannot be placed after any send)',
+      { ...mfa('SMS_FACTOR'), published: undefined },
+    ],
+    ['an actor id no Okta id looks like', { ...mfa('SMS_FACTOR'), actor: { id: 'x'.repeat(101) } }],
   ])('ignores %s', (_name, event) => {
     expect(classifyOktaEvent(event).kind).toBe('ignored');
   });
@@ -83,6 +92,7 @@ describe('classifyOktaEvent', () => {
     // Prepare: an admin enrols the user (actor ≠ user); the factor only in the target's name, or in debugData
     const activate = (target: object[], debugData: object = {}, result = 'SUCCESS') => ({
       uuid: 'u-2',
+      published: PUBLISHED,
       eventType: 'user.mfa.factor.activate',
       actor: { id: '00uAdmin', type: 'User' },
       outcome: { result },
@@ -99,6 +109,7 @@ describe('classifyOktaEvent', () => {
       uuid: 'u-2',
       userId: '00uNewHire',
       channel: 'sms',
+      publishedMs: Date.parse(PUBLISHED),
     });
     expect(
       classifyOktaEvent(activate([user, { type: 'Factor', displayName: 'Voice Call Authentication' }])),
@@ -111,6 +122,12 @@ describe('classifyOktaEvent', () => {
       'ignored',
     );
     expect(classifyOktaEvent(activate([user])).kind).toBe('ignored');
+    // The factor Okta names decides: an e-mail factor is no phone code, whatever a target is called
+    expect(
+      classifyOktaEvent(
+        activate([user, { type: 'Factor', displayName: 'SMS Authentication' }], { factor: 'EMAIL_FACTOR' }),
+      ).kind,
+    ).toBe('ignored');
     expect(
       classifyOktaEvent(
         activate([user, { type: 'Factor', displayName: 'SMS Authentication' }], {}, 'FAILURE'),

@@ -1,5 +1,5 @@
 // The hook with a messages table (MESSAGES_TABLE_NAME): each sent message is remembered (message item and the
-// user's latest pointer, one BatchWriteItem, no code), sends ask for message feedback, the write runs beside the
+// user's latest pointer, two conditional UpdateItems, no code), sends ask for message feedback, the write runs beside the
 // idempotency update (proved with a DynamoDB that is slow for the messages table only), and a failed write leaves
 // the delivery and Okta's answer as they were.
 import { randomUUID } from 'node:crypto';
@@ -115,7 +115,9 @@ describe('deliver-otp with a messages table', () => {
     expect(message?.codeExpiresAt).toBeGreaterThan(message!.sentAt / 1000 + 200);
     expect(message?.expiresAt).toBeGreaterThan(message!.codeExpiresAt + 6 * 86_400);
     const pointer = items.find((i) => i.pk === `user#${request.data.userProfile?.userId}#sms`);
-    expect(pointer).toMatchObject({ sk: 'latest', messageId, expiresAt: message?.codeExpiresAt });
+    expect(pointer).toMatchObject({ sk: 'latest', messageId, codeExpiresAt: message?.codeExpiresAt });
+    // The pointer outlives the code, so a late Okta event finds it (the re-credit window).
+    expect(pointer?.expiresAt).toBeGreaterThan(message!.codeExpiresAt + 3600);
     const stored = JSON.stringify(items);
     expect(stored).not.toContain(code);
     expect(stored).not.toContain(phone);
@@ -174,7 +176,7 @@ describe('deliver-otp with a messages table', () => {
 
       // Assess
       expect(answer.body.commands[0].value[0].status).toBe('SUCCESSFUL');
-      const write = proxy.calls.find((c) => c.target === 'BatchWriteItem' && c.table === MESSAGES);
+      const write = proxy.calls.find((c) => c.target === 'UpdateItem' && c.table === MESSAGES);
       const completion = proxy.calls.find((c) => c.target === 'UpdateItem' && c.table === 'idempotency');
       expect(write && completion).toBeTruthy();
       // The idempotency update starts while the messages write is still under way, not after it.

@@ -93,8 +93,13 @@ describe('delivering', () => {
       transactionId: sent?.messageId,
     });
     expect(JSON.parse(value.transactionMetadata)).toMatchObject({ channel: 'sms', country: 'US' });
-    expect(metric('OtpDelivered')).toEqual([expect.objectContaining({ dimensions: { channel: 'sms' } })]);
+    // By channel, and by country: sends per country are alarmed against the band each country learnt.
+    expect(metric('OtpDelivered')).toEqual([
+      expect.objectContaining({ dimensions: { channel: 'sms' } }),
+      expect.objectContaining({ dimensions: { country: 'US' } }),
+    ]);
     expect(metric('DeliveryLatency')).toHaveLength(1);
+    expect(metric('DeliveryDeadLettered')).toEqual([]);
     // Same dimensions, one EMF line: the delivered count and its latency travel together.
     const blobs = output.json().filter((blob) => blob._aws?.CloudWatchMetrics);
     expect(blobs.filter((blob) => 'OtpDelivered' in blob && 'DeliveryLatency' in blob)).toHaveLength(1);
@@ -193,6 +198,8 @@ describe('undeliverable', () => {
         channel: 'sms',
         reason: reason.toLowerCase(),
       });
+      // What "New DLQ records" counts: the hook's own records.
+      expect(metric('DeliveryDeadLettered')).toHaveLength(1);
     },
   );
 });
@@ -737,7 +744,8 @@ describe('the abuse guard', () => {
     expect(refused.body.error.errorCauses[0].reason).toBe('NUMBER_10M');
     expect(replayed).toEqual(refused);
     expect(harness.sent()).toHaveLength(5);
-    expect(await numberCounts('+14155550123')).toEqual([6]);
+    // The five sent; the refused sixth gave its count back; no replay counted.
+    expect(await numberCounts('+14155550123')).toEqual([5]);
     expect(metric('OtpBlocked')).toEqual([]);
     expect(metric('IdempotentReplay')).toHaveLength(1);
   });
@@ -783,7 +791,7 @@ describe('the abuse guard', () => {
     expect(answer.body.commands[0].value[0].status).toBe('SUCCESSFUL');
     expect(harness.sent()).toHaveLength(1);
     expect(metric('AbuseGuardUnavailable')).toHaveLength(1);
-    expect(metric('OtpDelivered')).toHaveLength(1);
+    expect(metric('OtpDelivered').filter((m) => m.dimensions.channel)).toHaveLength(1);
     expect(
       output
         .logs()

@@ -5,12 +5,15 @@ import { randomUUID } from 'node:crypto';
 import type { SNSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { localDynamoClient, type RunningDynalite, startDynalite } from '../../../local/dynalite.js';
-import { DeadLetterClaimedError, DynamoMessageStore } from '../../../src/adapters/message-store.js';
+import { eventDbClient } from '../../../src/adapters/aws-clients.js';
+import { DeadLetterClaimedError, DynamoReceiptStore } from '../../../src/adapters/message-receipts.js';
+import { DynamoMessageMemory } from '../../../src/adapters/remembering-sender.js';
 import type { ReceiptDlqRecord } from '../../../src/domain/dlq-record.js';
-import { type MessageItem, messageKey, sweepBucketOf } from '../../../src/domain/message-table.js';
+import type { MessageItem } from '../../../src/domain/message-table.js';
 import { handleReceipts, type ReceiptDeadLetters } from '../../../src/handlers/record-delivery-event.js';
+import { loseAnswerAfterLanding, updateOf } from '../../helpers/dynamo-faults.js';
 import { OutputCapture } from '../../helpers/output-capture.js';
-import { allItems, createMessagesTable } from '../adapters/messages-table-setup.js';
+import { allItems, createMessagesTable, sentMessage } from '../adapters/messages-table-setup.js';
 
 const TABLE = 'messages-receipts';
 const output = new OutputCapture();
@@ -43,10 +46,9 @@ class FakeDeadLetters implements ReceiptDeadLetters {
   }
 }
 
-function deps(options: { hookWriteWindowMs?: number } = {}) {
-  const client = localDynamoClient(db.endpoint);
+function deps(client = localDynamoClient(db.endpoint)) {
   const deadLetters = new FakeDeadLetters();
-  const store = new DynamoMessageStore(client, TABLE, { hookWriteWindowMs: options.hookWriteWindowMs ?? 0 });
+  const store = new DynamoReceiptStore(client, TABLE);
   return { store, deadLetters, client };
 }
 
@@ -87,25 +89,12 @@ const sns = (...events: unknown[]): SNSEvent =>
   }) as unknown as SNSEvent;
 
 /** What the hook writes after a send (the code is never part of it). */
-async function hookWrote(store: DynamoMessageStore, messageId: string, edit: Partial<MessageItem> = {}) {
+async function hookWrote(messageId: string, edit: Partial<MessageItem> = {}) {
   const sentAt = 1_764_590_400_000;
-  await store.remember({
-    ...messageKey(messageId),
-    messageId,
-    eventId: 'evt-receipts-1',
-    requestType: 'com.okta.user.telephony.mfa-verification',
-    channel: 'sms',
-    country: 'US',
-    phone: '+1 *******123',
-    prefix: '+14155550',
-    userId: '00uReceipts1',
-    originationIdentity: '+12065550152',
-    sentAt,
-    codeExpiresAt: Math.floor(sentAt / 1000) + 300,
-    sweepBucket: sweepBucketOf(sentAt),
-    expiresAt: Math.floor(sentAt / 1000) + 7 * 86_400,
-    ...edit,
-  });
+  await new DynamoMessageMemory(localDynamoClient(db.endpoint), TABLE).remember(
+    sentMessage({ messageId, sentAt, eventId: 'evt-receipts-1', userId: '00uReceipts1', ...edit }),
+    true,
+  );
 }
 
 async function message(client: ReturnType<typeof localDynamoClient>, messageId: string) {
@@ -119,7 +108,7 @@ describe('record-delivery-event', () => {
     // Prepare
     const { store, deadLetters } = deps();
     const messageId = randomUUID();
-    await hookWrote(store, messageId);
+    await hookWrote(messageId);
     output.clear();
     const accepted = smsEvent(messageId, {
       eventType: 'TEXT_SUCCESSFUL',
@@ -141,7 +130,7 @@ describe('record-delivery-event', () => {
     // Prepare
     const { store, deadLetters, client } = deps();
     const messageId = randomUUID();
-    await hookWrote(store, messageId);
+    await hookWrote(messageId);
     const calls: string[] = [];
     client.middlewareStack.add(
       (next, context) => (args) => {
@@ -163,7 +152,7 @@ describe('record-delivery-event', () => {
     // Prepare
     const { store, deadLetters, client } = deps();
     const messageId = randomUUID();
-    await hookWrote(store, messageId);
+    await hookWrote(messageId);
 
     // Act
     const outcomes = await handleReceipts(sns(smsEvent(messageId)), { store, deadLetters });
@@ -198,7 +187,7 @@ describe('record-delivery-event', () => {
     // Prepare
     const { store, deadLetters, client } = deps();
     const messageId = randomUUID();
-    await hookWrote(store, messageId);
+    await hookWrote(messageId);
     const event = smsEvent(messageId);
 
     // Act
@@ -217,7 +206,7 @@ describe('record-delivery-event', () => {
     // Prepare
     const { store, deadLetters, client } = deps();
     const messageId = randomUUID();
-    await hookWrote(store, messageId);
+    await hookWrote(messageId);
     const delivered = smsEvent(messageId, { eventTimestamp: 1_764_590_402_000 });
     const pending = smsEvent(messageId, {
       eventType: 'TEXT_PENDING',
@@ -252,7 +241,7 @@ describe('record-delivery-event', () => {
     // Prepare
     const { store, deadLetters, client } = deps();
     const messageId = randomUUID();
-    await hookWrote(store, messageId);
+    await hookWrote(messageId);
     const later = smsEvent(messageId, { eventType: 'TEXT_PENDING', isFinal: false, eventTimestamp: 20 });
     const earlier = smsEvent(messageId, { eventType: 'TEXT_QUEUED', isFinal: false, eventTimestamp: 10 });
 
@@ -268,7 +257,7 @@ describe('record-delivery-event', () => {
     // Prepare
     const { store, deadLetters, client } = deps();
     const messageId = randomUUID();
-    await hookWrote(store, messageId);
+    await hookWrote(messageId);
     const failed = smsEvent(messageId, {
       eventType: 'TEXT_CARRIER_UNREACHABLE',
       messageStatus: 'CARRIER_UNREACHABLE',
@@ -305,7 +294,7 @@ describe('record-delivery-event', () => {
     // Prepare
     const { store, deadLetters } = deps();
     const messageId = randomUUID();
-    await hookWrote(store, messageId);
+    await hookWrote(messageId);
     const failed = smsEvent(messageId, { eventType: 'TEXT_BLOCKED', messageStatus: 'BLOCKED' });
     deadLetters.failNext = 1;
 
@@ -324,7 +313,7 @@ describe('record-delivery-event', () => {
     // Prepare
     const { store, deadLetters } = deps();
     const messageId = randomUUID();
-    await hookWrote(store, messageId);
+    await hookWrote(messageId);
     const failed = smsEvent(messageId, { eventType: 'TEXT_BLOCKED', messageStatus: 'BLOCKED' });
     deadLetters.delayMs = 30;
 
@@ -362,9 +351,9 @@ describe('record-delivery-event', () => {
       },
       { step: 'deserialize', name: 'loseTheClaimAnswer' },
     );
-    const store = new DynamoMessageStore(client, TABLE, { hookWriteWindowMs: 0 });
+    const store = new DynamoReceiptStore(client, TABLE);
     const messageId = randomUUID();
-    await hookWrote(store, messageId);
+    await hookWrote(messageId);
     const failed = smsEvent(messageId, { eventType: 'TEXT_BLOCKED', messageStatus: 'BLOCKED' });
 
     // Act
@@ -379,7 +368,7 @@ describe('record-delivery-event', () => {
     // Prepare: an invocation claimed the record and crashed (its claim stays, no record was written)
     const { store, deadLetters } = deps();
     const messageId = randomUUID();
-    await hookWrote(store, messageId);
+    await hookWrote(messageId);
     const failed = smsEvent(messageId, { eventType: 'TEXT_BLOCKED', messageStatus: 'BLOCKED' });
     const receiptId = `${messageId}#TEXT_BLOCKED#${new Date(failed.eventTimestamp).toISOString()}`;
     const crashedAt = Date.now() - 10 * 60_000;
@@ -401,7 +390,7 @@ describe('record-delivery-event', () => {
     // Prepare
     const { store, deadLetters } = deps();
     const messageId = randomUUID();
-    await hookWrote(store, messageId);
+    await hookWrote(messageId);
 
     // Act
     await handleReceipts(
@@ -442,28 +431,18 @@ describe('record-delivery-event', () => {
     expect(output.logs().some((l) => l.message.includes('did not remember'))).toBe(true);
   });
 
-  it("records the receipt again when the hook's write lands after it and replaces the item", async () => {
-    // Prepare: the receipt comes first; the hook's Put lands while the handler waits out the write window.
-    const client = localDynamoClient(db.endpoint);
-    const deadLetters = new FakeDeadLetters();
+  it("keeps the receipt when the hook's write lands after it: the hook adds to the item, never replaces it", async () => {
+    // Prepare: the receipt comes first (the hook's write was slow, or an SDK retry of it landed late)
+    const { store, deadLetters, client } = deps();
     const messageId = randomUUID();
     const sentAt = Date.now();
-    const writer = new DynamoMessageStore(client, TABLE);
-    const store = new DynamoMessageStore(client, TABLE, {
-      hookWriteWindowMs: 10_000,
-      sleep: async () => {
-        await hookWrote(writer, messageId, { sentAt });
-      },
-    });
-
-    // Act
     await handleReceipts(
       sns(smsEvent(messageId, { messageRequestTimestamp: sentAt, eventTimestamp: sentAt + 800 })),
-      {
-        store,
-        deadLetters,
-      },
+      { store, deadLetters },
     );
+
+    // Act
+    await hookWrote(messageId, { sentAt });
 
     // Assess
     const item = await message(client, messageId);
@@ -473,12 +452,63 @@ describe('record-delivery-event', () => {
     expect(item?.deliveryStatus).toBe('delivered');
   });
 
+  it("counts a final failure as ReceiptDeadLettered and every final receipt as FinalReceipt, by channel and country, never as the hook's DLQ records", async () => {
+    // Prepare
+    const { store, deadLetters } = deps();
+    const [lost, arrived] = [randomUUID(), randomUUID()];
+    await hookWrote(lost);
+    await hookWrote(arrived);
+    output.clear();
+
+    // Act
+    await handleReceipts(
+      sns(
+        smsEvent(lost, { eventType: 'TEXT_CARRIER_UNREACHABLE', messageStatus: 'CARRIER_UNREACHABLE' }),
+        smsEvent(arrived),
+      ),
+      { store, deadLetters },
+    );
+
+    // Assess
+    expect(metric('ReceiptDeadLettered').map((m) => m.dimensions)).toEqual([
+      { channel: 'sms' },
+      { channel: 'sms', country: 'US' },
+    ]);
+    expect(metric('FinalReceipt')).toHaveLength(4);
+    expect(metric('DeliveryDeadLettered')).toEqual([]);
+  });
+
+  it('counts OtpReceipt once when the SDK retries a receipt whose write landed but whose answer was lost', async () => {
+    // Prepare
+    const client = eventDbClient({ region: 'us-east-1', endpoints: { dynamodb: db.endpoint } });
+    const { store, deadLetters } = deps(client);
+    const messageId = randomUUID();
+    await hookWrote(messageId);
+    output.clear();
+    const fault = loseAnswerAfterLanding(
+      client,
+      (name, input) =>
+        updateOf('message#')(name, input) && String(input.UpdateExpression).startsWith('ADD receiptIds'),
+    );
+    const failed = smsEvent(messageId, { eventType: 'TEXT_BLOCKED', messageStatus: 'BLOCKED' });
+
+    // Act
+    const outcomes = await handleReceipts(sns(failed), { store, deadLetters });
+    fault.remove();
+    const redelivered = await handleReceipts(sns(failed), { store, deadLetters });
+
+    // Assess: the first is recorded (not a "duplicate" of its own write), the SNS redelivery is the duplicate
+    expect(fault.fired).toBe(1);
+    expect(outcomes).toEqual(['recorded']);
+    expect(redelivered).toEqual(['duplicate']);
+    expect(metric('OtpReceipt').filter((m) => m.dimensions.country === undefined)).toHaveLength(1);
+    expect(deadLetters.records.map((r) => r.status)).toEqual(['blocked']);
+  });
+
   it('drops an event that is not an SMS or voice receipt with a warning, and fails the batch for a store fault', async () => {
     // Prepare
     const { deadLetters } = deps();
-    const broken = new DynamoMessageStore(localDynamoClient('http://127.0.0.1:9'), TABLE, {
-      hookWriteWindowMs: 0,
-    });
+    const broken = new DynamoReceiptStore(localDynamoClient('http://127.0.0.1:9'), TABLE);
 
     // Act
     const unreadable = await handleReceipts(sns({ eventType: 'REGISTRATION_STATUS_CHANGED' }), {

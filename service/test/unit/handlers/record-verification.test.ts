@@ -12,8 +12,10 @@ import type { APIGatewayProxyEvent, EventBridgeEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { localDynamoClient, type RunningDynalite, startDynalite } from '../../../local/dynalite.js';
+import { eventDbClient } from '../../../src/adapters/aws-clients.js';
 import { EndUserMessagingFeedback } from '../../../src/adapters/message-feedback.js';
-import { DynamoMessageStore, rememberingSender } from '../../../src/adapters/message-store.js';
+import { DynamoSettlementStore } from '../../../src/adapters/message-settlement.js';
+import { DynamoMessageMemory, rememberingSender } from '../../../src/adapters/remembering-sender.js';
 import type { DeliveryRequest } from '../../../src/domain/hook-request.js';
 import { OKTA_EVENT_TYPES } from '../../../src/domain/okta-log-event.js';
 import {
@@ -22,6 +24,12 @@ import {
   sameSecret,
   type VerificationDeps,
 } from '../../../src/handlers/record-verification.js';
+import {
+  type CallMatcher,
+  failBeforeSend,
+  loseAnswerAfterLanding,
+  updateOf,
+} from '../../helpers/dynamo-faults.js';
 import { OutputCapture } from '../../helpers/output-capture.js';
 import { allItems, createMessagesTable } from '../adapters/messages-table-setup.js';
 
@@ -47,11 +55,12 @@ beforeEach(() => {
   smsVoice.on(PutMessageFeedbackCommand).resolves({});
 });
 
-function deps(): VerificationDeps & { client: ReturnType<typeof localDynamoClient> } {
-  const client = localDynamoClient(db.endpoint);
+function deps(
+  client = localDynamoClient(db.endpoint),
+): VerificationDeps & { client: ReturnType<typeof localDynamoClient> } {
   return {
     client,
-    store: new DynamoMessageStore(client, TABLE),
+    store: new DynamoSettlementStore(client, TABLE),
     feedback: new EndUserMessagingFeedback(new PinpointSMSVoiceV2Client({ region: 'us-east-1' })),
     secret: { get: async () => SECRET },
     header: 'authorization',
@@ -59,25 +68,36 @@ function deps(): VerificationDeps & { client: ReturnType<typeof localDynamoClien
 }
 
 /** Sends one message through the hook's remembering sender, as the hook does after End User Messaging accepts it. */
-async function sent(d: VerificationDeps, userId: string, channel: 'sms' | 'voice' = 'sms') {
+async function sent(
+  d: VerificationDeps & { client: ReturnType<typeof localDynamoClient> },
+  userId: string,
+  channel: 'sms' | 'voice' = 'sms',
+  sentAt = Date.now() - 60_000,
+  phone = '+14155550123',
+) {
   const messageId = randomUUID();
   const request = {
     idempotencyKey: `evt-${messageId}`,
     requestId: 'req-1',
     requestType: 'com.okta.user.telephony.mfa-verification',
     channel,
-    phone: '+14155550123',
+    phone,
     country: 'US',
-    rawPhone: '+14155550123',
+    rawPhone: phone,
     userId,
     otpCode: '864209',
     ttlSeconds: 300,
   } as DeliveryRequest;
-  const memory = rememberingSender({ send: async () => ({ messageId, attempts: 1 }) }, request, d.store);
+  const memory = rememberingSender(
+    { send: async () => ({ messageId, attempts: 1 }) },
+    request,
+    new DynamoMessageMemory(d.client, TABLE),
+    () => sentAt,
+  );
   await memory.sender.send(
     {
       channel,
-      destination: '+14155550123',
+      destination: phone,
       originationIdentity: '+12065550152',
       body: 'x',
       ttlSeconds: 300,
@@ -90,10 +110,14 @@ async function sent(d: VerificationDeps, userId: string, channel: 'sms' | 'voice
 }
 
 /** Okta's System Log `user.authentication.auth_via_mfa` event, the fields the handler reads and some it does not. */
-function authViaMfa(userId: string, edit: { factor?: string; result?: string; uuid?: string } = {}) {
+function authViaMfa(
+  userId: string,
+  edit: { factor?: string; result?: string; uuid?: string; published?: string } = {},
+) {
   return {
     uuid: edit.uuid ?? randomUUID(),
-    published: '2026-12-01T10:00:05.000Z',
+    // The user typed the code half a minute after it was sent (see `sent`).
+    published: edit.published ?? new Date(Date.now() - 30_000).toISOString(),
     eventType: 'user.authentication.auth_via_mfa',
     version: '0',
     severity: 'INFO',
@@ -285,6 +309,240 @@ describe('Log Streaming (EventBridge)', () => {
   });
 });
 
+/** The event functions' own DynamoDB client (retries ambiguous failures), on dynalite. */
+const eventClient = () => eventDbClient({ region: 'us-east-1', endpoints: { dynamodb: db.endpoint } });
+
+/** The message's finishing write (step 3): it alone sets `countedAs`. */
+const finishWrite: CallMatcher = (name, input) =>
+  updateOf('message#')(name, input) && String(input.UpdateExpression).includes('countedAs');
+
+/** A number of its own (and so a prefix counter of its own) for one test. */
+const ownNumber = () => `+1646${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
+
+async function prefixCounter(d: ReturnType<typeof deps>, phone: string) {
+  return (await allItems(d.client, TABLE)).filter((i) => i.pk === `prefix#${phone.slice(0, -3)}`);
+}
+
+describe('a settlement that stops between its steps', () => {
+  it.each([
+    ['the counter write fails (a DynamoDB error)', updateOf('prefix#')],
+    ['the function stops before its finishing write', finishWrite],
+  ])("is finished by EventBridge's retry of the event when %s, and counted once", async (_name, match) => {
+    // Prepare
+    const client = eventClient();
+    const d = deps(client);
+    const userId = `00u${randomUUID().slice(0, 8)}`;
+    const phone = ownNumber();
+    const messageId = await sent(d, userId, 'sms', undefined, phone);
+    const event = authViaMfa(userId);
+    const fault = failBeforeSend(client, match);
+
+    // Act: the first invocation fails after the settle landed; Lambda retries it
+    await expect(handleVerification(viaEventBridge(event), d)).rejects.toThrow('injected');
+    fault.remove();
+    await handleVerification(viaEventBridge(event), d);
+
+    // Assess
+    expect(fault.fired).toBe(1);
+    const message = await item(d, `message#${messageId}`);
+    expect(message).toMatchObject({ feedback: 'RECEIVED', countedAs: 'RECEIVED', feedbackPut: 'RECEIVED' });
+    expect(message?.prefix).toBeUndefined();
+    expect(message?.sweepBucket).toBeUndefined();
+    const counters = await prefixCounter(d, phone);
+    expect(counters).toHaveLength(1);
+    expect(counters[0]).toMatchObject({ settled: 1, converted: 1 });
+  });
+
+  it.each([
+    [
+      'the settle',
+      (name: string, input: Record<string, any>) =>
+        updateOf('message#')(name, input) && String(input.UpdateExpression).includes('settledBy'),
+    ],
+    ['the count', updateOf('prefix#')],
+    ['the finishing write', finishWrite],
+  ])(
+    "recognises its own landed write when %s's answer is lost and the SDK retries it",
+    async (_name, match) => {
+      // Prepare
+      const client = eventClient();
+      const d = deps(client);
+      const userId = `00u${randomUUID().slice(0, 8)}`;
+      const phone = ownNumber();
+      const messageId = await sent(d, userId, 'sms', undefined, phone);
+      const fault = loseAnswerAfterLanding(client, match as CallMatcher);
+
+      // Act
+      const outcome = await handleOktaEvent(authViaMfa(userId), d);
+      fault.remove();
+
+      // Assess: retried (the call went again), and counted as the first attempt alone would have: once
+      expect(fault.fired).toBe(1);
+      expect(fault.calls).toBeGreaterThanOrEqual(2);
+      expect(outcome).toBe('converted');
+      expect(metric('OtpConverted')).toHaveLength(1);
+      expect(await item(d, `message#${messageId}`)).toMatchObject({
+        feedback: 'RECEIVED',
+        countedAs: 'RECEIVED',
+      });
+      expect((await prefixCounter(d, phone))[0]).toMatchObject({ settled: 1, converted: 1 });
+    },
+  );
+
+  it("counts Okta's hook failure when the SDK retries a first-sight claim that had landed", async () => {
+    // Prepare
+    const client = eventClient();
+    const d = deps(client);
+    const fault = loseAnswerAfterLanding(client, updateOf('okta-event#'));
+    const failure = {
+      uuid: randomUUID(),
+      published: new Date().toISOString(),
+      eventType: 'inline_hook.executed',
+      outcome: { result: 'FAILURE', reason: 'Inline hook call timed out' },
+    };
+
+    // Act
+    const first = await handleOktaEvent(failure, d);
+    fault.remove();
+    const again = await handleOktaEvent(failure, d);
+
+    // Assess
+    expect(fault.fired).toBe(1);
+    expect([first, again]).toEqual(['hook-failure', 'ignored']);
+    expect(metric('OktaHookFailure')).toHaveLength(1);
+  });
+});
+
+describe('an Okta event marks only a code it can be about', () => {
+  it("does not mark a user's newer code with a repeated or late event published before it was sent", async () => {
+    // Prepare: the first code is used and credited; then a second code is sent
+    const d = deps();
+    const userId = `00u${randomUUID().slice(0, 8)}`;
+    const first = await sent(d, userId, 'sms', Date.now() - 120_000);
+    const event = authViaMfa(userId, { published: new Date(Date.now() - 100_000).toISOString() });
+    await handleVerification(viaEventBridge(event), d);
+    const second = await sent(d, userId, 'sms', Date.now() - 60_000);
+    const late = authViaMfa(userId, { published: new Date(Date.now() - 90_000).toISOString() });
+
+    // Act: EventBridge delivers the first event again, and another event published before the second send arrives late
+    const outcomes = [await handleOktaEvent(event, d), await handleOktaEvent(late, d)];
+
+    // Assess
+    expect(outcomes).toEqual(['ignored', 'ignored']);
+    expect((await item(d, `message#${first}`))?.feedback).toBe('RECEIVED');
+    expect((await item(d, `message#${second}`))?.feedback).toBeUndefined();
+    expect(metric('OtpConverted')).toHaveLength(1);
+  });
+
+  it('credits an event once per uuid, even when the message it credited is gone from the pointer', async () => {
+    // Prepare
+    const d = deps();
+    const userId = `00u${randomUUID().slice(0, 8)}`;
+    await sent(d, userId);
+    const event = authViaMfa(userId);
+    await handleOktaEvent(event, d);
+
+    // Act
+    const again = await handleOktaEvent(event, d);
+
+    // Assess
+    expect(again).toBe('ignored');
+    expect(await item(d, `okta-event#${event.uuid}`)).toBeDefined();
+    expect(output.logs().some((l) => l.message.startsWith('Okta event already handled'))).toBe(true);
+  });
+
+  it.each(['EMAIL_FACTOR', 'OKTA_VERIFY_PUSH', 'GOOGLE_OTP'])(
+    'does not take a %s activation for a phone code, whatever its target is called',
+    async (factor) => {
+      // Prepare
+      const d = deps();
+      const userId = `00u${randomUUID().slice(0, 8)}`;
+      const messageId = await sent(d, userId);
+      const activation = {
+        uuid: randomUUID(),
+        published: new Date().toISOString(),
+        eventType: 'user.mfa.factor.activate',
+        outcome: { result: 'SUCCESS' },
+        debugContext: { debugData: { factor } },
+        target: [
+          { id: userId, type: 'User' },
+          { type: 'Factor', displayName: 'SMS Authentication' },
+        ],
+      };
+
+      // Act
+      const outcome = await handleOktaEvent(activation, d);
+
+      // Assess
+      expect(outcome).toBe('ignored');
+      expect((await item(d, `message#${messageId}`))?.feedback).toBeUndefined();
+    },
+  );
+
+  it('ignores an event whose ids or date are oversized or malformed, with a debug line and no throw', async () => {
+    // Prepare
+    const d = deps();
+    const huge = 'x'.repeat(3000);
+    const events = [
+      authViaMfa(huge),
+      { ...authViaMfa('00uSomebody1'), uuid: huge },
+      { ...authViaMfa('00uSomebody1'), published: 'yesterday' },
+      { ...authViaMfa('00uSomebody1'), published: { at: 'now' } },
+      {
+        uuid: randomUUID(),
+        published: new Date().toISOString(),
+        eventType: 'user.mfa.factor.activate',
+        outcome: { result: 'SUCCESS' },
+        target: [
+          { id: huge, type: 'User' },
+          { type: 'Factor', displayName: 'SMS Authentication' },
+        ],
+      },
+    ];
+
+    // Act
+    const outcomes = [];
+    for (const event of events) outcomes.push(await handleOktaEvent(event, d));
+
+    // Assess
+    expect(outcomes).toEqual(['ignored', 'ignored', 'ignored', 'ignored', 'ignored']);
+    expect(output.lines.join('\n')).not.toContain(huge);
+  });
+});
+
+describe('the conversion signal', () => {
+  it('is recorded from any Okta event, read or not, never past now, and never moves back', async () => {
+    // Prepare
+    const d = deps();
+    const table = `messages-signal-${randomUUID().slice(0, 8)}`;
+    await createMessagesTable(d.client, table);
+    const store = new DynamoSettlementStore(d.client, table, { signalWriteEveryMs: 0 });
+    const at = (ms: number) => new Date(ms).toISOString();
+    const nowMs = Date.now();
+
+    // Act
+    await handleOktaEvent(
+      { eventType: 'user.session.start', published: at(nowMs - 60_000) },
+      { ...d, store },
+    );
+    await handleOktaEvent(
+      { eventType: 'inline_hook.executed', outcome: { result: 'SUCCESS' }, published: at(nowMs - 120_000) },
+      { ...d, store },
+    );
+    const signal = await store.signal();
+    await handleOktaEvent(
+      { eventType: 'user.session.start', published: at(nowMs + 3_600_000) },
+      { ...d, store },
+    );
+    const later = await store.signal();
+
+    // Assess
+    expect(signal?.publishedMs).toBe(nowMs - 60_000);
+    expect(later?.publishedMs).toBeGreaterThanOrEqual(nowMs);
+    expect(later?.publishedMs).toBeLessThanOrEqual(Date.now());
+  });
+});
+
 describe('Okta event hook (API Gateway)', () => {
   it("answers Okta's one-time verification with the challenge", async () => {
     // Act
@@ -380,7 +638,7 @@ describe('Okta event hook (API Gateway)', () => {
     // Prepare
     const broken = {
       ...deps(),
-      store: new DynamoMessageStore(localDynamoClient('http://127.0.0.1:9'), TABLE),
+      store: new DynamoSettlementStore(localDynamoClient('http://127.0.0.1:9'), TABLE),
     };
 
     // Act
