@@ -72,9 +72,10 @@ describe('least privilege', () => {
       // The message item and the user's latest pointer: two conditional UpdateItems beside the idempotency update.
       MessagesTable: ['dynamodb:UpdateItem'],
     });
-    // The receipt handler: one UpdateItem per receipt (handlers/record-delivery-event.ts).
+    // The receipt handler: one UpdateItem per receipt, GetItem for the item after a duplicate and for a DLQ claim's
+    // conflict (adapters/message-receipts.ts).
     expect(dynamoActions(roleStatements(defaults, '/Receipts/RecordDeliveryEvent/'))).toEqual({
-      MessagesTable: ['dynamodb:UpdateItem'],
+      MessagesTable: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
     });
     expect(dynamoActions(roleStatements(defaults, '/TemplatesSeed/Seeder/'))).toEqual({
       TemplatesTable: ['dynamodb:PutItem'],

@@ -183,7 +183,7 @@ describe('receipts', () => {
     expect(names).toEqual(['FinalReceipt', 'FinalReceipt', 'ReceiptDeadLettered', 'ReceiptDeadLettered']);
   });
 
-  it('grants the receipt handler exactly UpdateItem on the messages table, SendMessage on the DLQ with its key, and its failure destination', () => {
+  it('grants the receipt handler exactly UpdateItem and GetItem on the messages table, SendMessage on the DLQ with its key, and its failure destination', () => {
     // Prepare
     const grants = grantsOf(defaults, '/Receipts/RecordDeliveryEvent/');
     const tableId = logicalId(defaults, 'AWS::DynamoDB::Table', '/MessagesTable/');
@@ -191,6 +191,7 @@ describe('receipts', () => {
 
     // Assess
     expect(Object.keys(grants).sort()).toEqual([
+      'dynamodb:GetItem',
       'dynamodb:UpdateItem',
       'kms:Decrypt',
       'kms:GenerateDataKey',
@@ -199,6 +200,8 @@ describe('receipts', () => {
       'sqs:SendMessage',
     ]);
     expect(grants['dynamodb:UpdateItem']).toEqual([JSON.stringify({ 'Fn::GetAtt': [tableId, 'Arn'] })]);
+    // The DLQ claim reads the item after a conflict (its own landed claim, or another's): the local IAM found it missing.
+    expect(grants['dynamodb:GetItem']).toEqual([JSON.stringify({ 'Fn::GetAtt': [tableId, 'Arn'] })]);
     expect(grants['sqs:SendMessage']).toHaveLength(2);
     expect(grants['sqs:SendMessage']!.sort()).toEqual([
       expect.stringMatching(/^\{"Fn::GetAtt":\["DeadLetterQueue[0-9A-F]{8}","Arn"\]\}$/),

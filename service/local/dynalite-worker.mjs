@@ -10,8 +10,54 @@ import { parentPort, workerData } from 'node:worker_threads';
 const require = createRequire(import.meta.url);
 const dynalite = require('dynalite');
 
-/** @type {{ persistDir?: string, faults: Int32Array, tables: string[] }} */
-const { persistDir, faults, tables } = workerData;
+/**
+ * @type {{ persistDir?: string, faults: Int32Array, tables: string[],
+ *   iam?: { roles: object, keySchemas: object, faults: Int32Array, faultBytes: Uint8Array } }}
+ */
+const { persistDir, faults, tables, iam } = workerData;
+
+// The local IAM (TypeScript, shared with the stack's main thread): each function's calls against its role's policy.
+let authorizeCall;
+let dynamoRequests;
+if (iam) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  ({ authorizeCall } = await import(new URL('./iam/local-iam.ts', import.meta.url).href));
+  ({ dynamoRequests } = await import(new URL('./iam/dynamodb-requests.ts', import.meta.url).href));
+}
+
+/** The `iam` faults as last read from shared memory: [version, byte length] then the JSON. */
+let iamFaults = { version: -1, list: [] };
+function currentIamFaults() {
+  const version = Atomics.load(iam.faults, 0);
+  if (version !== iamFaults.version) {
+    const length = Atomics.load(iam.faults, 1);
+    const text = Buffer.from(iam.faultBytes.slice(0, length)).toString('utf8');
+    iamFaults = { version, list: text ? JSON.parse(text) : [] };
+  }
+  return iamFaults.list;
+}
+
+/** AccessDenied as DynamoDB answers it (HTTP 400, JSON 1.0), or nothing when IAM allows the call. */
+function refusal(req, body) {
+  if (!iam) return undefined;
+  let input;
+  try {
+    input = JSON.parse(body.toString('utf8'));
+  } catch {
+    return undefined; // dynalite answers the malformed body itself
+  }
+  const target = String(req.headers['x-amz-target'] ?? '');
+  const decision = authorizeCall(
+    iam.roles,
+    currentIamFaults(),
+    req.headers.authorization,
+    dynamoRequests(target, input, iam.keySchemas),
+  );
+  if (decision.allowed) return undefined;
+  parentPort.postMessage({ denied: `${decision.function}: AccessDeniedException: ${decision.message}` });
+  return decision.message;
+}
 
 const server = dynalite({
   createTableMs: 0,
@@ -31,12 +77,22 @@ process.on('uncaughtException', (error) => {
 server.on('request', (req, res) => {
   const latencyMs = Atomics.load(faults, 0);
   const unavailable = Atomics.load(faults, 1);
-  if (latencyMs === 0 && unavailable === 0) return serve(req, res);
-  // A fault is set: read the body to know the table, then hand dynalite a replay of the request.
+  if (latencyMs === 0 && unavailable === 0 && !iam) return serve(req, res);
+  // A fault is set, or IAM checks the call: read the body to know the table, then hand dynalite a replay of it.
   const chunks = [];
   req.on('data', (chunk) => chunks.push(chunk));
   req.on('end', async () => {
     const body = Buffer.concat(chunks);
+    const denied = refusal(req, body);
+    if (denied) {
+      res.writeHead(400, {
+        'content-type': 'application/x-amz-json-1.0',
+        'x-amzn-requestid': `local-${Date.now().toString(36)}`,
+      });
+      return void res.end(
+        JSON.stringify({ __type: 'com.amazon.coral.service#AccessDeniedException', Message: denied }),
+      );
+    }
     if (unavailable !== 0) {
       let table;
       try {

@@ -9,6 +9,10 @@ import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { TemplateItem } from '../src/adapters/template-seed.js';
 import { MESSAGES_TABLE } from '../src/domain/message-table.js';
+import type { LocalFunctionName } from './function-env.js';
+import type { KeySchemas } from './iam/dynamodb-requests.js';
+import type { IamFault } from './iam/local-iam.js';
+import type { LocalRole } from './iam/stack-policies.js';
 
 const require = createRequire(import.meta.url);
 const dynalite = require('dynalite') as (options: Record<string, unknown>) => import('node:http').Server;
@@ -55,10 +59,15 @@ export type DynamoFaults = {
 
 /** dynalite in a worker thread, with faults. */
 export type DynaliteThread = RunningDynalite & {
-  /** The same tables without the faults: for the harness (tests, seeding) to read and write whatever is set. */
+  /** The same tables without the faults (nor IAM): for the harness (tests, seeding) to read and write whatever is set. */
   directEndpoint: string;
   setFaults(faults: DynamoFaults): void;
+  /** The actions taken away from functions' roles (the `iam` fault), in force from the next call. */
+  setIamFaults(faults: readonly IamFault[]): void;
 };
+
+/** Bytes of shared memory for the `iam` faults' JSON: a handful of `{function, deny}` pairs. */
+const IAM_FAULT_BYTES = 8192;
 
 /**
  * Starts dynalite in a worker thread of its own (`dynalite-worker.mjs`): the local stack's DynamoDB work then runs
@@ -73,11 +82,26 @@ export async function startDynaliteThread(options: {
   tables: readonly string[];
   /** Told when the thread reports a problem or exits on its own (the stack logs it). */
   onProblem?: (text: string) => void;
+  /** Told of each call the local IAM refused (the stack logs it). */
+  onDenied?: (text: string) => void;
+  /**
+   * Each local function's role and the tables' key schemas: the thread then authorizes every call signed by a local
+   * function's credentials against its role (`iam/local-iam.ts`), as DynamoDB does in AWS.
+   */
+  iam?: { roles: Record<LocalFunctionName, LocalRole>; keySchemas: KeySchemas };
 }): Promise<DynaliteThread> {
   // [latencyMs, bit mask of unavailable tables (by index in `tables`)]
   const faults = new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT));
+  // [version, byte length], then the `iam` faults' JSON
+  const iamFaults = new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT));
+  const iamFaultBytes = new Uint8Array(new SharedArrayBuffer(IAM_FAULT_BYTES));
   const worker = new Worker(new URL('./dynalite-worker.mjs', import.meta.url), {
-    workerData: { persistDir: options.persistDir, faults, tables: [...options.tables] },
+    workerData: {
+      persistDir: options.persistDir,
+      faults,
+      tables: [...options.tables],
+      ...(options.iam ? { iam: { ...options.iam, faults: iamFaults, faultBytes: iamFaultBytes } } : {}),
+    },
   });
   let closing = false;
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
@@ -88,8 +112,9 @@ export async function startDynaliteThread(options: {
       void exited.then(() => reject(new Error("dynalite's worker exited before it listened")));
     },
   );
-  worker.on('message', (message: { problem?: string }) => {
+  worker.on('message', (message: { problem?: string; denied?: string }) => {
     if (message.problem) options.onProblem?.(message.problem);
+    if (message.denied) options.onDenied?.(message.denied);
   });
   worker.on('error', (error) => options.onProblem?.(`dynalite's thread failed: ${error.message}`));
   void exited.then(() => {
@@ -106,6 +131,14 @@ export async function startDynaliteThread(options: {
       }
       Atomics.store(faults, 0, Math.max(0, Math.round(next.latencyMs ?? 0)));
       Atomics.store(faults, 1, mask);
+    },
+    setIamFaults(next) {
+      const bytes = Buffer.from(JSON.stringify(next), 'utf8');
+      if (bytes.length > IAM_FAULT_BYTES) throw new Error('Too many iam faults');
+      iamFaultBytes.set(bytes);
+      Atomics.store(iamFaults, 1, bytes.length);
+      // The version last: the thread reads the bytes only once it sees a new version.
+      Atomics.add(iamFaults, 0, 1);
     },
     async close() {
       closing = true;

@@ -1,9 +1,10 @@
 /**
  * The environment of each local function: the variables a deployed function gets from the CDK stack, with the local
- * stack's table names, endpoints and Okta, plus what only a local function needs (the stand-ins' endpoints, dummy
- * credentials). One place, so that a test can hold it to the deployed environments (`infra/test/local-parity.test.ts`):
+ * stack's table names, endpoints and Okta, plus what only a local function needs (the stand-ins' endpoints, and
+ * credentials of its own, `local-<function>`, by which the local IAM knows whose role a call runs under). One place, so that a test can hold it to the deployed environments (`infra/test/local-parity.test.ts`):
  * a variable the stack adds must be given here too, or be one whose code default is the deployed value.
  */
+import { functionAccessKey } from './iam/local-iam.js';
 import { LOCAL_TABLES } from './names.js';
 
 /** The local functions, by their Lambda handler's name. */
@@ -49,7 +50,6 @@ export function localFunctionEnvironments(
   const { templates, idempotency, abuse, messages } = LOCAL_TABLES;
   const common = {
     AWS_REGION: wiring.region,
-    AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
     AWS_SESSION_TOKEN: '',
     POWERTOOLS_SERVICE_NAME: 'okta-phone-mfa',
@@ -60,6 +60,7 @@ export function localFunctionEnvironments(
   return {
     'authorize-hook': {
       ...common,
+      AWS_ACCESS_KEY_ID: functionAccessKey('authorize-hook'),
       OKTA_ISSUER: wiring.issuer,
       OKTA_AUDIENCE: wiring.audience,
       REQUIRED_SCOPE: wiring.scope,
@@ -68,6 +69,7 @@ export function localFunctionEnvironments(
     },
     'deliver-otp': {
       ...common,
+      AWS_ACCESS_KEY_ID: functionAccessKey('deliver-otp'),
       TEMPLATES_TABLE_NAME: templates,
       IDEMPOTENCY_TABLE_NAME: idempotency,
       ABUSE_TABLE_NAME: abuse,
@@ -85,6 +87,7 @@ export function localFunctionEnvironments(
     },
     'record-delivery-event': {
       ...common,
+      AWS_ACCESS_KEY_ID: functionAccessKey('record-delivery-event'),
       MESSAGES_TABLE_NAME: messages,
       DLQ_URL: wiring.queueUrl,
       DYNAMODB_ENDPOINT: wiring.dynamoEndpoint,
@@ -93,6 +96,7 @@ export function localFunctionEnvironments(
     },
     'record-verification': {
       ...common,
+      AWS_ACCESS_KEY_ID: functionAccessKey('record-verification'),
       MESSAGES_TABLE_NAME: messages,
       DYNAMODB_ENDPOINT: wiring.dynamoEndpoint,
       SMS_VOICE_ENDPOINT: wiring.baseUrl,
@@ -101,6 +105,7 @@ export function localFunctionEnvironments(
     },
     'sweep-messages': {
       ...common,
+      AWS_ACCESS_KEY_ID: functionAccessKey('sweep-messages'),
       MESSAGES_TABLE_NAME: messages,
       ABUSE_TABLE_NAME: abuse,
       DYNAMODB_ENDPOINT: wiring.dynamoEndpoint,

@@ -89,6 +89,10 @@ export function outboxPage(): string {
       <button data-fault='{"receipts":{"status":"CARRIER_UNREACHABLE"}}'>Receipts: carrier unreachable</button>
       <button data-fault='{"receipts":{"status":"BLOCKED"}}'>Receipts: blocked</button>
       <button data-fault='{"receipts":{"status":"DELIVERED","delayMs":5000}}'>Receipts: 5 s to the handset</button>
+      <button data-fault='{"receipts":{"status":"BLOCKED","duplicates":2}}'>Receipts: blocked, delivered twice by SNS</button>
+      <button data-fault='{"iam":{"function":"deliver-otp","deny":"sms-voice:SendTextMessage"}}'>IAM: hook loses sms-voice:SendTextMessage</button>
+      <button data-fault='{"iam":{"function":"deliver-otp","deny":"sqs:SendMessage"}}'>IAM: hook loses sqs:SendMessage</button>
+      <button data-fault='{"iam":{"function":"record-delivery-event","deny":"dynamodb:GetItem"}}'>IAM: receipts lose dynamodb:GetItem</button>
       <button id="clear-faults">Clear all faults</button>
       <div class="state" id="fault-state">none</div>
     </div>

@@ -26,13 +26,25 @@ import {
   seedTemplates,
   startDynaliteThread,
 } from './dynalite.js';
+import type { AwsJsonAuthorizer } from './emulators/aws-json.js';
+import { AwsError } from './emulators/aws-json.js';
 import { MESSAGING_FAULT_MODES, MessagingEmulator, type MessagingFault } from './emulators/messaging.js';
-import { MAX_RECEIPT_DELAY_MS, RECEIPT_STATUSES, type ReceiptFault } from './emulators/receipts.js';
+import {
+  MAX_RECEIPT_DELAY_MS,
+  MAX_RECEIPT_DUPLICATES,
+  RECEIPT_STATUSES,
+  type ReceiptFault,
+} from './emulators/receipts.js';
 import { generateSecretValue, SecretsManagerEmulator } from './emulators/secrets-manager.js';
 import { SqsEmulator } from './emulators/sqs.js';
 import { oktaEventBridgeEnvelope, scheduledEnvelope, snsEnvelope } from './event-envelopes.js';
 import { type LocalEnvOverrides, localFunctionEnvironments } from './function-env.js';
 import { LocalApiGateway } from './gateway/api-gateway.js';
+import type { KeySchemas } from './iam/dynamodb-requests.js';
+import { authorizeCall, type IamFault, LOCAL_FUNCTIONS } from './iam/local-iam.js';
+import type { IamRequest } from './iam/policy.js';
+import { secretsRequests, smsVoiceRequests, sqsRequests } from './iam/service-requests.js';
+import { type LocalResourceNames, localRoles } from './iam/stack-policies.js';
 import { LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, LocalIssuer, type MintRequest, OAuthError } from './issuer.js';
 import { type LineSink, renderLine } from './log-output.js';
 import { LOCAL_TABLES } from './names.js';
@@ -52,6 +64,11 @@ export type Faults = {
   abuse?: 'unavailable';
   /** The final status of the receipts of messages accepted from now on, and when it comes (default ~200 ms). */
   receipts?: ReceiptFault;
+  /**
+   * One action taken away from one function's role: that function's calls needing it fail with AccessDeniedException
+   * as in AWS (every function otherwise runs under the policy the stack synthesizes for its role).
+   */
+  iam?: IamFault;
 };
 
 /** Options of {@link startLocalStack}. */
@@ -169,6 +186,21 @@ const AWS_BODY_LIMIT = 1024 * 1024;
 
 const handlerUrl = (name: string) => new URL(`../src/handlers/${name}.ts`, import.meta.url);
 
+/** The local resources each template resource of the stack stands for (the local IAM's ARNs). */
+const LOCAL_RESOURCES: LocalResourceNames = {
+  tables: LOCAL_TABLES,
+  queues: { deadLetters: QUEUE_NAME, eventFailures: 'okta-phone-mfa-event-failures' },
+  secrets: { fingerprintKey: FINGERPRINT_KEY_SECRET, eventHook: 'okta-phone-mfa/event-hook-secret' },
+};
+
+/** The tables' partition keys, for `dynamodb:LeadingKeys`. */
+const KEY_SCHEMAS: KeySchemas = {
+  [TEMPLATES_TABLE]: { partitionKey: 'pk' },
+  [IDEMPOTENCY_TABLE]: { partitionKey: 'id' },
+  [ABUSE_TABLE]: { partitionKey: 'pk' },
+  [MESSAGES_TABLE_NAME]: { partitionKey: 'pk', indexes: { byEvent: 'eventId', pending: 'sweepBucket' } },
+};
+
 /**
  * The fingerprint key of this stack: a new random one per start, or, with `persistDir`, the one kept there (created
  * on first use, owner-only), so that persisted idempotency records still match their replays after a restart.
@@ -237,8 +269,19 @@ function validateReceiptsFault(value: unknown): ReceiptFault | null {
       `receipts must be {"status":"<status>","delayMs"?:<ms>}, status one of ${statuses}`,
     );
   }
-  const extra = Object.keys(r).find((key) => key !== 'status' && key !== 'delayMs');
-  if (extra) throw new FaultsInputError(`receipts takes status and delayMs only, not "${extra}"`);
+  const extra = Object.keys(r).find((key) => !['status', 'delayMs', 'duplicates'].includes(key));
+  if (extra) throw new FaultsInputError(`receipts takes status, delayMs and duplicates only, not "${extra}"`);
+  const duplicates = (r as { duplicates?: unknown }).duplicates;
+  if (
+    duplicates !== undefined &&
+    (!Number.isInteger(duplicates) ||
+      (duplicates as number) < 1 ||
+      (duplicates as number) > MAX_RECEIPT_DUPLICATES)
+  ) {
+    throw new FaultsInputError(
+      `receipts.duplicates must be a whole number from 1 to ${MAX_RECEIPT_DUPLICATES}`,
+    );
+  }
   const status = r.status.toUpperCase();
   if (!RECEIPT_STATUSES.includes(status)) {
     const bare = status.replace(/^(TEXT|VOICE)_/, '');
@@ -258,18 +301,45 @@ function validateReceiptsFault(value: unknown): ReceiptFault | null {
       `receipts.delayMs must be a whole number of milliseconds from 0 to ${MAX_RECEIPT_DELAY_MS}`,
     );
   }
-  return { status, ...(r.delayMs !== undefined ? { delayMs: r.delayMs as number } : {}) } as ReceiptFault;
+  return {
+    status,
+    ...(r.delayMs !== undefined ? { delayMs: r.delayMs as number } : {}),
+    ...(duplicates !== undefined ? { duplicates: duplicates as number } : {}),
+  } as ReceiptFault;
+}
+
+/** `iam`: `{function, deny}`: a local function and one action (`service:Action`, wildcards allowed), or null. */
+function validateIamFault(value: unknown): IamFault | null {
+  if (value === null) return null;
+  const f = value as { function?: unknown; deny?: unknown } | undefined;
+  const functions = LOCAL_FUNCTIONS.map((fn) => `"${fn}"`).join(', ');
+  if (
+    !f ||
+    typeof f !== 'object' ||
+    Array.isArray(f) ||
+    !LOCAL_FUNCTIONS.includes(f.function as never) ||
+    typeof f.deny !== 'string' ||
+    !/^[a-z0-9-]+:[A-Za-z*?]+$/.test(f.deny)
+  ) {
+    throw new FaultsInputError(
+      `iam must be {"function":<one of ${functions}>,"deny":"<service>:<Action>"}, e.g. {"function":"record-delivery-event","deny":"dynamodb:GetItem"}`,
+    );
+  }
+  const extra = Object.keys(f).find((key) => key !== 'function' && key !== 'deny');
+  if (extra) throw new FaultsInputError(`iam takes function and deny only, not "${extra}"`);
+  return { function: f.function as IamFault['function'], deny: f.deny };
 }
 
 function validateFaults(input: Record<string, unknown>): Partial<Record<keyof Faults, unknown>> {
-  const known = new Set(['messaging', 'templates', 'jwks', 'dynamodb', 'abuse', 'receipts']);
+  const known = new Set(['messaging', 'templates', 'jwks', 'dynamodb', 'abuse', 'receipts', 'iam']);
   for (const key of Object.keys(input)) {
     if (!known.has(key))
       throw new FaultsInputError(
-        `Unknown fault "${key}": use messaging, templates, jwks, dynamodb, abuse or receipts`,
+        `Unknown fault "${key}": use messaging, templates, jwks, dynamodb, abuse, receipts or iam`,
       );
   }
   const out: Partial<Record<keyof Faults, unknown>> = {};
+  if ('iam' in input) out.iam = validateIamFault(input.iam);
   if ('receipts' in input) out.receipts = validateReceiptsFault(input.receipts);
   if ('dynamodb' in input) {
     const d = input.dynamodb as { mode?: unknown; latencyMs?: unknown } | null;
@@ -360,20 +430,44 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   try {
     if (options.persistDir) cleanups.push(lockPersistDir(options.persistDir));
 
+    // Each function's role, as the CDK stack synthesizes it: every stand-in checks the function's calls against it.
+    const roles = await localRoles(LOCAL_RESOURCES);
+    const iamFaults = (): IamFault[] => (faults.iam ? [faults.iam] : []);
+    const iamCheck =
+      (requestsOf: (target: string, input: Record<string, any>) => IamRequest[]): AwsJsonAuthorizer =>
+      (target, input, req) => {
+        const decision = authorizeCall(
+          roles,
+          iamFaults(),
+          req.headers.authorization,
+          requestsOf(target, input),
+        );
+        if (decision.allowed) return;
+        emit('iam', `${decision.function}: AccessDeniedException: ${decision.message}`);
+        throw new AwsError('AccessDeniedException', decision.message, 400);
+      };
+
     // In a thread of its own: the functions' SDK clients call it directly, the stack's port proxies to it.
     const dynalite: DynaliteThread = await startDynaliteThread({
       ...(options.persistDir ? { persistDir: join(options.persistDir, 'dynamodb') } : {}),
       tables: [TEMPLATES_TABLE, ABUSE_TABLE],
       onProblem: (text) => emit('dynamodb', text),
+      onDenied: (text) => emit('iam', text),
+      iam: { roles, keySchemas: KEY_SCHEMAS },
     });
     cleanups.push(() => dynalite.close());
 
     const messaging = new MessagingEmulator();
+    messaging.setAuthorizer(iamCheck(smsVoiceRequests));
     if (options.messagingLatency)
       messaging.setLatency(options.messagingLatency.minMs, options.messagingLatency.maxMs);
     const sqs = new SqsEmulator(QUEUE_NAME);
+    sqs.setAuthorizer(iamCheck(sqsRequests));
     const refusals = new RefusalLog();
     const secretsManager = new SecretsManagerEmulator();
+    secretsManager.setAuthorizer(
+      iamCheck((target, input) => secretsRequests(target, input, (id) => secretsManager.arnOf(id))),
+    );
     secretsManager.put(FINGERPRINT_KEY_SECRET, fingerprintKeyFor(options.persistDir));
     let faults: Faults = {};
     let ready = false;
@@ -723,6 +817,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         messaging.setFault(faults.messaging);
         messaging.setReceiptFault(faults.receipts);
         dynalite.setFaults(dynamoFaults(faults));
+        dynalite.setIamFaults(iamFaults());
         return structuredClone(faults);
       },
       clearFaults() {
@@ -730,6 +825,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         messaging.setFault(undefined);
         messaging.setReceiptFault(undefined);
         dynalite.setFaults({});
+        dynalite.setIamFaults([]);
       },
       close: () => {
         ready = false;

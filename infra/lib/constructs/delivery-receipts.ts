@@ -119,10 +119,14 @@ export class DeliveryReceipts extends Construct {
         DLQ_URL: props.deadLetterQueue.queueUrl,
       },
     });
-    // Exactly the handler's calls: one UpdateItem per receipt on the table itself (not its indexes), and SendMessage
-    // on the DLQ with what SQS needs of a producer to encrypt with the queue's key (GenerateDataKey, Decrypt).
+    // Exactly the handler's calls: UpdateItem per receipt and GetItem (the item as it stands after a receipt already
+    // recorded, and a DLQ claim's conflict) on the table itself (not its indexes), and SendMessage on the DLQ with what
+    // SQS needs of a producer to encrypt with the queue's key (GenerateDataKey, Decrypt).
     this.handler.role.addToPolicy(
-      new iam.PolicyStatement({ actions: ['dynamodb:UpdateItem'], resources: [table.tableArn] }),
+      new iam.PolicyStatement({
+        actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        resources: [table.tableArn],
+      }),
     );
     this.handler.role.addToPolicy(
       new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [props.deadLetterQueue.queueArn] }),

@@ -23,6 +23,16 @@ export type AwsJsonOperation = (
   request: IncomingMessage,
 ) => Promise<unknown> | unknown;
 
+/**
+ * Authorizes a call before its operation runs (the local IAM): throws an {@link AwsError} (AccessDeniedException) to
+ * refuse it.
+ */
+export type AwsJsonAuthorizer = (
+  target: string,
+  input: Record<string, any>,
+  request: IncomingMessage,
+) => void;
+
 /** Resolves after `ms`, or as soon as the client closes the connection (it gave up waiting). */
 export function waitOrAbort(ms: number, req: IncomingMessage): Promise<void> {
   return new Promise((resolve) => {
@@ -52,8 +62,13 @@ export async function readBody(req: IncomingMessage, limitBytes = 1024 * 1024): 
  *
  * @param operations - by full target, e.g. `PinpointSMSVoiceV2.SendTextMessage`
  * @param version - the protocol version the service speaks (Secrets Manager: 1.1) @default '1.0'
+ * @param authorizer - asked before each operation, when it returns one (the local IAM)
  */
-export function awsJsonHandler(operations: Record<string, AwsJsonOperation>, version: '1.0' | '1.1' = '1.0') {
+export function awsJsonHandler(
+  operations: Record<string, AwsJsonOperation>,
+  version: '1.0' | '1.1' = '1.0',
+  authorizer: () => AwsJsonAuthorizer | undefined = () => undefined,
+) {
   return async (req: IncomingMessage, res: ServerResponse, rawBody?: string): Promise<void> => {
     const requestId = randomUUID();
     const reply = (status: number, body: unknown) => {
@@ -76,6 +91,7 @@ export function awsJsonHandler(operations: Record<string, AwsJsonOperation>, ver
       } catch {
         throw new AwsError('SerializationException', 'Request body is not JSON');
       }
+      authorizer()?.(target, input, req);
       reply(200, (await operation(input, req)) ?? {});
     } catch (error) {
       if (error instanceof AwsError) {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { originationIdentityKind } from '../../src/domain/routing.js';
-import { AwsError, awsJsonHandler, listen, waitOrAbort } from './aws-json.js';
+import { AwsError, type AwsJsonAuthorizer, awsJsonHandler, listen, waitOrAbort } from './aws-json.js';
 import {
   buildReceipt,
   type MessagingEvent,
@@ -131,11 +131,22 @@ export class MessagingEmulator {
     return { ...this.#latency };
   }
 
-  readonly handle = awsJsonHandler({
-    'PinpointSMSVoiceV2.SendTextMessage': (input, req) => this.#send('SMS', input, req),
-    'PinpointSMSVoiceV2.SendVoiceMessage': (input, req) => this.#send('VOICE', input, req),
-    'PinpointSMSVoiceV2.PutMessageFeedback': (input) => this.#putFeedback(input),
-  });
+  #authorizer: AwsJsonAuthorizer | undefined;
+
+  /** The local IAM: asked before each operation (see `local/iam/`); none = every call allowed. */
+  setAuthorizer(authorizer: AwsJsonAuthorizer | undefined): void {
+    this.#authorizer = authorizer;
+  }
+
+  readonly handle = awsJsonHandler(
+    {
+      'PinpointSMSVoiceV2.SendTextMessage': (input, req) => this.#send('SMS', input, req),
+      'PinpointSMSVoiceV2.SendVoiceMessage': (input, req) => this.#send('VOICE', input, req),
+      'PinpointSMSVoiceV2.PutMessageFeedback': (input) => this.#putFeedback(input),
+    },
+    '1.0',
+    () => this.#authorizer,
+  );
 
   /**
    * `PutMessageFeedback`: RECEIVED or FAILED for a message sent with `MessageFeedbackEnabled`. An id the service
@@ -187,6 +198,7 @@ export class MessagingEmulator {
       ...(input.Context && typeof input.Context === 'object' ? { context: input.Context } : {}),
     };
     const plan = receiptPlan(message.channel, this.#receiptFault);
+    const copies = this.#receiptFault?.duplicates ?? 1;
     const abort = new AbortController();
     this.#pendingReceipts.add(abort);
     const run = async () => {
@@ -197,8 +209,13 @@ export class MessagingEmulator {
           if (abort.signal.aborted) return;
           const receipt = buildReceipt(sent, step, Date.now());
           message.events.push({ eventType: receipt.eventType, eventTimestamp: receipt.eventTimestamp });
-          // One receipt at a time per message, in order: the listener finishes before the next is emitted.
-          await Promise.resolve(this.#receiptListener?.(receipt, message)).catch(() => {});
+          // One receipt at a time per message, in order: the listener finishes before the next is emitted. With
+          // `duplicates`, SNS hands the same receipt over several times at once.
+          await Promise.all(
+            Array.from({ length: copies }, () =>
+              Promise.resolve(this.#receiptListener?.(receipt, message)).catch(() => {}),
+            ),
+          );
         }
       } finally {
         this.#pendingReceipts.delete(abort);

@@ -42,9 +42,13 @@ export type ReceiptStatus = (typeof SMS_RECEIPT_STATUSES)[number] | (typeof VOIC
 
 /**
  * The `receipts` fault: the final status of the receipts (SMS statuses apply to texts, voice statuses to calls;
- * `TTL_EXPIRED` to both) and when the final one comes.
+ * `TTL_EXPIRED` to both), when the final one comes, and how many times SNS hands each receipt over, side by side
+ * (`duplicates`, 1 to {@link MAX_RECEIPT_DUPLICATES}: SNS delivers at least once).
  */
-export type ReceiptFault = { status: ReceiptStatus; delayMs?: number };
+export type ReceiptFault = { status: ReceiptStatus; delayMs?: number; duplicates?: number };
+
+/** Most copies of one receipt a `receipts` fault may ask for. */
+export const MAX_RECEIPT_DUPLICATES = 5;
 
 /** When the final receipt comes after the send, unless a fault says otherwise. */
 export const DEFAULT_RECEIPT_DELAY_MS = 200;

@@ -1,8 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { AwsError, awsJsonHandler, listen, waitOrAbort } from './aws-json.js';
-
-/** Where the stand-in's ARNs say the secrets live. */
-const ARN_PREFIX = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:';
+import { localArn } from '../iam/stack-policies.js';
+import { AwsError, type AwsJsonAuthorizer, awsJsonHandler, listen, waitOrAbort } from './aws-json.js';
 
 /**
  * A fault of the Secrets Manager stand-in: `latency` holds each read (then answers), `error` answers 500
@@ -35,7 +33,7 @@ export class SecretsManagerEmulator {
    * @returns the secret's ARN
    */
   put(name: string, value: string): string {
-    const arn = `${ARN_PREFIX}${name}-${randomBytes(3).toString('hex').slice(0, 6)}`;
+    const arn = localArn.secret(name);
     this.#secrets.set(name, { name, arn, value, versionId: randomUUID(), createdAt: Date.now() / 1000 });
     return arn;
   }
@@ -54,8 +52,20 @@ export class SecretsManagerEmulator {
     this.#fault = fault;
   }
 
+  /** A secret's ARN, by its name or ARN; for an id it does not hold, the ARN that name would have. */
+  arnOf(secretId: string): string {
+    return this.#find(secretId)?.arn ?? (secretId.startsWith('arn:') ? secretId : localArn.secret(secretId));
+  }
+
   #find(secretId: string): StoredSecret | undefined {
     return this.#secrets.get(secretId) ?? [...this.#secrets.values()].find((s) => s.arn === secretId);
+  }
+
+  #authorizer: AwsJsonAuthorizer | undefined;
+
+  /** The local IAM: asked before each operation (see `local/iam/`); none = every call allowed. */
+  setAuthorizer(authorizer: AwsJsonAuthorizer | undefined): void {
+    this.#authorizer = authorizer;
   }
 
   readonly handle = awsJsonHandler(
@@ -83,6 +93,7 @@ export class SecretsManagerEmulator {
       },
     },
     '1.1',
+    () => this.#authorizer,
   );
 }
 

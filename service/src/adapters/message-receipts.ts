@@ -51,7 +51,7 @@ export class DeadLetterClaimedError extends Error {
 }
 
 /**
- * The receipt handler's side of the messages table. Its writes may be retried by the SDK after they landed: the
+ * The receipt handler's side of the messages table (UpdateItem, GetItem). Its writes may be retried by the SDK after they landed: the
  * receipt's append and the DLQ claim carry a token, so a retry that meets its own landed write goes on as the first
  * attempt would have; the status refresh and the DLQ mark are idempotent.
  */
@@ -131,7 +131,7 @@ export class DynamoReceiptStore {
     }
     // Recorded already: by an earlier delivery of the receipt, or by this very call (the SDK retried a write whose
     // answer was lost). Only the first is a duplicate: the second still counts the receipt.
-    const message = await this.touch(receipt.messageId);
+    const message = await this.read(receipt.messageId);
     const mine = (message as Record<string, unknown>)[receiptTokenAttribute(receipt.receiptId)] === token;
     return { duplicate: !mine, message };
   }
@@ -164,21 +164,12 @@ export class DynamoReceiptStore {
     }
   }
 
-  /**
-   * The message item as it is now, through an UpdateItem that changes nothing but `messageId` (the receipt handler
-   * has UpdateItem, not GetItem).
-   */
-  public async touch(messageId: string): Promise<StoredMessage> {
-    const { Attributes } = await this.#doc.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: messageKey(messageId),
-        UpdateExpression: 'SET messageId = :messageId',
-        ExpressionAttributeValues: { ':messageId': messageId },
-        ReturnValues: 'ALL_NEW',
-      }),
+  /** The message item as it is now (a consistent read). */
+  public async read(messageId: string): Promise<StoredMessage> {
+    const { Item } = await this.#doc.send(
+      new GetCommand({ TableName: this.tableName, Key: messageKey(messageId), ConsistentRead: true }),
     );
-    return asMessage(Attributes, messageId);
+    return asMessage(Item, messageId);
   }
 
   /**

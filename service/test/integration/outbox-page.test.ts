@@ -94,6 +94,11 @@ describe.skipIf(!available)('the outbox page', () => {
 
     await page.getByRole('button', { name: 'Messaging: throttle' }).click();
     await expect.poll(() => stack.faults()).toEqual({ messaging: { mode: 'throttle' } });
+    // A missing permission, rehearsed from the page: one action taken away from one function's role.
+    await page.getByRole('button', { name: 'IAM: hook loses sms-voice:SendTextMessage' }).click();
+    await expect
+      .poll(() => stack.faults().iam)
+      .toEqual({ function: 'deliver-otp', deny: 'sms-voice:SendTextMessage' });
     await page.getByRole('button', { name: 'Clear all faults' }).click();
 
     await expect.poll(() => stack.faults()).toEqual({});
