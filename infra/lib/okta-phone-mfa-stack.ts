@@ -6,7 +6,6 @@ import {
   Stack,
   type StackProps,
   Tags,
-  Token,
   Validations,
 } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -31,6 +30,7 @@ import { MessagesTable } from './constructs/messages-table.js';
 import { ProviderProtection } from './constructs/provider-protection.js';
 import { ServiceFunction } from './constructs/service-function.js';
 import { TemplatesSeed } from './constructs/templates-seed.js';
+import { nagArn } from './nag.js';
 import { isSmsVoiceArn, type Settings } from './settings.js';
 
 /** Properties of {@link OktaPhoneMfaStack}. */
@@ -84,12 +84,6 @@ export function alarmCountriesOf(
     ? Object.keys(settings.originationIdentities)
     : settings.allowedCountries;
   return [...new Set(named.map((country) => country.toUpperCase()))].sort();
-}
-
-/** An ARN as cdk-nag prints it in a finding id: pseudo-parameter tokens appear as `<AWS::Region>` etc. */
-function nagArn(stack: Stack, service: string, resource: string): string {
-  const show = (value: string, pseudo: string) => (Token.isUnresolved(value) ? `<AWS::${pseudo}>` : value);
-  return `arn:${show(stack.partition, 'Partition')}:${service}:${show(stack.region, 'Region')}:${show(stack.account, 'AccountId')}:${resource}`;
 }
 
 /** The hook's Lambda timeout: the deadline plus room for a cold start's tail, far below API Gateway's 29 s. */
@@ -347,7 +341,7 @@ export class OktaPhoneMfaStack extends Stack {
           ...(settings.oktaTelephonyHookId ? { oktaTelephonyHookId: settings.oktaTelephonyHookId } : {}),
           lowConversion: settings.lowConversion,
           messagesTable,
-          abuseTable: abuseTable.table,
+          abuseTable,
           api,
           logRetention,
           eventFailures,

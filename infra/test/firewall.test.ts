@@ -124,15 +124,21 @@ describe('edge: AWS WAF', () => {
     });
   });
 
-  it('logs to a KMS-encrypted aws-waf-logs-* group with the Authorization header redacted', () => {
+  it('logs to a KMS-encrypted aws-waf-logs-* group, named after the stack and its own id, with the Authorization header redacted', () => {
+    // The name ends with the stack id's UUID: a deploy after `cdk destroy` (the group is retained) gets a group of
+    // its own instead of failing with "already exists".
+    const stackUuid = { 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] };
+    const name = { 'Fn::Join': ['', ['aws-waf-logs-OktaPhoneMfa-', stackUuid]] };
     defaults.template.hasResourceProperties('AWS::Logs::LogGroup', {
-      LogGroupName: Match.stringLikeRegexp('^aws-waf-logs-'),
+      LogGroupName: name,
       KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^OperationsKey'), 'Arn'] },
       RetentionInDays: 30,
     });
     const logging = Object.values(defaults.template.findResources('AWS::WAFv2::LoggingConfiguration'))[0]!
       .Properties;
-    expect(JSON.stringify(logging.LogDestinationConfigs)).toMatch(/:log-group:aws-waf-logs-OktaPhoneMfa"/);
+    expect(JSON.stringify(logging.LogDestinationConfigs)).toContain(
+      `:log-group:aws-waf-logs-OktaPhoneMfa-",${JSON.stringify(stackUuid)}]`,
+    );
     expect(logging.RedactedFields).toEqual([{ SingleHeader: { Name: 'authorization' } }]);
   });
 });

@@ -220,3 +220,37 @@ describe('least privilege', () => {
     expect(JSON.stringify(dynamo[0]?.Resource)).toContain('TemplatesTable');
   });
 });
+
+describe('grants held to the items they are for (dynamodb:LeadingKeys)', () => {
+  it("lets the hook update only the guard's counter items and query only the list partitions; the sweep put only its own denies", () => {
+    // Prepare
+    const { template } = synthStack({ oktaEventHook: true });
+    const onAbuse = (path: string) =>
+      roleStatements({ template } as never, path)
+        .filter((s) => JSON.stringify(s.Resource).includes('AbuseTable'))
+        .map((s) => ({
+          actions: asList(s.Action as string | string[]),
+          condition: (s as { Condition?: unknown }).Condition,
+        }));
+
+    // Assess
+    expect(onAbuse('/DeliverOtp/')).toEqual([
+      {
+        actions: ['dynamodb:UpdateItem'],
+        condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['count#*'] } },
+      },
+      {
+        actions: ['dynamodb:Query'],
+        condition: {
+          'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['list', 'list#low-conversion'] },
+        },
+      },
+    ]);
+    expect(onAbuse('/Conversion/SweepMessages/')).toEqual([
+      {
+        actions: ['dynamodb:PutItem'],
+        condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['list#low-conversion'] } },
+      },
+    ]);
+  });
+});

@@ -38,11 +38,12 @@ import { ABUSE_LIMIT_VARIABLES, MAX_ABUSE_LIMIT } from '../src/domain/abuse-sett
 import {
   type CounterKind,
   counterKey,
-  LIST_PARTITION,
+  LIST_PARTITIONS,
   type ListName,
   LOW_CONVERSION_REASON,
   listEntryKey,
   listEntryOf,
+  lowConversionDenyKey,
   numberPrefix,
   PREFIX_DROPPED_DIGITS,
   windowCount,
@@ -111,6 +112,8 @@ export type ListEntry = {
   note?: string;
   /** Why the entry was made, when the service made it: `low-conversion` (the sweep's fraud signal). */
   reason?: string;
+  /** The table key it is stored under (the operators' `list` partition, or the sweep's). */
+  key?: { pk: string; sk: string };
 };
 
 /** The reason of the deny entries the sweep writes for prefixes whose codes go unused. */
@@ -282,33 +285,37 @@ class AbuseTable {
     public readonly name: string,
   ) {}
 
+  /** Every entry the guard applies: the operators' lists and the sweep's low-conversion denies. */
   async entries(): Promise<ListEntry[]> {
     const entries: ListEntry[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.doc.send(
-        new QueryCommand({
-          TableName: this.name,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': LIST_PARTITION },
-          ConsistentRead: true,
-          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        // The guard's reading of an entry: what it skips, this tool neither shows nor applies.
-        const entry = listEntryOf(String(item.sk));
-        if (!entry) continue;
-        entries.push({
-          ...entry,
-          ...(typeof item.createdAt === 'string' ? { createdAt: item.createdAt } : {}),
-          ...(typeof item.expiresAt === 'number' ? { expiresAt: item.expiresAt } : {}),
-          ...(typeof item.note === 'string' ? { note: item.note } : {}),
-          ...(typeof item.reason === 'string' ? { reason: item.reason } : {}),
-        });
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    for (const partition of LIST_PARTITIONS) {
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const page = await this.doc.send(
+          new QueryCommand({
+            TableName: this.name,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': partition },
+            ConsistentRead: true,
+            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+          }),
+        );
+        for (const item of page.Items ?? []) {
+          // The guard's reading of an entry: what it skips, this tool neither shows nor applies.
+          const entry = listEntryOf(String(item.sk), partition);
+          if (!entry) continue;
+          entries.push({
+            ...entry,
+            key: { pk: String(item.pk), sk: String(item.sk) },
+            ...(typeof item.createdAt === 'string' ? { createdAt: item.createdAt } : {}),
+            ...(typeof item.expiresAt === 'number' ? { expiresAt: item.expiresAt } : {}),
+            ...(typeof item.note === 'string' ? { note: item.note } : {}),
+            ...(typeof item.reason === 'string' ? { reason: item.reason } : {}),
+          });
+        }
+        startKey = page.LastEvaluatedKey;
+      } while (startKey);
+    }
     return entries;
   }
 
@@ -745,7 +752,8 @@ export async function abuseCli(
         (entry) => entry.list === 'deny' && entry.reason === LOW_CONVERSION && entry.value === ownPrefix,
       );
       for (const entry of automatic) {
-        if (await table.delete(listEntryKey('deny', entry.value))) {
+        // Where it is stored: the sweep's partition, or the operators' where an earlier version of the sweep wrote it.
+        if (await table.delete(entry.key ?? lowConversionDenyKey(entry.value))) {
           deleted.push(target.kind === 'number' ? "its prefix's low-conversion deny" : 'low-conversion deny');
         }
       }

@@ -1,8 +1,13 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { ABUSE_LIMIT_VARIABLES } from '../../../service/src/domain/abuse-settings.js';
+import {
+  COUNTER_PARTITION_PREFIX,
+  LIST_PARTITIONS,
+  LOW_CONVERSION_PARTITION,
+} from '../../../service/src/domain/abuse-table.js';
 import type { AbuseGuardSettings, AbuseLimit } from '../settings.js';
 
 /**
@@ -58,13 +63,46 @@ export class AbuseGuardTable extends Construct {
   }
 
   /**
-   * Grants exactly the guard's calls (service/src/adapters/abuse-store.ts): one UpdateItem per key (`ADD` to the
-   * window buckets, `ALL_NEW` returns the counts; past buckets are removed the same way) and one Query of the `list` partition, cached in the
-   * container. Nothing else: no GetItem, Scan, batch or delete (the operator's CLI runs with the operator's rights).
+   * Grants exactly the guard's calls (service/src/adapters/abuse-store.ts): UpdateItem of the counter items only
+   * (`ADD` to the window slots, `ALL_NEW` returns the counts; a refusal's give-back and the removal of past slots the
+   * same way), never of an allow or deny entry; and Query of the two list partitions (the operators' lists, the
+   * sweep's low-conversion denies), cached in the container. Both by `dynamodb:LeadingKeys`. Nothing else: no GetItem,
+   * Scan, batch or delete (the operator's CLI runs with the operator's rights).
    *
    * @param grantee - the delivery function
    */
-  public grantGuard(grantee: iam.IGrantable): iam.Grant {
-    return this.table.grant(grantee, 'dynamodb:UpdateItem', 'dynamodb:Query');
+  public grantGuard(grantee: iam.IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:UpdateItem'],
+        resources: [this.table.tableArn],
+        conditions: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${COUNTER_PARTITION_PREFIX}*`] },
+        },
+      }),
+    );
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:Query'],
+        resources: [this.table.tableArn],
+        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [...LIST_PARTITIONS] } },
+      }),
+    );
+  }
+
+  /**
+   * Grants the sweep the writing of its own low-conversion deny entries only (their partition, by
+   * `dynamodb:LeadingKeys`): never an operator's entry, never an allow entry (the guard reads none from there).
+   *
+   * @param grantee - the sweep
+   */
+  public grantLowConversionDenies(grantee: iam.IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:PutItem'],
+        resources: [this.table.tableArn],
+        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [LOW_CONVERSION_PARTITION] } },
+      }),
+    );
   }
 }

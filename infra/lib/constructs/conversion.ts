@@ -1,6 +1,5 @@
-import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
-import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -13,7 +12,9 @@ import { MESSAGES_TABLE } from '../../../service/src/domain/message-table.js';
 import { OKTA_EVENT_TYPES } from '../../../service/src/domain/okta-log-event.js';
 import { EVENT_FUNCTION_TIMEOUT_SECONDS } from '../../../service/src/function-timeouts.js';
 import { handlerEntries } from '../bundling.js';
+import { nagArn } from '../nag.js';
 import type { LowConversionSettings } from '../settings.js';
+import type { AbuseGuardTable } from './abuse-guard-table.js';
 import type { HookApi } from './hook-api.js';
 import type { MessagesTable } from './messages-table.js';
 import { ServiceFunction } from './service-function.js';
@@ -41,12 +42,6 @@ export function lowConversionEnvironment(settings: LowConversionSettings): Recor
   };
 }
 
-/** An ARN as cdk-nag prints it in a finding id: pseudo-parameter tokens appear as `<AWS::Region>` etc. */
-function nagArn(stack: Stack, service: string, resource: string): string {
-  const show = (value: string, pseudo: string) => (Token.isUnresolved(value) ? `<AWS::${pseudo}>` : value);
-  return `arn:${show(stack.partition, 'Partition')}:${service}:${show(stack.region, 'Region')}:${show(stack.account, 'AccountId')}:${resource}`;
-}
-
 /** Properties of {@link OktaConversion}. */
 export interface OktaConversionProps {
   /** Okta Log Streaming's partner event source; undefined = no event bus and no rule. */
@@ -59,8 +54,8 @@ export interface OktaConversionProps {
   readonly lowConversion: LowConversionSettings;
   /** The messages table. */
   readonly messagesTable: MessagesTable;
-  /** The abuse guard's table: the sweep writes deny entries to its lists. */
-  readonly abuseTable: dynamodb.ITable;
+  /** The abuse guard's table: the sweep writes its low-conversion deny entries there (their partition only). */
+  readonly abuseTable: AbuseGuardTable;
   /** The API the event hook route goes on. */
   readonly api: HookApi;
   /** Retention of the functions' log groups. */
@@ -220,12 +215,12 @@ export class OktaConversion extends Construct {
       logRetention: props.logRetention,
       environment: {
         MESSAGES_TABLE_NAME: table.tableName,
-        ABUSE_TABLE_NAME: props.abuseTable.tableName,
+        ABUSE_TABLE_NAME: props.abuseTable.table.tableName,
         ...lowConversionEnvironment(props.lowConversion),
       },
     });
     // Exactly its calls: Query on the pending index only; GetItem and UpdateItem on messages and prefix counters;
-    // PutMessageFeedback; PutItem of deny entries in the abuse guard's lists.
+    // PutMessageFeedback; PutItem of its own deny entries in the abuse guard's table (their partition only).
     this.sweep.role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['dynamodb:Query'],
@@ -238,9 +233,7 @@ export class OktaConversion extends Construct {
         resources: [table.tableArn],
       }),
     );
-    this.sweep.role.addToPolicy(
-      new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [props.abuseTable.tableArn] }),
-    );
+    props.abuseTable.grantLowConversionDenies(this.sweep.role);
     this.sweep.role.addToPolicy(
       new iam.PolicyStatement({ actions: ['sms-voice:PutMessageFeedback'], resources: [feedbackArn] }),
     );

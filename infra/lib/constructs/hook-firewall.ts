@@ -1,4 +1,4 @@
-import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
@@ -213,7 +213,15 @@ export class HookFirewall extends Construct {
       webAclArn: this.webAcl.attrArn,
     });
 
-    const logGroupName = `aws-waf-logs-${stack.stackName}`;
+    // WAF takes only log groups named aws-waf-logs-*. The group is retained (the WAF logs outlive the stack), so a
+    // fixed name would make the next deploy after a `cdk destroy` fail with "already exists": the name ends with this
+    // stack's own id (a new UUID each time the stack is created), and a redeploy gets a group of its own.
+    const logGroupName = Fn.join('', [
+      'aws-waf-logs-',
+      stack.stackName,
+      '-',
+      Fn.select(2, Fn.split('/', stack.stackId)),
+    ]);
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       logGroupName,
       encryptionKey: props.logKey,

@@ -15,10 +15,10 @@ import {
 import {
   counterKey,
   isPastSlot,
-  LIST_PARTITION,
+  LIST_PARTITIONS,
   LOW_CONVERSION_REASON,
-  listEntryKey,
   listEntryOf,
+  lowConversionDenyKey,
   slotAttribute,
   windowCount,
   windowSlot,
@@ -63,8 +63,8 @@ const keyOf = ({ pk, sk }: { pk: string; sk: string }) => ({ pk: { S: pk }, sk: 
  *   more UpdateItem removes them, off the request's path (a number used twice a day would otherwise gain an attribute
  *   per sign-in, ~15 KB a year). The writes are not idempotent: the client must not retry an ambiguous failure
  *   (`retryAmbiguous: false`): a lost answer then counts a request at most once more, never twice.
- * - Lists: partition `pk = list`, `sk = allow#<E.164>` or `deny#<E.164 or prefix>`, optional `expiresAt`; read with
- *   one Query and cached, so a warm request reads no list. When the table is unreachable the last good copy keeps
+ * - Lists: partition `pk = list`, `sk = allow#<E.164>` or `deny#<E.164 or prefix>`, optional `expiresAt`, and the
+ *   sweep's partition `list#low-conversion` (deny entries only); read with one Query each, side by side, and cached, so a warm request reads no list. When the table is unreachable the last good copy keeps
  *   serving; with nothing cached the read fails.
  *
  * Every DynamoDB failure becomes {@link AbuseStoreUnavailableError}: the guard then fails open.
@@ -241,6 +241,23 @@ export class DynamoAbuseStore implements AbuseCounters, AbuseLists {
   async #query(): Promise<AbuseListSnapshot> {
     const allow = new Map<string, number | undefined>();
     const deny: Array<{ value: string; expiresAt?: number }> = [];
+    // The operators' lists and the sweep's low-conversion denies, side by side.
+    const partitions = await Promise.all(LIST_PARTITIONS.map((partition) => this.#queryPartition(partition)));
+    partitions.forEach((items, i) => {
+      for (const item of items) {
+        const entry = listEntryOf(item.sk?.S ?? '', LIST_PARTITIONS[i]);
+        if (!entry) continue;
+        const expires = Number(item.expiresAt?.N);
+        const expiresAt = Number.isFinite(expires) ? expires : undefined;
+        if (entry.list === 'allow') allow.set(entry.value, expiresAt);
+        else deny.push({ value: entry.value, ...(expiresAt === undefined ? {} : { expiresAt }) });
+      }
+    });
+    return { allow, deny };
+  }
+
+  async #queryPartition(partition: string): Promise<Array<Record<string, AttributeValue>>> {
+    const items: Array<Record<string, AttributeValue>> = [];
     let startKey: Record<string, AttributeValue> | undefined;
     for (let page = 0; page < MAX_LIST_PAGES; page += 1) {
       const { Items, LastEvaluatedKey } = await this.client.send(
@@ -249,22 +266,15 @@ export class DynamoAbuseStore implements AbuseCounters, AbuseLists {
           KeyConditionExpression: '#pk = :pk',
           ProjectionExpression: '#sk, expiresAt',
           ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk' },
-          ExpressionAttributeValues: { ':pk': { S: LIST_PARTITION } },
+          ExpressionAttributeValues: { ':pk': { S: partition } },
           ...(startKey ? { ExclusiveStartKey: startKey } : {}),
         }),
       );
-      for (const item of Items ?? []) {
-        const entry = listEntryOf(item.sk?.S ?? '');
-        if (!entry) continue;
-        const expires = Number(item.expiresAt?.N);
-        const expiresAt = Number.isFinite(expires) ? expires : undefined;
-        if (entry.list === 'allow') allow.set(entry.value, expiresAt);
-        else deny.push({ value: entry.value, ...(expiresAt === undefined ? {} : { expiresAt }) });
-      }
+      items.push(...(Items ?? []));
       startKey = LastEvaluatedKey;
       if (!startKey) break;
     }
-    return { allow, deny };
+    return items;
   }
 }
 
@@ -274,41 +284,32 @@ import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 export { LOW_CONVERSION_REASON } from '../domain/abuse-table.js';
 
 /**
- * Writes the sweep's deny entry for a low-conversion prefix (`pk = list`, `sk = deny#<prefix>`, `expiresAt`,
- * `reason`/`note` `low-conversion`), which the guard reads like any other. An operator's own entry for the prefix is
- * never replaced (nor shortened); an earlier low-conversion entry is extended.
+ * Writes the sweep's deny entry for a low-conversion prefix (`pk = list#low-conversion`, `sk = deny#<prefix>`,
+ * `expiresAt`, `reason`/`note` `low-conversion`), which the guard reads beside the operators' lists. It never touches
+ * an operator's own entry (another partition: the sweep's role may write only its own); an earlier low-conversion
+ * entry of the prefix is replaced, its expiry extended.
  *
  * @param client - DynamoDB client
  * @param tableName - the abuse table
  * @param prefix - E.164 prefix (`+` and digits)
  * @param entry - when it expires (epoch seconds) and when it was made
- * @returns false when an operator's entry was there and was kept
  */
 export async function putLowConversionDeny(
   client: DynamoDBClient,
   tableName: string,
   prefix: string,
   entry: { expiresAt: number; createdAt: Date },
-): Promise<boolean> {
-  try {
-    await client.send(
-      new PutItemCommand({
-        TableName: tableName,
-        Item: {
-          ...keyOf(listEntryKey('deny', prefix)),
-          expiresAt: { N: String(entry.expiresAt) },
-          createdAt: { S: entry.createdAt.toISOString() },
-          reason: { S: LOW_CONVERSION_REASON },
-          note: { S: LOW_CONVERSION_REASON },
-        },
-        ConditionExpression: 'attribute_not_exists(pk) OR #reason = :reason',
-        ExpressionAttributeNames: { '#reason': 'reason' },
-        ExpressionAttributeValues: { ':reason': { S: LOW_CONVERSION_REASON } },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return false;
-    throw error;
-  }
+): Promise<void> {
+  await client.send(
+    new PutItemCommand({
+      TableName: tableName,
+      Item: {
+        ...keyOf(lowConversionDenyKey(prefix)),
+        expiresAt: { N: String(entry.expiresAt) },
+        createdAt: { S: entry.createdAt.toISOString() },
+        reason: { S: LOW_CONVERSION_REASON },
+        note: { S: LOW_CONVERSION_REASON },
+      },
+    }),
+  );
 }

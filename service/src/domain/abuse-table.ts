@@ -8,8 +8,10 @@
  *   `w<windowSeconds>_<floor(now / slotSeconds)>` (see {@link slotSeconds}: the 24-hour window rolls by the hour,
  *   the others are fixed), aligned on the epoch so a slot's end is the same for the guard and the tool; a window's
  *   count is the sum of its live slots;
- * - an allow or deny entry: `pk = list`, `sk = allow#<E.164>` or `deny#<E.164 or prefix>`, optional `expiresAt`,
- *   `createdAt`, `note`, `reason`.
+ * - an operator's allow or deny entry: `pk = list`, `sk = allow#<E.164>` or `deny#<E.164 or prefix>`, optional
+ *   `expiresAt`, `createdAt`, `note`, `reason`;
+ * - the sweep's low-conversion deny of a prefix: `pk = list#low-conversion`, `sk = deny#<prefix>`, `expiresAt`,
+ *   `reason`/`note` `low-conversion`.
  *
  * Pure: no AWS, no libphonenumber.
  */
@@ -20,36 +22,63 @@ export type CounterKind = 'number' | 'user' | 'ip' | 'prefix';
 /** One of the two lists. Deny always wins, over allow too (`abuse-guard.ts`). */
 export type ListName = 'allow' | 'deny';
 
-/** The partition of the allow and deny lists: one Query reads them all. */
+/** The partition of the operators' allow and deny lists: one Query reads them all. */
 export const LIST_PARTITION = 'list';
+
+/**
+ * The partition of the sweep's own deny entries (low conversion): apart from the operators' lists, so that the
+ * sweep's role may write only there (IAM's `dynamodb:LeadingKeys`), and the guard reads only deny entries from it.
+ */
+export const LOW_CONVERSION_PARTITION = 'list#low-conversion';
+
+/** Every partition the guard reads entries from. */
+export const LIST_PARTITIONS = [LIST_PARTITION, LOW_CONVERSION_PARTITION] as const;
 
 /** Sort key of a key's counter item: one item per key, all of its windows in it, so one UpdateItem counts them. */
 export const COUNTERS_SK = 'counters';
+
+/** What every counter item's partition key starts with (the hook's UpdateItem grant is held to it). */
+export const COUNTER_PARTITION_PREFIX = 'count#';
 
 /**
  * Key of a key's counter item (`count#number#+14155550123`). The value is the key's own: a number, a user id, an
  * IP, or a number's prefix as {@link numberPrefix} makes it.
  */
 export const counterKey = (kind: CounterKind, value: string) => ({
-  pk: `count#${kind}#${value}`,
+  pk: `${COUNTER_PARTITION_PREFIX}${kind}#${value}`,
   sk: COUNTERS_SK as typeof COUNTERS_SK,
 });
 
-/** Key of an allow or deny entry: the entry's value is in the sort key, so writing it again replaces it. */
+/** Key of an operator's allow or deny entry: the entry's value is in the sort key, so writing it again replaces it. */
 export const listEntryKey = (list: ListName, value: string) => ({
   pk: LIST_PARTITION as typeof LIST_PARTITION,
   sk: `${list}#${value}`,
 });
 
+/** Key of the sweep's low-conversion deny entry of a prefix. */
+export const lowConversionDenyKey = (prefix: string) => ({
+  pk: LOW_CONVERSION_PARTITION as typeof LOW_CONVERSION_PARTITION,
+  sk: `deny#${prefix}`,
+});
+
 /**
- * Reads a `list` item's sort key back. Anything else is not an entry and is skipped: no other list, and no value that
- * is not `+` and digits (an empty `deny#` would otherwise cover every number).
+ * Reads an entry's sort key back. Anything else is not an entry and is skipped: no other list, no value that is not
+ * `+` and digits (an empty `deny#` would otherwise cover every number), and in the sweep's partition nothing but a
+ * deny entry (whatever wrote it there, an allow entry never counts).
+ *
+ * @param sk - the item's sort key
+ * @param pk - its partition (@default the operators' lists)
  */
-export function listEntryOf(sk: string): { list: ListName; value: string } | undefined {
+export function listEntryOf(
+  sk: string,
+  pk: string = LIST_PARTITION,
+): { list: ListName; value: string } | undefined {
   const separator = sk.indexOf('#');
   if (separator < 0) return undefined;
   const [list, value] = [sk.slice(0, separator), sk.slice(separator + 1)];
   if (!value.startsWith('+') || (list !== 'allow' && list !== 'deny')) return undefined;
+  if (pk === LOW_CONVERSION_PARTITION && list !== 'deny') return undefined;
+  if (pk !== LIST_PARTITION && pk !== LOW_CONVERSION_PARTITION) return undefined;
   return { list, value };
 }
 

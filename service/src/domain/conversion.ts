@@ -162,9 +162,12 @@ export interface FeedbackPort {
   ): Promise<{ ok: boolean }>;
 }
 
-/** Port: the abuse guard's deny list. False when an operator's own entry is there (kept, never replaced). */
+/**
+ * Port: the abuse guard's deny list, the sweep's own part of it (an operator's entries are elsewhere: never replaced,
+ * never shortened).
+ */
 export interface DenyList {
-  denyLowConversion(prefix: string, entry: { expiresAt: number; createdAt: Date }): Promise<boolean>;
+  denyLowConversion(prefix: string, entry: { expiresAt: number; createdAt: Date }): Promise<void>;
 }
 
 /** The low-conversion deny's thresholds (`LOW_CONVERSION_*`). */
@@ -443,8 +446,6 @@ export type PrefixJudgement =
   | { kind: 'fine' }
   /** Low conversion, but the prefix's hour already led to a deny (another sweep's, or one an operator reset). */
   | { kind: 'already-denied' }
-  /** Low conversion, but an operator's own deny entry is there: kept as it is. */
-  | { kind: 'operator-entry' }
   | { kind: 'denied'; expiresAt: number; counter: PrefixHour };
 
 /**
@@ -474,10 +475,9 @@ export async function judgePrefix(
   if (counter.deniedAt !== undefined) return { kind: 'already-denied' };
   const nowMs = deps.now();
   const expiresAt = Math.floor(nowMs / 1000) + deps.settings.denyHours * 3600;
-  const written = await deps.denyList.denyLowConversion(prefix, { expiresAt, createdAt: new Date(nowMs) });
+  await deps.denyList.denyLowConversion(prefix, { expiresAt, createdAt: new Date(nowMs) });
   const token = (deps.token ?? (() => globalThis.crypto.randomUUID()))();
   const first = await deps.store.markPrefixDenied(prefix, sentAtMs, token);
-  if (!written) return { kind: 'operator-entry' };
   if (!first) return { kind: 'already-denied' };
   return { kind: 'denied', expiresAt, counter };
 }

@@ -83,11 +83,6 @@ async function afterSettlement(
     settings: deps.lowConversion,
     now: settlement.now,
   });
-  if (judgement.kind === 'operator-entry') {
-    logger.info("Low-conversion prefix already on the deny list by an operator's entry; kept", {
-      prefix: maskIfNumber(message.prefix),
-    });
-  }
   if (judgement.kind !== 'denied') return;
   summary.denied += 1;
   emitMetric(MetricName.LowConversionPrefixDenied);

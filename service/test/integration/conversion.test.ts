@@ -15,6 +15,7 @@ import { traceCli } from '../../cli/trace.js';
 import { localDynamoClient } from '../../local/dynalite.js';
 import { buildMfaVerifiedEvent, main as oktaCli } from '../../local/okta-cli.js';
 import type { LocalStack } from '../../local/stack.js';
+import { lowConversionDenyKey } from '../../src/domain/abuse-table.js';
 import { captureIo } from '../helpers/cli-io.js';
 import {
   eventually,
@@ -166,12 +167,12 @@ async function expiredCode(phone: string, on = stack, bearer = token) {
   return messageId;
 }
 
-/** The abuse guard's deny entry of a prefix, if any. */
+/** The sweep's deny entry of a prefix in the abuse guard's table, if any. */
 async function denyEntryOf(prefix: string, on = stack) {
   const client = localDynamoClient(on.dynamoEndpoint);
   try {
     const { Item } = await DynamoDBDocumentClient.from(client).send(
-      new GetCommand({ TableName: on.tables.abuse, Key: { pk: 'list', sk: `deny#${prefix}` } }),
+      new GetCommand({ TableName: on.tables.abuse, Key: lowConversionDenyKey(prefix) }),
     );
     return Item;
   } finally {

@@ -10,7 +10,11 @@ import {
   type RunningDynalite,
   startDynalite,
 } from '../../../local/dynalite.js';
-import { DynamoAbuseStore, MAX_STALE_BUCKETS } from '../../../src/adapters/abuse-store.js';
+import {
+  DynamoAbuseStore,
+  MAX_STALE_BUCKETS,
+  putLowConversionDeny,
+} from '../../../src/adapters/abuse-store.js';
 import { AbuseStoreUnavailableError, type CounterKey } from '../../../src/domain/abuse-guard.js';
 
 let db: RunningDynalite;
@@ -204,14 +208,32 @@ describe('counters', () => {
 });
 
 describe('lists', () => {
-  async function put(table: string, sk: string, extra: Record<string, unknown> = {}) {
+  async function put(table: string, sk: string, extra: Record<string, unknown> = {}, pk = 'list') {
     await localDynamoClient(db.endpoint).send(
       new PutItemCommand({
         TableName: table,
-        Item: marshall({ pk: 'list', sk, createdAt: '2026-12-01T00:00:00.000Z', ...extra }),
+        Item: marshall({ pk, sk, createdAt: '2026-12-01T00:00:00.000Z', ...extra }),
       }),
     );
   }
+
+  it("reads the sweep's low-conversion denies beside the operators' lists, and never an allow entry from there", async () => {
+    // Prepare
+    const table = await freshTable();
+    await putLowConversionDeny(localDynamoClient(db.endpoint), table, '+4479001', {
+      expiresAt: 1_900_000_000,
+      createdAt: new Date(Date.UTC(2026, 11, 1)),
+    });
+    await put(table, 'allow#+4479001123', {}, 'list#low-conversion');
+    await put(table, 'deny#+1900');
+
+    // Act
+    const lists = await new DynamoAbuseStore(localDynamoClient(db.endpoint), table).current();
+
+    // Assess
+    expect(lists.deny).toEqual([{ value: '+1900' }, { value: '+4479001', expiresAt: 1_900_000_000 }]);
+    expect([...lists.allow]).toEqual([]);
+  });
 
   it('reads allow and deny entries with their expiry, and skips anything else in the partition', async () => {
     // Prepare
@@ -234,7 +256,7 @@ describe('lists', () => {
     expect(lists.deny).toEqual([{ value: '+1900' }, { value: '+447700900123', expiresAt: 1_900_000_000 }]);
   });
 
-  it('reads the lists once per cache period: a warm request reads no list', async () => {
+  it('reads the lists once per cache period (a Query of each list partition): a warm request reads none', async () => {
     // Prepare
     const table = await freshTable();
     await put(table, 'deny#+1900');
@@ -252,8 +274,9 @@ describe('lists', () => {
     const refreshed = await store.current();
 
     // Assess
-    expect(warmCalls).toBe(1);
-    expect(send.mock.calls.length).toBe(2);
+    // The operators' lists and the sweep's low-conversion denies, one Query each.
+    expect(warmCalls).toBe(2);
+    expect(send.mock.calls.length).toBe(4);
     expect(refreshed.deny.map((entry) => entry.value)).toEqual(['+1900', '+1976']);
   });
 

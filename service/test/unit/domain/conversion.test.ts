@@ -334,7 +334,6 @@ describe('a low-conversion deny', () => {
     const denyList = {
       denyLowConversion: async (prefix: string) => {
         entries.push(prefix);
-        return true;
       },
     };
 
@@ -356,9 +355,9 @@ describe('a low-conversion deny', () => {
     expect(entries).toEqual(['+4479001']);
   });
 
-  it('denies once per prefix and hour, keeps an operator entry, and leaves a converting prefix alone', async () => {
+  it('denies once per prefix and hour, and leaves a converting prefix alone', async () => {
     const store = new FakeStore();
-    const deny = (written: boolean) => ({ denyLowConversion: async () => written });
+    const deny = (_written: boolean) => ({ denyLowConversion: async () => {} });
     const base = { store, settings: SETTINGS, now: () => NOW };
     expect(
       await judgePrefix('+1', NOW, { settled: 20, converted: 5 }, { ...base, denyList: deny(true) }),
@@ -373,11 +372,6 @@ describe('a low-conversion deny', () => {
         { ...base, denyList: deny(true) },
       ),
     ).toEqual({ kind: 'already-denied' });
-    expect(
-      await judgePrefix('+1', NOW, { settled: 20, converted: 0 }, { ...base, denyList: deny(false) }),
-    ).toEqual({
-      kind: 'operator-entry',
-    });
     expect(
       await judgePrefix('+1', NOW, { settled: 20, converted: 0 }, { ...base, denyList: deny(true) }),
     ).toMatchObject({

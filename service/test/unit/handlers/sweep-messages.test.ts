@@ -20,6 +20,7 @@ import { EndUserMessagingFeedback } from '../../../src/adapters/message-feedback
 import { DynamoSettlementStore } from '../../../src/adapters/message-settlement.js';
 import { DynamoMessageMemory } from '../../../src/adapters/remembering-sender.js';
 import { DEFAULT_LOW_CONVERSION, loadSweepConfig } from '../../../src/config.js';
+import { lowConversionDenyKey } from '../../../src/domain/abuse-table.js';
 import {
   messageToken,
   RECREDIT_WINDOW_SECONDS,
@@ -135,9 +136,19 @@ async function messageItem(d: Setup, messageId: string) {
   return (await allItems(d.client, d.messages)).find((i) => i.pk === `message#${messageId}`);
 }
 
+/** The sweep's own deny entry of a prefix (its partition: `list#low-conversion`). */
 async function denyEntry(d: Setup, prefix: string) {
+  return listItem(d, lowConversionDenyKey(prefix));
+}
+
+/** An operator's entry (`list` partition). */
+async function operatorEntry(d: Setup, prefix: string) {
+  return listItem(d, { pk: 'list', sk: `deny#${prefix}` });
+}
+
+async function listItem(d: Setup, key: { pk: string; sk: string }) {
   const { Item } = await d.client.send(
-    new GetItemCommand({ TableName: d.abuse.tableName, Key: marshall({ pk: 'list', sk: `deny#${prefix}` }) }),
+    new GetItemCommand({ TableName: d.abuse.tableName, Key: marshall(key) }),
   );
   return Item ? unmarshall(Item) : undefined;
 }
@@ -293,7 +304,7 @@ describe('sweep', () => {
     expect(metric('OtpExpiredUnused')).toHaveLength(20);
   });
 
-  it("keeps an operator's own deny entry and does not deny again in the same hour after a reset", async () => {
+  it("never touches an operator's own deny entry, and does not deny again in the same hour after a reset", async () => {
     // Prepare
     const d = await setup();
     await d.client.send(
@@ -309,7 +320,7 @@ describe('sweep', () => {
     await d.client.send(
       new DeleteItemCommand({
         TableName: d.abuse.tableName,
-        Key: marshall({ pk: 'list', sk: 'deny#+4479005' }),
+        Key: marshall(lowConversionDenyKey('+4479005')),
       }),
     );
     await pending(d, { agoMs: 20 * 60_000, prefix: '+4479005' });
@@ -318,14 +329,16 @@ describe('sweep', () => {
     const later = await sweep(d);
 
     // Assess
-    expect(await denyEntry(d, '+4479004')).toEqual({
+    // The operator's entry stays as written; the sweep's own entry for that prefix sits beside it.
+    expect(await operatorEntry(d, '+4479004')).toEqual({
       pk: 'list',
       sk: 'deny#+4479004',
       note: 'pumping, ticket 42',
     });
+    expect(await denyEntry(d, '+4479004')).toMatchObject({ reason: 'low-conversion' });
     expect(later).toMatchObject({ swept: 1, denied: 0 });
     expect(await denyEntry(d, '+4479005')).toBeUndefined();
-    expect(metric('LowConversionPrefixDenied')).toHaveLength(1);
+    expect(metric('LowConversionPrefixDenied')).toHaveLength(2);
   });
 
   it('judges the rate at the thresholds, and never with the signal off', () => {
