@@ -258,10 +258,31 @@ export class OktaPhoneMfaStack extends Stack {
         resources: [messagesTable.table.tableArn],
       }),
     );
-    // grantSendMessages includes the CMK rights; the function's deadLetterQueue prop alone would not.
-    deadLetterQueue.grantSendMessages(hook.function);
-    // GetSecretValue and DescribeSecret on this secret, kms:Decrypt on its key through Secrets Manager only.
-    fingerprintKeySecret.grantRead(hook.function);
+    // Exactly the DLQ write: SendMessage, and what SQS needs of a producer to encrypt with the queue's key
+    // (GenerateDataKey, Decrypt; AWS's SQS key management docs). Not grantSendMessages: it adds GetQueueAttributes,
+    // GetQueueUrl, Encrypt and ReEncrypt*, none of which the hook calls.
+    hook.role.addToPolicy(
+      new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [deadLetterQueue.queueArn] }),
+    );
+    hook.role.addToPolicy(
+      new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [dlqKey.keyArn] }),
+    );
+    // GetSecretValue on this secret (not DescribeSecret: the hook never calls it), and kms:Decrypt on its key through
+    // Secrets Manager only (in the key's policy, as grantRead would put it).
+    hook.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [fingerprintKeySecret.secretArn],
+      }),
+    );
+    fingerprintSecretKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:Decrypt'],
+        principals: [hook.role],
+        resources: ['*'],
+        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${this.region}.amazonaws.com` } },
+      }),
+    );
     const messaging = this.messagingResources(settings, protection.sendResources);
     hook.role.addToPolicy(
       new iam.PolicyStatement({
@@ -277,12 +298,6 @@ export class OktaPhoneMfaStack extends Stack {
           type === 'opt-out-list'
             ? 'End User Messaging also authorizes each send against the opt-out list of the identity, which the settings do not name; an opt-out list grants no sending identity, and only SendTextMessage/SendVoiceMessage are allowed.'
             : `Origination identities configured as phone numbers or sender ids have no ARN at synth and operators re-route in the templates table at run time, so ${type} is granted account- and region-wide, for SendTextMessage/SendVoiceMessage only. Configure identities as ARNs to scope it to them.`,
-      });
-    }
-    for (const action of ['kms:GenerateDataKey*', 'kms:ReEncrypt*']) {
-      Validations.of(hookPolicy).acknowledge({
-        id: `AwsSolutions-IAM5[Action::${action}]`,
-        reason: `${action} comes from grantSendMessages on the DLQ and is limited to the DLQ's own KMS key ARN: SQS needs it to encrypt each message.`,
       });
     }
 

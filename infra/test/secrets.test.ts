@@ -56,10 +56,8 @@ describe('secrets: the fingerprint key', () => {
 
     // Assess
     expect(onSecret.map((s) => s.policyId)).toEqual([hookPolicy]);
-    expect(onSecret.flatMap((s) => s.actions).sort()).toEqual([
-      'secretsmanager:DescribeSecret',
-      'secretsmanager:GetSecretValue',
-    ]);
+    // GetSecretValue alone: the hook never describes the secret.
+    expect(onSecret.flatMap((s) => s.actions).sort()).toEqual(['secretsmanager:GetSecretValue']);
     defaults.template.resourceCountIs('AWS::SecretsManager::ResourcePolicy', 0);
     expect(toRoles).toEqual([
       expect.objectContaining({

@@ -38,6 +38,9 @@ function currentIamFaults() {
   return iamFaults.list;
 }
 
+/** What each function's calls were allowed: function → set of `action resource` (for `GET /_local/iam`). */
+const used = new Map();
+
 /** AccessDenied as DynamoDB answers it (HTTP 400, JSON 1.0), or nothing when IAM allows the call. */
 function refusal(req, body) {
   if (!iam) return undefined;
@@ -48,13 +51,16 @@ function refusal(req, body) {
     return undefined; // dynalite answers the malformed body itself
   }
   const target = String(req.headers['x-amz-target'] ?? '');
-  const decision = authorizeCall(
-    iam.roles,
-    currentIamFaults(),
-    req.headers.authorization,
-    dynamoRequests(target, input, iam.keySchemas),
-  );
-  if (decision.allowed) return undefined;
+  const requests = dynamoRequests(target, input, iam.keySchemas);
+  const decision = authorizeCall(iam.roles, currentIamFaults(), req.headers.authorization, requests);
+  if (decision.allowed) {
+    if (decision.function) {
+      const calls = used.get(decision.function) ?? new Set();
+      for (const request of requests) calls.add(`${request.action} ${request.resource}`);
+      used.set(decision.function, calls);
+    }
+    return undefined;
+  }
   parentPort.postMessage({ denied: `${decision.function}: AccessDeniedException: ${decision.message}` });
   return decision.message;
 }
@@ -122,6 +128,12 @@ parentPort.postMessage({
   directEndpoint: `http://127.0.0.1:${directPort}`,
 });
 parentPort.on('message', (message) => {
+  if (message === 'iam-usage') {
+    parentPort.postMessage({
+      iamUsage: Object.fromEntries([...used].map(([fn, calls]) => [fn, [...calls]])),
+    });
+    return;
+  }
   if (message !== 'close') return;
   direct.closeAllConnections();
   direct.close();

@@ -64,6 +64,8 @@ export type DynaliteThread = RunningDynalite & {
   setFaults(faults: DynamoFaults): void;
   /** The actions taken away from functions' roles (the `iam` fault), in force from the next call. */
   setIamFaults(faults: readonly IamFault[]): void;
+  /** What each function's DynamoDB calls were allowed so far: function → `action resource` lines. */
+  iamUsage(): Promise<Record<string, string[]>>;
 };
 
 /** Bytes of shared memory for the `iam` faults' JSON: a handful of `{function, deny}` pairs. */
@@ -112,10 +114,15 @@ export async function startDynaliteThread(options: {
       void exited.then(() => reject(new Error("dynalite's worker exited before it listened")));
     },
   );
-  worker.on('message', (message: { problem?: string; denied?: string }) => {
-    if (message.problem) options.onProblem?.(message.problem);
-    if (message.denied) options.onDenied?.(message.denied);
-  });
+  const usageWaiters: Array<(usage: Record<string, string[]>) => void> = [];
+  worker.on(
+    'message',
+    (message: { problem?: string; denied?: string; iamUsage?: Record<string, string[]> }) => {
+      if (message.problem) options.onProblem?.(message.problem);
+      if (message.denied) options.onDenied?.(message.denied);
+      if (message.iamUsage) usageWaiters.shift()?.(message.iamUsage);
+    },
+  );
   worker.on('error', (error) => options.onProblem?.(`dynalite's thread failed: ${error.message}`));
   void exited.then(() => {
     if (!closing) options.onProblem?.("dynalite's thread exited: every DynamoDB call will now fail");
@@ -131,6 +138,12 @@ export async function startDynaliteThread(options: {
       }
       Atomics.store(faults, 0, Math.max(0, Math.round(next.latencyMs ?? 0)));
       Atomics.store(faults, 1, mask);
+    },
+    iamUsage() {
+      return new Promise((resolve) => {
+        usageWaiters.push(resolve);
+        worker.postMessage('iam-usage');
+      });
     },
     setIamFaults(next) {
       const bytes = Buffer.from(JSON.stringify(next), 'utf8');

@@ -433,16 +433,21 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // Each function's role, as the CDK stack synthesizes it: every stand-in checks the function's calls against it.
     const roles = await localRoles(LOCAL_RESOURCES);
     const iamFaults = (): IamFault[] => (faults.iam ? [faults.iam] : []);
+    /** What each function's calls to the main thread's stand-ins were allowed (`GET /_local/iam`). */
+    const iamUsed = new Map<string, Set<string>>();
     const iamCheck =
       (requestsOf: (target: string, input: Record<string, any>) => IamRequest[]): AwsJsonAuthorizer =>
       (target, input, req) => {
-        const decision = authorizeCall(
-          roles,
-          iamFaults(),
-          req.headers.authorization,
-          requestsOf(target, input),
-        );
-        if (decision.allowed) return;
+        const requests = requestsOf(target, input);
+        const decision = authorizeCall(roles, iamFaults(), req.headers.authorization, requests);
+        if (decision.allowed) {
+          if (decision.function) {
+            const calls = iamUsed.get(decision.function) ?? new Set<string>();
+            for (const request of requests) calls.add(`${request.action} ${request.resource}`);
+            iamUsed.set(decision.function, calls);
+          }
+          return;
+        }
         emit('iam', `${decision.function}: AccessDeniedException: ${decision.message}`);
         throw new AwsError('AccessDeniedException', decision.message, 400);
       };
@@ -607,6 +612,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           stack.clearFaults();
           return sendJson(res, 200, faults);
         }
+      }
+      if (path === '/_local/iam' && method === 'GET') {
+        // Each function's role, and what its calls were allowed so far (action and resource): a grant never used is
+        // a grant to question.
+        const dynamoUsed = await dynalite.iamUsage();
+        const used = Object.fromEntries(
+          LOCAL_FUNCTIONS.map((fn) => [
+            fn,
+            [...new Set([...(iamUsed.get(fn) ?? []), ...(dynamoUsed[fn] ?? [])])].sort(),
+          ]),
+        );
+        return sendJson(res, 200, { roles, used });
       }
       if (path === '/_local/okta-events' && method === 'POST') {
         const events = parseOktaEvents(await readBody(req, LOCAL_BODY_LIMIT));

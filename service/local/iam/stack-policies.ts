@@ -1,7 +1,7 @@
 /**
  * The IAM policy of each local function's role, read from the template the CDK stack synthesizes: one source, so a
  * grant removed in `infra/` breaks, locally too, the call that needed it. The stack is synthesized in-process with a
- * deployment's settings (the defaults of cdk.json, any client, and the Okta event hook so that the conversion
+ * deployment's settings (the defaults of cdk.json, any client, and Okta Log Streaming so that the conversion
  * functions exist), bundling skipped; each role's statements are resolved to the local stack's resources (tables,
  * queue, secrets) as ARNs in a local account and region. The result is cached on disk, keyed by the sources the
  * synthesis reads, so only the first start after a change to them pays for the synthesis (a few seconds).
@@ -65,13 +65,13 @@ const pathOf = (resource: { Metadata?: Record<string, any> }) =>
  */
 function resolver(template: Template, names: LocalResourceNames) {
   const arns = new Map<string, string>();
-  /** The one resource of a type under a construct (`/MessagesTable/`), as the local resource's ARN. */
+  /** The resource of a type under a construct (`/MessagesTable/`), if the stack has it, as the local resource's ARN. */
   const set = (type: string, construct: string, arn: string) => {
     const found = Object.entries(template.Resources).filter(
       ([, r]) => r.Type === type && pathOf(r).includes(`/${construct}/`),
     );
-    if (found.length !== 1) throw new Error(`Expected one ${type} under ${construct}, found ${found.length}`);
-    arns.set(found[0]![0], arn);
+    if (found.length > 1) throw new Error(`Expected one ${type} under ${construct}, found ${found.length}`);
+    if (found[0]) arns.set(found[0][0], arn);
   };
   set('AWS::DynamoDB::Table', 'TemplatesTable', localArn.table(names.tables.templates));
   set('AWS::DynamoDB::Table', 'IdempotencyTable', localArn.table(names.tables.idempotency));
@@ -194,9 +194,10 @@ async function synthesize(): Promise<Template> {
   const app = new App({
     context: {
       ...cdkJson,
-      // As every local stack runs: any client of its issuer, and the conversion functions (the event hook route).
+      // As every local stack runs: any client of its issuer, and the conversion functions fed by Okta Log Streaming
+      // (`POST /_local/okta-events` delivers Okta's events as EventBridge does).
       allowedClientIds: '*',
-      oktaEventHook: true,
+      oktaEventSourceName: 'aws.partner/okta.com/local/okta-phone-mfa',
       'aws:cdk:bundling-stacks': [],
       'aws:cdk:enable-path-metadata': true,
     },
