@@ -265,7 +265,10 @@ export class OktaPhoneMfaStack extends Stack {
       new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [deadLetterQueue.queueArn] }),
     );
     hook.role.addToPolicy(
-      new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [dlqKey.keyArn] }),
+      new iam.PolicyStatement({
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: [dlqKey.keyArn],
+      }),
     );
     // GetSecretValue on this secret (not DescribeSecret: the hook never calls it), and kms:Decrypt on its key through
     // Secrets Manager only (in the key's policy, as grantRead would put it).

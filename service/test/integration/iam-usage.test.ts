@@ -154,7 +154,7 @@ describe('the tour', () => {
           return (
             callAction?.toLowerCase() === action.toLowerCase() &&
             resources.some((pattern) =>
-              new RegExp(`^${pattern.split('*').map(escape).join('.*')}$`).test(resource ?? ''),
+              new RegExp(`^${pattern.split('*').map(literal).join('.*')}$`).test(resource ?? ''),
             )
           );
         });
@@ -175,6 +175,6 @@ describe('the tour', () => {
 });
 
 /** A literal piece of a pattern, for a RegExp. */
-function escape(text: string): string {
+function literal(text: string): string {
   return text.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
 }
