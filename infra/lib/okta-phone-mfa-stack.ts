@@ -20,18 +20,20 @@ import type { Construct } from 'constructs';
 import { ServiceOperations } from '../../dashboards/operations.js';
 import { defaultTemplateItems, type TemplateItem } from '../../service/src/adapters/template-seed.js';
 import { SERVICE_NAME } from '../../service/src/powertools/constants.js';
-import { handlerEntries } from './bundling.js';
-import { AbuseGuardTable, abuseGuardEnvironment } from './constructs/abuse-guard-table.js';
+import { AbuseGuardTable } from './constructs/abuse-guard-table.js';
+import { AuthorizerFunction } from './constructs/authorizer-function.js';
 import { measuresConversion, OktaConversion } from './constructs/conversion.js';
+import { DeliveryFunction } from './constructs/delivery-function.js';
 import { DeliveryReceipts, RECEIPT_EVENT_TYPES } from './constructs/delivery-receipts.js';
 import { EVENT_HOOK_PATH, HookApi } from './constructs/hook-api.js';
 import { HookFirewall } from './constructs/hook-firewall.js';
 import { MessagesTable } from './constructs/messages-table.js';
 import { ProviderProtection } from './constructs/provider-protection.js';
-import { ServiceFunction } from './constructs/service-function.js';
 import { TemplatesSeed } from './constructs/templates-seed.js';
-import { nagArn } from './nag.js';
-import { isSmsVoiceArn, type Settings } from './settings.js';
+import type { Settings } from './settings.js';
+
+// It moved with the delivery function; still exported from here, where it was.
+export { hookTimeout } from './constructs/delivery-function.js';
 
 /** Properties of {@link OktaPhoneMfaStack}. */
 export interface OktaPhoneMfaStackProps extends StackProps {
@@ -84,11 +86,6 @@ export function alarmCountriesOf(
     ? Object.keys(settings.originationIdentities)
     : settings.allowedCountries;
   return [...new Set(named.map((country) => country.toUpperCase()))].sort();
-}
-
-/** The hook's Lambda timeout: the deadline plus room for a cold start's tail, far below API Gateway's 29 s. */
-export function hookTimeout(deadlineMs: number): Duration {
-  return Duration.seconds(Math.ceil(deadlineMs / 1000) + 3);
 }
 
 /**
@@ -185,124 +182,26 @@ export class OktaPhoneMfaStack extends Stack {
     // init and a few tens of ms of CPU per delivery: well inside the 2.5 s deadline, while a delivery's duration is
     // mostly End User Messaging's latency, which more memory does not shorten. The authorizer's bundle (63 KB)
     // loads in 37-39 ms and verifies a token in ~0.2 ms, once per token per 300 s of API Gateway's cache: 256 MB.
-    const alias = { provisionedConcurrency: settings.provisionedConcurrency };
-    const authorizer = new ServiceFunction(this, 'Authorizer', {
-      entry: handlerEntries.authorizeHook,
-      description: "Verifies Okta's OAuth 2.0 access token for the telephony hook",
+    const authorizer = new AuthorizerFunction(this, 'Authorizer', {
+      settings,
       memorySize: props.authorizerMemoryMb ?? 256,
-      timeout: Duration.seconds(5),
       logRetention,
-      alias,
-      environment: {
-        OKTA_ISSUER: settings.oktaIssuer,
-        OKTA_AUDIENCE: settings.oktaAudience,
-        REQUIRED_SCOPE: settings.requiredScope,
-        // Always set: the client ids, or `*` when the deployment spelled out any client (["*"]).
-        ALLOWED_CLIENT_IDS: settings.allowedClientIds.join(','),
-        JWT_ALGORITHMS: 'RS256',
-        JWKS_TIMEOUT_MS: '1500',
-        JWKS_COOLDOWN_MS: '2000',
-      },
     });
-
-    const hook = new ServiceFunction(this, 'DeliverOtp', {
-      entry: handlerEntries.deliverOtp,
-      description: 'Delivers Okta one-time passcodes by SMS or voice through AWS End User Messaging',
+    // The hook, with its environment and exactly the grants of the calls it makes (DeliveryFunction).
+    const hook = new DeliveryFunction(this, 'DeliverOtp', {
+      settings,
       memorySize: props.hookMemoryMb ?? 512,
-      timeout: hookTimeout(settings.deadlineMs),
       logRetention,
-      alias,
-      environment: {
-        TEMPLATES_TABLE_NAME: templatesTable.tableName,
-        IDEMPOTENCY_TABLE_NAME: idempotencyTable.tableName,
-        DLQ_URL: deadLetterQueue.queueUrl,
-        FINGERPRINT_KEY_SECRET: fingerprintKeySecret.secretArn,
-        DEADLINE_MS: String(settings.deadlineMs),
-        TEMPLATES_MAX_AGE_SECONDS: '300',
-        DEFAULT_LOCALE: 'en',
-        CONFIGURATION_SET_NAME: protection.configurationSetName,
-        PROTECT_CONFIGURATION_ID: protection.protectConfigurationId,
-        ...(settings.maxPricePerMessage ? { MAX_PRICE_PER_MESSAGE: settings.maxPricePerMessage } : {}),
-        ...(settings.defaultPhoneRegion ? { DEFAULT_PHONE_REGION: settings.defaultPhoneRegion } : {}),
-        ...(settings.voiceFallback ? { VOICE_FALLBACK: 'true' } : {}),
-        ...abuseGuardEnvironment(settings.abuseGuard, abuseTable.table.tableName),
-        // Each send asks for message feedback and is remembered here (message item and the user's latest pointer).
-        MESSAGES_TABLE_NAME: messagesTable.table.tableName,
-        // Feedback requests, prefixes and the sweep only where something marks codes used (Log Streaming, event hook).
-        CONVERSION: String(measuresConversion(settings)),
-        // No routing here: the templates table is its only source (seeded below where absent). A copy in the
-        // environment would route by the last deploy's rules, not the table's, whenever the table is unreachable.
-      },
+      templatesTable,
+      idempotencyTable,
+      abuseTable,
+      messagesTable,
+      deadLetterQueue,
+      deadLetterKey: dlqKey,
+      fingerprintKeySecret,
+      fingerprintSecretKey,
+      protection,
     });
-
-    // Exactly the DynamoDB calls the hook makes, not grantReadData/grantReadWriteData (Scan, batch, stream and
-    // DescribeTable too). Templates and routing: Powertools Parameters' getMultiple, one Query per partition
-    // (adapters/templates.ts). Idempotency: Powertools' DynamoDB persistence layer (adapters/idempotency.ts) gets a
-    // record, puts one conditionally, updates it with the answer and deletes it when the delivery throws. The abuse
-    // guard: one UpdateItem per counter key and one Query of the lists (adapters/abuse-store.ts). The tables use
-    // DynamoDB's own encryption key, so no KMS permission is needed.
-    templatesTable.grant(hook.function, 'dynamodb:Query');
-    abuseTable.grantGuard(hook.function);
-    idempotencyTable.grant(
-      hook.function,
-      'dynamodb:GetItem',
-      'dynamodb:PutItem',
-      'dynamodb:UpdateItem',
-      'dynamodb:DeleteItem',
-    );
-    // Two conditional UpdateItems per accepted send (the message item and the user's latest pointer), beside the
-    // idempotency update: never a whole-item Put that could undo a settlement. On the table only: not its indexes.
-    hook.role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['dynamodb:UpdateItem'],
-        resources: [messagesTable.table.tableArn],
-      }),
-    );
-    // Exactly the DLQ write: SendMessage, and what SQS needs of a producer to encrypt with the queue's key
-    // (GenerateDataKey, Decrypt; AWS's SQS key management docs). Not grantSendMessages: it adds GetQueueAttributes,
-    // GetQueueUrl, Encrypt and ReEncrypt*, none of which the hook calls.
-    hook.role.addToPolicy(
-      new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [deadLetterQueue.queueArn] }),
-    );
-    hook.role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-        resources: [dlqKey.keyArn],
-      }),
-    );
-    // GetSecretValue on this secret (not DescribeSecret: the hook never calls it), and kms:Decrypt on its key through
-    // Secrets Manager only (in the key's policy, as grantRead would put it).
-    hook.role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['secretsmanager:GetSecretValue'],
-        resources: [fingerprintKeySecret.secretArn],
-      }),
-    );
-    fingerprintSecretKey.addToResourcePolicy(
-      new iam.PolicyStatement({
-        actions: ['kms:Decrypt'],
-        principals: [hook.role],
-        resources: ['*'],
-        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${this.region}.amazonaws.com` } },
-      }),
-    );
-    const messaging = this.messagingResources(settings, protection.sendResources);
-    hook.role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['sms-voice:SendTextMessage', 'sms-voice:SendVoiceMessage'],
-        resources: messaging.resources,
-      }),
-    );
-    const hookPolicy = hook.role.node.findChild('DefaultPolicy');
-    for (const type of messaging.accountWide) {
-      Validations.of(hookPolicy).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::${nagArn(this, 'sms-voice', `${type}/*`)}]`,
-        reason:
-          type === 'opt-out-list'
-            ? 'End User Messaging also authorizes each send against the opt-out list of the identity, which the settings do not name; an opt-out list grants no sending identity, and only SendTextMessage/SendVoiceMessage are allowed.'
-            : `Origination identities configured as phone numbers or sender ids have no ARN at synth and operators re-route in the templates table at run time, so ${type} is granted account- and region-wide, for SendTextMessage/SendVoiceMessage only. Configure identities as ARNs to scope it to them.`,
-      });
-    }
 
     // Delivery receipts: the configuration set publishes SMS and voice events to a topic the receipt handler reads.
     // Receipts and Okta events their functions still failed after the retries of Lambda and EventBridge. The records
@@ -525,41 +424,5 @@ export class OktaPhoneMfaStack extends Stack {
     output('AuthorizerFunctionName', authorizer.function.functionName, 'Authorizer Lambda');
     output('WebAclArn', firewall.webAcl.attrArn, 'WAF web ACL in front of the API');
     output('WafLogGroupName', firewall.logGroup.logGroupName, 'WAF logs (Authorization redacted)');
-  }
-
-  /**
-   * The resources the hook may send from. When every configured identity is an ARN, exactly those (plus what each
-   * send names, the configuration set and the protect configuration, and the opt-out lists, which SendTextMessage
-   * also authorizes against). Phone numbers and sender ids written as such have no ARN known at synth, and
-   * operators can re-route in the table at run time, so otherwise the grant is every origination identity of this
-   * account and region — still only the two send actions.
-   *
-   * @param settings - deploy settings
-   * @param named - ARNs every send names: the configuration set and the protect configuration
-   */
-  private messagingResources(
-    settings: Settings,
-    named: string[],
-  ): { resources: string[]; accountWide: string[] } {
-    const arn = (resource: string, resourceName: string) =>
-      this.formatArn({ service: 'sms-voice', resource, resourceName });
-    const identities = [settings.defaultOriginationIdentity, ...Object.values(settings.originationIdentities)]
-      .flatMap((setting) =>
-        // One identity, an ordered list, or per channel either of those.
-        setting && typeof setting === 'object' && !Array.isArray(setting)
-          ? Object.values(setting).flat()
-          : [setting ?? []].flat(),
-      )
-      .filter((identity): identity is string => Boolean(identity));
-    // Opt-out lists are checked on every send and have no ARN in the settings; granting them does not widen who
-    // the function can send from.
-    if (identities.length > 0 && identities.every(isSmsVoiceArn)) {
-      return {
-        resources: [...new Set(identities), ...named, arn('opt-out-list', '*')],
-        accountWide: ['opt-out-list'],
-      };
-    }
-    const accountWide = ['phone-number', 'pool', 'sender-id', 'opt-out-list'];
-    return { resources: [...accountWide.map((type) => arn(type, '*')), ...named], accountWide };
   }
 }

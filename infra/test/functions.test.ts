@@ -109,7 +109,7 @@ describe('compute: Lambda', () => {
     expect(authorizer).toMatchObject({
       OKTA_ISSUER: 'https://example.okta.com/oauth2/default',
       OKTA_AUDIENCE: 'api://okta-phone-mfa',
-      REQUIRED_SCOPE: 'okta.telephony.send',
+      REQUIRED_SCOPE: 'phone-mfa.send',
       ALLOWED_CLIENT_IDS: '*',
       POWERTOOLS_SERVICE_NAME: 'okta-phone-mfa',
       POWERTOOLS_METRICS_NAMESPACE: 'OktaPhoneMfa',

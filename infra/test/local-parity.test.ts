@@ -49,7 +49,7 @@ const local = localFunctionEnvironments({
   queueUrl: 'http://127.0.0.1:3000/000000000000/okta-phone-mfa-dlq',
   issuer: 'http://127.0.0.1:3000/oauth2/default',
   audience: 'api://okta-phone-mfa',
-  scope: 'okta.phone.mfa.send',
+  scope: 'phone-mfa.send',
   clientId: '0oaLocalOktaHookClient',
   fingerprintKeySecret: 'okta-phone-mfa/fingerprint-key',
   region: 'us-east-1',

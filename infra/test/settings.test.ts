@@ -44,7 +44,7 @@ describe('readSettings', () => {
     expect(settings).toMatchObject({
       oktaIssuer: 'https://example.okta.com/oauth2/default',
       oktaAudience: 'api://okta-phone-mfa',
-      requiredScope: 'okta.telephony.send',
+      requiredScope: 'phone-mfa.send',
       allowedClientIds: ['*'],
       deadlineMs: 2500,
       provisionedConcurrency: 0,
@@ -66,7 +66,7 @@ describe('readSettings', () => {
           defaultOriginationIdentity: '+12065550100',
         })[key],
     );
-    expect(settings.requiredScope).toBe('okta.telephony.send');
+    expect(settings.requiredScope).toBe('phone-mfa.send');
     expect(settings.deadlineMs).toBe(2500);
     expect(settings.provisionedConcurrency).toBe(0);
     expect(settings.logRetentionDays).toBe(30);
@@ -146,7 +146,10 @@ describe('readSettings', () => {
     [{ oktaIssuer: 'not a url' }, 'oktaIssuer: must be an absolute URL'],
     [{ oktaIssuer: '' }, 'oktaIssuer: is required'],
     [{ oktaAudience: undefined }, 'oktaAudience: is required'],
-    [{ requiredScope: 'two scopes' }, 'requiredScope: must be one OAuth scope token'],
+    [{ requiredScope: 'two scopes' }, 'requiredScope: "two scopes" is not one scope'],
+    [{ requiredScope: 'okta.telephony.send' }, 'requiredScope: "okta.telephony.send" is reserved by Okta'],
+    [{ requiredScope: 'okta:hook' }, 'requiredScope: "okta:hook" is reserved by Okta'],
+    [{ requiredScope: '*' }, 'requiredScope: "*" is reserved by Okta'],
     [{ allowedClientIds: ['bad id!'] }, 'allowedClientIds: "bad id!" is not an Okta client id'],
     [{ defaultOriginationIdentity: '12065550100' }, 'defaultOriginationIdentity: "12065550100" is not'],
     [{ originationIdentities: { USA: '+12065550100' } }, 'originationIdentities: "USA" is not an ISO'],

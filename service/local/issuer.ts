@@ -6,6 +6,7 @@
  */
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { exportJWK, generateKeyPair, type JWK, type JWTHeaderParameters, SignJWT } from 'jose';
+import { DEFAULT_REQUIRED_SCOPE, scopeProblem } from '../src/domain/okta-scope.js';
 
 type PrivateKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
 
@@ -50,8 +51,8 @@ export const LOCAL_CLIENT_ID = '0oaLocalOktaHookClient';
 export const LOCAL_CLIENT_SECRET = 'local-client-secret';
 /** Audience of the local authorization server. */
 export const LOCAL_AUDIENCE = 'api://okta-phone-mfa';
-/** Scope the hook requires. */
-export const LOCAL_SCOPE = 'okta.telephony.send';
+/** Scope the hook requires: the service's default, a name Okta allows. */
+export const LOCAL_SCOPE = DEFAULT_REQUIRED_SCOPE;
 /** How many keys the JWKS keeps after rotations: Okta keeps publishing the previous key for a while. */
 const KEYS_PUBLISHED = 2;
 
@@ -86,6 +87,9 @@ export class LocalIssuer {
     this.clientId = options.clientId ?? LOCAL_CLIENT_ID;
     this.clientSecret = options.clientSecret ?? LOCAL_CLIENT_SECRET;
     this.scope = options.scope ?? LOCAL_SCOPE;
+    // Okta's own rule: it creates no custom scope by a reserved name, so it never issues one.
+    const problem = scopeProblem(this.scope);
+    if (problem) throw new Error(`The local authorization server's scope: ${problem}`);
     this.tokenLifetimeSeconds = options.tokenLifetimeSeconds ?? 3600;
   }
 

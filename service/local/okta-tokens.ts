@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { decodeJwt, importJWK, importPKCS8, type JWK, SignJWT } from 'jose';
+import { DEFAULT_REQUIRED_SCOPE } from '../src/domain/okta-scope.js';
 import { LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, LOCAL_SCOPE } from './issuer.js';
 
 /** Where tokens come from. */
@@ -72,7 +73,7 @@ export function tokenSourceFromEnv(env: NodeJS.ProcessEnv, fallback?: TokenSourc
       kind: 'client-credentials',
       tokenUrl,
       clientId: env.OKTA_CLIENT_ID,
-      scope: env.OKTA_SCOPE ?? 'okta.telephony.send',
+      scope: env.OKTA_SCOPE ?? DEFAULT_REQUIRED_SCOPE,
       ...(env.OKTA_CLIENT_SECRET ? { clientSecret: env.OKTA_CLIENT_SECRET } : {}),
       ...(privateKey ? { privateKey } : {}),
       ...(env.OKTA_KEY_ID ? { keyId: env.OKTA_KEY_ID } : {}),

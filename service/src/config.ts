@@ -15,6 +15,7 @@ import {
   NUMBER_TYPES,
   type NumberType,
 } from './domain/abuse-settings.js';
+import { DEFAULT_REQUIRED_SCOPE, scopeProblem } from './domain/okta-scope.js';
 import { isPhoneRegion } from './domain/phone.js';
 
 /** A setting is missing or malformed. */
@@ -204,6 +205,14 @@ function clientIds(env: Env): string[] {
   return [];
 }
 
+/** `REQUIRED_SCOPE`, by Okta's rule for custom scope names: a reserved one Okta would never issue. */
+function requiredScopeOf(env: Env): string {
+  const scope = optional(env, 'REQUIRED_SCOPE') ?? DEFAULT_REQUIRED_SCOPE;
+  const problem = scopeProblem(scope);
+  if (problem) throw new ConfigError(`REQUIRED_SCOPE: ${problem}`);
+  return scope;
+}
+
 /**
  * Reads and validates the authorizer's settings.
  *
@@ -221,7 +230,7 @@ export function loadAuthorizerConfig(env: Env = process.env): AuthorizerConfig {
     issuer,
     audience: required(env, 'OKTA_AUDIENCE'),
     jwksUri: url('OKTA_JWKS_URI', optional(env, 'OKTA_JWKS_URI')) ?? `${issuer}/v1/keys`,
-    requiredScope: optional(env, 'REQUIRED_SCOPE') ?? 'okta.telephony.send',
+    requiredScope: requiredScopeOf(env),
     allowedClientIds: clientIds(env),
     algorithms: algorithms.length > 0 ? algorithms : ['RS256'],
     jwksTimeoutMs: integer(env, 'JWKS_TIMEOUT_MS', 1500, 50, 1500),

@@ -108,7 +108,7 @@ export class TestIssuer {
       aud: 'api://okta-phone-mfa',
       sub: '0oaOktaHookClient',
       cid: '0oaOktaHookClient',
-      scp: ['okta.telephony.send'],
+      scp: ['phone-mfa.send'],
       iat: now,
       exp: now + (options.expiresInSeconds ?? 300),
       ...options.claims,

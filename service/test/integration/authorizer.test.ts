@@ -127,11 +127,11 @@ describe('claims in shapes Okta never issues', () => {
       { claims: { cid: ['0oaLocalOktaHookClient'] } },
     ],
     ['an aud array holding the audience', 'audience_shape', { claims: { aud: ['api://okta-phone-mfa'] } }],
-    ['scp as a space-separated string', 'scope_shape', { claims: { scp: 'okta.telephony.send' } }],
+    ['scp as a space-separated string', 'scope_shape', { claims: { scp: 'phone-mfa.send' } }],
     [
       'a scope claim without scp',
       'scope_shape',
-      { claims: { scope: 'okta.telephony.send' }, omitClaims: ['scp'] },
+      { claims: { scope: 'phone-mfa.send' }, omitClaims: ['scp'] },
     ],
     ['an iat 10 minutes in the future', 'issued_in_future', { claims: { iat: now() + 600 } }],
     ["a lifetime a second over Okta's 24 h maximum", 'lifetime', { expiresInSeconds: 86_401 }],

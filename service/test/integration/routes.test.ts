@@ -89,19 +89,19 @@ describe('the local Okta authorization server', () => {
     // Assess
     expect(response.status).toBe(200);
     const body = (await response.json()) as any;
-    expect(body).toMatchObject({ token_type: 'Bearer', expires_in: 3600, scope: 'okta.telephony.send' });
+    expect(body).toMatchObject({ token_type: 'Bearer', expires_in: 3600, scope: 'phone-mfa.send' });
     expect(decodeProtectedHeader(body.access_token)).toMatchObject({ alg: 'RS256', kid: expect.any(String) });
     expect(decodeJwt(body.access_token)).toMatchObject({
       iss: stack.issuer,
       aud: stack.audience,
       cid: stack.clientId,
-      scp: ['okta.telephony.send'],
+      scp: ['phone-mfa.send'],
     });
     expect((await postHook(stack, hookRequest(), { token: body.access_token })).status).toBe(200);
   });
 
   it('accepts HTTP Basic client authentication', async () => {
-    const response = await token(form({ grant_type: 'client_credentials', scope: 'okta.telephony.send' }), {
+    const response = await token(form({ grant_type: 'client_credentials', scope: 'phone-mfa.send' }), {
       authorization: basic(stack.clientId, stack.clientSecret),
     });
 

@@ -158,6 +158,17 @@ describe('loadAuthorizerConfig', () => {
     expect(loadAuthorizerConfig({ ...env, ALLOWED_CLIENT_IDS: 'a, b' }).allowedClientIds).toEqual(['a', 'b']);
   });
 
+  it('requires phone-mfa.send by default, and refuses a scope Okta reserves, naming its rule', () => {
+    expect(loadAuthorizerConfig(env).requiredScope).toBe('phone-mfa.send');
+    expect(loadAuthorizerConfig({ ...env, REQUIRED_SCOPE: 'acme:telephony' }).requiredScope).toBe('acme:telephony');
+    for (const reserved of ['okta.telephony.send', 'okta:send', 'okta', '*', 'OKTA.x']) {
+      expect(() => loadAuthorizerConfig({ ...env, REQUIRED_SCOPE: reserved })).toThrow(
+        /REQUIRED_SCOPE: ".+" is reserved by Okta: a custom scope may not start with "okta\." or "okta:", nor be "okta" or "\*"/,
+      );
+    }
+    expect(() => loadAuthorizerConfig({ ...env, REQUIRED_SCOPE: 'two scopes' })).toThrow('not one scope');
+  });
+
   it('reads ALLOWED_CLIENT_IDS=* as any client of the issuer, as the stack writes allowedClientIds ["*"]', () => {
     expect(loadAuthorizerConfig({ ...env, ALLOWED_CLIENT_IDS: ' * ' }).allowedClientIds).toEqual([]);
   });

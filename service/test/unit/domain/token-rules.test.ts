@@ -25,7 +25,7 @@ import {
 const RULES: TokenRules = {
   issuer: 'https://acme.okta.com/oauth2/default',
   audience: 'api://okta-phone-mfa',
-  requiredScope: 'okta.telephony.send',
+  requiredScope: 'phone-mfa.send',
   allowedClientIds: ['0oaOktaHookClient'],
   algorithms: ['RS256'],
   clockToleranceSeconds: 60,
@@ -64,7 +64,7 @@ async function sign(
     aud: RULES.audience,
     sub: '0oaOktaHookClient',
     cid: '0oaOktaHookClient',
-    scp: ['okta.telephony.send'],
+    scp: ['phone-mfa.send'],
     iat: now,
     exp: now + 300,
     ...options.claims,
@@ -98,7 +98,7 @@ describe('allowing', () => {
   });
 
   it('reads the scope from the scp array, whatever other scopes it holds', async () => {
-    const token = await sign({ claims: { scp: ['openid', 'okta.telephony.send'] } });
+    const token = await sign({ claims: { scp: ['openid', 'phone-mfa.send'] } });
     await expect(verifyToken(token, RULES, keys)).resolves.toHaveProperty('clientId', '0oaOktaHookClient');
   });
 
@@ -243,9 +243,9 @@ describe('claims in shapes Okta never issues', () => {
     ],
     ['an aud array holding the audience', 'audience_shape', { aud: ['api://okta-phone-mfa', 'api://other'] }],
     ['an aud array holding only the audience', 'audience_shape', { aud: ['api://okta-phone-mfa'] }],
-    ['scp as a space-separated string', 'scope_shape', { scp: 'openid okta.telephony.send' }],
-    ['a scope claim without scp', 'scope_shape', { scp: undefined, scope: 'okta.telephony.send' }],
-    ['an scp array holding a non-string', 'scope_shape', { scp: ['okta.telephony.send', 7] }],
+    ['scp as a space-separated string', 'scope_shape', { scp: 'openid phone-mfa.send' }],
+    ['a scope claim without scp', 'scope_shape', { scp: undefined, scope: 'phone-mfa.send' }],
+    ['an scp array holding a non-string', 'scope_shape', { scp: ['phone-mfa.send', 7] }],
     ['a token without iat', 'malformed', { iat: undefined }],
     ['an iat that is not a number', 'malformed', { iat: '1700000000' }],
   ])('denies %s as %s', async (_name, reason, claims) => {
@@ -265,7 +265,7 @@ describe('claims in shapes Okta never issues', () => {
   });
 
   it('ignores a scope claim next to the scp array: scp alone grants scopes', async () => {
-    const token = await sign({ claims: { scp: ['openid'], scope: 'okta.telephony.send' } });
+    const token = await sign({ claims: { scp: ['openid'], scope: 'phone-mfa.send' } });
     expect(await reasonFor(token)).toBe('scope');
   });
 

@@ -20,7 +20,7 @@ async function loadAuthorizer(env: Record<string, string> = {}): Promise<Authori
   Object.assign(process.env, {
     OKTA_ISSUER: issuer.issuer,
     OKTA_AUDIENCE: 'api://okta-phone-mfa',
-    REQUIRED_SCOPE: 'okta.telephony.send',
+    REQUIRED_SCOPE: 'phone-mfa.send',
     JWKS_TIMEOUT_MS: '1500',
     ALLOWED_CLIENT_IDS: '',
     ...env,
@@ -137,7 +137,7 @@ describe('denying', () => {
     const payload = {
       iss: issuer.issuer,
       aud: 'api://okta-phone-mfa',
-      scp: ['okta.telephony.send'],
+      scp: ['phone-mfa.send'],
       exp: now + 300,
     };
     const token = `${b64url({ alg: 'none', kid: 'key-1' })}.${b64url(payload)}.`;
@@ -151,7 +151,7 @@ describe('denying', () => {
     const token = await new SignJWT({
       iss: issuer.issuer,
       aud: 'api://okta-phone-mfa',
-      scp: ['okta.telephony.send'],
+      scp: ['phone-mfa.send'],
     })
       .setProtectedHeader({ alg: 'HS256', kid: 'key-1' })
       .setExpirationTime(now + 300)
@@ -174,7 +174,7 @@ describe('denying', () => {
     const forged = b64url({
       iss: issuer.issuer,
       aud: 'api://okta-phone-mfa',
-      scp: ['okta.telephony.send'],
+      scp: ['phone-mfa.send'],
       exp: 9e9,
     });
     expect(await denialReason(authorizer, `Bearer ${header}.${forged}.${signature}`)).toBe('signature');
@@ -213,8 +213,8 @@ describe('denying', () => {
   it.each([
     ['a cid array holding an allowed client id', 'client_shape', { cid: ['0oaOktaHookClient'] }],
     ['an aud array holding the audience', 'audience_shape', { aud: ['api://okta-phone-mfa'] }],
-    ['a space-separated scp string', 'scope_shape', { scp: 'openid okta.telephony.send' }],
-    ['a scope claim without scp', 'scope_shape', { scp: undefined, scope: 'openid okta.telephony.send' }],
+    ['a space-separated scp string', 'scope_shape', { scp: 'openid phone-mfa.send' }],
+    ['a scope claim without scp', 'scope_shape', { scp: undefined, scope: 'openid phone-mfa.send' }],
     ['an iat 10 minutes in the future', 'issued_in_future', { iat: Math.floor(Date.now() / 1000) + 600 }],
   ])('denies %s, which Okta never issues, as %s', async (_name, reason, claims) => {
     expect(await denialReason(authorizer, `Bearer ${await issuer.mint({ claims })}`)).toBe(reason);
@@ -253,7 +253,7 @@ describe('denying', () => {
       iss: issuer.issuer,
       aud: 'api://okta-phone-mfa',
       cid: '0oaOktaHookClient',
-      scp: ['okta.telephony.send'],
+      scp: ['phone-mfa.send'],
     })
       .setProtectedHeader({ alg: 'RS256' })
       .setExpirationTime(now + 300)

@@ -41,7 +41,7 @@ describe('tokens', () => {
       tokenUrl: url,
       clientId: 'c',
       clientSecret: 's',
-      scope: 'okta.telephony.send',
+      scope: 'phone-mfa.send',
     });
 
     // Act
@@ -52,7 +52,7 @@ describe('tokens', () => {
     expect(second).toBe(first);
     expect(forms).toHaveLength(1);
     expect(forms[0]!.form.get('grant_type')).toBe('client_credentials');
-    expect(forms[0]!.form.get('scope')).toBe('okta.telephony.send');
+    expect(forms[0]!.form.get('scope')).toBe('phone-mfa.send');
     expect(forms[0]!.authorization).toBe(`Basic ${Buffer.from('c:s').toString('base64')}`);
   });
 
