@@ -160,7 +160,9 @@ describe('loadAuthorizerConfig', () => {
 
   it('requires phone-mfa.send by default, and refuses a scope Okta reserves, naming its rule', () => {
     expect(loadAuthorizerConfig(env).requiredScope).toBe('phone-mfa.send');
-    expect(loadAuthorizerConfig({ ...env, REQUIRED_SCOPE: 'acme:telephony' }).requiredScope).toBe('acme:telephony');
+    expect(loadAuthorizerConfig({ ...env, REQUIRED_SCOPE: 'acme:telephony' }).requiredScope).toBe(
+      'acme:telephony',
+    );
     for (const reserved of ['okta.telephony.send', 'okta:send', 'okta', '*', 'OKTA.x']) {
       expect(() => loadAuthorizerConfig({ ...env, REQUIRED_SCOPE: reserved })).toThrow(
         /REQUIRED_SCOPE: ".+" is reserved by Okta: a custom scope may not start with "okta\." or "okta:", nor be "okta" or "\*"/,

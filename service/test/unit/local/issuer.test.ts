@@ -11,7 +11,7 @@ describe('LocalIssuer', () => {
     expect(new LocalIssuer({ issuer }).scope).toBe('phone-mfa.send');
   });
 
-  it.each(['okta.telephony.send', 'okta:hook', 'okta', '*'])('refuses %s, naming Okta\'s rule', (scope) => {
+  it.each(['okta.telephony.send', 'okta:hook', 'okta', '*'])("refuses %s, naming Okta's rule", (scope) => {
     expect(() => new LocalIssuer({ issuer, scope })).toThrow(
       /reserved by Okta: a custom scope may not start with "okta\." or "okta:", nor be "okta" or "\*"/,
     );
