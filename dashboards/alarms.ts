@@ -483,17 +483,18 @@ export function createAlarms(
         ...base,
         alarmName: `${prefix}-conversion-rate-dropped`,
         alarmDescription: describeAlarm({
-          users: `fewer than ${THRESHOLDS.conversionRatePercent}% of the codes we sent in ${THRESHOLDS.funnelPeriodMinutes} minutes were typed into Okta: users are not getting them, get them too late, or the traffic is not real users (pumping).`,
+          users: `fewer than ${THRESHOLDS.conversionRatePercent}% of the sign-in and enrolment codes we sent in ${THRESHOLDS.funnelPeriodMinutes} minutes were typed into Okta: users are not getting them, get them too late, or the traffic is not real users (pumping).`,
           firstCheck:
             'dashboard row "Funnel": delivered but not used points at the message or at pumping (one country, one prefix); not delivered, at the carriers ("Delivery rate dropped").',
           runbookSection: 'Conversion rate dropped',
         }),
         metric: new cloudwatch.MathExpression({
-          label: 'codes used / codes accepted (%)',
+          // Codes whose use Okta reports only (sign-in and enrolment): a password reset's code never converts.
+          label: 'codes used / sign-in and enrolment codes accepted (%)',
           expression: `IF(FILL(sms, 0) + FILL(voice, 0) >= ${min}, 100 * (FILL(usedSms, 0) + FILL(usedVoice, 0)) / (FILL(sms, 0) + FILL(voice, 0)), 100)`,
           usingMetrics: {
-            sms: serviceMetric(MetricName.OtpDelivered, { channel: 'sms' }, { period: funnelPeriod }),
-            voice: serviceMetric(MetricName.OtpDelivered, { channel: 'voice' }, { period: funnelPeriod }),
+            sms: serviceMetric(MetricName.OtpConvertible, { channel: 'sms' }, { period: funnelPeriod }),
+            voice: serviceMetric(MetricName.OtpConvertible, { channel: 'voice' }, { period: funnelPeriod }),
             usedSms: serviceMetric(MetricName.OtpConverted, { channel: 'sms' }, { period: funnelPeriod }),
             usedVoice: serviceMetric(MetricName.OtpConverted, { channel: 'voice' }, { period: funnelPeriod }),
           },
@@ -555,7 +556,7 @@ export function createAlarms(
         alarmName: `${prefix}-conversion-signal-missing`,
         alarmDescription: describeAlarm({
           users:
-            "none at once: codes were sent, but Okta's System Log events have not arrived for 15 minutes, so nothing can tell a used code from an unused one. The low-conversion deny is paused (no prefix is denied without evidence); the velocity limits still hold.",
+            "none at once: codes sent over 15 minutes ago wait for Okta's System Log events that have not arrived (or failed to be recorded), so nothing can tell a used code from an unused one. The low-conversion deny is paused (no prefix is denied without evidence); the velocity limits still hold.",
           firstCheck:
             "Okta Admin → Reports → Log Streaming (active? the partner event source associated?) or the event hook (active, verified?); then the verification function's log group for events at all.",
           runbookSection: 'Conversion signal missing',

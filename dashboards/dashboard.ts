@@ -477,6 +477,11 @@ function addFunnelRow(dashboard: cloudwatch.Dashboard, signals: ServiceSignals, 
         }),
         ...(conversion
           ? [
+              serviceMetric(
+                MetricName.OtpConvertible,
+                { channel },
+                { label: 'sign-in and enrolment codes accepted' },
+              ),
               serviceMetric(MetricName.OtpConverted, { channel }, { label: 'used (typed into Okta)' }),
               serviceMetric(MetricName.OtpExpiredUnused, { channel }, { label: 'expired unused' }),
             ]
@@ -488,7 +493,7 @@ function addFunnelRow(dashboard: cloudwatch.Dashboard, signals: ServiceSignals, 
   dashboard.addWidgets(
     header(
       'Funnel',
-      `What became of each code after End User Messaging took it. Delivered: the handset's receipt; used: Okta's MFA success for that user and factor${conversion ? '' : ' (not measured here: set oktaEventSourceName or oktaEventHook)'}. Alarms: "Delivery rate dropped" under ${THRESHOLDS.deliveryRatePercent}% of SMS${conversion ? `, "Conversion rate dropped" under ${THRESHOLDS.conversionRatePercent}% used` : ''}, over ${THRESHOLDS.funnelPeriodMinutes} minutes once ${THRESHOLDS.funnelMinAccepted} codes were accepted.`,
+      `What became of each code after End User Messaging took it. Delivered: the handset's receipt; used: Okta's MFA success for that user and factor${conversion ? '' : ' (not measured here: set oktaEventSourceName or oktaEventHook)'}. Alarms: "Delivery rate dropped" under ${THRESHOLDS.deliveryRatePercent}% of SMS${conversion ? `, "Conversion rate dropped" under ${THRESHOLDS.conversionRatePercent}% of sign-in and enrolment codes used (password reset and unlock codes are never reported used)` : ''}, over ${THRESHOLDS.funnelPeriodMinutes} minutes once ${THRESHOLDS.funnelMinAccepted} codes were accepted.`,
     ),
     graph('Requested → accepted, all channels', [
       hookRouteMetric(signals, 'Count', { label: 'requested (POST /hook)' }),

@@ -1,4 +1,5 @@
 import {
+  Annotations,
   ArnFormat,
   CfnOutput,
   Duration,
@@ -30,7 +31,7 @@ import { HookFirewall } from './constructs/hook-firewall.js';
 import { MessagesTable } from './constructs/messages-table.js';
 import { ProviderProtection } from './constructs/provider-protection.js';
 import { TemplatesSeed } from './constructs/templates-seed.js';
-import type { Settings } from './settings.js';
+import { MAX_ALARM_COUNTRIES, type Settings } from './settings.js';
 
 // It moved with the delivery function; still exported from here, where it was.
 export { hookTimeout } from './constructs/delivery-function.js';
@@ -74,18 +75,22 @@ export function routingItems(settings: Settings): TemplateItem[] {
 }
 
 /**
- * The countries with alarms of their own (sends above their band, codes not delivered): the allowed countries, or
- * with `["*"]` the countries the routing names. Sorted, so a reordered setting changes no alarm.
+ * The countries with alarms of their own (sends above their band, codes not delivered): `alarmCountries`, else the
+ * allowed countries, or with `["*"]` the countries the routing names, when there are at most
+ * {@link MAX_ALARM_COUNTRIES} of them; else none (the totals' alarms still watch every country). Sorted, so a
+ * reordered setting changes no alarm.
  *
  * @param settings - deploy settings
  */
 export function alarmCountriesOf(
-  settings: Pick<Settings, 'allowedCountries' | 'originationIdentities'>,
+  settings: Pick<Settings, 'allowedCountries' | 'originationIdentities' | 'alarmCountries'>,
 ): string[] {
+  if (settings.alarmCountries.length > 0) return [...settings.alarmCountries].sort();
   const named = settings.allowedCountries.includes('*')
     ? Object.keys(settings.originationIdentities)
     : settings.allowedCountries;
-  return [...new Set(named.map((country) => country.toUpperCase()))].sort();
+  const countries = [...new Set(named.map((country) => country.toUpperCase()))].sort();
+  return countries.length > MAX_ALARM_COUNTRIES ? [] : countries;
 }
 
 /**
@@ -321,11 +326,18 @@ export class OktaPhoneMfaStack extends Stack {
     if (settings.alarmEmail)
       alarmTopic.addSubscription(new subscriptions.EmailSubscription(settings.alarmEmail));
 
+    const alarmCountries = alarmCountriesOf(settings);
+    if (alarmCountries.length === 0) {
+      Annotations.of(this).addWarningV2(
+        'okta-phone-mfa:alarm-countries',
+        `More than ${MAX_ALARM_COUNTRIES} countries: no per-country alarms (only the totals'). Name the ones you send most to with -c alarmCountries='["US","GB"]'.`,
+      );
+    }
     const operations = new ServiceOperations(this, 'Operations', {
       alarmTopic,
       trafficAlarm: settings.trafficAlarm,
-      // The allowed countries, or with ["*"] those the routing names: each gets its own sends band and receipts alarm.
-      alarmCountries: alarmCountriesOf(settings),
+      // Each gets its own sends band and receipts alarm.
+      alarmCountries,
       signals: {
         hookFunction: hook.function,
         authorizerFunction: authorizer.function,

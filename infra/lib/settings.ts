@@ -23,7 +23,7 @@ export {
   type LowConversionSettings,
 } from './settings/abuse.js';
 export { OKTA_EVENT_SOURCE, type OktaSettings } from './settings/okta.js';
-export { LOG_RETENTION_DAYS, type OperationsSettings } from './settings/operations.js';
+export { LOG_RETENTION_DAYS, MAX_ALARM_COUNTRIES, type OperationsSettings } from './settings/operations.js';
 export { isCidr, isSmsVoiceArn, type Reader, SettingsError } from './settings/reader.js';
 export {
   MAX_PRICE_CEILING_USD,
@@ -60,6 +60,7 @@ export const SETTING_KEYS = [
   'oktaTelephonyHookId',
   'lowConversion',
   'voiceFallback',
+  'alarmCountries',
 ] as const satisfies readonly (keyof Settings)[];
 
 /**
@@ -75,6 +76,13 @@ export function readSettings(read: Reader): Settings {
   const sending = readSendingSettings(c);
   const abuse = readAbuseSettings(c);
   const operations = readOperationsSettings(c);
+  if (!sending.allowedCountries.includes('*')) {
+    for (const country of operations.alarmCountries) {
+      if (!sending.allowedCountries.includes(country)) {
+        c.fail('alarmCountries', `"${country}" is not in allowedCountries: no code is ever sent there`);
+      }
+    }
+  }
   if (c.problems.length > 0) throw new SettingsError(c.problems);
   return { ...okta, ...sending, ...abuse, ...operations };
 }

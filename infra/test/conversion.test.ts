@@ -342,8 +342,8 @@ describe('conversion alarms', () => {
       'IF(FILL(sms, 0) + FILL(voice, 0) >= 20, 100 * (FILL(usedSms, 0) + FILL(usedVoice, 0)) / (FILL(sms, 0) + FILL(voice, 0)), 100)',
     );
     expect(names).toEqual({
-      sms: 'OtpDelivered',
-      voice: 'OtpDelivered',
+      sms: 'OtpConvertible',
+      voice: 'OtpConvertible',
       usedSms: 'OtpConverted',
       usedVoice: 'OtpConverted',
     });

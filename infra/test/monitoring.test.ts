@@ -2,7 +2,7 @@
  * Alarms, the notification topic, the dashboard and saved queries (`dashboards/`).
  * Each test reads the synthesized CloudFormation, not the CDK objects: that template is what reaches AWS.
  */
-import { Match } from 'aws-cdk-lib/assertions';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ABUSE_REASONS } from '../../service/src/domain/abuse-guard.js';
 import { HOOK_FAILURE_REASONS, REQUEST_FAULT_REASONS } from '../../service/src/domain/failure-class.js';
@@ -550,6 +550,46 @@ describe('alarms for what stays under every limit, and for the event functions',
       MetricName: 'OtpDelivered',
       Dimensions: expect.arrayContaining([{ Name: 'country', Value: 'MX' }]),
     });
+  });
+
+  it('keeps per-country alarms to the countries named when more than 20 are allowed, and warns when none are', () => {
+    // Prepare: 21 allowed countries
+    const many = [
+      'US',
+      'CA',
+      'GB',
+      'MX',
+      'ES',
+      'FR',
+      'DE',
+      'IT',
+      'PT',
+      'BR',
+      'JP',
+      'CN',
+      'IN',
+      'AU',
+      'NZ',
+      'IE',
+      'NL',
+    ];
+    const allowedCountries = [...many, 'BE', 'AT', 'CH', 'SE'];
+    const unnamed = synthStack({ allowedCountries });
+    const named = synthStack({ allowedCountries, alarmCountries: ['us', 'GB'] });
+    const perCountry = (synth: Synth) =>
+      alarmNames(synth)
+        .filter((n) => /-(sends-above-band|codes-not-delivered)/.test(n) && !/total/.test(n))
+        .sort();
+
+    // Assess: with none named, only the totals, and the synth says so
+    expect(perCountry(unnamed)).toEqual([]);
+    expect(alarmNames(unnamed)).toContain('OktaPhoneMfa-sends-above-band-total');
+    Annotations.fromStack(unnamed.stack).hasWarning('*', Match.stringLikeRegexp('alarmCountries'));
+    expect(perCountry(named).filter((n) => n.includes('sends-above-band'))).toEqual([
+      'OktaPhoneMfa-sends-above-band-gb',
+      'OktaPhoneMfa-sends-above-band-us',
+    ]);
+    Annotations.fromStack(named.stack).hasNoWarning('*', Match.stringLikeRegexp('alarmCountries'));
   });
 
   it("alarms on each event function's errors, and on a missing conversion signal where conversion is measured", () => {

@@ -452,6 +452,21 @@ describe('receipts and conversion settings', () => {
     ]);
   });
 
+  it('refuses alarm countries that are not ISO codes, not allowed, or more than 20', () => {
+    expect(problemsOf({ alarmCountries: ['USA'] })).toEqual([
+      expect.stringMatching(/^alarmCountries: "USA" is not an ISO 3166-1 alpha-2 code/),
+      expect.stringMatching(/^alarmCountries: "USA" is not in allowedCountries/),
+    ]);
+    expect(problemsOf({ allowedCountries: ['US'], alarmCountries: ['GB'] })).toEqual([
+      expect.stringMatching(/^alarmCountries: "GB" is not in allowedCountries: no code is ever sent there/),
+    ]);
+    const countries = 'AA AB AC AD AE AF AG AH AI AJ AK AL AM AN AO AP AQ AR AS AT AU'.split(' ');
+    expect(problemsOf({ allowedCountries: ['*'], alarmCountries: countries })).toEqual([
+      expect.stringMatching(/^alarmCountries: names 21 countries; at most 20/),
+    ]);
+    expect(problemsOf({ allowedCountries: ['*'], alarmCountries: ['gb', 'GB'] })).toEqual([]);
+  });
+
   it('lists the new settings among the context keys the app reads', () => {
     expect(SETTING_KEYS).toEqual(
       expect.arrayContaining(['oktaEventSourceName', 'oktaEventHook', 'lowConversion']),

@@ -29,11 +29,19 @@ if (iam) {
 /** The `iam` faults as last read from shared memory: [version, byte length] then the JSON. */
 let iamFaults = { version: -1, list: [] };
 function currentIamFaults() {
-  const version = Atomics.load(iam.faults, 0);
-  if (version !== iamFaults.version) {
+  // A seqlock: the bytes are read again if the version moved while they were copied (a fault set meanwhile).
+  for (let attempt = 0; attempt < 5; attempt += 1) {
+    const version = Atomics.load(iam.faults, 0);
+    if (version === iamFaults.version) return iamFaults.list;
     const length = Atomics.load(iam.faults, 1);
     const text = Buffer.from(iam.faultBytes.slice(0, length)).toString('utf8');
-    iamFaults = { version, list: text ? JSON.parse(text) : [] };
+    if (Atomics.load(iam.faults, 0) !== version) continue;
+    try {
+      iamFaults = { version, list: text ? JSON.parse(text) : [] };
+    } catch {
+      continue;
+    }
+    return iamFaults.list;
   }
   return iamFaults.list;
 }

@@ -7,6 +7,13 @@ export const LOG_RETENTION_DAYS = [
 ] as const;
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const COUNTRY = /^[A-Z]{2}$/;
+
+/**
+ * Most countries with alarms of their own ("Sends above the usual band" and "Codes not delivered", about $0.40 a
+ * month a country): past it, an org allowing many countries names the ones it sends most to (`alarmCountries`).
+ */
+export const MAX_ALARM_COUNTRIES = 20;
 
 /** How the stack runs and is watched: capacity, who may reach the API, logs and alarms. */
 export type OperationsSettings = {
@@ -23,6 +30,11 @@ export type OperationsSettings = {
    * degraded", `notify` on its own, or `off`.
    */
   trafficAlarm: TrafficAlarmMode;
+  /**
+   * Countries with alarms of their own, at most {@link MAX_ALARM_COUNTRIES}; empty = the allowed countries (with
+   * `["*"]`, the countries the routing names) when there are at most that many, else only the totals.
+   */
+  alarmCountries: string[];
 };
 
 /**
@@ -51,11 +63,23 @@ export function readOperationsSettings(c: Collector): OperationsSettings {
     c.fail('trafficAlarm', `must be one of ${TRAFFIC_ALARM_MODES.join(', ')}, got "${trafficAlarm}"`);
   }
 
+  const alarmCountries = [...new Set(c.list('alarmCountries').map((x) => x.toUpperCase()))];
+  for (const country of alarmCountries) {
+    if (!COUNTRY.test(country)) c.fail('alarmCountries', `"${country}" is not an ISO 3166-1 alpha-2 code`);
+  }
+  if (alarmCountries.length > MAX_ALARM_COUNTRIES) {
+    c.fail(
+      'alarmCountries',
+      `names ${alarmCountries.length} countries; at most ${MAX_ALARM_COUNTRIES} (the totals' alarms cover the rest)`,
+    );
+  }
+
   return {
     provisionedConcurrency,
     ...(alarmEmail ? { alarmEmail } : {}),
     oktaIpAllowList,
     logRetentionDays,
     trafficAlarm,
+    alarmCountries,
   };
 }

@@ -3,8 +3,8 @@
  * resource, condition keys) is allowed when an `Allow` statement matches it and no `Deny` statement does. Actions
  * match case-insensitively with `*` and `?`; resources case-sensitively with `*` and `?`; conditions with the
  * operators the stack uses (`StringEquals`, `StringLike`, their `Not` forms, and the `ForAllValues:` / `ForAnyValue:`
- * set operators, as `dynamodb:LeadingKeys` is written). An operator it does not know fails closed: the statement does
- * not match (an `Allow` allows nothing, a `Deny` denies), as a stricter reading than AWS's is the safe mistake here.
+ * set operators, as `dynamodb:LeadingKeys` is written). An operator it does not know fails closed: an `Allow` with it
+ * allows nothing, a `Deny` with it denies, as a stricter reading than AWS's is the safe mistake here.
  *
  * No AWS SDK, no CDK: the local stack evaluates with it on every stand-in call, in its main thread and in dynalite's.
  */
@@ -48,12 +48,15 @@ export function wildcardMatches(pattern: string, value: string, ignoreCase = fal
   return regex.test(value);
 }
 
-/** One condition operator applied to one key: the request's values against the statement's. */
+/**
+ * One condition operator applied to one key: the request's values against the statement's; undefined for an
+ * operator this evaluator does not know.
+ */
 function conditionHolds(
   operator: string,
   values: readonly string[] | undefined,
   expected: string[],
-): boolean {
+): boolean | undefined {
   const [setOperator, base] = operator.includes(':') ? operator.split(':', 2) : [undefined, operator];
   const single = (value: string) => {
     switch (base) {
@@ -69,11 +72,10 @@ function conditionHolds(
         return undefined;
     }
   };
-  // An operator this evaluator does not know never holds (fails closed).
-  if (single('') === undefined) return false;
+  if (single('') === undefined) return undefined;
   if (setOperator === 'ForAllValues') return (values ?? []).every((value) => single(value) === true);
   if (setOperator === 'ForAnyValue') return (values ?? []).some((value) => single(value) === true);
-  if (setOperator !== undefined) return false;
+  if (setOperator !== undefined) return undefined;
   // A single-valued operator on a key the request does not have: no match (IAM's rule, but for the Not forms).
   if (!values || values.length === 0) return base === 'StringNotEquals' || base === 'StringNotLike';
   return values.some((value) => single(value) === true);
@@ -86,7 +88,10 @@ export function statementMatches(statement: PolicyStatement, request: IamRequest
   if (!asList(statement.Resource).some((pattern) => wildcardMatches(pattern, request.resource))) return false;
   for (const [operator, keys] of Object.entries(statement.Condition ?? {})) {
     for (const [key, expected] of Object.entries(keys)) {
-      if (!conditionHolds(operator, request.context?.[key], asList(expected))) return false;
+      const holds = conditionHolds(operator, request.context?.[key], asList(expected));
+      // An operator this evaluator does not know fails closed: an Allow does not match, a Deny does.
+      if (holds === undefined) return statement.Effect === 'Deny';
+      if (!holds) return false;
     }
   }
   return true;

@@ -174,6 +174,8 @@ function sourcesDigest(names: LocalResourceNames): string {
     ...filesUnder(join(root, 'service', 'templates'), ['.json']),
     join(root, 'cdk.json'),
     join(root, 'package.json'),
+    // A CDK upgrade can change what a grant synthesizes to.
+    join(root, 'package-lock.json'),
     join(here, 'stack-policies.ts'),
   ];
   for (const file of files) {

@@ -227,8 +227,9 @@ const boundedHandler = (requestTimeout: number) => ({
  * bounded, retries are short. Ambiguous failures (a timeout, a reset, a 5xx after the write may have landed) may be
  * retried because every write of these handlers recognises its own landed attempt: the conditional ones (a receipt's
  * append, the settle, the DLQ claim, the prefix deny mark, an Okta event's claim) carry a token of the call in the
- * item, the counters count by a token of the message (`seen`/`used`), and the rest set fixed values (the unit tests
- * `event-writes-retried.test.ts` land each write, lose its answer and let the SDK retry it).
+ * item, the counters count by a token of the message (`seen`/`used`), and the rest set fixed values (the handlers'
+ * unit tests `record-delivery-event`, `record-verification` and `sweep-messages` land each write, lose its answer
+ * and let the SDK retry it: `test/helpers/dynamo-faults.ts`).
  */
 
 /** The messages table and the abuse table. */

@@ -8,13 +8,15 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type {
-  CountedAs,
-  LatestPointer,
-  PrefixHour,
-  SettleWrite,
-  SettlingMessage,
-  VerificationStore,
+import {
+  type ConversionSignal,
+  type CountedAs,
+  FAILED_VERIFICATION_HOLD_MS,
+  type LatestPointer,
+  type PrefixHour,
+  type SettleWrite,
+  type SettlingMessage,
+  type VerificationStore,
 } from '../domain/conversion.js';
 import {
   CONVERSION_SIGNAL_KEY,
@@ -187,20 +189,29 @@ export class DynamoSettlementStore implements VerificationStore {
 
   public async finish(
     messageId: string,
-    step: { feedback: MessageFeedback; countedAs: CountedAs; feedbackPut: MessageFeedback; final: boolean },
+    step: {
+      feedback: MessageFeedback;
+      countedAs: CountedAs;
+      feedbackPut: MessageFeedback;
+      final: boolean;
+      finalAtSeconds?: number;
+    },
   ): Promise<void> {
+    const finalAt = !step.final && step.finalAtSeconds !== undefined;
     try {
       await this.#doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: messageKey(messageId),
-          // Final: out of the sweep's index, and no prefix beside the masked number (together they spell it).
-          UpdateExpression: `SET countedAs = :counted, feedbackPut = :put${step.final ? ' REMOVE sweepBucket, prefix' : ''}`,
+          // Final: out of the sweep's index, and no prefix beside the masked number (together they spell it). Not yet:
+          // when it will be (the sweep's Query passes it over until then).
+          UpdateExpression: `SET countedAs = :counted, feedbackPut = :put${finalAt ? ', finalAt = :finalAt' : ''}${step.final ? ' REMOVE sweepBucket, prefix' : ''}`,
           ConditionExpression: 'feedback = :feedback',
           ExpressionAttributeValues: {
             ':counted': step.countedAs,
             ':put': step.feedbackPut,
             ':feedback': step.feedback,
+            ...(finalAt ? { ':finalAt': step.finalAtSeconds } : {}),
           },
         }),
       );
@@ -236,13 +247,18 @@ export class DynamoSettlementStore implements VerificationStore {
   public async expiredPending(bucket: string, beforeSeconds: number, limit = 1000): Promise<StoredMessage[]> {
     const found: StoredMessage[] = [];
     let startKey: Record<string, unknown> | undefined;
+    // A FAILED waiting out its re-credit window has nothing to do until `finalAt`: filtered out, so that it never
+    // takes the place of a code the sweep must settle (a pumping burst's thousands in one hour).
+    const nowSeconds = Math.floor(this.#now() / 1000);
     do {
       const page = await this.#doc.send(
         new QueryCommand({
           TableName: this.tableName,
           IndexName: MESSAGES_TABLE.indexes.pending.name,
           KeyConditionExpression: 'sweepBucket = :bucket AND codeExpiresAt < :before',
-          ExpressionAttributeValues: { ':bucket': bucket, ':before': beforeSeconds },
+          FilterExpression:
+            'attribute_not_exists(feedback) OR attribute_not_exists(countedAs) OR feedbackPut <> feedback OR finalAt <= :now',
+          ExpressionAttributeValues: { ':bucket': bucket, ':before': beforeSeconds, ':now': nowSeconds },
           ...(startKey ? { ExclusiveStartKey: startKey } : {}),
         }),
       );
@@ -324,12 +340,56 @@ export class DynamoSettlementStore implements VerificationStore {
     this.#signalWritten = { publishedMs: published, atMs: nowMs };
   }
 
-  /** The latest Okta event's `published` recorded, epoch ms; undefined when none was ever heard. */
-  public async signal(): Promise<{ publishedMs: number; arrivedMs?: number } | undefined> {
+  /**
+   * Records that a verification event failed to be handled (its retries may still succeed): when, and the earliest
+   * `published` of the failures of the current window, so that the sweep holds the signal below it
+   * (`effectiveSignal`). Two fixed-value writes, on the failure path only.
+   *
+   * @param publishedMs - the failing event's `published`, epoch ms
+   */
+  public async recordVerificationFailure(publishedMs: number): Promise<void> {
+    const nowMs = this.#now();
+    try {
+      await this.#doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: CONVERSION_SIGNAL_KEY,
+          UpdateExpression: 'SET failedAt = :now, failedPublishedAt = :published',
+          // A new window, or an earlier failing event than the window's first.
+          ConditionExpression:
+            'attribute_not_exists(failedAt) OR failedAt < :windowStart OR failedPublishedAt > :published',
+          ExpressionAttributeValues: {
+            ':now': nowMs,
+            ':published': publishedMs,
+            ':windowStart': nowMs - FAILED_VERIFICATION_HOLD_MS,
+          },
+        }),
+      );
+      return;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+    await this.#doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: CONVERSION_SIGNAL_KEY,
+        UpdateExpression: 'SET failedAt = :now',
+        ExpressionAttributeValues: { ':now': nowMs },
+      }),
+    );
+  }
+
+  /** The conversion signal as stored; undefined when Okta was never heard from. */
+  public async signal(): Promise<ConversionSignal | undefined> {
     const item = await this.#get(CONVERSION_SIGNAL_KEY);
     const publishedMs = numberOr(item?.publishedAt);
     if (publishedMs === undefined) return undefined;
-    const arrivedMs = numberOr(item?.arrivedAt);
-    return { publishedMs, ...(arrivedMs === undefined ? {} : { arrivedMs }) };
+    const failedAtMs = numberOr(item?.failedAt);
+    const failedPublishedMs = numberOr(item?.failedPublishedAt);
+    return {
+      publishedMs,
+      ...(failedAtMs === undefined ? {} : { failedAtMs }),
+      ...(failedPublishedMs === undefined ? {} : { failedPublishedMs }),
+    };
   }
 }

@@ -141,10 +141,19 @@ export interface SettlementStore {
     messageToken: string,
     outcome: MessageFeedback,
   ): Promise<PrefixHour>;
-  /** Records step 2 as done for `feedback`; with `final`, drops `prefix` and `sweepBucket`. No-op if the feedback changed. */
+  /**
+   * Records step 2 as done for `feedback`; with `final`, drops `prefix` and `sweepBucket`, else notes when it will be
+   * final (`finalAtSeconds`). No-op if the feedback changed.
+   */
   finish(
     messageId: string,
-    step: { feedback: MessageFeedback; countedAs: CountedAs; feedbackPut: MessageFeedback; final: boolean },
+    step: {
+      feedback: MessageFeedback;
+      countedAs: CountedAs;
+      feedbackPut: MessageFeedback;
+      final: boolean;
+      finalAtSeconds?: number;
+    },
   ): Promise<void>;
   /**
    * Marks a prefix's hour as having led to a deny, once: false when another sweep had (this call's own landed write,
@@ -206,6 +215,41 @@ export function lowConversion(
   return counter.converted / counter.settled <= settings.maxRate;
 }
 
+/** The conversion signal as stored: the latest Okta event heard from, and the latest verification that failed. */
+export type ConversionSignal = {
+  /** The latest `published` of any Okta event received, epoch ms. */
+  publishedMs: number;
+  /** When a verification event last failed to be handled, epoch ms (its retries may still credit it). */
+  failedAtMs?: number;
+  /** The earliest `published` of the verification events that failed in the current window, epoch ms. */
+  failedPublishedMs?: number;
+};
+
+/**
+ * How long a failed verification holds the signal back: the signal wait and the grace, with a margin, so that every
+ * code that expired while verifications failed is settled without evidence (never counted against its prefix)
+ * before the hold lifts.
+ */
+export const FAILED_VERIFICATION_HOLD_MS = (SIGNAL_WAIT_SECONDS + VERIFICATION_GRACE_SECONDS + 600) * 1000;
+
+/**
+ * The signal the sweep judges by: Okta's latest event, but held below the first verification that failed while
+ * verifications are failing (or failed within {@link FAILED_VERIFICATION_HOLD_MS}). Events that only prove Okta's
+ * stream flows (every hook call's `inline_hook.executed`) keep arriving while the code-used events fail to be
+ * recorded: without the hold, codes that were used would be counted unused.
+ *
+ * @param signal - as stored; undefined = never heard from
+ * @param nowMs - now
+ */
+export function effectiveSignal(signal: ConversionSignal | undefined, nowMs: number): number | undefined {
+  if (!signal) return undefined;
+  const held =
+    signal.failedAtMs !== undefined &&
+    signal.failedPublishedMs !== undefined &&
+    nowMs - signal.failedAtMs < FAILED_VERIFICATION_HOLD_MS;
+  return held ? Math.min(signal.publishedMs, (signal.failedPublishedMs as number) - 1) : signal.publishedMs;
+}
+
 /**
  * Whether Okta has been heard from past a code's expiry: the latest System Log event we received was published at
  * or after it. Then a use of the code (published before its expiry) would have reached us too.
@@ -265,6 +309,10 @@ export function settlementIsFinal(
   return nowMs >= (message.codeExpiresAt + VERIFICATION_GRACE_SECONDS + RECREDIT_WINDOW_SECONDS) * 1000;
 }
 
+/** When a FAILED's settlement becomes final (epoch seconds): once a late RECEIVED can no longer re-credit it. */
+const finalAtOf = (message: SettlingMessage) =>
+  (message.codeExpiresAt ?? 0) + VERIFICATION_GRACE_SECONDS + RECREDIT_WINDOW_SECONDS;
+
 /** Whether a settled message still has step 2 or 3 to do. */
 export function settlementUnfinished(message: SettlingMessage, nowMs: number): boolean {
   const { feedback } = message;
@@ -284,6 +332,11 @@ export type SettlementDeps = {
   now: () => number;
   /** A fresh token per settle write. @default crypto.randomUUID */
   token?: () => string;
+  /**
+   * Judges the prefix once a FAILED was counted (the sweep's low-conversion deny), before the settlement is recorded
+   * as finished: if it fails, the message stays unfinished and the next sweep counts (idempotently) and judges again.
+   */
+  judge?: (message: SettlingMessage, counter: PrefixHour) => Promise<void>;
 };
 
 /** What finishing a settlement did. */
@@ -295,6 +348,11 @@ export type FinishedSettlement = {
   counter?: PrefixHour;
   /** Whether this call told End User Messaging. */
   told: boolean;
+  /**
+   * Whether this call did the counting step for this feedback (it was not done before): the metrics of a settlement
+   * (`OtpConverted`, `OtpExpiredUnused`) go with it, also when an earlier invocation stopped after the settle write.
+   */
+  firstFinish: boolean;
 };
 
 /** Log fields of a message: never a number, never a prefix. */
@@ -330,6 +388,9 @@ export async function finishSettlement(
       ? deps.store.count(message.prefix, message.sentAt, messageToken(message.messageId), decision.outcome)
       : undefined,
   ]);
+  // The deny is judged before the settlement is recorded as finished: a judgement that fails (the deny list
+  // unreachable) leaves the message for the next sweep, which counts again (no-op) and judges again.
+  if (counter && decision.outcome === 'FAILED' && deps.judge) await deps.judge(message, counter);
   const final = settlementIsFinal(message, feedback, deps.now());
   if (!counted || told || (final && (message.prefix !== undefined || message.sweepBucket !== undefined))) {
     await deps.store.finish(message.messageId, {
@@ -337,6 +398,7 @@ export async function finishSettlement(
       countedAs: decision.countedAs,
       feedbackPut: feedback,
       final,
+      ...(final ? {} : { finalAtSeconds: finalAtOf(message) }),
     });
   }
   return {
@@ -344,6 +406,7 @@ export async function finishSettlement(
     feedback,
     countedAs: decision.countedAs,
     told,
+    firstFinish: !counted,
     ...(counter ? { counter } : {}),
   };
 }

@@ -13,6 +13,7 @@ import { DynamoMessageMemory, rememberingSender } from '../adapters/remembering-
 import { DynamoTemplateSource } from '../adapters/templates.js';
 import { loadHookConfig } from '../config.js';
 import { AbuseGuard } from '../domain/abuse-guard.js';
+import { isConvertedRequestType } from '../domain/conversion.js';
 import { Deadline } from '../domain/deadline.js';
 import { HookPayloadError } from '../domain/errors.js';
 import {
@@ -189,6 +190,8 @@ function record(delivery: ExactlyOnceResult, request: DeliveryRequest, deadline:
     emitMetrics({ channel: outcome.channel }, [
       [MetricName.OtpDelivered],
       [MetricName.DeliveryLatency, elapsedMs, MetricUnit.Milliseconds],
+      // The conversion rate's denominator: codes whose use Okta reports (not password resets and unlocks).
+      ...(isConvertedRequestType(request.requestType) ? [[MetricName.OtpConvertible] as const] : []),
     ]);
     // Sends per country, against the band each country learnt (an attacker cannot add countries: a country the
     // allow-list refuses is never delivered to).

@@ -106,6 +106,10 @@ function recordCredit(
       });
       return 'ignored';
     case 'resumed':
+      // The earlier invocation stopped after its settle write, before its count: the conversion is counted here.
+      if (outcome.finished.firstFinish && outcome.finished.feedback === 'RECEIVED') {
+        emitMetric(MetricName.OtpConverted, { channel });
+      }
       logger.info('Settlement left unfinished by an earlier invocation finished', {
         oktaEventId,
         ...messageFields(outcome.finished.message),
@@ -170,15 +174,23 @@ export async function handleOktaEvent(event: unknown, deps: VerificationDeps): P
       return 'hook-failure';
     }
     case 'verified': {
-      const outcome = await creditVerification(
-        {
-          userId: meaning.userId,
-          channel: meaning.channel,
-          publishedMs: meaning.publishedMs,
-          ...(meaning.uuid ? { uuid: meaning.uuid } : {}),
-        },
-        { store: deps.store, feedback: deps.feedback, now: deps.now ?? Date.now },
-      );
+      let outcome: CreditOutcome;
+      try {
+        outcome = await creditVerification(
+          {
+            userId: meaning.userId,
+            channel: meaning.channel,
+            publishedMs: meaning.publishedMs,
+            ...(meaning.uuid ? { uuid: meaning.uuid } : {}),
+          },
+          { store: deps.store, feedback: deps.feedback, now: deps.now ?? Date.now },
+        );
+      } catch (error) {
+        // Okta's other events keep the signal moving while code-used events fail here: hold it below this one, so
+        // that the sweep counts no code unused that this event (once retried, or lost) may have been about.
+        await deps.store.recordVerificationFailure(meaning.publishedMs).catch(() => {});
+        throw error;
+      }
       return recordCredit(outcome, meaning.uuid, meaning.channel);
     }
   }

@@ -17,11 +17,14 @@ import type { StoredMessage } from '../adapters/message-items.js';
 import { DynamoSettlementStore } from '../adapters/message-settlement.js';
 import { type LowConversionConfig, loadSweepConfig } from '../config.js';
 import {
+  effectiveSignal,
   type FinishedSettlement,
   judgePrefix,
   messageFields,
+  type PrefixHour,
   resumeSettlement,
   type SettlementDeps,
+  type SettlingMessage,
   SIGNAL_MISSING_AFTER_SECONDS,
   settleMessage,
   sweepAction,
@@ -46,9 +49,10 @@ export type SweepSummary = {
 
 /**
  * How many past hours of sweep buckets are read besides the current one. Okta's codes live minutes; a code living
- * longer than this is settled only by the table's TTL. Covers the signal wait and the re-credit window (2 hours).
+ * longer than this is settled only by the table's TTL. Covers the signal wait and the re-credit window (2 hours) with
+ * room for a sweep that was down for most of a day (a Query of an empty bucket costs next to nothing).
  */
-export const SWEEP_LOOKBACK_HOURS = 6;
+export const SWEEP_LOOKBACK_HOURS = 24;
 
 /** What the sweep needs; module-level in Lambda, injected by the tests. */
 export type SweepDeps = {
@@ -63,81 +67,101 @@ export type SweepDeps = {
 /** Messages of one bucket swept at once. */
 const SWEEP_CONCURRENCY = 8;
 
-/** Logs, counts and judges what settling or finishing one message did. */
-async function afterSettlement(
-  finished: FinishedSettlement,
-  deps: SweepDeps,
-  settlement: SettlementDeps,
-  summary: SweepSummary,
-): Promise<void> {
-  const { message, counter } = finished;
-  if (!counter || finished.countedAs !== 'FAILED' || !message.prefix || typeof message.sentAt !== 'number') {
-    return;
-  }
-  const judgement = await judgePrefix(message.prefix, message.sentAt, counter, {
-    store: deps.store,
-    denyList: {
-      denyLowConversion: (prefix, entry) =>
-        putLowConversionDeny(deps.abuse.client, deps.abuse.tableName, prefix, entry),
-    },
-    settings: deps.lowConversion,
-    now: settlement.now,
-  });
-  if (judgement.kind !== 'denied') return;
-  summary.denied += 1;
-  emitMetric(MetricName.LowConversionPrefixDenied);
-  logger.warn('Prefix denied: many codes sent, almost none used', {
-    prefix: maskIfNumber(message.prefix),
-    country: message.country ?? 'unknown',
-    settled: judgement.counter.settled,
-    converted: judgement.counter.converted,
-    hour: new Date(message.sentAt).toISOString().slice(0, 13),
-    until: new Date(judgement.expiresAt * 1000).toISOString(),
-    reason: 'low-conversion',
-  });
+/**
+ * The low-conversion judgement of a prefix, run by the settlement between its count and its finish (so that a
+ * judgement that fails leaves the message for the next sweep): denies, counts and logs.
+ */
+function judgeWith(deps: SweepDeps, now: () => number, summary: SweepSummary) {
+  return async (message: SettlingMessage, counter: PrefixHour): Promise<void> => {
+    if (!message.prefix || typeof message.sentAt !== 'number') return;
+    const judgement = await judgePrefix(message.prefix, message.sentAt, counter, {
+      store: deps.store,
+      denyList: {
+        denyLowConversion: (prefix, entry) =>
+          putLowConversionDeny(deps.abuse.client, deps.abuse.tableName, prefix, entry),
+      },
+      settings: deps.lowConversion,
+      now,
+    });
+    if (judgement.kind !== 'denied') return;
+    summary.denied += 1;
+    emitMetric(MetricName.LowConversionPrefixDenied);
+    logger.warn('Prefix denied: many codes sent, almost none used', {
+      prefix: maskIfNumber(message.prefix),
+      country: message.country ?? 'unknown',
+      settled: judgement.counter.settled,
+      converted: judgement.counter.converted,
+      hour: new Date(message.sentAt).toISOString().slice(0, 13),
+      until: new Date(judgement.expiresAt * 1000).toISOString(),
+      reason: 'low-conversion',
+    });
+  };
 }
 
-/** Sweeps one message the index returned. */
+/** Counts and logs a FAILED this call settled or finished first (a resumed one included). */
+function recordExpired(finished: FinishedSettlement, resumed: boolean): void {
+  if (!finished.firstFinish || finished.feedback !== 'FAILED') return;
+  emitMetric(MetricName.OtpExpiredUnused, { channel: finished.message.channel ?? 'unknown' });
+  logger.info(
+    resumed
+      ? 'Code expired unused: a settlement left unfinished by an earlier invocation finished FAILED'
+      : 'Code expired unused: message marked FAILED',
+    {
+      ...messageFields(finished.message),
+      status: 'FAILED',
+      // FAILED:unjudged (no Okta evidence that it was unused) and FAILED:undelivered never count against the prefix.
+      countedAs: finished.countedAs,
+    },
+  );
+}
+
+/** Sweeps one message the index returned; says whether it was deferred (waiting for Okta's events). */
 async function sweepOne(
   pending: StoredMessage,
-  deps: SweepDeps,
   settlement: SettlementDeps,
   signalMs: number | undefined,
   summary: SweepSummary,
-): Promise<void> {
+): Promise<'deferred' | undefined> {
   const action = sweepAction(pending, settlement.now(), signalMs);
   if (action === 'none') return;
   if (action === 'defer') {
     summary.deferred += 1;
-    return;
+    return 'deferred';
   }
   if (action === 'resume') {
     const finished = await resumeSettlement(pending.messageId, settlement, signalMs);
     if (!finished) return;
     summary.resumed += 1;
-    logger.info('Settlement left unfinished by an earlier invocation finished', {
-      ...messageFields(finished.message),
-      feedback: finished.feedback,
-      countedAs: finished.countedAs,
-    });
-    await afterSettlement(finished, deps, settlement, summary);
+    if (finished.feedback === 'FAILED') recordExpired(finished, true);
+    else {
+      logger.info('Settlement left unfinished by an earlier invocation finished', {
+        ...messageFields(finished.message),
+        feedback: finished.feedback,
+        countedAs: finished.countedAs,
+      });
+    }
     return;
   }
   const outcome = await settleMessage(pending.messageId, 'FAILED', settlement, signalMs);
   if (outcome.kind === 'unknown' || outcome.kind === 'already') return; // used or swept meanwhile
-  const { finished } = outcome;
   if (outcome.kind === 'resumed') summary.resumed += 1;
-  if (outcome.kind === 'settled') {
-    summary.swept += 1;
-    emitMetric(MetricName.OtpExpiredUnused, { channel: finished.message.channel ?? 'unknown' });
-    logger.info('Code expired unused: message marked FAILED', {
-      ...messageFields(finished.message),
-      status: 'FAILED',
-      // FAILED:unjudged (no Okta events to prove it unused) and FAILED:undelivered never count against the prefix.
-      countedAs: finished.countedAs,
-    });
-  }
-  await afterSettlement(finished, deps, settlement, summary);
+  if (outcome.kind === 'settled') summary.swept += 1;
+  recordExpired(outcome.finished, outcome.kind === 'resumed');
+}
+
+/** Whether codes wait for Okta's events while Okta should have sent some: a deferred code sent a while ago, after
+ * the latest event heard (each send makes Okta log `inline_hook.executed` within seconds). */
+function signalMissing(
+  deferred: readonly StoredMessage[],
+  signalMs: number | undefined,
+  nowMs: number,
+): boolean {
+  return deferred.some(
+    (message) =>
+      typeof message.sentAt === 'number' &&
+      nowMs - message.sentAt > SIGNAL_MISSING_AFTER_SECONDS * 1000 &&
+      (signalMs === undefined || message.sentAt > signalMs),
+  );
 }
 
 /**
@@ -152,9 +176,17 @@ export async function sweep(deps: SweepDeps): Promise<SweepSummary> {
   const nowMs = now();
   const nowSeconds = Math.floor(nowMs / 1000);
   const summary: SweepSummary = { swept: 0, denied: 0, deferred: 0, resumed: 0 };
-  const settlement: SettlementDeps = { store: deps.store, feedback: deps.feedback, now };
+  const settlement: SettlementDeps = {
+    store: deps.store,
+    feedback: deps.feedback,
+    now,
+    judge: judgeWith(deps, now, summary),
+  };
+  // Held below a verification that failed recently (effectiveSignal): no code is counted unused on a stream whose
+  // code-used events are not being recorded.
   const signal = await deps.store.signal();
-  const signalMs = signal?.publishedMs;
+  const signalMs = effectiveSignal(signal, nowMs);
+  const deferred: StoredMessage[] = [];
   let failed = 0;
   for (let hour = SWEEP_LOOKBACK_HOURS; hour >= 0; hour -= 1) {
     const bucket = sweepBucketOf(nowMs - hour * 3_600_000);
@@ -165,7 +197,8 @@ export async function sweep(deps: SweepDeps): Promise<SweepSummary> {
       await Promise.all(
         expired.slice(i, i + SWEEP_CONCURRENCY).map(async (pending) => {
           try {
-            await sweepOne(pending, deps, settlement, signalMs, summary);
+            if ((await sweepOne(pending, settlement, signalMs, summary)) === 'deferred')
+              deferred.push(pending);
           } catch (error) {
             failed += 1;
             logger.error('Message not swept; it stays in the index and the next sweep tries again', {
@@ -177,18 +210,16 @@ export async function sweep(deps: SweepDeps): Promise<SweepSummary> {
       );
     }
   }
-  const signalAgeSeconds = signalMs === undefined ? undefined : Math.round((nowMs - signalMs) / 1000);
-  if (
-    summary.deferred > 0 &&
-    (signalAgeSeconds === undefined || signalAgeSeconds > SIGNAL_MISSING_AFTER_SECONDS)
-  ) {
+  if (signalMissing(deferred, signalMs, nowMs)) {
     emitMetric(MetricName.ConversionSignalMissing);
     logger.warn(
-      "Okta's events are not arriving: codes wait for them, and the low-conversion deny is paused",
+      "Okta's events are not arriving (or not being recorded): codes wait for them, and the low-conversion deny is paused",
       {
         waiting: summary.deferred,
-        lastOktaEvent: signalMs === undefined ? 'never' : new Date(signalMs).toISOString(),
-        ...(signalAgeSeconds === undefined ? {} : { signalAgeSeconds }),
+        lastOktaEvent: signal === undefined ? 'never' : new Date(signal.publishedMs).toISOString(),
+        ...(signal?.failedAtMs === undefined
+          ? {}
+          : { lastVerificationFailure: new Date(signal.failedAtMs).toISOString() }),
       },
     );
   }

@@ -38,6 +38,11 @@ export const MetricName = {
   OtpReceipt: 'OtpReceipt',
   /** Milliseconds from the send to the handset's delivery receipt (dimension `channel`). */
   TimeToHandset: 'TimeToHandset',
+  /**
+   * A code sent whose use Okta reports (sign-in and enrolment, not password reset or unlock): the conversion rate's
+   * denominator (dimension `channel`).
+   */
+  OtpConvertible: 'OtpConvertible',
   /** A code the user typed: Okta's MFA success marked the message RECEIVED (dimension `channel`). */
   OtpConverted: 'OtpConverted',
   /** A message whose code expired unused: the sweep marked it FAILED (dimension `channel`). */

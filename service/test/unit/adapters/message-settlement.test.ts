@@ -102,15 +102,27 @@ describe('DynamoSettlementStore', () => {
     expect((await s.count(prefix, NOW, messageToken('x'), 'FAILED')).deniedAt).toBe(NOW);
   });
 
-  it('finds the expired messages of a bucket still in the index: unsettled, or settled but not final', async () => {
-    // Prepare
-    const s = store();
+  it('finds the expired messages of a bucket with work left: unsettled, unfinished, or a FAILED due to become final', async () => {
+    // Prepare: now is an hour and a half after the send
     const sentAt = Date.UTC(2026, 11, 2, 7, 10);
+    const s = store(sentAt + 90 * 60_000);
     const expired = item({ sentAt, codeExpiresAt: Math.floor(sentAt / 1000) + 60 });
     const fresh = item({ sentAt, codeExpiresAt: Math.floor(sentAt / 1000) + 3600 });
     const used = item({ sentAt, codeExpiresAt: Math.floor(sentAt / 1000) + 60 });
     const failed = item({ sentAt, codeExpiresAt: Math.floor(sentAt / 1000) + 60 });
-    for (const m of [expired, fresh, used, failed]) await remember(m);
+    const waiting = item({ sentAt, codeExpiresAt: Math.floor(sentAt / 1000) + 60 });
+    const unfinished = item({ sentAt, codeExpiresAt: Math.floor(sentAt / 1000) + 60 });
+    for (const m of [expired, fresh, used, failed, waiting, unfinished]) await remember(m);
+    await s.settle(unfinished.messageId, 'FAILED', 't');
+    await s.settle(waiting.messageId, 'FAILED', 't');
+    await s.finish(waiting.messageId, {
+      feedback: 'FAILED',
+      countedAs: 'FAILED',
+      feedbackPut: 'FAILED',
+      final: false,
+      // Its re-credit window is still open: nothing for the sweep to do.
+      finalAtSeconds: Math.floor(sentAt / 1000) + 3 * 3600,
+    });
     await s.settle(used.messageId, 'RECEIVED', 't');
     await s.finish(used.messageId, {
       feedback: 'RECEIVED',
@@ -124,13 +136,16 @@ describe('DynamoSettlementStore', () => {
       countedAs: 'FAILED',
       feedbackPut: 'FAILED',
       final: false,
+      finalAtSeconds: Math.floor(sentAt / 1000) + 3600,
     });
 
     // Act
     const found = await s.expiredPending(sweepBucketOf(sentAt), Math.floor(sentAt / 1000) + 120);
 
     // Assess
-    expect(found.map((m) => m.messageId).sort()).toEqual([expired.messageId, failed.messageId].sort());
+    expect(found.map((m) => m.messageId).sort()).toEqual(
+      [expired.messageId, failed.messageId, unfinished.messageId].sort(),
+    );
     const stored = (await allItems(client(), TABLE)).find((i) => i.pk === messageKey(used.messageId).pk);
     // Final: out of the sweep's index, and no prefix left beside the masked number (together they spell it).
     expect(stored?.sweepBucket).toBeUndefined();

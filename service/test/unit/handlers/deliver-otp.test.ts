@@ -99,6 +99,8 @@ describe('delivering', () => {
       expect.objectContaining({ dimensions: { country: 'US' } }),
     ]);
     expect(metric('DeliveryLatency')).toHaveLength(1);
+    // A sign-in code: Okta reports its use, so it is in the conversion rate's denominator.
+    expect(metric('OtpConvertible')).toEqual([expect.objectContaining({ dimensions: { channel: 'sms' } })]);
     expect(metric('DeliveryDeadLettered')).toEqual([]);
     // Same dimensions, one EMF line: the delivered count and its latency travel together.
     const blobs = output.json().filter((blob) => blob._aws?.CloudWatchMetrics);
@@ -120,6 +122,9 @@ describe('delivering', () => {
       /^<speak>.*Tu código de verificación es <say-as interpret-as="characters">3<\/say-as>/,
     );
     expect(call?.MessageBody.match(/interpret-as="characters">3</g)).toHaveLength(2);
+    // An unlock code's use is not in Okta's System Log: delivered, never convertible.
+    expect(metric('OtpDelivered')).toHaveLength(2);
+    expect(metric('OtpConvertible')).toEqual([]);
   });
 
   it.each(loadRequestFixtures().map(({ name }) => name))(

@@ -16,6 +16,7 @@ import { eventDbClient } from '../../../src/adapters/aws-clients.js';
 import { EndUserMessagingFeedback } from '../../../src/adapters/message-feedback.js';
 import { DynamoSettlementStore } from '../../../src/adapters/message-settlement.js';
 import { DynamoMessageMemory, rememberingSender } from '../../../src/adapters/remembering-sender.js';
+import { effectiveSignal } from '../../../src/domain/conversion.js';
 import type { DeliveryRequest } from '../../../src/domain/hook-request.js';
 import { OKTA_EVENT_TYPES } from '../../../src/domain/okta-log-event.js';
 import {
@@ -31,7 +32,7 @@ import {
   updateOf,
 } from '../../helpers/dynamo-faults.js';
 import { OutputCapture } from '../../helpers/output-capture.js';
-import { allItems, createMessagesTable } from '../adapters/messages-table-setup.js';
+import { allItems, createMessagesTable, sentMessage } from '../adapters/messages-table-setup.js';
 
 const TABLE = 'messages-verification';
 const SECRET = 'Basic c2VjcmV0LWV2ZW50LWhvb2s=';
@@ -344,6 +345,8 @@ describe('a settlement that stops between its steps', () => {
 
     // Assess
     expect(fault.fired).toBe(1);
+    // The conversion is counted once, by the invocation that counted it (the retry, when the first stopped before).
+    expect(metric('OtpConverted')).toHaveLength(1);
     const message = await item(d, `message#${messageId}`);
     expect(message).toMatchObject({ feedback: 'RECEIVED', countedAs: 'RECEIVED', feedbackPut: 'RECEIVED' });
     expect(message?.prefix).toBeUndefined();
@@ -410,6 +413,46 @@ describe('a settlement that stops between its steps', () => {
     expect(fault.fired).toBe(1);
     expect([first, again]).toEqual(['hook-failure', 'ignored']);
     expect(metric('OktaHookFailure')).toHaveLength(1);
+  });
+});
+
+describe('a verification that fails', () => {
+  it('holds the conversion signal below it, however many other Okta events arrive after', async () => {
+    // Prepare: the messages table refuses the settle write (a throttle, a broken deploy)
+    const client = eventClient();
+    const table = `messages-hold-${randomUUID().slice(0, 8)}`;
+    await createMessagesTable(client, table);
+    const store = new DynamoSettlementStore(client, table, { signalWriteEveryMs: 0 });
+    const d = { ...deps(client), store };
+    const userId = `00u${randomUUID().slice(0, 8)}`;
+    await new DynamoMessageMemory(client, table).remember(
+      sentMessage({
+        userId,
+        sentAt: Date.now() - 60_000,
+        codeExpiresAt: Math.floor(Date.now() / 1000) + 240,
+      }),
+      true,
+    );
+    const used = authViaMfa(userId);
+    const fault = failBeforeSend(client, (name, input) => updateOf('message#')(name, input), 10);
+
+    // Act: the verification fails; Okta's other events keep coming
+    await expect(handleOktaEvent(used, d)).rejects.toThrow('injected');
+    fault.remove();
+    await handleOktaEvent(
+      {
+        eventType: 'inline_hook.executed',
+        outcome: { result: 'SUCCESS' },
+        published: new Date().toISOString(),
+      },
+      d,
+    );
+    const signal = await store.signal();
+
+    // Assess: Okta was heard from after the failure, but the sweep judges by the signal held below it
+    expect(signal?.publishedMs).toBeGreaterThan(Date.parse(used.published));
+    expect(signal?.failedPublishedMs).toBe(Date.parse(used.published));
+    expect(effectiveSignal(signal, Date.now())).toBe(Date.parse(used.published) - 1);
   });
 });
 

@@ -563,3 +563,57 @@ describe('a sweep that stops between the steps', () => {
     expect(counter).toMatchObject({ settled: 5, converted: 0 });
   });
 });
+
+describe('evidence the sweep holds to', () => {
+  it('counts no code unused while verifications fail, though other Okta events keep arriving', async () => {
+    // Prepare: Okta's events flow, but a code-used event published 18 minutes ago (before these codes expired) failed
+    // to be recorded, and its retries are still under way
+    const d = await setup();
+    await d.store.recordVerificationFailure(NOW - 18 * 60_000);
+    for (let i = 0; i < 20; i += 1) await pending(d, { agoMs: 20 * 60_000, prefix: '+4479091' });
+
+    // Act
+    const result = await sweep(d);
+
+    // Assess: held, not judged
+    expect(result).toMatchObject({ swept: 0, deferred: 20, denied: 0 });
+    expect(await denyEntry(d, '+4479091')).toBeUndefined();
+  });
+
+  it('judges the prefix again on the next sweep when the deny write failed after the count', async () => {
+    // Prepare: the 20th unused code of a prefix's hour; the abuse table refuses the deny entry once
+    const d = await setup();
+    for (let i = 0; i < 20; i += 1) await pending(d, { agoMs: 20 * 60_000, prefix: '+4479092' });
+    const fault = failBeforeSend(
+      d.client,
+      (name, input) => name === 'PutItemCommand' && input.TableName === d.abuse.tableName,
+    );
+
+    // Act
+    const first = await sweep(d);
+    fault.remove();
+    const next = await sweep(d);
+
+    // Assess: denied, with its metric and warning, by the next sweep
+    expect(fault.fired).toBe(1);
+    expect(first.denied).toBe(0);
+    expect(next).toMatchObject({ denied: 1, resumed: 1 });
+    expect(await denyEntry(d, '+4479092')).toMatchObject({ reason: 'low-conversion' });
+    expect(metric('LowConversionPrefixDenied')).toHaveLength(1);
+    expect(metric('OtpExpiredUnused')).toHaveLength(20);
+  });
+
+  it('says the signal is missing only when a code was sent after the latest Okta event, a while ago', async () => {
+    // Prepare: a quiet night: one code, whose own hook call Okta logged, and nothing since
+    const d = await setup(NOW, { signal: false });
+    await d.store.recordSignal(NOW - 20 * 60_000 + 500);
+    await pending(d, { agoMs: 20 * 60_000, prefix: '+4479093' });
+
+    // Act
+    const quiet = await sweep(d);
+
+    // Assess: waiting for evidence, but no alarm: Okta sent all it had to
+    expect(quiet).toMatchObject({ deferred: 1 });
+    expect(metric('ConversionSignalMissing')).toHaveLength(0);
+  });
+});

@@ -76,6 +76,18 @@ describe('evaluate', () => {
       Condition: { DateLessThan: { 'aws:CurrentTime': '2030-01-01T00:00:00Z' } },
     };
     expect(evaluate([odd], { action: 'dynamodb:GetItem', resource: TABLE }).allowed).toBe(false);
+    // …and the same operator on a Deny denies.
+    const oddDeny: PolicyStatement = { ...odd, Effect: 'Deny' };
+    expect(evaluate([...guard, oddDeny], { action: 'dynamodb:Query', resource: TABLE }).allowed).toBe(true);
+    expect(
+      evaluate([{ ...guard[0]!, Action: 'dynamodb:GetItem' }, oddDeny], {
+        action: 'dynamodb:GetItem',
+        resource: TABLE,
+      }),
+    ).toEqual({
+      allowed: false,
+      because: 'explicit-deny',
+    });
   });
 
   it("words a refusal as AWS's AccessDeniedException does", () => {
