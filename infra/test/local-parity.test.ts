@@ -52,6 +52,7 @@ const local = localFunctionEnvironments({
   scope: 'phone-mfa.send',
   clientId: '0oaLocalOktaHookClient',
   fingerprintKeySecret: 'okta-phone-mfa/fingerprint-key',
+  eventHookSecret: 'okta-phone-mfa/event-hook-secret',
   region: 'us-east-1',
 });
 

@@ -29,6 +29,8 @@ export type LocalWiring = {
   clientId: string;
   /** The Secrets Manager name of the hook's fingerprint key. */
   fingerprintKeySecret: string;
+  /** The Okta event hook's header secret (`EVENT_HOOK_SECRET` of the verification function). */
+  eventHookSecret: string;
   region: string;
 };
 
@@ -101,6 +103,7 @@ export function localFunctionEnvironments(
       DYNAMODB_ENDPOINT: wiring.dynamoEndpoint,
       SMS_VOICE_ENDPOINT: wiring.baseUrl,
       SECRETS_MANAGER_ENDPOINT: wiring.baseUrl,
+      EVENT_HOOK_SECRET: wiring.eventHookSecret,
       ...overrides.verification,
     },
     'sweep-messages': {

@@ -23,6 +23,35 @@ export type LocalIssuerOptions = {
   /** The scope the hook requires; granted when a token request names no scope. */
   scope?: string;
   tokenLifetimeSeconds?: number;
+  /**
+   * The org's applications and this server's access policies (the local Okta's management API): a token request from
+   * any client but the built-in one is authenticated and granted by them. Undefined = the built-in client only.
+   */
+  directory?: ClientDirectory;
+  /** Whether the built-in client (id and secret above) may get tokens. @default true */
+  builtInClient?: boolean;
+};
+
+/** What a token request asks, for a {@link ClientDirectory}. */
+export type TokenRequest = {
+  form: URLSearchParams;
+  /** The `Authorization` header, if any. */
+  authorization: string | undefined;
+  /** The `DPoP` header, if any. */
+  dpop: string | undefined;
+  /** This server's token endpoint (a client assertion's audience). */
+  tokenUrl: string;
+};
+
+/** The org's clients and this server's policies, as Okta evaluates a token request. */
+export type ClientDirectory = {
+  /** Authenticates the request's client (secret or signed assertion); the client id, or an {@link OAuthError}. */
+  authenticate(request: TokenRequest): Promise<string>;
+  /**
+   * What the policies grant this client for this grant type and these scopes (empty = none named); an
+   * {@link OAuthError} when they grant nothing.
+   */
+  grant(clientId: string, grantType: string, scopes: string[]): { scopes: string[]; lifetimeSeconds: number };
 };
 
 /** What `POST /_local/mint` accepts. */
@@ -79,6 +108,8 @@ export class LocalIssuer {
   readonly clientSecret: string;
   readonly scope: string;
   readonly tokenLifetimeSeconds: number;
+  readonly #directory: ClientDirectory | undefined;
+  readonly #builtInClient: boolean;
   #keys: IssuerKey[] = [];
 
   constructor(options: LocalIssuerOptions) {
@@ -91,6 +122,8 @@ export class LocalIssuer {
     const problem = scopeProblem(this.scope);
     if (problem) throw new Error(`The local authorization server's scope: ${problem}`);
     this.tokenLifetimeSeconds = options.tokenLifetimeSeconds ?? 3600;
+    this.#directory = options.directory;
+    this.#builtInClient = options.builtInClient ?? true;
   }
 
   /** Creates the first signing key. */
@@ -127,7 +160,11 @@ export class LocalIssuer {
       grant_types_supported: ['client_credentials'],
       response_types_supported: ['token'],
       scopes_supported: [this.scope],
-      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      token_endpoint_auth_methods_supported: [
+        'client_secret_basic',
+        'client_secret_post',
+        ...(this.#directory ? ['private_key_jwt'] : []),
+      ],
       token_endpoint_auth_signing_alg_values_supported: ['RS256'],
       claims_supported: ['ver', 'jti', 'iss', 'aud', 'iat', 'exp', 'cid', 'scp', 'sub'],
     };
@@ -161,13 +198,24 @@ export class LocalIssuer {
   /**
    * The client-credentials grant, as Okta answers it.
    *
-   * @param form - the form fields (`grant_type`, `scope`, optionally `client_id`/`client_secret`)
+   * @param form - the form fields (`grant_type`, `scope`, optionally `client_id`/`client_secret`, or
+   *   `client_assertion_type`/`client_assertion`)
    * @param authorization - the `Authorization` header (HTTP Basic), if any
+   * @param dpop - the `DPoP` header, if any
    */
   async token(
     form: URLSearchParams,
     authorization: string | undefined,
+    dpop?: string,
   ): Promise<{ token_type: 'Bearer'; expires_in: number; access_token: string; scope: string }> {
+    if (this.#directory && !this.#isBuiltInClient(form, authorization)) {
+      return this.#directoryToken(this.#directory, {
+        form,
+        authorization,
+        dpop,
+        tokenUrl: `${this.issuer}/v1/token`,
+      });
+    }
     let clientId = form.get('client_id') ?? undefined;
     let clientSecret = form.get('client_secret') ?? undefined;
     const basic = /^\s*basic\s+(\S+)\s*$/i.exec(authorization ?? '');
@@ -211,6 +259,34 @@ export class LocalIssuer {
       expires_in: this.tokenLifetimeSeconds,
       access_token: access,
       scope: scopes.join(' '),
+    };
+  }
+
+  /** Whether a token request names the built-in client (not an assertion, and its id). */
+  #isBuiltInClient(form: URLSearchParams, authorization: string | undefined): boolean {
+    if (!this.#builtInClient || form.has('client_assertion')) return false;
+    const basic = /^\s*basic\s+(\S+)\s*$/i.exec(authorization ?? '');
+    const decoded = basic?.[1] ? Buffer.from(basic[1], 'base64').toString('utf8') : undefined;
+    const id =
+      decoded !== undefined ? decodeURIComponent(decoded.split(':')[0] ?? '') : form.get('client_id');
+    return id === this.clientId;
+  }
+
+  /** A token for an org application, as its authorization server's policies allow. */
+  async #directoryToken(directory: ClientDirectory, request: TokenRequest) {
+    const clientId = await directory.authenticate(request);
+    const grantType = request.form.get('grant_type') ?? '';
+    const requested = (request.form.get('scope') ?? '').split(' ').filter(Boolean);
+    const granted = directory.grant(clientId, grantType, requested);
+    const access = await this.mint({
+      claims: { cid: clientId, sub: clientId, scp: granted.scopes },
+      expiresInSeconds: granted.lifetimeSeconds,
+    });
+    return {
+      token_type: 'Bearer' as const,
+      expires_in: granted.lifetimeSeconds,
+      access_token: access,
+      scope: granted.scopes.join(' '),
     };
   }
 }

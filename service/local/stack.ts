@@ -16,6 +16,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { defaultTemplateItems } from '../src/adapters/template-seed.js';
+import { ConfigError, loadAuthorizerConfig } from '../src/config.js';
 import { originationIdentityKind } from '../src/domain/routing.js';
 import { EVENT_FUNCTION_TIMEOUT_SECONDS } from '../src/function-timeouts.js';
 import {
@@ -45,9 +46,10 @@ import { authorizeCall, type IamFault, LOCAL_FUNCTIONS } from './iam/local-iam.j
 import type { IamRequest } from './iam/policy.js';
 import { secretsRequests, smsVoiceRequests, sqsRequests } from './iam/service-requests.js';
 import { type LocalResourceNames, localRoles } from './iam/stack-policies.js';
-import { LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, LocalIssuer, type MintRequest, OAuthError } from './issuer.js';
+import { LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, type LocalIssuer, type MintRequest } from './issuer.js';
 import { type LineSink, renderLine } from './log-output.js';
 import { LOCAL_TABLES } from './names.js';
+import { LocalOkta } from './okta/local-okta.js';
 import { outboxPage } from './outbox-page.js';
 import { lockPersistDir } from './persist-lock.js';
 import { RefusalLog } from './refusals.js';
@@ -69,6 +71,8 @@ export type Faults = {
    * as in AWS (every function otherwise runs under the policy the stack synthesizes for its role).
    */
   iam?: IamFault;
+  /** The local Okta's management API answers the next `rateLimited` requests 429 (`X-Rate-Limit-Reset` in 1 s). */
+  okta?: { rateLimited: number };
 };
 
 /** Options of {@link startLocalStack}. */
@@ -129,13 +133,27 @@ export type LocalStack = {
   secretsManager: SecretsManagerEmulator;
   /** The name of the fingerprint key's secret (`FINGERPRINT_KEY_SECRET` of the hook). */
   fingerprintKeySecret: string;
+  /** The Okta event hook route, `${baseUrl}/okta-events` (the stack output `OktaEventHookUrl`). */
+  eventHookUrl: string;
+  /** The name of the event hook's header secret (the stack output `OktaEventHookSecretArn`), in `secretsManager`. */
+  eventHookSecretName: string;
   oauth: LocalIssuer;
+  /** The local Okta: its org, management API (`/api/v1/...`) and authorization servers. */
+  okta: LocalOkta;
   gateway: LocalApiGateway;
   /**
    * Delivers Okta System Log events to `record-verification` as Okta Log Streaming's EventBridge events, one
    * invocation each, in order; resolves once the handler has run for all of them (`POST /_local/okta-events`).
    */
   deliverOktaEvents(events: Array<Record<string, unknown>>): Promise<FunctionOutcome[]>;
+  /** The Okta settings the authorizer runs with (`GET /_local/settings`). */
+  settings(): OktaSettings;
+  /**
+   * Runs the authorizer with other Okta settings from now on, as a redeploy with `-c oktaIssuer=… -c oktaAudience=…
+   * -c requiredScope=… -c allowedClientIds=…` would (`POST /_local/settings`): a new function, its old cached
+   * decisions forgotten. Refuses what the authorizer's configuration refuses, and issuers not on this machine.
+   */
+  applySettings(settings: Partial<OktaSettings>): Promise<OktaSettings>;
   /** Runs `sweep-messages` once with a scheduled event and resolves when it is done (`POST /_local/sweep`). */
   sweep(): Promise<FunctionOutcome>;
   faults(): Faults;
@@ -158,6 +176,15 @@ export class PortInUseError extends Error {
 /** What one invocation of an event-driven function came to, as the `/_local` routes answer it. */
 export type FunctionOutcome = { ok: true; result: unknown } | { ok: false; error: string };
 
+/** The settings a deployment gives the authorizer (`-c` of `npm run deploy`), as the local stack applies them. */
+export type OktaSettings = {
+  oktaIssuer: string;
+  oktaAudience: string;
+  requiredScope: string;
+  /** Client ids, or `["*"]` for any client of the issuer. */
+  allowedClientIds: string[];
+};
+
 /** A faults request that does not match the contract. */
 class FaultsInputError extends Error {}
 
@@ -172,6 +199,8 @@ const REGION = 'us-east-1';
 const SWEEP_RULE = 'okta-phone-mfa-sweep-messages';
 /** Lambda retries a failed asynchronous invocation (SNS, EventBridge) twice; locally after 200 ms and 400 ms. */
 const ASYNC_RETRY_DELAYS_MS = [200, 400];
+/** API Gateway's own body limit, the only one on the event hook route. */
+const EVENT_HOOK_BODY_LIMIT = 10 * 1024 * 1024;
 /** At most this many Okta events per `POST /_local/okta-events`. */
 const MAX_OKTA_EVENTS = 100;
 const QUEUE_NAME = 'okta-phone-mfa-dlq';
@@ -331,14 +360,28 @@ function validateIamFault(value: unknown): IamFault | null {
 }
 
 function validateFaults(input: Record<string, unknown>): Partial<Record<keyof Faults, unknown>> {
-  const known = new Set(['messaging', 'templates', 'jwks', 'dynamodb', 'abuse', 'receipts', 'iam']);
+  const known = new Set(['messaging', 'templates', 'jwks', 'dynamodb', 'abuse', 'receipts', 'iam', 'okta']);
   for (const key of Object.keys(input)) {
     if (!known.has(key))
       throw new FaultsInputError(
-        `Unknown fault "${key}": use messaging, templates, jwks, dynamodb, abuse, receipts or iam`,
+        `Unknown fault "${key}": use messaging, templates, jwks, dynamodb, abuse, receipts, iam or okta`,
       );
   }
   const out: Partial<Record<keyof Faults, unknown>> = {};
+  if ('okta' in input) {
+    const o = input.okta as { rateLimited?: unknown } | null;
+    if (o === null) out.okta = null;
+    else if (
+      !o ||
+      typeof o !== 'object' ||
+      Object.keys(o).some((key) => key !== 'rateLimited') ||
+      !Number.isInteger(o.rateLimited) ||
+      (o.rateLimited as number) < 1 ||
+      (o.rateLimited as number) > 100
+    ) {
+      throw new FaultsInputError('okta must be {"rateLimited":<1 to 100 requests answered 429>}');
+    } else out.okta = { rateLimited: o.rateLimited };
+  }
   if ('iam' in input) out.iam = validateIamFault(input.iam);
   if ('receipts' in input) out.receipts = validateReceiptsFault(input.receipts);
   if ('dynamodb' in input) {
@@ -390,6 +433,19 @@ function validateFaults(input: Record<string, unknown>): Partial<Record<keyof Fa
     out[key] = input[key];
   }
   return out;
+}
+
+/** The Okta settings in an authorizer's environment. */
+function settingsOf(env: Record<string, string | undefined>): OktaSettings {
+  return {
+    oktaIssuer: env.OKTA_ISSUER ?? '',
+    oktaAudience: env.OKTA_AUDIENCE ?? '',
+    requiredScope: env.REQUIRED_SCOPE ?? '',
+    allowedClientIds: (env.ALLOWED_CLIENT_IDS ?? '*')
+      .split(',')
+      .map((id) => id.trim())
+      .filter(Boolean),
+  };
 }
 
 /** The body of `POST /_local/okta-events`: one System Log event (an object) or a non-empty array of them. */
@@ -474,10 +530,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       iamCheck((target, input) => secretsRequests(target, input, (id) => secretsManager.arnOf(id))),
     );
     secretsManager.put(FINGERPRINT_KEY_SECRET, fingerprintKeyFor(options.persistDir));
+    // The event hook's header secret, as the stack generates it (the value Okta's event hook sends).
+    const eventHookSecret = generateSecretValue();
+    secretsManager.put(LOCAL_RESOURCES.secrets.eventHook, eventHookSecret);
     let faults: Faults = {};
     let ready = false;
     // Set once the server listens: the routes below use them only after `ready`.
     let oauth!: LocalIssuer;
+    let okta!: LocalOkta;
     let gateway!: LocalApiGateway;
     const functions: LocalFunction[] = [];
     cleanups.push(() => messaging.stop());
@@ -512,7 +572,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       sendJson(res, 400, { __type: 'UnknownOperationException', message: `Unknown target ${target}` });
     };
 
-    const issuerPath = '/oauth2/default';
     const route = async (req: IncomingMessage, res: ServerResponse) => {
       const method = req.method ?? 'GET';
       const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
@@ -551,23 +610,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         }
         return gateway.handle(req, res, await readBody(req, options.maxBodyBytes ?? 8192));
       }
-      if (path === `${issuerPath}/.well-known/oauth-authorization-server` && method === 'GET') {
-        return sendJson(res, 200, oauth.metadata());
-      }
-      if (path === `${issuerPath}/v1/keys` && method === 'GET') {
-        // "Unreachable": the connection drops before an answer.
-        if (faults.jwks === 'unavailable') return void req.socket.destroy();
-        return sendJson(res, 200, oauth.jwks(), { 'cache-control': 'max-age=3600' });
-      }
-      if (path === `${issuerPath}/v1/token` && method === 'POST') {
-        const body = await readBody(req, LOCAL_BODY_LIMIT);
-        try {
-          const form = new URLSearchParams(body?.toString('utf8') ?? '');
-          return sendJson(res, 200, await oauth.token(form, req.headers.authorization));
-        } catch (error) {
-          if (!(error instanceof OAuthError)) throw error;
-          return sendJson(res, error.status, { error: error.error, error_description: error.message });
-        }
+      // The local Okta: its management API and every authorization server's routes.
+      if (await okta.handle(req, res, path, method)) return;
+      // The deployed stack's Okta event hook route (setting oktaEventHook), through the real handler.
+      if (path === '/okta-events') {
+        return gateway.handleEventHook(
+          req,
+          res,
+          await readBody(req, EVENT_HOOK_BODY_LIMIT),
+          verificationFunction,
+        );
       }
       if (path === '/_local/mint' && method === 'POST') {
         const input = parseJson(await readBody(req, LOCAL_BODY_LIMIT)) as MintRequest;
@@ -628,8 +680,24 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       if (path === '/_local/okta-events' && method === 'POST') {
         const events = parseOktaEvents(await readBody(req, LOCAL_BODY_LIMIT));
         const outcomes = await stack.deliverOktaEvents(events);
-        const failed = outcomes.filter((outcome) => !outcome.ok).length;
-        return sendJson(res, failed > 0 ? 502 : 200, { delivered: events.length, failed, outcomes });
+        // And to the local Okta's verified event hooks subscribed to them, as Okta delivers them.
+        const eventHooks = await okta.hooks.deliverEvents(events);
+        const failed =
+          outcomes.filter((outcome) => !outcome.ok).length +
+          eventHooks.filter((d) => d.status !== 200).reduce((sum, d) => sum + d.events, 0);
+        return sendJson(res, failed > 0 ? 502 : 200, {
+          delivered: events.length,
+          failed,
+          outcomes,
+          ...(eventHooks.length > 0 ? { eventHooks } : {}),
+        });
+      }
+      if (path === '/_local/settings') {
+        if (method === 'GET') return sendJson(res, 200, stack.settings());
+        if (method === 'POST') {
+          const input = parseJson(await readBody(req, LOCAL_BODY_LIMIT));
+          return sendJson(res, 200, await stack.applySettings(input as Partial<OktaSettings>));
+        }
       }
       if (path === '/_local/sweep' && method === 'POST') {
         await readBody(req, LOCAL_BODY_LIMIT);
@@ -668,14 +736,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     );
     const port = (server.address() as AddressInfo).port;
     const baseUrl = `http://127.0.0.1:${port}`;
-    const issuer = `${baseUrl}${issuerPath}`;
+    const issuer = `${baseUrl}/oauth2/default`;
     const queueUrl = `${baseUrl}/${ACCOUNT_ID}/${QUEUE_NAME}`;
 
-    oauth = await new LocalIssuer({
-      issuer,
+    okta = await LocalOkta.start({
+      baseUrl,
       clientId: options.clientId ?? LOCAL_CLIENT_ID,
       clientSecret: options.clientSecret ?? LOCAL_CLIENT_SECRET,
-    }).start();
+      jwksUnavailable: () => faults.jwks === 'unavailable',
+    });
+    oauth = okta.defaultIssuer;
 
     const client = localDynamoClient(dynalite.directEndpoint);
     await createTables(client, {
@@ -699,11 +769,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         scope: oauth.scope,
         clientId: oauth.clientId,
         fingerprintKeySecret: FINGERPRINT_KEY_SECRET,
+        eventHookSecret: LOCAL_RESOURCES.secrets.eventHook,
         region: REGION,
       },
       options.env,
     );
-    const authorizer = new LocalFunction({
+    let authorizer = new LocalFunction({
       name: 'authorize-hook',
       handlerUrl: handlerUrl('authorize-hook'),
       timeoutMs: AUTHORIZER_TIMEOUT_MS,
@@ -811,7 +882,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       refusals,
       secretsManager,
       fingerprintKeySecret: FINGERPRINT_KEY_SECRET,
+      eventHookUrl: `${baseUrl}/okta-events`,
+      eventHookSecretName: LOCAL_RESOURCES.secrets.eventHook,
       oauth,
+      okta,
       gateway,
       async deliverOktaEvents(events) {
         const outcomes: FunctionOutcome[] = [];
@@ -820,6 +894,45 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           outcomes.push(await invokeAsync(verificationFunction, oktaEventBridgeEnvelope(event, origin)));
         }
         return outcomes;
+      },
+      settings: () => settingsOf(envs['authorize-hook']),
+      async applySettings(input) {
+        const current = settingsOf(envs['authorize-hook']);
+        const next = { ...current, ...input };
+        const env = {
+          ...envs['authorize-hook'],
+          OKTA_ISSUER: String(next.oktaIssuer),
+          OKTA_AUDIENCE: String(next.oktaAudience),
+          REQUIRED_SCOPE: String(next.requiredScope),
+          ALLOWED_CLIENT_IDS: [next.allowedClientIds].flat().map(String).join(','),
+        };
+        try {
+          const config = loadAuthorizerConfig(env);
+          const host = new URL(config.issuer).hostname;
+          if (host !== '127.0.0.1' && host !== 'localhost') {
+            throw new ConfigError(
+              `OKTA_ISSUER: the local stack trusts issuers on this machine only, not ${config.issuer}`,
+            );
+          }
+        } catch (error) {
+          if (error instanceof ConfigError) throw new FaultsInputError(error.message);
+          throw error;
+        }
+        const redeployed = new LocalFunction({
+          name: 'authorize-hook',
+          handlerUrl: handlerUrl('authorize-hook'),
+          timeoutMs: AUTHORIZER_TIMEOUT_MS,
+          env,
+          onLine: emit,
+        });
+        await redeployed.start();
+        const previous = gateway.replaceAuthorizer(redeployed);
+        functions.splice(functions.indexOf(previous), 1, redeployed);
+        authorizer = redeployed;
+        envs['authorize-hook'] = env;
+        await previous.close();
+        emit('local', `authorizer redeployed: ${JSON.stringify(settingsOf(env))}`);
+        return settingsOf(env);
       },
       sweep: () => sweepOnce(),
       faults: () => structuredClone(faults),
@@ -835,6 +948,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         messaging.setReceiptFault(faults.receipts);
         dynalite.setFaults(dynamoFaults(faults));
         dynalite.setIamFaults(iamFaults());
+        okta.api.rateLimitNext(faults.okta?.rateLimited ?? 0);
         return structuredClone(faults);
       },
       clearFaults() {
@@ -843,6 +957,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         messaging.setReceiptFault(undefined);
         dynalite.setFaults({});
         dynalite.setIamFaults([]);
+        okta.api.rateLimitNext(0);
       },
       close: () => {
         ready = false;

@@ -38,6 +38,11 @@ export class SecretsManagerEmulator {
     return arn;
   }
 
+  /** A secret's value by name or ARN, as an operator reads it (the harness and the local tools; not counted). */
+  value(secretId: string): string | undefined {
+    return this.#find(secretId)?.value;
+  }
+
   /** How many `GetSecretValue` calls named this secret (found or not), or all of them without a name. */
   reads(secretId?: string): number {
     if (secretId === undefined) return [...this.#reads.values()].reduce((sum, n) => sum + n, 0);

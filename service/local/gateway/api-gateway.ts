@@ -51,6 +51,9 @@ const INTEGRATION_TIMEOUT_MS = 29_000;
 
 const validateBody = compileSchema(oktaHookSchema);
 
+/** The Okta event hook route's resource (the infra's `EVENT_HOOK_PATH`). */
+const EVENT_HOOK_RESOURCE = '/okta-events';
+
 /** What the gateway did with one request, for tests and the access log. */
 export type GatewayStats = {
   authorizerInvocations: number;
@@ -90,7 +93,7 @@ export class LocalApiGateway {
   readonly apiId: string;
   readonly region: string;
   readonly accountId: string;
-  readonly #options: LocalApiGatewayOptions;
+  #options: LocalApiGatewayOptions;
   readonly #cache = new Map<string, CachedDecision>();
   readonly #stats: GatewayStats = { authorizerInvocations: 0, authorizerCacheHits: 0, hookInvocations: 0 };
 
@@ -109,6 +112,17 @@ export class LocalApiGateway {
 
   stats(): GatewayStats {
     return { ...this.#stats };
+  }
+
+  /**
+   * Runs a new authorizer from now on (a redeploy with other settings) and forgets the old one's cached decisions;
+   * gives back the one it replaced.
+   */
+  replaceAuthorizer(authorizer: LocalFunction): LocalFunction {
+    const previous = this.#options.authorizer;
+    this.#options = { ...this.#options, authorizer };
+    this.flushAuthorizerCache();
+    return previous;
   }
 
   /** Forgets every cached authorizer decision (API Gateway's "flush authorizer cache"). */
@@ -202,7 +216,76 @@ export class LocalApiGateway {
     const invalid = this.#validate(text);
     if (invalid) return invalid;
 
-    return this.#integrate(req, text, decision, requestId, log, log.requestTime as number);
+    return this.#integrate(req, text, requestId, log, log.requestTime as number, {
+      resource: '/hook',
+      fn: this.#options.hook,
+      authorizer: { ...decision.context, principalId: decision.principalId, integrationLatency: 0 },
+    });
+  }
+
+  /**
+   * Serves one request of the Okta event hook route (`GET`/`POST /okta-events`): no authorizer (the function checks
+   * Okta's header secret), no body model, API Gateway's own 10 MB body limit rather than the hook's WAF rule.
+   *
+   * @param req - the request (its body already read)
+   * @param res - the response
+   * @param body - the raw body; undefined when it exceeded API Gateway's limit
+   * @param fn - the verification function
+   */
+  async handleEventHook(
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: Buffer | undefined,
+    fn: LocalFunction,
+  ): Promise<void> {
+    const started = performance.now();
+    const requestId = randomUUID();
+    const log: Record<string, unknown> = {
+      requestId,
+      requestTime: Date.now(),
+      ip: req.socket.remoteAddress,
+      httpMethod: req.method,
+      resourcePath: EVENT_HOOK_RESOURCE,
+    };
+    let answer: Answer;
+    if (req.method !== 'GET' && req.method !== 'POST') {
+      answer = gatewayError(
+        403,
+        'MissingAuthenticationTokenException',
+        'DEFAULT_4XX',
+        'Missing Authentication Token',
+      );
+    } else if (body === undefined) {
+      answer = gatewayError(413, 'RequestTooLongException', 'REQUEST_TOO_LARGE', 'Request Too Long');
+    } else {
+      try {
+        answer = await this.#integrate(
+          req,
+          body.toString('utf8'),
+          requestId,
+          log,
+          log.requestTime as number,
+          {
+            resource: EVENT_HOOK_RESOURCE,
+            fn,
+          },
+        );
+      } catch {
+        answer = gatewayError(500, 'InternalServerErrorException', 'DEFAULT_5XX', 'Internal server error');
+      }
+    }
+    if (!res.headersSent) {
+      res.writeHead(answer.status, {
+        'content-type': 'application/json',
+        ...answer.headers,
+        'x-amzn-requestid': requestId,
+        ...(answer.errorType ? { 'x-amzn-errortype': answer.errorType } : {}),
+      });
+      res.end(answer.body);
+    }
+    log.status = answer.status;
+    log.responseLatency = Math.round(performance.now() - started);
+    this.#options.onAccessLog?.(JSON.stringify(log));
   }
 
   async #authorize(
@@ -271,11 +354,12 @@ export class LocalApiGateway {
   async #integrate(
     req: IncomingMessage,
     body: string,
-    decision: APIGatewayAuthorizerResult,
     requestId: string,
     log: Record<string, unknown>,
     receivedAt: number,
+    route: { resource: string; fn: LocalFunction; authorizer?: Record<string, unknown> },
   ): Promise<Answer> {
+    const method = req.method ?? 'POST';
     const headers: Record<string, string> = {};
     const multiValueHeaders: Record<string, string[]> = {};
     for (let i = 0; i < req.rawHeaders.length; i += 2) {
@@ -286,25 +370,25 @@ export class LocalApiGateway {
     }
     const now = receivedAt;
     const event: APIGatewayProxyEvent = {
-      resource: '/hook',
-      path: '/hook',
-      httpMethod: 'POST',
+      resource: route.resource,
+      path: route.resource,
+      httpMethod: method,
       headers,
       multiValueHeaders,
       queryStringParameters: null,
       multiValueQueryStringParameters: null,
       pathParameters: null,
       stageVariables: null,
-      body,
+      body: method === 'GET' ? null : body,
       isBase64Encoded: false,
       requestContext: {
         accountId: this.accountId,
         apiId: this.apiId,
-        authorizer: { ...decision.context, principalId: decision.principalId, integrationLatency: 0 },
+        authorizer: route.authorizer ?? null,
         domainName: String(req.headers.host ?? '127.0.0.1'),
         domainPrefix: '127',
         extendedRequestId: requestId.slice(0, 16),
-        httpMethod: 'POST',
+        httpMethod: method,
         identity: {
           accessKey: null,
           accountId: null,
@@ -322,21 +406,21 @@ export class LocalApiGateway {
           userAgent: String(req.headers['user-agent'] ?? ''),
           userArn: null,
         },
-        path: `/${this.stage}/hook`,
+        path: `/${this.stage}${route.resource}`,
         protocol: `HTTP/${req.httpVersion}`,
         requestId,
         requestTime: new Date(now).toUTCString(),
         requestTimeEpoch: now,
-        resourceId: 'hook01',
-        resourcePath: '/hook',
+        resourceId: route.resource === '/hook' ? 'hook01' : 'events',
+        resourcePath: route.resource,
         stage: this.stage,
       },
     };
-    this.#stats.hookInvocations += 1;
+    if (route.fn === this.#options.hook) this.#stats.hookInvocations += 1;
     const started = performance.now();
     try {
       const result = await Promise.race([
-        this.#options.hook.invoke<APIGatewayProxyResult>(event),
+        route.fn.invoke<APIGatewayProxyResult>(event),
         new Promise<'timeout'>((resolve) => setTimeout(resolve, INTEGRATION_TIMEOUT_MS, 'timeout').unref()),
       ]);
       log.integrationLatency = Math.round(performance.now() - started);
@@ -352,7 +436,7 @@ export class LocalApiGateway {
         return gatewayError(502, 'InternalServerErrorException', 'DEFAULT_5XX', 'Internal server error');
       }
       log.integrationStatus = 200;
-      this.#options.onHookAnswer?.(body, result.body ?? '');
+      if (route.fn === this.#options.hook) this.#options.onHookAnswer?.(body, result.body ?? '');
       const out: Record<string, string> = {};
       for (const [name, value] of Object.entries(result.headers ?? {}))
         out[name.toLowerCase()] = String(value);

@@ -197,9 +197,11 @@ async function synthesize(): Promise<Template> {
     context: {
       ...cdkJson,
       // As every local stack runs: any client of its issuer, and the conversion functions fed by Okta Log Streaming
-      // (`POST /_local/okta-events` delivers Okta's events as EventBridge does).
+      // (`POST /_local/okta-events` delivers Okta's events as EventBridge does) and by the event hook route
+      // (`/okta-events`, with its header secret).
       allowedClientIds: '*',
       oktaEventSourceName: 'aws.partner/okta.com/local/okta-phone-mfa',
+      oktaEventHook: true,
       'aws:cdk:bundling-stacks': [],
       'aws:cdk:enable-path-metadata': true,
     },

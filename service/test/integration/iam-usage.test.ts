@@ -118,6 +118,12 @@ describe('the tour', () => {
       eventType: 'inline_hook.executed',
       outcome: { result: 'FAILURE', reason: 'Inline hook call timed out' },
     });
+    // Okta's event hook: its one-time verification, with the header secret the function reads from Secrets Manager
+    const secret = stack.secretsManager.value(stack.eventHookSecretName);
+    const verified = await fetch(stack.eventHookUrl, {
+      headers: { authorization: String(secret), 'x-okta-verification-challenge': 'tour' },
+    });
+    expect(await verified.json()).toEqual({ verification: 'tour' });
     // The sweep: two unused enrolment codes of one prefix expire; the prefix is denied
     const expired = [];
     for (const n of ['100', '101']) {
