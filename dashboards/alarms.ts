@@ -518,8 +518,11 @@ export function createAlarms(
         alarmDescription: describeAlarm({
           users:
             "Okta logged that our telephony hook timed out: it sent those users' codes through its own rate-limited providers (late, or two codes if ours also arrived).",
-          firstCheck:
-            'dashboard row "Funnel" (Okta hook failures by kind), then the hook latency and errors; Okta System Log for inline_hook.executed with outcome FAILURE.',
+          firstCheck: `dashboard row "Funnel" (Okta hook failures by kind), then the hook latency and errors; Okta System Log for inline_hook.executed with outcome FAILURE.${
+            signals.conversion?.logStreaming === false
+              ? ' Fed by the Okta event hook only: Okta sends event hooks inline_hook.executed (timeouts) but not inline_hook.response.processed, so the errors Okta processed are not counted here.'
+              : ''
+          }`,
           runbookSection: 'Okta is failing over to its own providers',
         }),
         metric: serviceMetric(

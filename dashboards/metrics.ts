@@ -62,6 +62,12 @@ export interface ServiceSignals {
     readonly verificationFunction?: lambda.IFunction;
     /** sweep-messages (its errors are alarmed). */
     readonly sweepFunction?: lambda.IFunction;
+    /**
+     * Whether Okta Log Streaming feeds it (every System Log event). Without it only the event hook does, and Okta sends
+     * event hooks no `inline_hook.response.processed` (not event-hook-eligible): the error kind of OktaHookFailure
+     * stays at zero. @default true
+     */
+    readonly logStreaming?: boolean;
   };
   /** Name of the web ACL (its metrics' `WebACL` dimension). */
   readonly webAclName: string;

@@ -361,6 +361,7 @@ export class OktaPhoneMfaStack extends Stack {
                 sweepLogGroup: conversion.sweep.logGroup,
                 verificationFunction: conversion.verification.function,
                 sweepFunction: conversion.sweep.function,
+                logStreaming: settings.oktaEventSourceName !== undefined,
               },
             }
           : {}),
@@ -376,6 +377,15 @@ export class OktaPhoneMfaStack extends Stack {
       'HookUrl',
       api.hookUrl,
       'The telephony inline hook URL to enter in Okta (Workflow → Inline Hooks)',
+    );
+    // What the authorizer trusts: npm run okta:connect compares them with Okta's token to explain a refusal.
+    output('OktaIssuer', settings.oktaIssuer, 'The issuer the authorizer trusts (oktaIssuer)');
+    output('OktaAudience', settings.oktaAudience, 'The audience the authorizer expects (oktaAudience)');
+    output('RequiredScope', settings.requiredScope, 'The scope the authorizer requires (requiredScope)');
+    output(
+      'AllowedClientIds',
+      settings.allowedClientIds.join(','),
+      'The clients the authorizer allows (allowedClientIds)',
     );
     output('TemplatesTableName', templatesTable.tableName, 'npm run templates -- --table <this>');
     output('IdempotencyTableName', idempotencyTable.tableName, 'Powertools idempotency records (TTL)');

@@ -373,6 +373,13 @@ describe('conversion alarms', () => {
     expect(props.AlarmActions).toBeUndefined();
   });
 
+  it('says, fed by the event hook alone, that Okta sends it no inline_hook.response.processed', () => {
+    const description = (synth: Synth) =>
+      JSON.stringify(alarm(synth, 'okta-failing-over').props.AlarmDescription);
+    expect(description(eventHook)).toContain('not inline_hook.response.processed');
+    expect(description(streaming)).not.toContain('inline_hook.response.processed');
+  });
+
   it('notifies on the first low-conversion prefix denial', () => {
     const { props } = alarm(eventHook, 'low-conversion-prefix-denied');
     expect(props).toMatchObject({

@@ -25,6 +25,7 @@ import { isPretendSentTransaction } from '../src/domain/okta-response.js';
 import { maskPhone } from '../src/domain/redact.js';
 import { LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, LOCAL_SCOPE } from './issuer.js';
 import { LOCAL_TABLES } from './names.js';
+import { LOCAL_OKTA_API_TOKEN } from './okta/management-api.js';
 import { TokenProvider } from './okta-tokens.js';
 
 const USAGE = `usage: npm run okta -- send --phone +14155550100 --channel sms|voice [options]
@@ -247,7 +248,10 @@ async function send(argv: string[], out: Out): Promise<number> {
 
   const { hookUrl, localIssuer } = endpoints(values.url ?? `http://127.0.0.1:${process.env.PORT ?? '3000'}`);
   let token = values.token;
-  if (!token) {
+  // Connected with npm run okta:connect: the local Okta calls the hook it made, with its own token, as Okta would.
+  const viaHook =
+    !token && !values.issuer && !process.env.OKTA_ISSUER ? await localTelephonyHook(hookUrl) : undefined;
+  if (!token && !viaHook) {
     const localHost = ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(hookUrl).hostname);
     const issuer = values.issuer ?? process.env.OKTA_ISSUER ?? (localHost ? localIssuer : undefined);
     if (!issuer)
@@ -282,17 +286,17 @@ async function send(argv: string[], out: Out): Promise<number> {
   );
   const first = payloads[0]!;
   out(
-    `POST ${hookUrl}  ${channel} ${first.data.messageProfile.locale} ${maskPhone(values.phone)} ${requestType} ${newEventIds ? `${repeat} new events` : `eventId=${first.eventId}`}\n`,
+    `${viaHook ? `Okta (local) → inline hook "${viaHook.name}" → ` : ''}POST ${hookUrl}  ${channel} ${first.data.messageProfile.locale} ${maskPhone(values.phone)} ${requestType} ${newEventIds ? `${repeat} new events` : `eventId=${first.eventId}`}\n`,
   );
   let failures = 0;
   const outcomes = new Map<string, number>();
   for (let attempt = 1; attempt <= repeat; attempt += 1) {
     const payload = payloads[attempt - 1]!;
     const started = performance.now();
-    const response = await fetch(hookUrl, {
+    const response = await fetch(viaHook ? viaHook.executeUrl : hookUrl, {
       method: 'POST',
       headers: {
-        authorization: `Bearer ${token}`,
+        authorization: viaHook ? `SSWS ${LOCAL_OKTA_API_TOKEN}` : `Bearer ${token}`,
         'content-type': 'application/json',
         accept: 'application/json',
       },
@@ -325,6 +329,36 @@ async function send(argv: string[], out: Out): Promise<number> {
     out(`${repeat} new events: ${counts}\n`);
   }
   return failures === 0 ? 0 : 1;
+}
+
+/**
+ * The local Okta's active telephony inline hook for this hook URL, if `npm run okta:connect` made one: `send` then
+ * goes through its `execute` (the local Okta gets the token and calls the hook, as Okta does at a sign-in).
+ */
+async function localTelephonyHook(
+  hookUrl: string,
+): Promise<{ name: string; executeUrl: string } | undefined> {
+  const url = new URL(hookUrl);
+  if (!['127.0.0.1', 'localhost'].includes(url.hostname)) return undefined;
+  try {
+    const response = await fetch(`${url.origin}/api/v1/inlineHooks?type=com.okta.telephony.provider`, {
+      headers: { authorization: `SSWS ${LOCAL_OKTA_API_TOKEN}`, accept: 'application/json' },
+      signal: AbortSignal.timeout(5_000),
+    });
+    if (!response.ok) return undefined;
+    const hooks = (await response.json()) as Array<{
+      id: string;
+      name: string;
+      status: string;
+      channel?: { config?: { uri?: string } };
+    }>;
+    const active = hooks.find((h) => h.status === 'ACTIVE' && h.channel?.config?.uri === hookUrl);
+    return active
+      ? { name: active.name, executeUrl: `${url.origin}/api/v1/inlineHooks/${active.id}/execute` }
+      : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The user id the messages table holds for a message, read through the local stack's DynamoDB endpoint. */

@@ -698,6 +698,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           const input = parseJson(await readBody(req, LOCAL_BODY_LIMIT));
           return sendJson(res, 200, await stack.applySettings(input as Partial<OktaSettings>));
         }
+        // Back to the settings the stack started with (its default server and built-in client).
+        if (method === 'DELETE') return sendJson(res, 200, await stack.applySettings(startSettings));
       }
       if (path === '/_local/sweep' && method === 'POST') {
         await readBody(req, LOCAL_BODY_LIMIT);
@@ -774,6 +776,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       },
       options.env,
     );
+    const startSettings = settingsOf(envs['authorize-hook']);
     let authorizer = new LocalFunction({
       name: 'authorize-hook',
       handlerUrl: handlerUrl('authorize-hook'),

@@ -172,6 +172,47 @@ export function pretendSentAnswer(
   });
 }
 
+/**
+ * The number `npm run okta:connect` has Okta call the hook with (`POST /api/v1/inlineHooks/{id}/execute`) to prove the
+ * token path: a 555 number of the North American plan that no phone has (Okta's telephony guide suggests it for a
+ * hook's preview). The hook answers it SUCCESSFUL after the authorizer let the request in, and sends nothing.
+ */
+export const CONNECTION_CHECK_NUMBER = '+15555551212';
+
+/** Whether a hook request's phone number is {@link CONNECTION_CHECK_NUMBER} (written with or without punctuation). */
+export function isConnectionCheckNumber(phoneNumber: string | undefined): boolean {
+  return phoneNumber !== undefined && `+${phoneNumber.replace(/\D/g, '')}` === CONNECTION_CHECK_NUMBER;
+}
+
+/** The start of a connection check's transactionId. */
+const CONNECTION_CHECK_PREFIX = 'check-';
+
+/**
+ * The answer to a connection check: SUCCESSFUL, transactionId `check-<idempotencyKey>`, `"check": true` in the
+ * metadata, nothing sent.
+ *
+ * @param idempotencyKey - the request's key
+ * @param metadata - channel and duration
+ */
+export function connectionCheckAnswer(
+  idempotencyKey: string,
+  metadata: { channel: Channel; durationMs: number },
+): HookAnswer {
+  const answer = commandsAnswer('SUCCESSFUL', `${CONNECTION_CHECK_PREFIX}${idempotencyKey}`, metadata);
+  const value = (answer.body as OktaCommandsResponse).commands[0]?.value[0];
+  if (value)
+    value.transactionMetadata = JSON.stringify({
+      ...JSON.parse(value.transactionMetadata ?? '{}'),
+      check: true,
+    });
+  return answer;
+}
+
+/** Whether a transactionId is a connection check's (nothing was sent). */
+export function isConnectionCheckTransaction(transactionId: unknown): boolean {
+  return typeof transactionId === 'string' && transactionId.startsWith(CONNECTION_CHECK_PREFIX);
+}
+
 /** The start of a `pretend-sent` answer's transactionId. */
 const PRETEND_SENT_PREFIX = 'blocked-';
 

@@ -24,7 +24,13 @@ import {
 } from '../domain/exactly-once.js';
 import { fingerprintOf } from '../domain/fingerprint.js';
 import { type DeliveryRequest, parseHookRequest } from '../domain/hook-request.js';
-import { badRequestAnswer, type HookAnswer, internalErrorAnswer } from '../domain/okta-response.js';
+import {
+  badRequestAnswer,
+  connectionCheckAnswer,
+  type HookAnswer,
+  internalErrorAnswer,
+  isConnectionCheckNumber,
+} from '../domain/okta-response.js';
 import { maskPhone } from '../domain/redact.js';
 import {
   emitMetric,
@@ -237,6 +243,22 @@ export const handler = async (
       return toHttp(badRequestAnswer(error.message, error.problems));
     }
     releases.push(secrets.register(request.otpCode), secrets.register(request.oktaMessage));
+    if (isConnectionCheckNumber(request.rawPhone)) {
+      // `npm run okta:connect`'s proof through Okta: the token path works; nothing to send, count or remember.
+      emitMetric(MetricName.ConnectionCheck);
+      logger.info('Connection check answered; nothing sent', {
+        eventId: request.idempotencyKey,
+        requestType: request.requestType,
+        channel: request.channel,
+        elapsedMs: Math.round(deadline.elapsedMs()),
+      });
+      return toHttp(
+        connectionCheckAnswer(request.idempotencyKey, {
+          channel: request.channel,
+          durationMs: deadline.elapsedMs(),
+        }),
+      );
+    }
     request = await withFingerprint(request, deadline);
     const parsed = request;
     const delivery = await withDeadline(deadline, () => deliverAndRemember(parsed, deadline));

@@ -8,6 +8,8 @@ export const METRICS_NAMESPACE = 'OktaPhoneMfa';
 export const MetricName = {
   /** A code End User Messaging accepted (dimension sets `{channel}` and `{country}`). */
   OtpDelivered: 'OtpDelivered',
+  /** A connection check (`npm run okta:connect` through Okta's `execute`): answered SUCCESSFUL, nothing sent. */
+  ConnectionCheck: 'ConnectionCheck',
   OtpDeliveryFailed: 'OtpDeliveryFailed',
   DeliveryLatency: 'DeliveryLatency',
   IdempotentReplay: 'IdempotentReplay',

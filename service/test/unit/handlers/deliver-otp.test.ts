@@ -137,6 +137,27 @@ describe('delivering', () => {
     },
   );
 
+  it("answers Okta's connection check SUCCESSFUL and sends nothing", async () => {
+    // Prepare: what npm run okta:connect has Okta execute
+    const request = payload(undefined, (p) => {
+      p.data.messageProfile.phoneNumber = '+1 (555) 555-1212';
+    });
+
+    // Act
+    const answer = await harness.invoke(request);
+
+    // Assess
+    expect(answer.statusCode).toBe(200);
+    const value = answer.body.commands[0].value[0];
+    expect(value).toMatchObject({ status: 'SUCCESSFUL', transactionId: `check-${request.eventId}` });
+    expect(JSON.parse(value.transactionMetadata)).toMatchObject({ channel: 'sms', check: true });
+    expect(harness.sent()).toEqual([]);
+    expect(harness.deadLetters()).toEqual([]);
+    expect(metric('ConnectionCheck')).toHaveLength(1);
+    expect(metric('OtpDelivered')).toEqual([]);
+    expect(JSON.stringify(output.json())).not.toContain(request.data.messageProfile.otpCode);
+  });
+
   it('adds the + to a number that lacks it', async () => {
     await harness.invoke(payload('request-sms-pre-enrollment-no-plus'));
     expect(harness.sent()[0]?.DestinationPhoneNumber).toBe('+14155550124');
