@@ -23,6 +23,9 @@ export const PACTICIPANTS = {
   okta: 'okta',
   dlqTool: 'dlq',
   provider: 'okta-phone-mfa',
+  /** `npm run okta:connect`, a consumer of Okta's management API. */
+  connectTool: 'okta-phone-mfa-connect',
+  oktaManagement: 'okta-management-api',
 } as const;
 
 /** File name Pact gives a pact between `consumer` and `provider`. */
@@ -30,6 +33,25 @@ export const pactFileName = (consumer: string, provider: string): string => `${c
 
 /** The Okta → hook pact file. */
 export const OKTA_PACT_FILE = pactFileName(PACTICIPANTS.okta, PACTICIPANTS.provider);
+
+/** The `okta:connect` → Okta management API pact file. */
+export const MANAGEMENT_PACT_FILE = pactFileName(PACTICIPANTS.connectTool, PACTICIPANTS.oktaManagement);
+
+/** A sample API token: the verification replaces it with the local Okta's. */
+export const SAMPLE_API_TOKEN = '00sample-api-token-for-the-pact';
+
+/** The provider states, and the values each gives the requests. */
+export const MANAGEMENT_STATES = {
+  emptyOrg: 'an org okta-phone-mfa has not connected yet',
+  server: 'the authorization server okta-phone-mfa exists',
+  hookKey: 'the hook key okta-phone-mfa exists',
+  serverAndApp: 'the authorization server okta-phone-mfa, its scope and the hook app exist',
+  policy: 'the access policy okta-phone-mfa exists for the hook app',
+  allButHook: 'everything but the telephony inline hook exists',
+  connected: 'the telephony inline hook is connected to the stack',
+  inactiveHook: 'the telephony inline hook okta-phone-mfa is inactive',
+  eventHookUnverified: 'an unverified event hook to the stack exists',
+} as const;
 
 /** The hook's DLQ writer → `dlq` tool message pact file. */
 export const DLQ_PACT_FILE = pactFileName(PACTICIPANTS.dlqTool, PACTICIPANTS.provider);

@@ -19,7 +19,11 @@ import { PROVIDER_STATES } from '../pact-settings.js';
 type StateHandlers = NonNullable<VerifierOptions['stateHandlers']>;
 
 /** The Verifier's request filter: an express middleware (express's types are not installed, so its shape here). */
-type RequestFilter = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;
+export type RequestFilter = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  next: (error?: unknown) => void,
+) => void;
 
 async function call(stack: LocalStack, method: string, path: string, body?: unknown): Promise<void> {
   const response = await fetch(`${stack.baseUrl}${path}`, {

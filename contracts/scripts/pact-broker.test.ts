@@ -84,9 +84,11 @@ describe('with a Pact Broker', () => {
     // Assess
     expect(code).toBe(0);
     const puts = seen.filter((s) => s.url.startsWith('/pacts/'));
-    // Ours as provider (Okta's hook, the dlq tool) and ours as consumer of the events we read (AWS, Okta).
+    // Ours as provider (Okta's hook, the dlq tool), ours as consumer of the events we read (AWS, Okta) and of Okta's
+    // management API (okta:connect).
     expect(puts.map((s) => s.url).sort()).toEqual([
       '/pacts/provider/aws-end-user-messaging/consumer/okta-phone-mfa-receipts/version/abc123',
+      '/pacts/provider/okta-management-api/consumer/okta-phone-mfa-connect/version/abc123',
       '/pacts/provider/okta-phone-mfa/consumer/dlq/version/abc123',
       '/pacts/provider/okta-phone-mfa/consumer/okta/version/abc123',
       '/pacts/provider/okta-system-log/consumer/okta-phone-mfa-verification/version/abc123',
