@@ -5,10 +5,40 @@
  * management API routes to it, the authorization servers ask it who a client is and what its policies grant.
  */
 import { generateKeyPairSync, type KeyObject, randomBytes, randomUUID } from 'node:crypto';
-import { decodeProtectedHeader, importJWK, type JWK, jwtVerify } from 'jose';
+import type { JWK } from 'jose';
 import { scopeProblem } from '../../src/domain/okta-scope.js';
-import { type ClientDirectory, OAuthError, type TokenRequest } from '../issuer.js';
+import type { ClientDirectory } from '../issuer.js';
 import { notFound, OktaApiError, validationFailed } from './api-error.js';
+import {
+  type App,
+  type AuthServer,
+  type EventHook,
+  type HookKey,
+  type InlineHook,
+  type Json,
+  type LogStream,
+  now,
+  object,
+  oktaId,
+  type Policy,
+  type Rule,
+  type Scope,
+  type Status,
+  strings,
+  text,
+} from './org-objects.js';
+import {
+  appJson,
+  eventHookJson,
+  hookKeyJson,
+  inlineHookJson,
+  logStreamJson,
+  policyJson,
+  ruleJson,
+  scopeJson,
+  serverJson,
+} from './org-shapes.js';
+import { OrgTokens } from './org-tokens.js';
 
 /** Okta's per-org limits the local org enforces. */
 export const OKTA_LIMITS = { inlineHooks: 100, activeEventHooks: 25, hookKeys: 50, logStreams: 2 } as const;
@@ -69,136 +99,6 @@ const LOG_STREAM_REGIONS = [
 
 const GRANT_TYPES = ['authorization_code', 'client_credentials', 'implicit', 'password', 'refresh_token'];
 
-const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-
-/** An Okta object id: a 3-character prefix of its kind and 17 random characters (20 in all). */
-export function oktaId(prefix: string): string {
-  const bytes = randomBytes(17);
-  let id = prefix;
-  for (const byte of bytes) id += ALPHANUMERIC[byte % ALPHANUMERIC.length];
-  return id;
-}
-
-type Status = 'ACTIVE' | 'INACTIVE';
-type Json = Record<string, unknown>;
-
-/** A stored inline hook; the secret (client secret or header value) is never returned. */
-type InlineHook = {
-  id: string;
-  status: Status;
-  name: string;
-  type: string;
-  version: string;
-  channel: { type: 'HTTP' | 'OAUTH'; version: string; config: Json };
-  secret?: string;
-  created: string;
-  lastUpdated: string;
-};
-
-type HookKey = {
-  id: string;
-  keyId: string;
-  name: string;
-  created: string;
-  lastUpdated: string;
-  privateKey: KeyObject;
-  publicJwk: JWK;
-};
-
-type App = {
-  id: string;
-  name: string;
-  label: string;
-  status: Status;
-  signOnMode: string;
-  authMethod: 'private_key_jwt' | 'client_secret_basic' | 'client_secret_post';
-  clientSecret?: string;
-  settings: {
-    application_type: string;
-    grant_types: string[];
-    response_types: string[];
-    dpop_bound_access_tokens: boolean;
-    jwks?: { keys: JWK[] };
-  };
-  created: string;
-  lastUpdated: string;
-};
-
-type Scope = {
-  id: string;
-  name: string;
-  displayName?: string;
-  description?: string;
-  consent: string;
-  metadataPublish: string;
-  default: boolean;
-  system: boolean;
-};
-type Rule = {
-  id: string;
-  name: string;
-  status: Status;
-  priority: number;
-  system: boolean;
-  grantTypes: string[];
-  scopes: string[];
-  groups: string[];
-  accessTokenLifetimeMinutes: number;
-  created: string;
-  lastUpdated: string;
-};
-type Policy = {
-  id: string;
-  name: string;
-  description?: string;
-  status: Status;
-  priority: number;
-  system: boolean;
-  clients: string[];
-  rules: Rule[];
-  created: string;
-  lastUpdated: string;
-};
-
-/** A stored authorization server. */
-export type AuthServer = {
-  id: string;
-  name: string;
-  description?: string;
-  audiences: string[];
-  status: Status;
-  isDefault: boolean;
-  scopes: Scope[];
-  policies: Policy[];
-  created: string;
-  lastUpdated: string;
-};
-
-type EventHook = {
-  id: string;
-  status: Status;
-  verificationStatus: 'VERIFIED' | 'UNVERIFIED';
-  name: string;
-  description: string | null;
-  items: string[];
-  uri: string;
-  headers: Array<{ key: string; value: string }>;
-  authKey?: string;
-  authValue?: string;
-  created: string;
-  lastUpdated: string;
-};
-
-type LogStream = {
-  id: string;
-  type: string;
-  name: string;
-  status: Status;
-  settings: Json;
-  created: string;
-  lastUpdated: string;
-};
-
 /** What the org needs from the running stack. */
 export type LocalOktaOptions = {
   /** `http://127.0.0.1:PORT`: the org URL, of every `_links` href and issuer. */
@@ -206,8 +106,6 @@ export type LocalOktaOptions = {
   /** The `default` authorization server's audience. */
   defaultAudience: string;
 };
-
-const now = () => new Date().toISOString();
 
 /** Whether a URL may be a hook's: https, or http to this machine (the local stack). */
 export function hookUriProblem(uri: unknown): string | undefined {
@@ -225,15 +123,8 @@ export function hookUriProblem(uri: unknown): string | undefined {
   return `"${uri}" must begin with https:// (Okta calls hooks over HTTPS only; http is accepted for 127.0.0.1 by the local Okta alone)`;
 }
 
-const text = (value: unknown): string | undefined =>
-  typeof value === 'string' && value.trim().length > 0 ? value : undefined;
-const object = (value: unknown): Json | undefined =>
-  value && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : undefined;
-const strings = (value: unknown): string[] | undefined =>
-  Array.isArray(value) && value.every((v) => typeof v === 'string') ? (value as string[]) : undefined;
-
 /** The local Okta org: its objects and Okta's rules for them. */
-export class LocalOktaOrg implements ClientDirectoryFactory {
+export class LocalOktaOrg {
   readonly baseUrl: string;
   readonly #servers = new Map<string, AuthServer>();
   readonly #apps = new Map<string, App>();
@@ -241,8 +132,10 @@ export class LocalOktaOrg implements ClientDirectoryFactory {
   readonly #inlineHooks = new Map<string, InlineHook>();
   readonly #eventHooks = new Map<string, EventHook>();
   readonly #logStreams = new Map<string, LogStream>();
-  /** Client assertion ids already used, until they expire (Okta refuses a replay). */
-  readonly #usedAssertions = new Map<string, number>();
+  readonly #tokens = new OrgTokens({
+    app: (id) => this.#apps.get(id),
+    server: (id) => this.#servers.get(id),
+  });
 
   constructor(options: LocalOktaOptions) {
     this.baseUrl = options.baseUrl.replace(/\/$/, '');
@@ -310,11 +203,11 @@ export class LocalOktaOrg implements ClientDirectoryFactory {
           s.name.toLowerCase().startsWith(query) ||
           s.audiences.some((a) => a.toLowerCase().startsWith(query)),
       )
-      .map((s) => this.#serverJson(s));
+      .map((s) => serverJson(this.baseUrl, s));
   }
 
   getServer(serverId: string): Json {
-    return this.#serverJson(this.#serverOrThrow(serverId));
+    return serverJson(this.baseUrl, this.#serverOrThrow(serverId));
   }
 
   createServer(body: Json): Json {
@@ -340,7 +233,7 @@ export class LocalOktaOrg implements ClientDirectoryFactory {
       lastUpdated: created,
     };
     this.#servers.set(server.id, server);
-    return this.#serverJson(server);
+    return serverJson(this.baseUrl, server);
   }
 
   setServerStatus(serverId: string, status: Status): void {
@@ -364,7 +257,9 @@ export class LocalOktaOrg implements ClientDirectoryFactory {
 
   listScopes(serverId: string, q?: string): Json[] {
     const server = this.#serverOrThrow(serverId);
-    return server.scopes.filter((s) => !q || s.name.startsWith(q)).map((s) => this.#scopeJson(server, s));
+    return server.scopes
+      .filter((s) => !q || s.name.startsWith(q))
+      .map((s) => scopeJson(this.baseUrl, server, s));
   }
 
   createScope(serverId: string, body: Json): Json {
@@ -401,7 +296,7 @@ export class LocalOktaOrg implements ClientDirectoryFactory {
       system: false,
     };
     server.scopes.push(scope);
-    return this.#scopeJson(server, scope);
+    return scopeJson(this.baseUrl, server, scope);
   }
 
   deleteScope(serverId: string, scopeId: string): void {
@@ -413,7 +308,7 @@ export class LocalOktaOrg implements ClientDirectoryFactory {
 
   listPolicies(serverId: string): Json[] {
     const server = this.#serverOrThrow(serverId);
-    return server.policies.map((p) => this.#policyJson(server, p));
+    return server.policies.map((p) => policyJson(this.baseUrl, server, p));
   }
 
   createPolicy(serverId: string, body: Json): Json {
@@ -441,7 +336,7 @@ export class LocalOktaOrg implements ClientDirectoryFactory {
       lastUpdated: created,
     };
     server.policies.push(policy);
-    return this.#policyJson(server, policy);
+    return policyJson(this.baseUrl, server, policy);
   }
 
   deletePolicy(serverId: string, policyId: string): void {
@@ -453,7 +348,9 @@ export class LocalOktaOrg implements ClientDirectoryFactory {
 
   listRules(serverId: string, policyId: string): Json[] {
     const server = this.#serverOrThrow(serverId);
-    return this.#policyOrThrow(server, policyId).rules.map((r) => this.#ruleJson(server, policyId, r));
+    return this.#policyOrThrow(server, policyId).rules.map((r) =>
+      ruleJson(this.baseUrl, server, policyId, r),
+    );
   }
 
   createRule(serverId: string, policyId: string, body: Json): Json {
@@ -505,7 +402,7 @@ export class LocalOktaOrg implements ClientDirectoryFactory {
       lastUpdated: created,
     };
     policy.rules.push(rule);
-    return this.#ruleJson(server, policyId, rule);
+    return ruleJson(this.baseUrl, server, policyId, rule);
   }
 
   deleteRule(serverId: string, policyId: string, ruleId: string): void {
@@ -523,11 +420,11 @@ export class LocalOktaOrg implements ClientDirectoryFactory {
       .filter(
         (a) => !query || a.label.toLowerCase().startsWith(query) || a.name.toLowerCase().startsWith(query),
       )
-      .map((a) => this.#appJson(a));
+      .map((a) => appJson(this.baseUrl, a));
   }
 
   getApp(appId: string): Json {
-    return this.#appJson(this.#appOrThrow(appId));
+    return appJson(this.baseUrl, this.#appOrThrow(appId));
   }
 
   createApp(body: Json, activate: boolean): Json {
@@ -605,7 +502,7 @@ export class LocalOktaOrg implements ClientDirectoryFactory {
     };
     this.#apps.set(id, app);
     // The secret is returned once, on create, as Okta does.
-    const json = this.#appJson(app);
+    const json = appJson(this.baseUrl, app);
     if (app.clientSecret) {
       (object(json.credentials)?.oauthClient as Json).client_secret = app.clientSecret;
     }
@@ -630,11 +527,12 @@ export class LocalOktaOrg implements ClientDirectoryFactory {
   // ---- hook keys ----
 
   listHookKeys(): Json[] {
-    return [...this.#hookKeys.values()].map((k) => this.#hookKeyJson(k, false));
+    return [...this.#hookKeys.values()].map((k) => hookKeyJson(this.baseUrl, k, false, this.#hookKeyUsed(k)));
   }
 
   getHookKey(id: string): Json {
-    return this.#hookKeyJson(this.#hookKeyOrThrow(id), false);
+    const key = this.#hookKeyOrThrow(id);
+    return hookKeyJson(this.baseUrl, key, false, this.#hookKeyUsed(key));
   }
 
   createHookKey(body: Json): Json {
@@ -663,7 +561,7 @@ export class LocalOktaOrg implements ClientDirectoryFactory {
       publicJwk: { kty: 'RSA', alg: 'RSA', kid: keyId, use: null as unknown as string, e, n },
     };
     this.#hookKeys.set(key.id, key);
-    return this.#hookKeyJson(key, true);
+    return hookKeyJson(this.baseUrl, key, true, this.#hookKeyUsed(key));
   }
 
   /** `GET /api/v1/hook-keys/public/{keyId}`: the public JWK Okta signs client assertions for. */
@@ -692,11 +590,11 @@ export class LocalOktaOrg implements ClientDirectoryFactory {
   listInlineHooks(type?: string): Json[] {
     return [...this.#inlineHooks.values()]
       .filter((h) => !type || h.type === type)
-      .map((h) => this.#inlineHookJson(h));
+      .map((h) => inlineHookJson(this.baseUrl, h));
   }
 
   getInlineHook(id: string): Json {
-    return this.#inlineHookJson(this.#inlineHookOrThrow(id));
+    return inlineHookJson(this.baseUrl, this.#inlineHookOrThrow(id));
   }
 
   /** The stored hook, with its secret, for the local Okta's own calls. */
@@ -735,7 +633,7 @@ export class LocalOktaOrg implements ClientDirectoryFactory {
       lastUpdated: created,
     };
     this.#inlineHooks.set(hook.id, hook);
-    return this.#inlineHookJson(hook);
+    return inlineHookJson(this.baseUrl, hook);
   }
 
   /** `PUT`: name, version and channel replaced; the type stays. */
@@ -754,7 +652,7 @@ export class LocalOktaOrg implements ClientDirectoryFactory {
     if (channel.secret !== undefined) hook.secret = channel.secret;
     else delete hook.secret;
     hook.lastUpdated = now();
-    return this.#inlineHookJson(hook);
+    return inlineHookJson(this.baseUrl, hook);
   }
 
   setInlineHookStatus(id: string, status: Status): Json {
@@ -762,7 +660,7 @@ export class LocalOktaOrg implements ClientDirectoryFactory {
     if (status === 'ACTIVE' && hook.type === TELEPHONY_HOOK_TYPE) this.#noOtherActiveTelephonyHook(hook.id);
     hook.status = status;
     hook.lastUpdated = now();
-    return this.#inlineHookJson(hook);
+    return inlineHookJson(this.baseUrl, hook);
   }
 
   deleteInlineHook(id: string): void {
@@ -779,11 +677,11 @@ export class LocalOktaOrg implements ClientDirectoryFactory {
   // ---- event hooks ----
 
   listEventHooks(): Json[] {
-    return [...this.#eventHooks.values()].map((h) => this.#eventHookJson(h));
+    return [...this.#eventHooks.values()].map((h) => eventHookJson(this.baseUrl, h));
   }
 
   getEventHook(id: string): Json {
-    return this.#eventHookJson(this.#eventHookOrThrow(id));
+    return eventHookJson(this.baseUrl, this.#eventHookOrThrow(id));
   }
 
   /** The stored event hook, with its header secret, for the local Okta's own calls. */
@@ -855,14 +753,14 @@ export class LocalOktaOrg implements ClientDirectoryFactory {
       lastUpdated: created,
     };
     this.#eventHooks.set(hook.id, hook);
-    return this.#eventHookJson(hook);
+    return eventHookJson(this.baseUrl, hook);
   }
 
   markEventHookVerified(id: string): Json {
     const hook = this.#eventHookOrThrow(id);
     hook.verificationStatus = 'VERIFIED';
     hook.lastUpdated = now();
-    return this.#eventHookJson(hook);
+    return eventHookJson(this.baseUrl, hook);
   }
 
   setEventHookStatus(id: string, status: Status): Json {
@@ -878,7 +776,7 @@ export class LocalOktaOrg implements ClientDirectoryFactory {
     }
     hook.status = status;
     hook.lastUpdated = now();
-    return this.#eventHookJson(hook);
+    return eventHookJson(this.baseUrl, hook);
   }
 
   deleteEventHook(id: string): void {
@@ -900,11 +798,11 @@ export class LocalOktaOrg implements ClientDirectoryFactory {
       throw validationFailed('filter', `filter: "${filter}" is not supported (status or type, eq).`);
     return [...this.#logStreams.values()]
       .filter((s) => !match || (match[1] === 'type' ? s.type : s.status) === match[2])
-      .map((s) => this.#logStreamJson(s));
+      .map((s) => logStreamJson(this.baseUrl, s));
   }
 
   getLogStream(id: string): Json {
-    return this.#logStreamJson(this.#logStreamOrThrow(id));
+    return logStreamJson(this.baseUrl, this.#logStreamOrThrow(id));
   }
 
   createLogStream(body: Json): Json {
@@ -951,14 +849,14 @@ export class LocalOktaOrg implements ClientDirectoryFactory {
       lastUpdated: created,
     };
     this.#logStreams.set(stream.id, stream);
-    return this.#logStreamJson(stream);
+    return logStreamJson(this.baseUrl, stream);
   }
 
   setLogStreamStatus(id: string, status: Status): Json {
     const stream = this.#logStreamOrThrow(id);
     stream.status = status;
     stream.lastUpdated = now();
-    return this.#logStreamJson(stream);
+    return logStreamJson(this.baseUrl, stream);
   }
 
   deleteLogStream(id: string): void {
@@ -977,411 +875,8 @@ export class LocalOktaOrg implements ClientDirectoryFactory {
   /** The client directory of one authorization server: the org's apps, that server's policies. */
   directoryFor(serverId: string): ClientDirectory {
     return {
-      authenticate: (request) => this.#authenticate(request),
-      grant: (clientId, grantType, scopes) => this.#grant(serverId, clientId, grantType, scopes),
-    };
-  }
-
-  async #authenticate(request: TokenRequest): Promise<string> {
-    const { form } = request;
-    const assertion = form.get('client_assertion');
-    if (assertion !== null) {
-      if (form.get('client_assertion_type') !== 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer') {
-        throw new OAuthError(400, 'invalid_request', "The 'client_assertion_type' is not supported.");
-      }
-      return this.#verifyAssertion(assertion, request);
-    }
-    let clientId = form.get('client_id') ?? undefined;
-    let secret = form.get('client_secret') ?? undefined;
-    let method: App['authMethod'] = 'client_secret_post';
-    const basic = /^\s*basic\s+(\S+)\s*$/i.exec(request.authorization ?? '');
-    if (basic?.[1]) {
-      const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
-      const colon = decoded.indexOf(':');
-      clientId = decodeURIComponent(decoded.slice(0, Math.max(colon, 0)));
-      secret = decodeURIComponent(decoded.slice(colon + 1));
-      method = 'client_secret_basic';
-    }
-    const app = clientId ? this.#apps.get(clientId) : undefined;
-    if (app?.status !== 'ACTIVE') throw new OAuthError(401, 'invalid_client', 'The client_id is invalid.');
-    this.#dpopCheck(app, request);
-    if (app.authMethod !== method || !app.clientSecret || secret !== app.clientSecret) {
-      throw new OAuthError(
-        401,
-        'invalid_client',
-        app.authMethod === 'private_key_jwt'
-          ? "Client authentication failed. The client is configured for private_key_jwt: a 'client_assertion' is required."
-          : 'The client secret supplied for a confidential client is invalid.',
-      );
-    }
-    return app.id;
-  }
-
-  async #verifyAssertion(assertion: string, request: TokenRequest): Promise<string> {
-    let kid: string | undefined;
-    let issuer: string | undefined;
-    try {
-      kid = decodeProtectedHeader(assertion).kid;
-      issuer = JSON.parse(Buffer.from(assertion.split('.')[1] ?? '', 'base64url').toString('utf8')).iss;
-    } catch {
-      throw new OAuthError(401, 'invalid_client', 'The client_assertion is not a valid JWT.');
-    }
-    const app = issuer ? this.#apps.get(issuer) : undefined;
-    if (app?.status !== 'ACTIVE') throw new OAuthError(401, 'invalid_client', 'The client_id is invalid.');
-    const formClient = request.form.get('client_id');
-    if (formClient !== null && formClient !== app.id) {
-      throw new OAuthError(
-        401,
-        'invalid_client',
-        "The 'client_id' does not match the client_assertion's issuer.",
-      );
-    }
-    if (app.authMethod !== 'private_key_jwt') {
-      throw new OAuthError(
-        401,
-        'invalid_client',
-        `The client is configured for ${app.authMethod}, not private_key_jwt.`,
-      );
-    }
-    this.#dpopCheck(app, request);
-    const keys = app.settings.jwks?.keys ?? [];
-    const jwk = kid ? keys.find((k) => k.kid === kid) : keys.length === 1 ? keys[0] : undefined;
-    if (!jwk)
-      throw new OAuthError(
-        401,
-        'invalid_client',
-        'The client_assertion signature is invalid: no key with its kid.',
-      );
-    let payload: { exp?: number; iat?: number; jti?: string };
-    try {
-      const key = await importJWK(
-        { kty: jwk.kty, n: jwk.n, e: jwk.e, crv: jwk.crv, x: jwk.x, y: jwk.y } as JWK,
-        jwk.kty === 'EC' ? 'ES256' : 'RS256',
-      );
-      ({ payload } = await jwtVerify(assertion, key, { issuer: app.id, subject: app.id }));
-    } catch (error) {
-      const code = (error as { code?: string }).code;
-      throw new OAuthError(
-        401,
-        'invalid_client',
-        code === 'ERR_JWT_EXPIRED'
-          ? 'The client_assertion token is expired.'
-          : code === 'ERR_JWT_CLAIM_VALIDATION_FAILED'
-            ? "The client_assertion's iss and sub must both be the client_id."
-            : 'The client_assertion signature is invalid.',
-      );
-    }
-    const audience = (
-      JSON.parse(Buffer.from(assertion.split('.')[1] ?? '', 'base64url').toString('utf8')) as {
-        aud?: unknown;
-      }
-    ).aud;
-    const audiences = Array.isArray(audience) ? audience : [audience];
-    if (!audiences.includes(request.tokenUrl)) {
-      throw new OAuthError(
-        401,
-        'invalid_client',
-        'The audience [aud] claim for client_assertion must be the endpoint invoked for the request.',
-      );
-    }
-    const nowSeconds = Math.floor(Date.now() / 1000);
-    if (typeof payload.exp !== 'number')
-      throw new OAuthError(401, 'invalid_client', 'The client_assertion has no exp claim.');
-    if (payload.exp - nowSeconds > 3600) {
-      throw new OAuthError(
-        401,
-        'invalid_client',
-        'The client_assertion token has an expiration too far into the future.',
-      );
-    }
-    if (payload.jti !== undefined) {
-      for (const [jti, exp] of this.#usedAssertions) if (exp < nowSeconds) this.#usedAssertions.delete(jti);
-      if (this.#usedAssertions.has(`${app.id}:${payload.jti}`)) {
-        throw new OAuthError(401, 'invalid_client', 'The client_assertion token has already been used.');
-      }
-      this.#usedAssertions.set(`${app.id}:${payload.jti}`, payload.exp);
-    }
-    return app.id;
-  }
-
-  #dpopCheck(app: App, request: TokenRequest): void {
-    if (app.settings.dpop_bound_access_tokens && !request.dpop) {
-      throw new OAuthError(400, 'invalid_dpop_proof', 'The DPoP proof JWT header is missing.');
-    }
-  }
-
-  #grant(serverId: string, clientId: string, grantType: string, requested: string[]) {
-    const server = this.#servers.get(serverId);
-    if (server?.status !== 'ACTIVE') throw new OAuthError(404, 'not_found', 'Not found');
-    const app = this.#apps.get(clientId);
-    if (!app?.settings.grant_types.includes(grantType)) {
-      throw new OAuthError(
-        400,
-        'unauthorized_client',
-        `The client is not authorized to use the provided grant type. Configured grant types: [${app?.settings.grant_types.join(', ') ?? ''}].`,
-      );
-    }
-    const scopes =
-      requested.length > 0 ? requested : server.scopes.filter((s) => s.default).map((s) => s.name);
-    if (scopes.length === 0) {
-      throw new OAuthError(
-        400,
-        'invalid_scope',
-        "The authorization server resource does not have any configured default scopes, 'scope' must be provided.",
-      );
-    }
-    const unknown = scopes.filter((scope) => !server.scopes.some((s) => s.name === scope));
-    if (unknown.length > 0) {
-      throw new OAuthError(
-        400,
-        'invalid_scope',
-        'One or more scopes are not configured for the authorization server resource.',
-      );
-    }
-    const policies = server.policies
-      .filter(
-        (p) => p.status === 'ACTIVE' && (p.clients.includes('ALL_CLIENTS') || p.clients.includes(clientId)),
-      )
-      .sort((a, b) => a.priority - b.priority);
-    for (const policy of policies) {
-      const rule = [...policy.rules]
-        .filter((r) => r.status === 'ACTIVE' && r.grantTypes.includes(grantType))
-        .sort((a, b) => a.priority - b.priority)
-        .find((r) => r.scopes.includes('*') || scopes.every((s) => r.scopes.includes(s)));
-      if (rule) return { scopes, lifetimeSeconds: rule.accessTokenLifetimeMinutes * 60 };
-    }
-    throw new OAuthError(
-      400,
-      'access_denied',
-      'Policy evaluation failed for this request, please check the policy configurations.',
-    );
-  }
-
-  // ---- shapes ----
-
-  #link(path: string, allow?: string[]) {
-    return { href: `${this.baseUrl}${path}`, ...(allow ? { hints: { allow } } : {}) };
-  }
-
-  #serverJson(s: AuthServer): Json {
-    const path = `/api/v1/authorizationServers/${s.id}`;
-    return {
-      id: s.id,
-      name: s.name,
-      description: s.description ?? null,
-      audiences: s.audiences,
-      issuer: this.issuerOf(s.id),
-      issuerMode: 'ORG_URL',
-      status: s.status,
-      created: s.created,
-      lastUpdated: s.lastUpdated,
-      credentials: { signing: { rotationMode: 'AUTO' } },
-      default: s.isDefault,
-      _links: {
-        self: this.#link(path, ['GET', 'DELETE', 'PUT']),
-        scopes: this.#link(`${path}/scopes`, ['GET']),
-        policies: this.#link(`${path}/policies`, ['GET']),
-        [s.status === 'ACTIVE' ? 'deactivate' : 'activate']: this.#link(
-          `${path}/lifecycle/${s.status === 'ACTIVE' ? 'deactivate' : 'activate'}`,
-          ['POST'],
-        ),
-      },
-    };
-  }
-
-  #scopeJson(server: AuthServer, s: Scope): Json {
-    return {
-      id: s.id,
-      name: s.name,
-      displayName: s.displayName ?? null,
-      description: s.description ?? null,
-      system: s.system,
-      metadataPublish: s.metadataPublish,
-      consent: s.consent,
-      optional: false,
-      default: s.default,
-      _links: {
-        self: this.#link(`/api/v1/authorizationServers/${server.id}/scopes/${s.id}`, [
-          'GET',
-          'PUT',
-          'DELETE',
-        ]),
-      },
-    };
-  }
-
-  #policyJson(server: AuthServer, p: Policy): Json {
-    const path = `/api/v1/authorizationServers/${server.id}/policies/${p.id}`;
-    return {
-      id: p.id,
-      status: p.status,
-      name: p.name,
-      description: p.description ?? null,
-      priority: p.priority,
-      system: p.system,
-      conditions: { clients: { include: p.clients } },
-      created: p.created,
-      lastUpdated: p.lastUpdated,
-      _links: {
-        self: this.#link(path, ['GET', 'PUT', 'DELETE']),
-        rules: this.#link(`${path}/rules`, ['GET']),
-      },
-      type: 'OAUTH_AUTHORIZATION_POLICY',
-    };
-  }
-
-  #ruleJson(server: AuthServer, policyId: string, r: Rule): Json {
-    return {
-      id: r.id,
-      status: r.status,
-      name: r.name,
-      priority: r.priority,
-      created: r.created,
-      lastUpdated: r.lastUpdated,
-      system: r.system,
-      conditions: {
-        people: { users: { exclude: [] }, groups: { include: r.groups } },
-        grantTypes: { include: r.grantTypes },
-        scopes: { include: r.scopes },
-      },
-      actions: {
-        token: {
-          accessTokenLifetimeMinutes: r.accessTokenLifetimeMinutes,
-          refreshTokenLifetimeMinutes: 0,
-          refreshTokenWindowMinutes: 10080,
-        },
-      },
-      _links: {
-        self: this.#link(`/api/v1/authorizationServers/${server.id}/policies/${policyId}/rules/${r.id}`, [
-          'GET',
-          'PUT',
-          'DELETE',
-        ]),
-      },
-      type: 'RESOURCE_ACCESS',
-    };
-  }
-
-  #appJson(a: App): Json {
-    const path = `/api/v1/apps/${a.id}`;
-    return {
-      id: a.id,
-      name: a.name,
-      label: a.label,
-      status: a.status,
-      created: a.created,
-      lastUpdated: a.lastUpdated,
-      signOnMode: a.signOnMode,
-      credentials: {
-        oauthClient: {
-          autoKeyRotation: true,
-          client_id: a.id,
-          token_endpoint_auth_method: a.authMethod,
-          pkce_required: false,
-        },
-      },
-      settings: { oauthClient: { ...a.settings } },
-      _links: {
-        self: this.#link(path),
-        [a.status === 'ACTIVE' ? 'deactivate' : 'activate']: this.#link(
-          `${path}/lifecycle/${a.status === 'ACTIVE' ? 'deactivate' : 'activate'}`,
-        ),
-      },
-    };
-  }
-
-  #hookKeyJson(k: HookKey, embedded: boolean): Json {
-    return {
-      id: k.id,
-      keyId: k.keyId,
-      name: k.name,
-      created: k.created,
-      lastUpdated: k.lastUpdated,
-      isUsed: this.#hookKeyUsed(k),
-      ...(embedded ? { _embedded: { ...k.publicJwk } } : {}),
-    };
-  }
-
-  #inlineHookJson(h: InlineHook): Json {
-    const path = `/api/v1/inlineHooks/${h.id}`;
-    const config: Json = { ...h.channel.config };
-    if (h.channel.type === 'HTTP' && h.secret !== undefined) {
-      config.authScheme = { type: 'HEADER', key: config.authSchemeKey };
-    }
-    delete config.authSchemeKey;
-    return {
-      id: h.id,
-      status: h.status,
-      name: h.name,
-      type: h.type,
-      version: h.version,
-      channel: { type: h.channel.type, version: h.channel.version, config },
-      created: h.created,
-      lastUpdated: h.lastUpdated,
-      _links: {
-        self: this.#link(path),
-        ...(h.status === 'ACTIVE'
-          ? {
-              execute: this.#link(`${path}/execute`, ['POST']),
-              deactivate: this.#link(`${path}/lifecycle/deactivate`, ['POST']),
-            }
-          : {
-              activate: this.#link(`${path}/lifecycle/activate`, ['POST']),
-              delete: this.#link(path, ['DELETE']),
-            }),
-      },
-    };
-  }
-
-  #eventHookJson(h: EventHook): Json {
-    const path = `/api/v1/eventHooks/${h.id}`;
-    return {
-      id: h.id,
-      status: h.status,
-      verificationStatus: h.verificationStatus,
-      name: h.name,
-      description: h.description,
-      created: h.created,
-      lastUpdated: h.lastUpdated,
-      events: { type: 'EVENT_TYPE', items: h.items, filter: null },
-      channel: {
-        type: 'HTTP',
-        version: '1.0.0',
-        config: {
-          uri: h.uri,
-          headers: h.headers,
-          method: 'POST',
-          ...(h.authKey ? { authScheme: { type: 'HEADER', key: h.authKey } } : {}),
-        },
-      },
-      _links: {
-        self: this.#link(path),
-        verify: this.#link(`${path}/lifecycle/verify`, ['POST']),
-        [h.status === 'ACTIVE' ? 'deactivate' : 'activate']: this.#link(
-          `${path}/lifecycle/${h.status === 'ACTIVE' ? 'deactivate' : 'activate'}`,
-          ['POST'],
-        ),
-      },
-    };
-  }
-
-  #logStreamJson(s: LogStream): Json {
-    const path = `/api/v1/logStreams/${s.id}`;
-    return {
-      id: s.id,
-      type: s.type,
-      name: s.name,
-      lastUpdated: s.lastUpdated,
-      created: s.created,
-      status: s.status,
-      settings: { ...s.settings },
-      _links: {
-        self: { href: `${this.baseUrl}${path}`, method: 'GET' },
-        [s.status === 'ACTIVE' ? 'deactivate' : 'activate']: {
-          href: `${this.baseUrl}${path}/lifecycle/${s.status === 'ACTIVE' ? 'deactivate' : 'activate'}`,
-          method: 'POST',
-        },
-      },
+      authenticate: (request) => this.#tokens.authenticate(request),
+      grant: (clientId, grantType, scopes) => this.#tokens.grant(serverId, clientId, grantType, scopes),
     };
   }
 
@@ -1527,9 +1022,4 @@ export class LocalOktaOrg implements ClientDirectoryFactory {
     if (!stream) throw notFound(id, 'LogStream');
     return stream;
   }
-}
-
-/** What an org gives each of its authorization servers. */
-interface ClientDirectoryFactory {
-  directoryFor(serverId: string): ClientDirectory;
 }
