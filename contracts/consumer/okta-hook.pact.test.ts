@@ -171,6 +171,17 @@ describe('Okta asks for a code, for every request type and both channels', () =>
     expect(reading).toEqual(delivered);
   });
 
+  it("gets SUCCESSFUL for a resend, with Okta's 2026.09 fields (isResend, the app's client id)", async () => {
+    const reading = await oktaSends({
+      description: 'an SMS code the user asked to resend, for a sign-in to an OIDC app',
+      state: PROVIDER_STATES.accepting,
+      payload: loadFixture('request-sms-mfa-verification-resend'),
+      status: 200,
+      answer: actionAnswer,
+    });
+    expect(reading).toEqual(delivered);
+  });
+
   it('gets SUCCESSFUL for a voice call MFA verification code to Great Britain', async () => {
     const reading = await oktaSends({
       description: 'a voice call code for MFA verification to Great Britain',

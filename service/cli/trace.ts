@@ -61,6 +61,10 @@ export type MessageStory = {
   country?: string;
   /** Masked. */
   phone?: string;
+  /** Okta's `isResend` (2026.09): the user asked for the code again. */
+  isResend?: boolean;
+  /** Okta's `context.app.clientId` (2026.09): the app the user signed in to. */
+  appClientId?: string;
   /** What the hook answered Okta: a message in the table was accepted, so SUCCESSFUL with its id. */
   oktaAnswer?: { status: 'SUCCESSFUL'; transactionId: string };
   send: { originationIdentity?: string; messageId: string };
@@ -151,6 +155,8 @@ export function storyOf(item: Record<string, unknown>): MessageStory {
     ...(str(item.channel) ? { channel: item.channel as string } : {}),
     ...(str(item.country) ? { country: item.country as string } : {}),
     ...(phone ? { phone } : {}),
+    ...(typeof item.isResend === 'boolean' ? { isResend: item.isResend } : {}),
+    ...(str(item.appClientId) ? { appClientId: item.appClientId as string } : {}),
     // Only the hook writes `sentAt`, and only after End User Messaging accepted the message.
     ...(sentAt !== undefined
       ? { oktaAnswer: { status: 'SUCCESSFUL' as const, transactionId: messageId } }
@@ -173,7 +179,16 @@ export function storyLines(report: TraceReport, now: Date): string[] {
     lines.push(`Message ${story.messageId}${story.eventId ? `  (Okta eventId ${story.eventId})` : ''}`);
     if (story.sentAt) {
       lines.push(
-        `  hook request   ${story.sentAt}  ${[story.requestType, story.channel, story.country, story.phone].filter(Boolean).join('  ')}`,
+        `  hook request   ${story.sentAt}  ${[
+          story.requestType,
+          story.channel,
+          story.country,
+          story.phone,
+          story.isResend ? 'resend (the user asked again)' : undefined,
+          story.appClientId ? `app ${story.appClientId}` : undefined,
+        ]
+          .filter(Boolean)
+          .join('  ')}`,
       );
     } else {
       lines.push(

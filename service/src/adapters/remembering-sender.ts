@@ -163,6 +163,8 @@ export function rememberingSender(
       // What only conversion reads: the prefix (settlement counters, the low-conversion deny) and the sweep's bucket.
       ...(converted ? { prefix: numberPrefix(message.destination), sweepBucket: sweepBucketOf(sentAt) } : {}),
       ...(request.userId ? { userId: request.userId } : {}),
+      ...(request.isResend !== undefined ? { isResend: request.isResend } : {}),
+      ...(request.appClientId ? { appClientId: request.appClientId } : {}),
       originationIdentity: result.originationIdentity ?? message.originationIdentity,
       sentAt,
       codeExpiresAt: sentSeconds + request.ttlSeconds,

@@ -31,6 +31,10 @@ export type DeliveryRequest = {
   locale?: string;
   /** Seconds until the code expires (≥ 60): the idempotency record and SMS TTL. */
   ttlSeconds: number;
+  /** `data.messageProfile.isResend` (Okta 2026.09): the user asked to resend; undefined when Okta did not say. */
+  isResend?: boolean;
+  /** `data.context.app.clientId` (Okta 2026.09): the app of a client-initiated OIDC/OAuth sign-in. */
+  appClientId?: string;
   /** Okta's own SMS text; last-resort fallback. Contains the code. */
   oktaMessage?: string;
   /**
@@ -123,7 +127,7 @@ export async function parseHookRequest(
     eventId?: string;
     requestType: string;
     data: {
-      context: { request: { id: string; ipAddress?: unknown } };
+      context: { request: { id: string; ipAddress?: unknown }; app?: { clientId?: string } };
       userProfile?: { userId?: unknown };
       messageProfile: {
         phoneNumber: string;
@@ -132,6 +136,7 @@ export async function parseHookRequest(
         locale?: string;
         otpExpires?: string;
         msgTemplate?: string;
+        isResend?: boolean;
       };
     };
   };
@@ -156,5 +161,7 @@ export async function parseHookRequest(
     ...(locale ? { locale } : {}),
     ttlSeconds: ttlSecondsOf(profile.otpExpires, now),
     ...(profile.msgTemplate ? { oktaMessage: profile.msgTemplate } : {}),
+    ...(typeof profile.isResend === 'boolean' ? { isResend: profile.isResend } : {}),
+    ...(payload.data.context.app?.clientId ? { appClientId: payload.data.context.app.clientId } : {}),
   };
 }

@@ -117,6 +117,10 @@ export type MessageItem = {
    */
   prefix?: string;
   userId?: string;
+  /** Okta's `isResend` (2026.09), when Okta said. */
+  isResend?: boolean;
+  /** Okta's `context.app.clientId` (2026.09): the app of the sign-in, when Okta said. */
+  appClientId?: string;
   originationIdentity: string;
   sentAt: number;
   codeExpiresAt: number;

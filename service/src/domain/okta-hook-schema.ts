@@ -50,6 +50,11 @@ export const oktaHookSchema = {
               required: ['id'],
               properties: { id: { type: 'string', minLength: 1, maxLength: 128 } },
             },
+            // Since Okta 2026.09 (Early Access), for client-initiated OIDC/OAuth sign-ins only: the app signed in to.
+            app: {
+              type: 'object',
+              properties: { clientId: { type: 'string', minLength: 1, maxLength: 128 } },
+            },
           },
         },
         userProfile: { type: 'object' },
@@ -68,6 +73,8 @@ export const oktaHookSchema = {
             locale: shortText(35),
             otpExpires: shortText(64),
             msgTemplate: shortText(1600),
+            // Since Okta 2026.09 (Early Access), on every request once enabled: the user asked for the code again.
+            isResend: { type: 'boolean' },
           },
         },
       },

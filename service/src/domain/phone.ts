@@ -35,12 +35,35 @@ export function readDestination(raw: string, defaultRegion?: CountryCode): Desti
     : compact.startsWith('00')
       ? `+${compact.slice(2)}`
       : `+${compact}`;
-  const asInternational = valid(international);
+  const asInternational = valid(international) ?? legacyForm(international);
   if (asInternational || compact.startsWith('+') || compact.startsWith('00') || !defaultRegion) {
     return asInternational;
   }
   return valid(compact, defaultRegion);
 }
+
+/**
+ * A number Okta stores in a form its country has retired, read as the current one: Mexico's mobile `+52 1 …` (the
+ * `1` Mexico dropped in 2019, still in many Okta profiles) becomes `+52 …` ({@link RETIRED_FORMS}); otherwise the
+ * digits after the country code are dialled as a national number of that country, whose numbering data strips what
+ * its dialling rules strip (a `+44 (0)20 …` written with its trunk `0` becomes `+44 20 …`, a `+1 1 415 …` becomes
+ * `+1 415 …`). Only a valid number of the same country counts.
+ */
+function legacyForm(international: string): Destination {
+  for (const [retired, current] of RETIRED_FORMS) {
+    if (retired.test(international)) return valid(international.replace(retired, current));
+  }
+  const parsed = parsePhoneNumberFromString(international);
+  if (!parsed?.country || !parsed.nationalNumber) return undefined;
+  const current = valid(parsed.nationalNumber, parsed.country);
+  return current?.country === parsed.country ? current : undefined;
+}
+
+/**
+ * Retired forms the numbering data no longer knows, each with its current form: Mexico's mobile `1` after `+52`,
+ * dropped on 2019-08-03 (IFT's numbering plan); libphonenumber removed it from Mexico's dialling rules since.
+ */
+const RETIRED_FORMS: ReadonlyArray<readonly [RegExp, string]> = [[/^\+521(\d{10})$/, '+52$1']];
 
 function valid(text: string, region?: CountryCode): Destination {
   const parsed = parsePhoneNumberFromString(text, region);

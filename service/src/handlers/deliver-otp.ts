@@ -135,6 +135,8 @@ function record(delivery: ExactlyOnceResult, request: DeliveryRequest, deadline:
     eventId: request.idempotencyKey,
     requestId: request.requestId,
     requestType: request.requestType,
+    ...(request.isResend !== undefined ? { isResend: request.isResend } : {}),
+    ...(request.appClientId ? { appClientId: request.appClientId } : {}),
     channel: outcome.channel,
     country: outcome.country ?? request.country ?? 'unknown',
     outcome: outcome.outcome,
@@ -193,12 +195,17 @@ function record(delivery: ExactlyOnceResult, request: DeliveryRequest, deadline:
     );
   }
   if (outcome.outcome === 'delivered') {
-    emitMetrics({ channel: outcome.channel }, [
-      [MetricName.OtpDelivered],
-      [MetricName.DeliveryLatency, elapsedMs, MetricUnit.Milliseconds],
-      // The conversion rate's denominator: codes whose use Okta reports (not password resets and unlocks).
-      ...(isConvertedRequestType(request.requestType) ? [[MetricName.OtpConvertible] as const] : []),
-    ]);
+    emitMetrics(
+      { channel: outcome.channel },
+      [
+        [MetricName.OtpDelivered],
+        [MetricName.DeliveryLatency, elapsedMs, MetricUnit.Milliseconds],
+        // The conversion rate's denominator: codes whose use Okta reports (not password resets and unlocks).
+        ...(isConvertedRequestType(request.requestType) ? [[MetricName.OtpConvertible] as const] : []),
+      ],
+      // Resends, where Okta says (2026.09): how often users ask again, per route in the logs.
+      request.isResend === undefined ? undefined : { isResend: String(request.isResend) },
+    );
     // Sends per country, against the band each country learnt (an attacker cannot add countries: a country the
     // allow-list refuses is never delivered to).
     emitMetric(MetricName.OtpDelivered, { country: fields.country });

@@ -25,13 +25,18 @@ const emitter = new Metrics({
  *
  * @param dimensions - e.g. `{ channel: 'sms', reason: 'throttled' }`; never phone numbers or ids
  * @param entries - `[name, value, unit]`; value defaults to 1 and unit to Count
+ * @param alsoBy - another dimension set for the same metrics (keys not in `dimensions`), e.g. `{ isResend: 'true' }`
  */
 export function emitMetrics(
   dimensions: Record<string, string>,
   entries: ReadonlyArray<readonly [name: Name, value?: number, unit?: Unit]>,
+  alsoBy?: Record<string, string>,
 ): void {
   // Synchronous from the first add to the publish, so concurrent invocations cannot interleave their dimensions.
   for (const [key, dimValue] of Object.entries(dimensions)) emitter.addDimension(key, dimValue);
+  // A second dimension set in the same blob (its keys distinct from the first's): the same count, also by these,
+  // without a second line that Logs Insights would sum twice.
+  if (alsoBy && Object.keys(alsoBy).length > 0) emitter.addDimensions(alsoBy);
   for (const [name, value = 1, unit = MetricUnit.Count] of entries) emitter.addMetric(name, unit, value);
   emitter.publishStoredMetrics();
 }

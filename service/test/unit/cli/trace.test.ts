@@ -120,6 +120,8 @@ beforeAll(async () => {
     }),
   );
   await put(messageItem('msg-waiting', 'evt-waiting', { codeExpiresAt: NOW.getTime() / 1000 + 120 }));
+  // Okta 2026.09: a resend, for a sign-in to an OIDC app.
+  await put(messageItem('msg-resend', 'evt-resend', { isResend: true, appClientId: '0oaPortalApp' }));
   // A table that (wrongly) holds a full number still prints it masked.
   await put(messageItem('msg-raw-number', 'evt-raw', { phone: NUMBER }));
 });
@@ -183,6 +185,17 @@ describe('trace by message id', () => {
     // Assess
     expect(out).toContain('receipts       none yet');
     expect(out).toContain('code used      not yet: the code expires at 2026-01-05T10:22:00.000Z');
+  });
+});
+
+describe("Okta's 2026 fields", () => {
+  it('says a code was a resend, and for which app', async () => {
+    const { out } = await run(['msg-resend', '--table', TABLE]);
+    const json = JSON.parse((await run(['msg-resend', '--table', TABLE, '--json'])).out) as TraceReport;
+    expect(out).toMatch(/hook request .* resend \(the user asked again\) {2}app 0oaPortalApp/);
+    expect(json.messages[0]).toMatchObject({ isResend: true, appClientId: '0oaPortalApp' });
+    // Without them (before 2026.09), the line is as it was.
+    expect((await run(['msg-waiting', '--table', TABLE])).out).not.toContain('resend');
   });
 });
 

@@ -38,6 +38,25 @@ describe('readDestination', () => {
     expect(readDestination('07400 123456', 'GB')).toEqual({ phone: '+447400123456', country: 'GB' });
   });
 
+  it.each([
+    // Mexico dropped the mobile 1 after +52 in 2019; many Okta profiles still hold it.
+    ['+5215512345678', '+525512345678', 'MX'],
+    ['+52 1 33 1234 5678', '+523312345678', 'MX'],
+    ['5218112345678', '+528112345678', 'MX'],
+    ['00 52 1 55 1234 5678', '+525512345678', 'MX'],
+    // A trunk prefix written after the country code, as the numbering data dials it.
+    ['+44 (0)20 7946 0123', '+442079460123', 'GB'],
+    ['+1 1 415 555 0123', '+14155550123', 'US'],
+  ])('reads the retired form %s as the current %s', (raw, phone, country) => {
+    expect(readDestination(raw)).toEqual({ phone, country });
+  });
+
+  it('reads no retired form into a number that is not valid', () => {
+    expect(readDestination('+521551234567')).toBeUndefined(); // one digit short
+    expect(readDestination('+5211234')).toBeUndefined();
+    expect(readDestination('+1 1 999 555 0123')).toBeUndefined(); // no area code 999
+  });
+
   it('never reads a number written with + or 00 as national', () => {
     expect(readDestination('+4155550123', 'US')).toBeUndefined();
     expect(readDestination('004155550123', 'US')).toBeUndefined();

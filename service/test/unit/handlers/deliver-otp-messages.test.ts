@@ -123,6 +123,40 @@ describe('deliver-otp with a messages table', () => {
     expect(stored).not.toContain(phone);
   });
 
+  it("keeps Okta's 2026 fields on the message and counts resends by an isResend dimension; without them, as before", async () => {
+    // Prepare
+    await harness.load({ MESSAGES_TABLE_NAME: MESSAGES });
+    const resend = loadFixture('request-sms-mfa-verification-resend');
+    resend.eventId = randomUUID();
+    resend.data.messageProfile.otpExpires = new Date(Date.now() + 300_000).toISOString();
+
+    // Act
+    const answer = await harness.invoke(resend);
+    const blobs = output.json().filter((blob) => 'OtpDelivered' in blob && blob.channel);
+    output.clear();
+    const plain = await harness.invoke(payload());
+
+    // Assess
+    const items = await allItems(localDynamoClient(harness.db.endpoint), MESSAGES);
+    const message = (r: typeof answer) =>
+      items.find((i) => i.pk === `message#${r.body.commands[0].value[0].transactionId}`);
+    expect(message(answer)).toMatchObject({ isResend: true, appClientId: '0oa8sMcu3FbWq2ZrX1d7' });
+    expect(message(plain)).not.toHaveProperty('isResend');
+    expect(message(plain)).not.toHaveProperty('appClientId');
+    // One blob (Logs Insights sums it once), two dimension sets: by channel, and by isResend.
+    expect(blobs).toHaveLength(1);
+    expect(blobs[0]?._aws.CloudWatchMetrics[0].Dimensions).toEqual([
+      ['service', 'channel'],
+      ['service', 'isResend'],
+    ]);
+    expect(blobs[0]?.isResend).toBe('true');
+    const plainBlob = output.json().find((blob) => 'OtpDelivered' in blob && blob.channel);
+    expect(plainBlob?._aws.CloudWatchMetrics[0].Dimensions).toEqual([['service', 'channel']]);
+    expect(
+      output.logs().find((l) => l.message === 'OTP delivered' && l.isResend === undefined),
+    ).toBeDefined();
+  });
+
   it('keeps no prefix and nothing to sweep, and asks for no feedback, where nothing marks codes used (CONVERSION=false)', async () => {
     // Prepare
     await harness.load({ MESSAGES_TABLE_NAME: MESSAGES, CONVERSION: 'false' });

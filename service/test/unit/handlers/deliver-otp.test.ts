@@ -158,6 +158,20 @@ describe('delivering', () => {
     expect(JSON.stringify(output.json())).not.toContain(request.data.messageProfile.otpCode);
   });
 
+  it('delivers to a Mexican number Okta holds in the old mobile format (+52 1), at its current number', async () => {
+    // Prepare
+    const request = payload('request-call-account-unlock-es-mx', (p) => {
+      p.data.messageProfile.phoneNumber = '+52 1 55 1234 5678';
+    });
+
+    // Act
+    const answer = await harness.invoke(request);
+
+    // Assess
+    expect(answer.body.commands?.[0]?.value?.[0]?.status).toBe('SUCCESSFUL');
+    expect(harness.sent()[0]?.DestinationPhoneNumber).toBe('+525512345678');
+  });
+
   it('adds the + to a number that lacks it', async () => {
     await harness.invoke(payload('request-sms-pre-enrollment-no-plus'));
     expect(harness.sent()[0]?.DestinationPhoneNumber).toBe('+14155550124');
