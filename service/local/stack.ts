@@ -41,6 +41,7 @@ import { SqsEmulator } from './emulators/sqs.js';
 import { oktaEventBridgeEnvelope, scheduledEnvelope, snsEnvelope } from './event-envelopes.js';
 import { type LocalEnvOverrides, localFunctionEnvironments } from './function-env.js';
 import { LocalApiGateway } from './gateway/api-gateway.js';
+import { readBody, sendJson } from './http-body.js';
 import type { KeySchemas } from './iam/dynamodb-requests.js';
 import { authorizeCall, type IamFault, LOCAL_FUNCTIONS } from './iam/local-iam.js';
 import type { IamRequest } from './iam/policy.js';
@@ -241,30 +242,6 @@ function fingerprintKeyFor(persistDir: string | undefined): string {
   const key = generateSecretValue();
   writeFileSync(file, `${key}\n`, { mode: 0o600 });
   return key;
-}
-
-/** Reads a body; resolves undefined (after draining) when it exceeds `limit`. */
-async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let over = false;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) over = true;
-    if (!over) chunks.push(chunk as Buffer);
-  }
-  return over ? undefined : Buffer.concat(chunks);
-}
-
-function sendJson(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  if (res.headersSent) return;
-  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers });
-  res.end(JSON.stringify(body));
 }
 
 function parseJson(body: Buffer | undefined): Record<string, unknown> {

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { OktaApiError, validationFailed } from './api-error.js';
+import { notFound, OktaApiError, validationFailed } from './api-error.js';
 import type { LocalOktaOrg } from './org.js';
 
 /** Okta's inline hook timeout, and its one retry. */
@@ -41,9 +41,8 @@ export class HookCaller {
    * answered; Okta's errors when it could not get a token, got no answer, or the hook answered with an error.
    */
   async execute(hookId: string, payload: Json): Promise<unknown> {
-    this.#org.getInlineHook(hookId); // 404 as Okta
     const hook = this.#org.inlineHook(hookId);
-    if (!hook) throw validationFailed('inlineHook', `${hookId}: not found`);
+    if (!hook) throw notFound(hookId, 'InlineHook');
     if (hook.status !== 'ACTIVE') {
       throw validationFailed('inlineHook', 'status: Only an ACTIVE inline hook can be executed.');
     }
@@ -94,9 +93,8 @@ export class HookCaller {
 
   /** `POST /api/v1/eventHooks/{id}/lifecycle/verify`: Okta's one-time GET with a challenge the hook echoes. */
   async verifyEventHook(hookId: string): Promise<Json> {
-    this.#org.getEventHook(hookId); // 404 as Okta
     const hook = this.#org.eventHook(hookId);
-    if (!hook) throw validationFailed('eventHook', `${hookId}: not found`);
+    if (!hook) throw notFound(hookId, 'EventHook');
     const challenge = randomUUID();
     const headers: Record<string, string> = { 'x-okta-verification-challenge': challenge };
     for (const header of hook.headers) headers[header.key.toLowerCase()] = header.value;

@@ -5,6 +5,7 @@
  * through the API issues its own tokens, signed by a key of its own, to the org's apps its policies allow.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readBody, sendJson } from '../http-body.js';
 import { LocalIssuer, OAuthError } from '../issuer.js';
 import { notFound } from './api-error.js';
 import { HookCaller } from './hook-caller.js';
@@ -137,25 +138,4 @@ export class LocalOkta {
     this.#issuers.set(serverId, issuer);
     return issuer;
   }
-}
-
-async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size <= limit) chunks.push(chunk as Buffer);
-  }
-  return size > limit ? undefined : Buffer.concat(chunks);
-}
-
-function sendJson(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  if (res.headersSent) return;
-  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers });
-  res.end(JSON.stringify(body));
 }

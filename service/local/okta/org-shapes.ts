@@ -20,6 +20,12 @@ function link(base: string, path: string, allow?: string[]) {
   return { href: `${base}${path}`, ...(allow ? { hints: { allow } } : {}) };
 }
 
+/** The lifecycle link of an object: `deactivate` while ACTIVE, else `activate`. */
+function lifecycleLink(base: string, path: string, status: string, allow?: string[]) {
+  const action = status === 'ACTIVE' ? 'deactivate' : 'activate';
+  return { [action]: link(base, `${path}/lifecycle/${action}`, allow) };
+}
+
 export function serverJson(base: string, s: AuthServer): Json {
   const path = `/api/v1/authorizationServers/${s.id}`;
   return {
@@ -38,11 +44,7 @@ export function serverJson(base: string, s: AuthServer): Json {
       self: link(base, path, ['GET', 'DELETE', 'PUT']),
       scopes: link(base, `${path}/scopes`, ['GET']),
       policies: link(base, `${path}/policies`, ['GET']),
-      [s.status === 'ACTIVE' ? 'deactivate' : 'activate']: link(
-        base,
-        `${path}/lifecycle/${s.status === 'ACTIVE' ? 'deactivate' : 'activate'}`,
-        ['POST'],
-      ),
+      ...lifecycleLink(base, path, s.status, ['POST']),
     },
   };
 }
@@ -137,10 +139,7 @@ export function appJson(base: string, a: App): Json {
     settings: { oauthClient: { ...a.settings } },
     _links: {
       self: link(base, path),
-      [a.status === 'ACTIVE' ? 'deactivate' : 'activate']: link(
-        base,
-        `${path}/lifecycle/${a.status === 'ACTIVE' ? 'deactivate' : 'activate'}`,
-      ),
+      ...lifecycleLink(base, path, a.status),
     },
   };
 }
@@ -212,11 +211,7 @@ export function eventHookJson(base: string, h: EventHook): Json {
     _links: {
       self: link(base, path),
       verify: link(base, `${path}/lifecycle/verify`, ['POST']),
-      [h.status === 'ACTIVE' ? 'deactivate' : 'activate']: link(
-        base,
-        `${path}/lifecycle/${h.status === 'ACTIVE' ? 'deactivate' : 'activate'}`,
-        ['POST'],
-      ),
+      ...lifecycleLink(base, path, h.status, ['POST']),
     },
   };
 }
@@ -233,10 +228,13 @@ export function logStreamJson(base: string, s: LogStream): Json {
     settings: { ...s.settings },
     _links: {
       self: { href: `${base}${path}`, method: 'GET' },
-      [s.status === 'ACTIVE' ? 'deactivate' : 'activate']: {
-        href: `${base}${path}/lifecycle/${s.status === 'ACTIVE' ? 'deactivate' : 'activate'}`,
-        method: 'POST',
-      },
+      // Log streams' links name their method, not hints (as Okta answers them).
+      ...Object.fromEntries(
+        Object.entries(lifecycleLink(base, path, s.status)).map(([rel, { href }]) => [
+          rel,
+          { href, method: 'POST' },
+        ]),
+      ),
     },
   };
 }
