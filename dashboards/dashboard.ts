@@ -564,5 +564,10 @@ function addFunnelRow(dashboard: cloudwatch.Dashboard, signals: ServiceSignals, 
       [insightsSum(MetricName.OriginationFailover, ['reason'], 'reason')],
       { stacked: true, width: 6 },
     ),
+    graph(
+      "Resends escalated: a resend sent from the route's next identity, by reason (the first code had no success receipt)",
+      [insightsSum(MetricName.ResendEscalated, ['reason'], 'reason')],
+      { stacked: true, width: 6 },
+    ),
   );
 }

@@ -60,6 +60,7 @@ export const SETTING_KEYS = [
   'oktaTelephonyHookId',
   'lowConversion',
   'voiceFallback',
+  'resendPolicy',
   'alarmCountries',
 ] as const satisfies readonly (keyof Settings)[];
 

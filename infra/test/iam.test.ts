@@ -69,8 +69,9 @@ describe('least privilege', () => {
         'dynamodb:PutItem',
         'dynamodb:UpdateItem',
       ],
-      // The message item and the user's latest pointer: two conditional UpdateItems beside the idempotency update.
-      MessagesTable: ['dynamodb:UpdateItem'],
+      // The message item, the user's latest pointer and last send: conditional UpdateItems beside the idempotency
+      // update; a resend GetItems the last send and its message (resendPolicy escalate, the default).
+      MessagesTable: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
     });
     // The receipt handler: one UpdateItem per receipt, GetItem for the item after a duplicate and for a DLQ claim's
     // conflict (adapters/message-receipts.ts).

@@ -223,18 +223,24 @@ describe('receipts', () => {
     }
   });
 
-  it('gives the hook the messages table and only UpdateItem on it (conditional writes, never a Put), not on its indexes', () => {
+  it('gives the hook the messages table: UpdateItem (conditional writes, never a Put), GetItem only for resends, not its indexes', () => {
     // Prepare
     const hook = functionByPath(defaults, '/DeliverOtp/');
     const grants = grantsOf(defaults, '/DeliverOtp/');
     const tableId = logicalId(defaults, 'AWS::DynamoDB::Table', '/MessagesTable/');
-    const onMessages = Object.entries(grants)
-      .filter(([, resources]) => resources.some((r) => r.includes(tableId)))
-      .map(([action]) => action);
+    const onMessages = (synth: Synth) =>
+      Object.entries(grantsOf(synth, '/DeliverOtp/'))
+        .filter(([, resources]) => resources.some((r) => r.includes(tableId)))
+        .map(([action]) => action)
+        .sort();
+    const same = synthStack({ resendPolicy: 'same' });
 
     // Assess
     expect(hook.props.Environment.Variables.MESSAGES_TABLE_NAME).toEqual({ Ref: tableId });
-    expect(onMessages).toEqual(['dynamodb:UpdateItem']);
+    expect(hook.props.Environment.Variables).not.toHaveProperty('RESEND_POLICY');
+    expect(onMessages(defaults)).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    expect(onMessages(same)).toEqual(['dynamodb:UpdateItem']);
+    expect(functionByPath(same, '/DeliverOtp/').props.Environment.Variables.RESEND_POLICY).toBe('same');
     expect(grants['dynamodb:UpdateItem']).toContain(JSON.stringify({ 'Fn::GetAtt': [tableId, 'Arn'] }));
     expect(grants['dynamodb:BatchWriteItem']).toBeUndefined();
   });

@@ -553,6 +553,14 @@ describe('ordered origination identities and the voice fallback', () => {
     ]);
   });
 
+  it('escalates resends by default, takes same, and refuses anything else', () => {
+    expect(readSettings(reader()).resendPolicy).toBe('escalate');
+    expect(readSettings(reader({ resendPolicy: 'SAME' })).resendPolicy).toBe('same');
+    expect(problemsOf({ resendPolicy: 'rotate' })).toEqual([
+      expect.stringContaining('resendPolicy: must be escalate or same'),
+    ]);
+  });
+
   it("sets the hook's VOICE_FALLBACK only when the fallback is on", () => {
     // Act
     const off = functionByPath(synthStack(), '/DeliverOtp/').props.Environment.Variables;

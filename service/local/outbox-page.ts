@@ -38,7 +38,7 @@ export function outboxPage(): string {
   .meta { display:flex; flex-wrap:wrap; gap:8px; align-items:center; color:var(--muted); font-size:12px; margin-bottom:8px; }
   .badge { font-weight:600; font-size:11px; letter-spacing:.04em; padding:2px 8px; border-radius:999px; color:#fff; }
   .badge.SMS { background:var(--sms); } .badge.VOICE { background:var(--voice); } .badge.DLQ { background:var(--bad); }
-  .badge.REFUSED { background:#b45309; }
+  .badge.REFUSED { background:#b45309; } .badge.resend { background:#6d28d9; }
   .phone { max-width:360px; background:#e5e7eb; border-radius:18px; padding:12px; }
   .bubble { display:inline-block; background:var(--sms); color:#fff; padding:9px 13px; border-radius:18px 18px 18px 4px; white-space:pre-wrap; word-break:break-word; }
   .from { font-size:11px; color:var(--muted); margin:0 0 6px 4px; }
@@ -136,6 +136,11 @@ export function outboxPage(): string {
       const meta = el('div', 'meta');
       meta.append(el('span', 'badge ' + m.channel, m.channel), el('span', '', 'to ' + mask(m.DestinationPhoneNumber)),
         el('span', '', 'from ' + (m.OriginationIdentity || '?')), el('span', '', when(m.receivedAt)), el('span', '', 'MessageId ' + m.messageId));
+      // A resend: what the resend rule did (escalated:no_receipt, kept:delivered, …), from the send's Context.
+      if (m.Context && m.Context.resend) {
+        const r = el('span', 'badge resend', 'resend ' + String(m.Context.resend).replace(':', ' · ').replace(/_/g, ' '));
+        r.dataset.testid = 'resend'; meta.append(r);
+      }
       card.append(meta);
       if (m.channel === 'SMS') {
         const phone = el('div', 'phone');

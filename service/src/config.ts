@@ -17,6 +17,7 @@ import {
 } from './domain/abuse-settings.js';
 import { DEFAULT_REQUIRED_SCOPE, scopeProblem } from './domain/okta-scope.js';
 import { isPhoneRegion } from './domain/phone.js';
+import { RESEND_POLICIES, type ResendPolicy } from './domain/resend.js';
 
 /** A setting is missing or malformed. */
 export class ConfigError extends Error {
@@ -111,6 +112,11 @@ export type HookConfig = {
   abuse: AbuseConfig;
   /** `VOICE_FALLBACK=true`: an SMS to a landline goes out as a call instead (off unless set). */
   voiceFallback: boolean;
+  /**
+   * `RESEND_POLICY` (`escalate` default, `same`): whether a resend of a code with no success receipt goes out from the
+   * route's next identity (needs the messages table).
+   */
+  resendPolicy: ResendPolicy;
   /**
    * `MESSAGES_TABLE_NAME`: when set, sends carry `MessageFeedbackEnabled: true` and the hook remembers each sent
    * message (receipts and conversion, DESIGN.md "Delivery receipts and conversion"). Unset: neither.
@@ -273,6 +279,10 @@ export function loadHookConfig(env: Env = process.env): HookConfig {
   }
   const conversion = flag(env, 'CONVERSION', true);
   const voiceFallback = flag(env, 'VOICE_FALLBACK', false);
+  const resendPolicy = (optional(env, 'RESEND_POLICY') ?? 'escalate').toLowerCase();
+  if (!(RESEND_POLICIES as readonly string[]).includes(resendPolicy)) {
+    throw new ConfigError(`RESEND_POLICY must be ${RESEND_POLICIES.join(' or ')}, got "${resendPolicy}"`);
+  }
   const defaultLocale = (optional(env, 'DEFAULT_LOCALE') ?? 'en').toLowerCase();
   if (!/^[a-z]{2,3}(-[a-z0-9]{2,8})?$/.test(defaultLocale)) {
     throw new ConfigError(`DEFAULT_LOCALE must look like "en" or "es-mx", got "${defaultLocale}"`);
@@ -292,6 +302,7 @@ export function loadHookConfig(env: Env = process.env): HookConfig {
     ...(maxPricePerMessage ? { maxPricePerMessage } : {}),
     abuse: abuseConfig(env),
     voiceFallback,
+    resendPolicy: resendPolicy as ResendPolicy,
     conversion,
     ...(optional(env, 'MESSAGES_TABLE_NAME')
       ? { messagesTableName: optional(env, 'MESSAGES_TABLE_NAME') }

@@ -117,6 +117,8 @@ export class DeliveryFunction extends ServiceFunction {
         ...(settings.maxPricePerMessage ? { MAX_PRICE_PER_MESSAGE: settings.maxPricePerMessage } : {}),
         ...(settings.defaultPhoneRegion ? { DEFAULT_PHONE_REGION: settings.defaultPhoneRegion } : {}),
         ...(settings.voiceFallback ? { VOICE_FALLBACK: 'true' } : {}),
+        // The code's default is escalate: only the other policy is written.
+        ...(settings.resendPolicy === 'same' ? { RESEND_POLICY: 'same' } : {}),
         ...abuseGuardEnvironment(settings.abuseGuard, props.abuseTable.table.tableName),
         // Each send asks for message feedback and is remembered here (message item and the user's latest pointer).
         MESSAGES_TABLE_NAME: props.messagesTable.table.tableName,
@@ -143,11 +145,15 @@ export class DeliveryFunction extends ServiceFunction {
       'dynamodb:UpdateItem',
       'dynamodb:DeleteItem',
     );
-    // Two conditional UpdateItems per accepted send (the message item and the user's latest pointer), beside the
-    // idempotency update: never a whole-item Put that could undo a settlement. On the table only: not its indexes.
+    // Conditional UpdateItems per accepted send (the message item, the user's latest pointer and, for resends, the
+    // user's last send), beside the idempotency update: never a whole-item Put that could undo a settlement. A resend
+    // reads the last send and its message (GetItem) when resends escalate. On the table only: not its indexes.
     this.role.addToPolicy(
       new iam.PolicyStatement({
-        actions: ['dynamodb:UpdateItem'],
+        actions: [
+          'dynamodb:UpdateItem',
+          ...(settings.resendPolicy === 'escalate' ? ['dynamodb:GetItem'] : []),
+        ],
         resources: [props.messagesTable.table.tableArn],
       }),
     );

@@ -1,4 +1,5 @@
 import { isPhoneRegion } from '../../../service/src/domain/phone.js';
+import { RESEND_POLICIES, type ResendPolicy } from '../../../service/src/domain/resend.js';
 import type { OriginationIdentitySetting } from '../../../service/src/domain/routing.js';
 import { type Collector, validFlag } from './reader.js';
 
@@ -59,6 +60,13 @@ export type SendingSettings = {
    * @default false
    */
   voiceFallback: boolean;
+  /**
+   * `escalate`: when Okta marks a request as a resend and the previous code to the same user and number has no
+   * success receipt, the resend goes out from the route's next identity. `same`: resends are routed as any request
+   * (the hook's `RESEND_POLICY`).
+   * @default 'escalate'
+   */
+  resendPolicy: ResendPolicy;
 };
 
 /**
@@ -144,6 +152,10 @@ export function readSendingSettings(c: Collector): SendingSettings {
 
   const maxPricePerMessage = validMaxPrice(c);
   const voiceFallback = validFlag(c, 'voiceFallback');
+  const resendPolicy = (c.text('resendPolicy') ?? 'escalate').toLowerCase() as ResendPolicy;
+  if (!RESEND_POLICIES.includes(resendPolicy)) {
+    c.fail('resendPolicy', `must be ${RESEND_POLICIES.join(' or ')}, got "${resendPolicy}"`);
+  }
 
   return {
     ...(defaultOriginationIdentity ? { defaultOriginationIdentity } : {}),
@@ -155,5 +167,6 @@ export function readSendingSettings(c: Collector): SendingSettings {
     ...(smsProtectMode ? { smsProtectMode } : {}),
     ...(maxPricePerMessage ? { maxPricePerMessage } : {}),
     voiceFallback,
+    resendPolicy,
   };
 }

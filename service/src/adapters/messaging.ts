@@ -106,7 +106,7 @@ export class EndUserMessagingSender implements MessageSender {
       OriginationIdentity: message.originationIdentity,
       MessageBody: message.body,
       TimeToLive: message.ttlSeconds,
-      Context: { eventId: message.eventId },
+      Context: { eventId: message.eventId, ...(message.resend ? { resend: message.resend } : {}) },
       ...(this.configurationSetName ? { ConfigurationSetName: this.configurationSetName } : {}),
       ...(this.options.protectConfigurationId
         ? { ProtectConfigurationId: this.options.protectConfigurationId }

@@ -10,6 +10,9 @@ import { isConvertedRequestType, POINTER_RETENTION_AFTER_EXPIRY_SECONDS } from '
 import type { MessageSender, OutboundMessage } from '../domain/deliver.js';
 import type { DeliveryRequest } from '../domain/hook-request.js';
 import {
+  LAST_SEND_RETENTION_AFTER_EXPIRY_SECONDS,
+  type LastSendItem,
+  lastSendKey,
   latestKey,
   MESSAGE_RETENTION_SECONDS,
   type MessageItem,
@@ -63,14 +66,26 @@ export class DynamoMessageMemory {
    * a converted request type with a user id, the user's latest-message pointer of the channel Okta asked for (only if
    * it points at an older message).
    *
+   * With `lastSend`, also the user's last send (what a resend compares with), only if it is older.
+   *
    * @param message - the item; never the code, the number masked
    * @param pointer - whether to move the user's pointer to it
+   * @param lastSend - the user's last-send item, when resends may escalate
    * @throws when DynamoDB fails
    */
-  public async remember(message: MessageItem, pointer: boolean): Promise<void> {
+  public async remember(message: MessageItem, pointer: boolean, lastSend?: LastSendItem): Promise<void> {
     const writes: Array<Promise<unknown>> = [
       this.#write(messageKey(message.messageId), message, 'attribute_not_exists(#sentAt)'),
     ];
+    if (lastSend && message.userId) {
+      writes.push(
+        this.#write(
+          lastSendKey(message.userId),
+          lastSend,
+          'attribute_not_exists(#sentAt) OR #sentAt < :sentAt',
+        ),
+      );
+    }
     if (pointer && message.userId) {
       writes.push(
         this.#write(
@@ -135,6 +150,8 @@ export type RememberingSender = {
  * @param memory - the messages table
  * @param now - clock, ms
  * @param conversion - whether codes can be marked used here: without it, no prefix, nothing for the sweep, no pointer
+ * @param lastSend - whether to keep the user's last send for resends (`resendPolicy: escalate`); needs the request's
+ *   user id and number digest
  */
 export function rememberingSender(
   sender: MessageSender,
@@ -142,6 +159,7 @@ export function rememberingSender(
   memory: DynamoMessageMemory,
   now: () => number = Date.now,
   conversion = true,
+  lastSend = false,
 ): RememberingSender {
   let write: Promise<'written' | 'failed'> | undefined;
   const converted = conversion && isConvertedRequestType(request.requestType);
@@ -170,7 +188,18 @@ export function rememberingSender(
       codeExpiresAt: sentSeconds + request.ttlSeconds,
       expiresAt: sentSeconds + MESSAGE_RETENTION_SECONDS,
     };
-    return memory.remember(item, converted).then(
+    const last: LastSendItem | undefined =
+      lastSend && request.userId && request.numberDigest
+        ? {
+            messageId: item.messageId,
+            channel: item.channel,
+            originationIdentity: item.originationIdentity,
+            numberDigest: request.numberDigest,
+            sentAt,
+            expiresAt: item.codeExpiresAt + LAST_SEND_RETENTION_AFTER_EXPIRY_SECONDS,
+          }
+        : undefined;
+    return memory.remember(item, converted, last).then(
       () => 'written' as const,
       (error: unknown) => {
         emitMetric(MetricName.MessageStateWriteFailed);

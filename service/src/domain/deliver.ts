@@ -14,6 +14,13 @@ import {
 } from './okta-response.js';
 import { scrubText } from './redact.js';
 import { renderSms, renderVoiceSsml } from './render.js';
+import {
+  type PreviousSend,
+  type ResendDecision,
+  type ResendPolicy,
+  resendOrder,
+  type SendHistory,
+} from './resend.js';
 import { chooseOriginationIdentities, isLandline, type RoutingConfig } from './routing.js';
 import { type Channel, chooseTemplate, type TemplateMap } from './templates.js';
 
@@ -44,6 +51,11 @@ export type OutboundMessage = {
    * `domain/conversion.ts`).
    */
   messageFeedback?: boolean;
+  /**
+   * On a resend, what the resend rule did (`escalated:no_receipt`, `kept:delivered`, …): the send's `Context`, so the
+   * receipts and the local outbox show it.
+   */
+  resend?: string;
 };
 
 /** What the provider answered for an accepted message. */
@@ -115,6 +127,8 @@ export type DeliveryOutcome = {
   requestedChannel?: Channel;
   /** Attempts of every identity tried. */
   attempts: number;
+  /** On a resend (Okta's `isResend`) with `resendPolicy: escalate`: what the resend rule decided. */
+  resend?: ResendDecision;
 };
 
 /** Dependencies of {@link deliverOtp}. */
@@ -133,7 +147,67 @@ export type DeliveryDeps = {
    * @default false
    */
   voiceFallback?: boolean;
+  /**
+   * `escalate`: a resend whose previous code (same user, same number) has no success receipt goes out from the
+   * route's next identity (`resend.ts`). `same`: a resend is routed as any request.
+   * @default 'escalate'
+   */
+  resendPolicy?: ResendPolicy;
+  /** The users' previous sends; without it (no messages table) resends are routed as any request. */
+  history?: SendHistory;
 };
+
+/**
+ * The longest a resend waits for the previous send (two reads): it runs beside the guard, so it only delays a send
+ * when slower than the guard's counters. Past it, the resend is routed as any request.
+ */
+export const RESEND_LOOKUP_MS = 300;
+
+/** The previous send to the same user and number, when the resend rule applies to the request. */
+async function previousSend(
+  request: DeliveryRequest,
+  deps: DeliveryDeps,
+  deadline: Deadline,
+): Promise<{ previous?: PreviousSend; unavailable?: true } | undefined> {
+  if (request.isResend !== true || (deps.resendPolicy ?? 'escalate') !== 'escalate') return undefined;
+  if (!deps.history || !request.userId || !request.numberDigest) return {};
+  const waitMs = Math.min(RESEND_LOOKUP_MS, deadline.remainingMs() / 4);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeUp = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), Math.max(0, waitMs));
+  });
+  try {
+    const found = await Promise.race([
+      deps.history.previous(request.userId, request.numberDigest, waitMs),
+      timeUp,
+    ]);
+    if (found === 'late') return { unavailable: true };
+    return found ? { previous: found } : {};
+  } catch {
+    // Fail open: the resend goes out as any request would (the decision says why, the handler counts it).
+    return { unavailable: true };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The identities to try and, on a resend, the resend rule's decision. */
+function orderFor(
+  identities: readonly string[],
+  channel: Channel,
+  lookup: { previous?: PreviousSend; unavailable?: true } | undefined,
+): { identities: readonly string[]; decision?: ResendDecision } {
+  if (!lookup) return { identities };
+  if (lookup.unavailable) return { identities, decision: { action: 'none', why: 'history_unavailable' } };
+  if (!lookup.previous) return { identities, decision: { action: 'none', why: 'no_previous' } };
+  return resendOrder(identities, channel, lookup.previous);
+}
+
+/** The send's `Context` value for a resend decision. */
+function resendContext(decision: ResendDecision): string {
+  if (decision.action === 'escalate') return `escalated:${decision.reason}`;
+  return `${decision.action === 'keep' ? 'kept' : 'none'}:${decision.why}`;
+}
 
 /**
  * Sends the message from each identity in turn until one accepts it. Only a refusal that proves the message was not
@@ -231,16 +305,19 @@ export async function deliverOtp(
   let guardUnavailable: string | undefined;
   let channel: Channel = request.channel;
   const failovers: OriginationFailover[] = [];
+  let resend: ResendDecision | undefined;
   try {
     // An invalid number is refused by validation, before the guard: it is never counted.
     if (!request.phone || !request.country) {
       throw new UndeliverableError('invalid_phone_number', 'The phone number is not a valid E.164 number');
     }
     // The guard's round trip overlaps the (usually cached) template reads.
-    const [verdict, routing, templates] = await Promise.all([
+    // On a resend, the previous send is read beside them too.
+    const [verdict, routing, templates, lookup] = await Promise.all([
       deps.guard.check(request),
       deps.templates.routing(),
       deps.templates.templates(),
+      previousSend(request, deps, deadline),
     ]);
     // Before routing: a refused request is answered as refused even when it could not have been routed, so a
     // pumping run at a closed country leaves no DLQ record per attempt.
@@ -255,7 +332,8 @@ export async function deliverOtp(
       deps.voiceFallback && request.channel === 'sms' && isLandline(request.phone)
         ? 'voice'
         : request.channel;
-    const identities = chooseOriginationIdentities(request.country, channel, routing);
+    const route = orderFor(chooseOriginationIdentities(request.country, channel, routing), channel, lookup);
+    resend = route.decision;
     const chosen = chooseTemplate(
       templates,
       channel,
@@ -274,14 +352,15 @@ export async function deliverOtp(
           : renderSms(chosen.template.body, vars)
         : renderVoiceSsml(chosen.template.body, vars);
     const sent = await sendInOrder(
-      identities,
+      route.identities,
       {
         channel,
         destination: request.phone,
         body,
         ...(chosen.template.voiceId ? { voiceId: chosen.template.voiceId } : {}),
         ttlSeconds: request.ttlSeconds,
-        eventId: scrubText(request.idempotencyKey, [request.otpCode]),
+        eventId: scrubText(request.eventId ?? request.idempotencyKey, [request.otpCode]),
+        ...(resend ? { resend: resendContext(resend) } : {}),
       },
       deps.sender,
       deadline,
@@ -308,6 +387,7 @@ export async function deliverOtp(
       messageId: sent.messageId,
       attempts,
       ...(guardUnavailable ? { guardUnavailable } : {}),
+      ...(resend ? { resend } : {}),
     };
   } catch (thrown) {
     const error = thrown instanceof FailedSend ? thrown.failure : thrown;
@@ -323,6 +403,7 @@ export async function deliverOtp(
       ...(failovers.length > 0 ? { failovers } : {}),
       ...(templatesWithoutCode.length > 0 ? { templatesWithoutCode } : {}),
       ...(guardUnavailable ? { guardUnavailable } : {}),
+      ...(resend ? { resend } : {}),
     };
   }
 }

@@ -17,6 +17,9 @@ export type ReceiptChannel = 'sms' | 'voice';
 /** Success receipts: the handset got the text (or the carrier took it, where that is all there is), the call played. */
 const SUCCESS_TYPES = new Set(['TEXT_DELIVERED', 'TEXT_SUCCESSFUL', 'VOICE_COMPLETED']);
 
+/** Whether a receipt's event type says the message arrived (the handset, or the carrier where that is all there is). */
+export const isSuccessReceiptType = (eventType: string): boolean => SUCCESS_TYPES.has(eventType);
+
 /** Receipts that mean the handset has it: the time to handset is measured on these. */
 const HANDSET_TYPES = new Set(['TEXT_DELIVERED', 'VOICE_COMPLETED']);
 

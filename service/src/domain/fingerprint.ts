@@ -47,3 +47,16 @@ export function fingerprintOf(
   const destination = request.phone ?? request.rawPhone.replace(/[^\d+]/g, '');
   return createHmac('sha256', key).update(`${destination}\u0000${request.otpCode}`).digest('hex');
 }
+
+/**
+ * HMAC-SHA256 (hex) of the E.164 number alone, under the fingerprint key, in a domain of its own (a number's digest
+ * never equals a fingerprint): what a resend compares to find the previous code to the same number. Undefined for a
+ * number that did not parse.
+ *
+ * @param phone - the E.164 number
+ * @param key - from {@link fingerprintKeyFrom}
+ */
+export function numberDigestOf(phone: string | undefined, key: KeyObject): string | undefined {
+  if (!phone) return undefined;
+  return createHmac('sha256', key).update(`number\u0000${phone}`).digest('hex');
+}

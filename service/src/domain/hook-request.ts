@@ -11,7 +11,12 @@ export const DEFAULT_OTP_LIFETIME_SECONDS = 600;
 
 /** A validated, normalised hook request: everything the delivery needs and nothing else. */
 export type DeliveryRequest = {
-  /** `eventId`, falling back to `data.context.request.id`. */
+  /**
+   * `eventId`, falling back to `data.context.request.id`; on a resend (`isResend: true`) followed by `~` and the
+   * request id. Okta's hooks guide names `eventId` as what identifies a request, and the telephony hook is never
+   * retried, so a resend comes with an event id of its own; the request id makes sure of it, so that a user who asks
+   * for a new code gets one even where a resend reused the event id (every click is a request of its own to Okta).
+   */
   idempotencyKey: string;
   eventId?: string;
   requestId: string;
@@ -43,6 +48,11 @@ export type DeliveryRequest = {
    * is stored.
    */
   fingerprint?: string;
+  /**
+   * The keyed digest of the number alone (`numberDigestOf`), set with the fingerprint: how a resend finds the previous
+   * code to the same number without the number being stored.
+   */
+  numberDigest?: string;
 };
 
 const validate = compileSchema(oktaHookSchema);
@@ -147,7 +157,9 @@ export async function parseHookRequest(
   const userId = shortString(payload.data.userProfile?.userId);
   const clientIp = shortString(payload.data.context.request.ipAddress);
   return {
-    idempotencyKey: payload.eventId ?? payload.data.context.request.id,
+    idempotencyKey:
+      (payload.eventId ?? payload.data.context.request.id) +
+      (profile.isResend === true ? `~${payload.data.context.request.id}` : ''),
     ...(payload.eventId ? { eventId: payload.eventId } : {}),
     requestId: payload.data.context.request.id,
     requestType: payload.requestType,

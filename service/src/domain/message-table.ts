@@ -60,6 +60,29 @@ export const latestKey = (userId: string, channel: string) => ({
   sk: LATEST_SK,
 });
 
+/** Sort key of a user's last send, what a resend compares with (`domain/resend.ts`). */
+export const LAST_SEND_SK = 'last-send';
+
+/** Key of a user's last send, whatever the channel or request type. */
+export const lastSendKey = (userId: string) => ({ pk: `user#${userId}`, sk: LAST_SEND_SK });
+
+/**
+ * A user's last send: which message, from which identity, to which number (its keyed digest, never the number).
+ * Kept an hour past the code's expiry: a resend asks within the code's life.
+ */
+export type LastSendItem = {
+  messageId: string;
+  channel: 'sms' | 'voice';
+  originationIdentity: string;
+  /** `numberDigestOf`: HMAC of the number under the fingerprint key. */
+  numberDigest: string;
+  sentAt: number;
+  expiresAt: number;
+};
+
+/** How long a last-send item outlives its code, in seconds. */
+export const LAST_SEND_RETENTION_AFTER_EXPIRY_SECONDS = 3600;
+
 /** The sweep bucket of a message sent at `epochMs`: one partition per hour. */
 export const sweepBucketOf = (epochMs: number) => `pending#${new Date(epochMs).toISOString().slice(0, 13)}`;
 

@@ -10,6 +10,7 @@ import { SecretsManagerFingerprintKey } from '../adapters/fingerprint-key.js';
 import { PowertoolsIdempotency } from '../adapters/idempotency.js';
 import { EndUserMessagingSender } from '../adapters/messaging.js';
 import { DynamoMessageMemory, rememberingSender } from '../adapters/remembering-sender.js';
+import { DynamoSendHistory } from '../adapters/send-history.js';
 import { DynamoTemplateSource } from '../adapters/templates.js';
 import { loadHookConfig } from '../config.js';
 import { AbuseGuard } from '../domain/abuse-guard.js';
@@ -22,7 +23,7 @@ import {
   type ExactlyOnceResult,
   RecentDeliveries,
 } from '../domain/exactly-once.js';
-import { fingerprintOf } from '../domain/fingerprint.js';
+import { fingerprintOf, numberDigestOf } from '../domain/fingerprint.js';
 import { type DeliveryRequest, parseHookRequest } from '../domain/hook-request.js';
 import {
   badRequestAnswer,
@@ -66,6 +67,10 @@ const deps: ExactlyOnceDeps = {
   guard: new AbuseGuard({ counters: abuseStore, lists: abuseStore, settings: config.abuse }),
   blockedAnswer: config.abuse.blockedAnswer,
   voiceFallback: config.voiceFallback,
+  resendPolicy: config.resendPolicy,
+  ...(config.messagesTableName
+    ? { history: new DynamoSendHistory(clients.messagesDb, config.messagesTableName) }
+    : {}),
   idempotency,
   recent: new RecentDeliveries(),
 };
@@ -78,7 +83,14 @@ const MESSAGE_WRITE_RESERVE_MS = 50;
  */
 async function deliverAndRemember(request: DeliveryRequest, deadline: Deadline): Promise<ExactlyOnceResult> {
   if (!messageStore) return deliverExactlyOnce(request, deps, deadline);
-  const memory = rememberingSender(deps.sender, request, messageStore, Date.now, config.conversion);
+  const memory = rememberingSender(
+    deps.sender,
+    request,
+    messageStore,
+    Date.now,
+    config.conversion,
+    config.resendPolicy === 'escalate',
+  );
   const delivery = await deliverExactlyOnce(request, { ...deps, sender: memory.sender }, deadline);
   const write = await memory.settled(deadline.remainingMs() - MESSAGE_WRITE_RESERVE_MS);
   if (write === 'pending') {
@@ -105,7 +117,14 @@ const FINGERPRINT_KEY_WAIT_MS = 500;
  */
 async function withFingerprint(request: DeliveryRequest, deadline: Deadline): Promise<DeliveryRequest> {
   const lookup = await fingerprintKey.get(Math.min(FINGERPRINT_KEY_WAIT_MS, deadline.remainingMs() / 4));
-  if (lookup.key) return { ...request, fingerprint: fingerprintOf(request, lookup.key) };
+  if (lookup.key) {
+    const numberDigest = numberDigestOf(request.phone, lookup.key);
+    return {
+      ...request,
+      fingerprint: fingerprintOf(request, lookup.key),
+      ...(numberDigest ? { numberDigest } : {}),
+    };
+  }
   emitMetric(MetricName.FingerprintKeyUnavailable);
   logger.warn(
     'Fingerprint key unavailable; delivering without a replay check, storing no digest of the code',
@@ -149,6 +168,7 @@ function record(delivery: ExactlyOnceResult, request: DeliveryRequest, deadline:
     ...(outcome.originationIdentity ? { originationIdentity: outcome.originationIdentity } : {}),
     ...(outcome.failovers ? { failovers: outcome.failovers } : {}),
     ...(outcome.requestedChannel ? { requestedChannel: outcome.requestedChannel } : {}),
+    ...(outcome.resend ? { resend: outcome.resend } : {}),
   };
   if (storeUnavailable) {
     emitMetric(MetricName.IdempotencyStoreUnavailable);
@@ -178,6 +198,15 @@ function record(delivery: ExactlyOnceResult, request: DeliveryRequest, deadline:
       phone: maskPhone(request.phone ?? request.rawPhone),
     });
     return;
+  }
+  // A resend sent from another identity than the previous code, whose receipts never said it arrived.
+  if (outcome.resend?.action === 'escalate') {
+    emitMetric(MetricName.ResendEscalated, { reason: outcome.resend.reason });
+  } else if (outcome.resend?.action === 'none' && outcome.resend.why === 'history_unavailable') {
+    emitMetric(MetricName.ResendHistoryUnavailable);
+    logger.warn('Previous send not read in time; the resend is routed as any request', {
+      eventId: request.idempotencyKey,
+    });
   }
   // Each identity passed over: the code still went out (or failed) from a later one.
   for (const failover of outcome.failovers ?? []) {

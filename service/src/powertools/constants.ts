@@ -64,4 +64,11 @@ export const MetricName = {
   OktaHookFailure: 'OktaHookFailure',
   /** A send refused in a way that proves it was not accepted, retried from the next identity (dimension `reason`). */
   OriginationFailover: 'OriginationFailover',
+  /**
+   * A resend went out from the route's next identity: the previous code to the same user and number had no success
+   * receipt (dimension `reason`: `failed`, `no_receipt`).
+   */
+  ResendEscalated: 'ResendEscalated',
+  /** A resend's previous send could not be read in time: routed as any request (fail open). */
+  ResendHistoryUnavailable: 'ResendHistoryUnavailable',
 } as const;

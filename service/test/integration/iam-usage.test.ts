@@ -110,6 +110,16 @@ describe('the tour', () => {
       async () => (await messageItem(stack, smsId))?.deliveryFinal === true,
       'the SMS receipt',
     );
+    // The user asks again: the resend reads the last send and its receipts
+    await postHook(
+      stack,
+      hookRequest('request-sms-mfa-verification', (p) => {
+        p.data.userProfile = { ...p.data.userProfile, userId: user };
+        p.data.messageProfile.phoneNumber = sms.data.messageProfile.phoneNumber;
+        (p.data.messageProfile as { isResend?: boolean }).isResend = true;
+      }),
+      { token },
+    );
     // Okta: the user typed the code; Okta logged a hook timeout
     await postOktaEvents(stack, buildMfaVerifiedEvent({ userId: user, factor: 'SMS_FACTOR' }));
     await postOktaEvents(stack, {

@@ -47,6 +47,12 @@ describe('loadHookConfig', () => {
     expect(() => loadHookConfig({ ...hookEnv, [name]: value })).toThrowError(new RegExp(`^${name} `));
   });
 
+  it('reads RESEND_POLICY: escalate by default, same, and nothing else', () => {
+    expect(loadHookConfig(hookEnv).resendPolicy).toBe('escalate');
+    expect(loadHookConfig({ ...hookEnv, RESEND_POLICY: 'Same' }).resendPolicy).toBe('same');
+    expect(() => loadHookConfig({ ...hookEnv, RESEND_POLICY: 'always' })).toThrowError(/^RESEND_POLICY /);
+  });
+
   it('reads DEFAULT_PHONE_REGION as an upper-case ISO country, and none by default', () => {
     expect(loadHookConfig(hookEnv).defaultPhoneRegion).toBeUndefined();
     expect(loadHookConfig({ ...hookEnv, DEFAULT_PHONE_REGION: 'us' }).defaultPhoneRegion).toBe('US');
