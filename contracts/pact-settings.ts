@@ -80,6 +80,14 @@ export const PROVIDER_STATES = {
   numberAtLimit: 'the number has reached its limit',
   /** The local US route's first identity refuses as inactive (RESOURCE_NOT_ACTIVE); its second one sends. */
   firstIdentityInactive: "the United States route's first origination identity is inactive",
+  /** The US route's own numbers refuse as inactive; its last identity, AWS's senders (Notify), sends. */
+  onlyAwsSenders:
+    "the United States route's own numbers are inactive and AWS's senders are its last identity",
+  /**
+   * With the parameters `userId` and `phoneNumber`: the user's previous code to that number went out and its carrier
+   * was unreachable (a final failure receipt), so a resend goes out from the route's next identity.
+   */
+  previousCodeFailed: "the user's previous code to the number was not delivered",
 } as const;
 
 /**

@@ -182,6 +182,34 @@ describe('Okta asks for a code, for every request type and both channels', () =>
     expect(reading).toEqual(delivered);
   });
 
+  it('gets SUCCESSFUL for a resend of a code the carrier could not deliver (sent from another identity)', async () => {
+    const payload = loadFixture('request-sms-mfa-verification-resend');
+    const reading = await oktaSends({
+      description: 'a resend of an SMS code that was not delivered',
+      state: PROVIDER_STATES.previousCodeFailed,
+      stateParams: {
+        userId: String(payload.data.userProfile?.userId),
+        phoneNumber: payload.data.messageProfile.phoneNumber,
+      },
+      payload,
+      status: 200,
+      answer: actionAnswer,
+    });
+    expect(reading).toEqual(delivered);
+  });
+
+  it("gets SUCCESSFUL when the code goes out from AWS's senders, the route's last identity", async () => {
+    const reading = await oktaSends({
+      description:
+        "an SMS code sent through AWS's senders (Notify) when the route's own numbers are inactive",
+      state: PROVIDER_STATES.onlyAwsSenders,
+      payload: loadFixture('request-sms-mfa-verification'),
+      status: 200,
+      answer: actionAnswer,
+    });
+    expect(reading).toEqual(delivered);
+  });
+
   it('gets SUCCESSFUL for a voice call MFA verification code to Great Britain', async () => {
     const reading = await oktaSends({
       description: 'a voice call code for MFA verification to Great Britain',

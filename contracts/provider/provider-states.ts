@@ -85,6 +85,29 @@ async function reachNumberLimit(stack: LocalStack, phoneNumber: string): Promise
   await call(stack, 'DELETE', '/_local/outbox');
 }
 
+/**
+ * Sends the user a first code that the carrier cannot deliver (a `TEXT_CARRIER_UNREACHABLE` final receipt), and
+ * waits until its receipt is recorded; the receipts go back to their default.
+ */
+async function sendFailedCode(stack: LocalStack, userId: string, phoneNumber: string): Promise<void> {
+  await call(stack, 'POST', '/_local/faults', { receipts: { status: 'CARRIER_UNREACHABLE' } });
+  const payload = loadFixture('request-sms-mfa-verification');
+  payload.eventId = `state-previous-code-failed-${Date.now().toString(36)}`;
+  payload.data.userProfile = { ...payload.data.userProfile, userId } as typeof payload.data.userProfile;
+  payload.data.messageProfile.phoneNumber = phoneNumber;
+  const answer = await fetch(stack.hookUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${await fetchAccessToken(stack)}` },
+    body: JSON.stringify(payload),
+  });
+  const body = (await answer.json()) as { commands?: Array<{ value: Array<{ transactionId: string }> }> };
+  const messageId = body.commands?.[0]?.value[0]?.transactionId;
+  if (!messageId) throw new Error(`The first code was not sent: ${JSON.stringify(body)}`);
+  await stack.messaging.settled();
+  await call(stack, 'DELETE', '/_local/faults');
+  await call(stack, 'DELETE', '/_local/outbox');
+}
+
 const defaults = (match: (item: TemplateItem) => boolean) => defaultTemplateItems().filter(match);
 
 /**
@@ -136,6 +159,28 @@ export function stateHandlers(stack: LocalStack, db: DynamoDBClient): StateHandl
       await call(stack, 'POST', '/_local/faults', {
         messaging: { mode: 'identity-inactive', identity: us[0] },
       });
+    },
+    [PROVIDER_STATES.onlyAwsSenders]: async () => {
+      await resetToDefaults(stack, db);
+      const [routing] = defaults((item) => item.pk === 'config' && item.sk === 'originationIdentities');
+      const us = (routing?.value as Record<string, unknown> | undefined)?.US;
+      const own = Array.isArray(us) ? us.filter((identity) => !String(identity).startsWith('notify:')) : [];
+      if (!Array.isArray(us) || own.length === us.length) {
+        throw new Error(
+          'The shipped routing gives the US no AWS-managed senders (notify:<id>) to fail over to',
+        );
+      }
+      await call(stack, 'POST', '/_local/faults', {
+        messaging: { mode: 'identity-inactive', identity: own },
+      });
+    },
+    [PROVIDER_STATES.previousCodeFailed]: async (params) => {
+      await resetToDefaults(stack, db);
+      const { userId, phoneNumber } = (params ?? {}) as { userId?: unknown; phoneNumber?: unknown };
+      if (typeof userId !== 'string' || typeof phoneNumber !== 'string') {
+        throw new Error('The state needs the parameters userId and phoneNumber');
+      }
+      await sendFailedCode(stack, userId, phoneNumber);
     },
     [PROVIDER_STATES.britainNotAllowed]: async () => {
       await resetToDefaults(stack, db);

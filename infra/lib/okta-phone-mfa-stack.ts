@@ -20,6 +20,12 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ServiceOperations } from '../../dashboards/operations.js';
 import { defaultTemplateItems, type TemplateItem } from '../../service/src/adapters/template-seed.js';
+import {
+  type IdentityList,
+  isVoiceCapable,
+  MAX_IDENTITIES_PER_CHANNEL,
+  type OriginationIdentitySetting,
+} from '../../service/src/domain/routing.js';
 import { SERVICE_NAME } from '../../service/src/powertools/constants.js';
 import { AbuseGuardTable } from './constructs/abuse-guard-table.js';
 import { AuthorizerFunction } from './constructs/authorizer-function.js';
@@ -29,6 +35,7 @@ import { DeliveryReceipts, RECEIPT_EVENT_TYPES } from './constructs/delivery-rec
 import { EVENT_HOOK_PATH, HookApi } from './constructs/hook-api.js';
 import { HookFirewall } from './constructs/hook-firewall.js';
 import { MessagesTable } from './constructs/messages-table.js';
+import { NotifySenders } from './constructs/notify-senders.js';
 import { ProviderProtection } from './constructs/provider-protection.js';
 import { TemplatesSeed } from './constructs/templates-seed.js';
 import { MAX_ALARM_COUNTRIES, type Settings } from './settings.js';
@@ -53,23 +60,71 @@ export interface OktaPhoneMfaStackProps extends StackProps {
 }
 
 /**
+ * A route's identities with the stack's Notify configuration added last, for each channel it enables, where the
+ * list has room ({@link MAX_IDENTITIES_PER_CHANNEL}). A list for both channels stays one list when Notify serves
+ * both; else it is split per channel. A route without identities gets the configuration alone.
+ */
+function withNotifyLast(
+  setting: OriginationIdentitySetting | undefined,
+  identity: string,
+  channels: readonly string[],
+): OriginationIdentitySetting {
+  const sms = channels.includes('SMS');
+  const voice = channels.includes('VOICE');
+  const append = (list: IdentityList | undefined): IdentityList | undefined => {
+    if (list === undefined) return undefined;
+    const items = [list].flat();
+    return items.length < MAX_IDENTITIES_PER_CHANNEL && !items.includes(identity)
+      ? [...items, identity]
+      : list;
+  };
+  if (setting === undefined) return sms && voice ? identity : sms ? { sms: identity } : { voice: identity };
+  if (typeof setting === 'string' || Array.isArray(setting)) {
+    if (sms && voice) return append(setting) as IdentityList;
+    const voiceList = [setting].flat().filter(isVoiceCapable);
+    return {
+      sms: (sms ? append(setting) : setting) as IdentityList,
+      ...(voiceList.length > 0 ? { voice: (voice ? append(voiceList) : voiceList) as IdentityList } : {}),
+    };
+  }
+  return {
+    ...setting,
+    ...(sms && setting.sms !== undefined ? { sms: append(setting.sms) as IdentityList } : {}),
+    ...(voice && setting.voice !== undefined ? { voice: append(setting.voice) as IdentityList } : {}),
+  };
+}
+
+/**
  * The routing config items (`pk=config`) from the deploy settings. They replace the repository defaults in what
- * the seeder writes, so a fresh table routes as configured; an existing item is still never overwritten.
+ * the seeder writes, so a fresh table routes as configured; an existing item is still never overwritten. With the
+ * stack's Notify configuration (`notify.route: last`), it is each route's last failover: the default's, and each
+ * country's that the configuration enables.
  *
  * @param settings - deploy settings
+ * @param notifyIdentity - the stack's Notify configuration, as routes name it (`notify:<id>`)
  */
-export function routingItems(settings: Settings): TemplateItem[] {
+export function routingItems(settings: Settings, notifyIdentity?: string): TemplateItem[] {
+  const notify = notifyIdentity && settings.notify?.route === 'last' ? settings.notify : undefined;
+  const defaultIdentity =
+    notify && notifyIdentity
+      ? withNotifyLast(settings.defaultOriginationIdentity, notifyIdentity, notify.channels)
+      : settings.defaultOriginationIdentity;
+  const countries =
+    notify && notifyIdentity
+      ? Object.fromEntries(
+          Object.entries(settings.originationIdentities).map(([country, setting]) => [
+            country,
+            notify.countries.includes(country)
+              ? withNotifyLast(setting, notifyIdentity, notify.channels)
+              : setting,
+          ]),
+        )
+      : settings.originationIdentities;
   return [
-    ...(settings.defaultOriginationIdentity
-      ? [
-          {
-            pk: 'config' as const,
-            sk: 'defaultOriginationIdentity',
-            value: settings.defaultOriginationIdentity,
-          },
-        ]
+    ...(defaultIdentity
+      ? [{ pk: 'config' as const, sk: 'defaultOriginationIdentity', value: defaultIdentity }]
       : []),
-    { pk: 'config', sk: 'originationIdentities', value: settings.originationIdentities },
+    { pk: 'config', sk: 'originationIdentities', value: countries },
     { pk: 'config', sk: 'allowedCountries', value: settings.allowedCountries },
   ];
 }
@@ -193,8 +248,13 @@ export class OktaPhoneMfaStack extends Stack {
       logRetention,
     });
     // The hook, with its environment and exactly the grants of the calls it makes (DeliveryFunction).
+    // AWS-managed senders, when asked for: the routes' last failover, or the only route of an org with no numbers yet.
+    const notify = settings.notify
+      ? new NotifySenders(this, 'NotifySenders', { settings: settings.notify })
+      : undefined;
     const hook = new DeliveryFunction(this, 'DeliverOtp', {
       settings,
+      ...(notify ? { notifyConfigurationArn: notify.arn } : {}),
       memorySize: props.hookMemoryMb ?? 512,
       logRetention,
       templatesTable,
@@ -238,7 +298,10 @@ export class OktaPhoneMfaStack extends Stack {
 
     new TemplatesSeed(this, 'TemplatesSeed', {
       table: templatesTable,
-      items: [...defaultTemplateItems().filter((item) => item.pk !== 'config'), ...routingItems(settings)],
+      items: [
+        ...defaultTemplateItems().filter((item) => item.pk !== 'config'),
+        ...routingItems(settings, notify?.identity),
+      ],
       logRetention,
     });
 
@@ -379,6 +442,13 @@ export class OktaPhoneMfaStack extends Stack {
       'The telephony inline hook URL to enter in Okta (Workflow → Inline Hooks)',
     );
     // What the authorizer trusts: npm run okta:connect compares them with Okta's token to explain a refusal.
+    if (notify) {
+      output(
+        'NotifyConfigurationId',
+        notify.id,
+        'The Notify configuration (AWS-managed senders): route it as notify:<id> (npm run templates)',
+      );
+    }
     output('OktaIssuer', settings.oktaIssuer, 'The issuer the authorizer trusts (oktaIssuer)');
     output('OktaAudience', settings.oktaAudience, 'The audience the authorizer expects (oktaAudience)');
     output('RequiredScope', settings.requiredScope, 'The scope the authorizer requires (requiredScope)');

@@ -22,6 +22,7 @@ export {
   LOW_CONVERSION_DEFAULTS,
   type LowConversionSettings,
 } from './settings/abuse.js';
+export { BASIC_TIER_MAX_COUNTRIES, type NotifySettings } from './settings/notify.js';
 export { OKTA_EVENT_SOURCE, type OktaSettings } from './settings/okta.js';
 export { LOG_RETENTION_DAYS, MAX_ALARM_COUNTRIES, type OperationsSettings } from './settings/operations.js';
 export { isCidr, isSmsVoiceArn, type Reader, SettingsError } from './settings/reader.js';
@@ -61,6 +62,7 @@ export const SETTING_KEYS = [
   'lowConversion',
   'voiceFallback',
   'resendPolicy',
+  'notify',
   'alarmCountries',
 ] as const satisfies readonly (keyof Settings)[];
 

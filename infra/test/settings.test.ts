@@ -216,7 +216,7 @@ describe('readSettings', () => {
 
   it('refuses a deployment that could send from no identity at all', () => {
     expect(problemsOf({ defaultOriginationIdentity: '', originationIdentities: {} })).toContain(
-      'defaultOriginationIdentity: set it, or originationIdentities, or nothing can be sent',
+      'defaultOriginationIdentity: set it, or originationIdentities, or notify (AWS-managed senders), or nothing can be sent',
     );
   });
 

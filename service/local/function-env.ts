@@ -85,6 +85,8 @@ export function localFunctionEnvironments(
       DEADLINE_MS: '2500',
       TEMPLATES_MAX_AGE_SECONDS: '300',
       DEFAULT_LOCALE: 'en',
+      // The stand-in's Notify configuration is the local stack's (its routes name it): AWS's templates read at init.
+      NOTIFY_TIER: 'BASIC',
       ...overrides.hook,
     },
     'record-delivery-event': {

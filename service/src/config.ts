@@ -15,6 +15,7 @@ import {
   NUMBER_TYPES,
   type NumberType,
 } from './domain/abuse-settings.js';
+import { NOTIFY_TIERS, type NotifyTier } from './domain/notify.js';
 import { DEFAULT_REQUIRED_SCOPE, scopeProblem } from './domain/okta-scope.js';
 import { isPhoneRegion } from './domain/phone.js';
 import { RESEND_POLICIES, type ResendPolicy } from './domain/resend.js';
@@ -117,6 +118,11 @@ export type HookConfig = {
    * route's next identity (needs the messages table).
    */
   resendPolicy: ResendPolicy;
+  /**
+   * `NOTIFY_TIER` (`BASIC`, `ADVANCED`): the stack made a Notify configuration of this tier; AWS's templates are read
+   * at init and only those the tier may use are chosen. Unset: templates are read at the first Notify send, if any.
+   */
+  notifyTier?: NotifyTier;
   /**
    * `MESSAGES_TABLE_NAME`: when set, sends carry `MessageFeedbackEnabled: true` and the hook remembers each sent
    * message (receipts and conversion, DESIGN.md "Delivery receipts and conversion"). Unset: neither.
@@ -279,6 +285,10 @@ export function loadHookConfig(env: Env = process.env): HookConfig {
   }
   const conversion = flag(env, 'CONVERSION', true);
   const voiceFallback = flag(env, 'VOICE_FALLBACK', false);
+  const notifyTier = optional(env, 'NOTIFY_TIER')?.toUpperCase();
+  if (notifyTier !== undefined && !(NOTIFY_TIERS as readonly string[]).includes(notifyTier)) {
+    throw new ConfigError(`NOTIFY_TIER must be ${NOTIFY_TIERS.join(' or ')}, got "${notifyTier}"`);
+  }
   const resendPolicy = (optional(env, 'RESEND_POLICY') ?? 'escalate').toLowerCase();
   if (!(RESEND_POLICIES as readonly string[]).includes(resendPolicy)) {
     throw new ConfigError(`RESEND_POLICY must be ${RESEND_POLICIES.join(' or ')}, got "${resendPolicy}"`);
@@ -303,6 +313,7 @@ export function loadHookConfig(env: Env = process.env): HookConfig {
     abuse: abuseConfig(env),
     voiceFallback,
     resendPolicy: resendPolicy as ResendPolicy,
+    ...(notifyTier ? { notifyTier: notifyTier as NotifyTier } : {}),
     conversion,
     ...(optional(env, 'MESSAGES_TABLE_NAME')
       ? { messagesTableName: optional(env, 'MESSAGES_TABLE_NAME') }

@@ -6,6 +6,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { NOTIFY_ARN, notifyConfigurationOf } from '../../../service/src/domain/notify.js';
 import { handlerEntries } from '../bundling.js';
 import { nagArn } from '../nag.js';
 import { isSmsVoiceArn, type Settings } from '../settings.js';
@@ -18,6 +19,19 @@ import { ServiceFunction } from './service-function.js';
 /** The hook's Lambda timeout: the deadline plus room for a cold start's tail, far below API Gateway's 29 s. */
 export function hookTimeout(deadlineMs: number): Duration {
   return Duration.seconds(Math.ceil(deadlineMs / 1000) + 3);
+}
+
+/** Every identity the settings name (default and countries, every channel). */
+function configuredIdentities(
+  settings: Pick<Settings, 'defaultOriginationIdentity' | 'originationIdentities'>,
+) {
+  return [settings.defaultOriginationIdentity, ...Object.values(settings.originationIdentities)]
+    .flatMap((setting) =>
+      setting && typeof setting === 'object' && !Array.isArray(setting)
+        ? Object.values(setting).flat()
+        : [setting ?? []].flat(),
+    )
+    .filter((identity): identity is string => Boolean(identity));
 }
 
 /**
@@ -38,14 +52,8 @@ function messagingResources(
 ): { resources: string[]; accountWide: string[] } {
   const arn = (resource: string, resourceName: string) =>
     stack.formatArn({ service: 'sms-voice', resource, resourceName });
-  const identities = [settings.defaultOriginationIdentity, ...Object.values(settings.originationIdentities)]
-    .flatMap((setting) =>
-      // One identity, an ordered list, or per channel either of those.
-      setting && typeof setting === 'object' && !Array.isArray(setting)
-        ? Object.values(setting).flat()
-        : [setting ?? []].flat(),
-    )
-    .filter((identity): identity is string => Boolean(identity));
+  // Notify configurations are sent through with their own actions (notifyResources).
+  const identities = configuredIdentities(settings).filter((identity) => !notifyConfigurationOf(identity));
   // Opt-out lists are checked on every send and have no ARN in the settings; granting them does not widen who
   // the function can send from.
   if (identities.length > 0 && identities.every(isSmsVoiceArn)) {
@@ -56,6 +64,28 @@ function messagingResources(
   }
   const accountWide = ['phone-number', 'pool', 'sender-id', 'opt-out-list'];
   return { resources: [...accountWide.map((type) => arn(type, '*')), ...named], accountWide };
+}
+
+/**
+ * The Notify configurations the hook may send through, or undefined when it needs none: the stack's own and those the
+ * settings route to. A route naming one by id (`notify:nc-…`) has no ARN at synth, so then every Notify configuration
+ * of the account and region (still only the two Notify send actions); named by ARN, exactly those.
+ *
+ * @param stack - the stack
+ * @param settings - deploy settings
+ * @param own - the stack's Notify configuration's ARN, if it made one
+ */
+function notifyResources(
+  stack: Stack,
+  settings: Pick<Settings, 'defaultOriginationIdentity' | 'originationIdentities'>,
+  own: string | undefined,
+): string[] | undefined {
+  const routed = configuredIdentities(settings).filter((identity) => notifyConfigurationOf(identity));
+  if (!own && routed.length === 0) return undefined;
+  if (routed.some((identity) => !NOTIFY_ARN.test(identity))) {
+    return [stack.formatArn({ service: 'sms-voice', resource: 'notify-configuration', resourceName: '*' })];
+  }
+  return [...new Set([...(own ? [own] : []), ...routed])];
 }
 
 /** Properties of {@link DeliveryFunction}. */
@@ -72,6 +102,8 @@ export interface DeliveryFunctionProps {
   readonly idempotencyTable: dynamodb.ITable;
   /** The abuse guard's counters and lists. */
   readonly abuseTable: AbuseGuardTable;
+  /** The stack's Notify configuration (`notify` setting), which the hook may send through. */
+  readonly notifyConfigurationArn?: string;
   /** What became of each code: the hook writes the message item and the user's latest pointer. */
   readonly messagesTable: MessagesTable;
   /** Where redacted records of failed deliveries go. */
@@ -119,6 +151,8 @@ export class DeliveryFunction extends ServiceFunction {
         ...(settings.voiceFallback ? { VOICE_FALLBACK: 'true' } : {}),
         // The code's default is escalate: only the other policy is written.
         ...(settings.resendPolicy === 'same' ? { RESEND_POLICY: 'same' } : {}),
+        // The stack's Notify configuration: its tier picks AWS's templates, and they are read at init.
+        ...(settings.notify ? { NOTIFY_TIER: settings.notify.tier } : {}),
         ...abuseGuardEnvironment(settings.abuseGuard, props.abuseTable.table.tableName),
         // Each send asks for message feedback and is remembered here (message item and the user's latest pointer).
         MESSAGES_TABLE_NAME: props.messagesTable.table.tableName,
@@ -192,6 +226,21 @@ export class DeliveryFunction extends ServiceFunction {
         resources: messaging.resources,
       }),
     );
+    // AWS-managed senders: the stack's Notify configuration and any a route names, with the configuration set each
+    // send names, and the templates (DescribeNotifyTemplates has no resource type: "*").
+    const notify = notifyResources(stack, settings, props.notifyConfigurationArn);
+    if (notify) {
+      this.role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ['sms-voice:SendNotifyTextMessage', 'sms-voice:SendNotifyVoiceMessage'],
+          // The configuration set (a Notify send names no protect configuration: AWS applies its own).
+          resources: [...notify, ...protection.sendResources.slice(0, 1)],
+        }),
+      );
+      this.role.addToPolicy(
+        new iam.PolicyStatement({ actions: ['sms-voice:DescribeNotifyTemplates'], resources: ['*'] }),
+      );
+    }
     const policy = this.role.node.findChild('DefaultPolicy');
     for (const type of messaging.accountWide) {
       Validations.of(policy).acknowledge({

@@ -24,7 +24,8 @@ export class SettingsError extends Error {
   }
 }
 
-const SMS_VOICE_ARN = /^arn:aws[a-z-]*:sms-voice:[a-z0-9-]+:\d{12}:(phone-number|pool|sender-id)\/.+$/;
+const SMS_VOICE_ARN =
+  /^arn:aws[a-z-]*:sms-voice:[a-z0-9-]+:\d{12}:(phone-number|pool|sender-id|notify-configuration)\/.+$/;
 
 /** True when `value` is an End User Messaging ARN (IAM can then be scoped to it). */
 export function isSmsVoiceArn(value: string): boolean {

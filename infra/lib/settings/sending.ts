@@ -1,6 +1,7 @@
 import { isPhoneRegion } from '../../../service/src/domain/phone.js';
 import { RESEND_POLICIES, type ResendPolicy } from '../../../service/src/domain/resend.js';
 import type { OriginationIdentitySetting } from '../../../service/src/domain/routing.js';
+import { type NotifySettings, readNotifySettings } from './notify.js';
 import { type Collector, validFlag } from './reader.js';
 
 /**
@@ -67,6 +68,11 @@ export type SendingSettings = {
    * @default 'escalate'
    */
   resendPolicy: ResendPolicy;
+  /**
+   * The stack's End User Messaging Notify configuration (AWS-managed senders): tier, channels, countries, display
+   * name and where the seeded routing puts it; undefined = none.
+   */
+  notify?: NotifySettings;
 };
 
 /**
@@ -120,12 +126,22 @@ export function readSendingSettings(c: Collector): SendingSettings {
       c.fail('allowedCountries', `"${country}" is not an ISO 3166-1 alpha-2 code or "*"`);
     }
   }
-  // Only when none was given: an invalid identity is already reported on its own.
+  const notify = readNotifySettings(c, allowedCountries);
+  // Only when none was given: an invalid identity is already reported on its own. A Notify configuration the seeded
+  // routing uses is a route of its own.
   const routingProblem = c.problems.some((p) =>
     /^(defaultOriginationIdentity|originationIdentities):/.test(p),
   );
-  if (!defaultOriginationIdentity && Object.keys(originationIdentities).length === 0 && !routingProblem) {
-    c.fail('defaultOriginationIdentity', 'set it, or originationIdentities, or nothing can be sent');
+  if (
+    !defaultOriginationIdentity &&
+    Object.keys(originationIdentities).length === 0 &&
+    !routingProblem &&
+    notify?.route !== 'last'
+  ) {
+    c.fail(
+      'defaultOriginationIdentity',
+      'set it, or originationIdentities, or notify (AWS-managed senders), or nothing can be sent',
+    );
   }
 
   const configurationSetName = c.text('configurationSetName');
@@ -168,5 +184,6 @@ export function readSendingSettings(c: Collector): SendingSettings {
     ...(maxPricePerMessage ? { maxPricePerMessage } : {}),
     voiceFallback,
     resendPolicy,
+    ...(notify ? { notify } : {}),
   };
 }

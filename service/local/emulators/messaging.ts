@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { originationIdentityKind } from '../../src/domain/routing.js';
+import { LOCAL_ACCOUNT, LOCAL_REGION } from '../iam/stack-policies.js';
 import { AwsError, type AwsJsonAuthorizer, awsJsonHandler, listen, waitOrAbort } from './aws-json.js';
+import { LocalNotify } from './notify.js';
 import {
   buildReceipt,
   type MessagingEvent,
@@ -17,7 +19,9 @@ import {
  * reason, not retried), `latency` holds each send, `ambiguous` accepts the message (it is in the outbox) and then
  * answers 500, as when the service fails after queueing it. `identity-inactive` refuses every send from `identity`
  * (as the request names it) as End User Messaging refuses an inactive number or pool: ConflictException with the
- * `RESOURCE_NOT_ACTIVE` reason, nothing accepted; sends from other identities go through.
+ * `RESOURCE_NOT_ACTIVE` reason, nothing accepted; sends from other identities go through (a Notify configuration,
+ * named `notify:<id>`, its id or ARN, is refused as not ACTIVE). `notify-spend-limit` refuses every Notify send as
+ * over the account's Notify spend limit; `notify-daily-limit` as over the BASIC tier's messages of the day.
  */
 export type MessagingFault = {
   mode: MessagingFaultMode;
@@ -34,6 +38,8 @@ export const MESSAGING_FAULT_MODES = [
   'latency',
   'ambiguous',
   'identity-inactive',
+  'notify-spend-limit',
+  'notify-daily-limit',
 ] as const;
 export type MessagingFaultMode = (typeof MESSAGING_FAULT_MODES)[number];
 
@@ -65,6 +71,8 @@ const E164 = /^\+[1-9]\d{6,14}$/;
  * `PutMessageFeedback`, recorded as the entry's `feedback`.
  */
 export class MessagingEmulator {
+  /** Notify: configurations, templates, the tiers' rates and days (notify.ts). */
+  readonly notify = new LocalNotify(LOCAL_ACCOUNT, LOCAL_REGION);
   #outbox: OutboxMessage[] = [];
   #fault: MessagingFault | undefined;
   #latency = { minMs: 0, maxMs: 0 };
@@ -86,6 +94,7 @@ export class MessagingEmulator {
   clear(): void {
     this.#outbox = [];
     this.#abortReceipts();
+    this.notify.reset();
   }
 
   /** Drops the receipts not yet emitted (the stack's `close()`). */
@@ -120,6 +129,12 @@ export class MessagingEmulator {
 
   setFault(fault: MessagingFault | undefined): void {
     this.#fault = fault;
+    this.notify.setSpendLimitReached(fault?.mode === 'notify-spend-limit');
+    if (fault?.mode === 'notify-daily-limit') {
+      for (const configuration of this.notify.configurations()) this.notify.useUpDay(configuration.id);
+    } else {
+      this.notify.reset();
+    }
   }
 
   /** Normal latency of every send, uniformly between min and max (the load test uses 80–150 ms). */
@@ -143,6 +158,9 @@ export class MessagingEmulator {
       'PinpointSMSVoiceV2.SendTextMessage': (input, req) => this.#send('SMS', input, req),
       'PinpointSMSVoiceV2.SendVoiceMessage': (input, req) => this.#send('VOICE', input, req),
       'PinpointSMSVoiceV2.PutMessageFeedback': (input) => this.#putFeedback(input),
+      'PinpointSMSVoiceV2.SendNotifyTextMessage': (input, req) => this.#sendNotify('SMS', input, req),
+      'PinpointSMSVoiceV2.SendNotifyVoiceMessage': (input, req) => this.#sendNotify('VOICE', input, req),
+      'PinpointSMSVoiceV2.DescribeNotifyTemplates': (input) => this.notify.describeTemplates(input),
     },
     '1.0',
     () => this.#authorizer,
@@ -240,6 +258,16 @@ export class MessagingEmulator {
     if (fault?.mode === 'latency') await waitOrAbort(fault.latencyMs ?? 30_000, req);
     if (fault?.mode === 'throttle') throw new AwsError('ThrottlingException', 'Rate exceeded', 400);
     if (fault?.mode === 'error') throw new AwsError('InternalServerException', 'Internal service error', 500);
+    // A Notify configuration is no origination identity of SendTextMessage/SendVoiceMessage (its own operations send).
+    if (
+      typeof input.OriginationIdentity === 'string' &&
+      originationIdentityKind(input.OriginationIdentity) === 'notify'
+    ) {
+      throw new AwsError(
+        'ValidationException',
+        'OriginationIdentity must be a phone number, pool or sender ID',
+      );
+    }
     const inactive = fault?.mode === 'identity-inactive' ? [fault.identity ?? []].flat() : [];
     if (typeof input.OriginationIdentity === 'string' && inactive.includes(input.OriginationIdentity)) {
       throw new AwsError('ConflictException', 'The origination identity is not active', 400, {
@@ -264,6 +292,13 @@ export class MessagingEmulator {
     if (typeof input.OriginationIdentity !== 'string' || !input.OriginationIdentity) {
       throw new AwsError('ValidationException', 'OriginationIdentity is required');
     }
+    // A Notify configuration is no origination identity of SendTextMessage/SendVoiceMessage (its own operations send).
+    if (originationIdentityKind(input.OriginationIdentity) === 'notify') {
+      throw new AwsError(
+        'ValidationException',
+        'OriginationIdentity must be a phone number, pool or sender ID',
+      );
+    }
     // SendVoiceMessage takes a phone number or pool (E.164, id or ARN) only; sender IDs are SMS only.
     if (channel === 'VOICE' && originationIdentityKind(input.OriginationIdentity) === 'sender-id') {
       throw new AwsError('ValidationException', 'OriginationIdentity is not voice capable', 400, {
@@ -283,6 +318,11 @@ export class MessagingEmulator {
     ) {
       throw new AwsError('ValidationException', 'SSML MessageBody must be a <speak> document');
     }
+    return this.#accept(channel, input, req);
+  }
+
+  /** Puts an accepted message in the outbox and schedules its receipts; answers its MessageId. */
+  #accept(channel: 'SMS' | 'VOICE', input: Record<string, any>, req: IncomingMessage): { MessageId: string } {
     const messageId = randomUUID();
     // Requests the client gave up on (deadline) are not delivered: the socket is gone.
     if (req.socket.destroyed) return { MessageId: messageId };
@@ -297,10 +337,41 @@ export class MessagingEmulator {
     };
     this.#outbox.push(message);
     this.#accepted(message, input, sentAt);
-    if (fault?.mode === 'ambiguous') {
+    if (this.#fault?.mode === 'ambiguous') {
       throw new AwsError('InternalServerException', 'Internal service error', 500);
     }
     return { MessageId: messageId };
+  }
+
+  /**
+   * `SendNotifyTextMessage` / `SendNotifyVoiceMessage`: the faults every send meets, then Notify's own refusals
+   * (notify.ts); the outbox shows AWS's text (`MessageBody`) from `notify:<id>`. The answer carries
+   * `ResolvedMessageBody`, code included, as AWS's does.
+   */
+  async #sendNotify(
+    channel: 'SMS' | 'VOICE',
+    input: Record<string, any>,
+    req: IncomingMessage,
+  ): Promise<{ MessageId: string; TemplateId: string; ResolvedMessageBody: string }> {
+    const fault = this.#fault;
+    if (fault?.mode === 'latency') await waitOrAbort(fault.latencyMs ?? 30_000, req);
+    if (fault?.mode === 'throttle') throw new AwsError('ThrottlingException', 'Rate exceeded', 400);
+    if (fault?.mode === 'error') throw new AwsError('InternalServerException', 'Internal service error', 500);
+    const inactive = fault?.mode === 'identity-inactive' ? [fault.identity ?? []].flat() : [];
+    const sent = this.notify.send(channel, input, inactive);
+    const { minMs, maxMs } = this.#latency;
+    if (maxMs > 0) await waitOrAbort(minMs + Math.random() * (maxMs - minMs), req);
+    const { MessageId } = this.#accept(
+      channel,
+      {
+        ...input,
+        OriginationIdentity: `notify:${sent.configuration.id}`,
+        TemplateId: sent.template.TemplateId,
+        MessageBody: sent.body,
+      },
+      req,
+    );
+    return { MessageId, TemplateId: sent.template.TemplateId, ResolvedMessageBody: sent.body };
   }
 }
 

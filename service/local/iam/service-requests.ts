@@ -4,6 +4,7 @@
  * set and the protect configuration it names, the opt-out list) and message feedback (the message), SQS (the queue),
  * Secrets Manager (the secret).
  */
+import { notifyConfigurationOf } from '../../src/domain/notify.js';
 import { originationIdentityKind } from '../../src/domain/routing.js';
 import type { IamRequest } from './policy.js';
 import { LOCAL_ACCOUNT, LOCAL_REGION, localArn } from './stack-policies.js';
@@ -47,6 +48,17 @@ export function smsVoiceRequests(target: string, input: Record<string, any>): Ia
         : []),
     ];
     return resources.map((resource) => ({ action, resource }));
+  }
+  if (operation === 'SendNotifyTextMessage' || operation === 'SendNotifyVoiceMessage') {
+    // The configuration (by id or ARN) and the configuration set the send names (service authorization reference).
+    const configuration = String(input.NotifyConfigurationId ?? '');
+    const id = notifyConfigurationOf(configuration) ?? configuration;
+    return [
+      id.startsWith('arn:') ? id : localArn.smsVoice(`notify-configuration/${id}`),
+      ...(typeof input.ConfigurationSetName === 'string'
+        ? [namedArn('configuration-set', input.ConfigurationSetName)]
+        : []),
+    ].map((resource) => ({ action, resource }));
   }
   if (operation === 'PutMessageFeedback') {
     return [{ action, resource: localArn.smsVoice(`message/${String(input.MessageId ?? '')}`) }];

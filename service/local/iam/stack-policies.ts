@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { LOCAL_NOTIFY_CONFIGURATION_ID } from '../emulators/notify.js';
 import type { LocalFunctionName } from '../function-env.js';
 import type { PolicyStatement } from './policy.js';
 
@@ -81,6 +82,12 @@ function resolver(template: Template, names: LocalResourceNames) {
   set('AWS::SQS::Queue', 'EventFailures', localArn.queue(names.queues.eventFailures));
   set('AWS::SecretsManager::Secret', 'FingerprintKeySecret', localArn.secret(names.secrets.fingerprintKey));
   set('AWS::SecretsManager::Secret', 'EventHookSecret', localArn.secret(names.secrets.eventHook));
+  // The stack's Notify configuration is the stand-in's (notify.ts), which the local routing names.
+  set(
+    'AWS::SMSVOICE::NotifyConfiguration',
+    'NotifySenders',
+    localArn.smsVoice(`notify-configuration/${LOCAL_NOTIFY_CONFIGURATION_ID}`),
+  );
   const pseudo: Record<string, string> = {
     'AWS::Partition': 'aws',
     'AWS::Region': LOCAL_REGION,
@@ -98,7 +105,9 @@ function resolver(template: Template, names: LocalResourceNames) {
     }
     if ('Fn::GetAtt' in object) {
       const [id, attribute] = object['Fn::GetAtt'] as [string, string];
-      return attribute === 'Arn' ? (arns.get(id) ?? unresolved(id)) : unresolved(`${id}.${attribute}`);
+      return attribute === 'Arn' || attribute === 'NotifyConfigurationArn'
+        ? (arns.get(id) ?? unresolved(id))
+        : unresolved(`${id}.${attribute}`);
     }
     if ('Fn::Join' in object) {
       const [separator, parts] = object['Fn::Join'] as [string, unknown[]];
@@ -177,6 +186,7 @@ function sourcesDigest(names: LocalResourceNames): string {
     // A CDK upgrade can change what a grant synthesizes to.
     join(root, 'package-lock.json'),
     join(here, 'stack-policies.ts'),
+    join(here, '..', 'emulators', 'notify.ts'),
   ];
   for (const file of files) {
     hash.update(file.slice(root.length));
@@ -202,6 +212,8 @@ async function synthesize(): Promise<Template> {
       allowedClientIds: '*',
       oktaEventSourceName: 'aws.partner/okta.com/local/okta-phone-mfa',
       oktaEventHook: true,
+      // AWS-managed senders: the stand-in's Notify configuration is the stack's (its routes name it).
+      notify: { tier: 'BASIC', route: 'none' },
       'aws:cdk:bundling-stacks': [],
       'aws:cdk:enable-path-metadata': true,
     },

@@ -1,5 +1,9 @@
 import {
+  DescribeNotifyTemplatesCommand,
+  type NotifyTemplateInformation,
   type PinpointSMSVoiceV2Client,
+  SendNotifyTextMessageCommand,
+  SendNotifyVoiceMessageCommand,
   SendTextMessageCommand,
   SendVoiceMessageCommand,
   type VoiceId,
@@ -7,6 +11,13 @@ import {
 import type { Deadline } from '../domain/deadline.js';
 import type { MessageSender, OutboundMessage, SentMessage } from '../domain/deliver.js';
 import { DeadlineExceededError, type FailureReason, ProviderError } from '../domain/errors.js';
+import {
+  chooseNotifyTemplate,
+  type NotifyTemplate,
+  type NotifyTier,
+  notifyConfigurationOf,
+  notifyVariables,
+} from '../domain/notify.js';
 
 /** Time kept back from the send for the DLQ write and the answer to Okta. */
 export const SEND_RESERVE_MS = 350;
@@ -38,7 +49,29 @@ const REASONS_BY_SERVICE_REASON: Record<string, FailureReason> = {
   NO_ORIGINATION_IDENTITIES_FOUND: 'identity_refused',
   RESOURCE_NOT_ACTIVE: 'identity_refused',
   NUMBER_CAPABILITIES_MISMATCH: 'identity_refused',
+  // Notify: the configuration is not ACTIVE, does not enable the channel, has used its tier's messages of the day,
+  // or the account's Notify spend limit is reached (a limit of its own, apart from SMS and voice).
+  NOTIFY_CONFIGURATION_NOT_ACTIVE: 'identity_refused',
+  CHANNEL_NOT_ENABLED: 'identity_refused',
+  DAILY_NOTIFY_TIER_MESSAGE_LIMIT: 'quota_exceeded',
+  MONTHLY_SPEND_LIMIT_REACHED_FOR_NOTIFY: 'spend_limit_reached',
 };
+
+/**
+ * A Notify send's refusals that are about the configuration, not the account: a route's own numbers may well send
+ * where AWS's senders may not (and the reverse). `COUNTRY_NOT_ENABLED` names the configuration's countries here, not
+ * the account's, so it is the configuration's refusal; the Notify spend limit is Notify's alone.
+ */
+const NOTIFY_FAILOVER_REASONS = new Set([
+  'NOTIFY_CONFIGURATION_NOT_ACTIVE',
+  'CHANNEL_NOT_ENABLED',
+  'COUNTRY_NOT_ENABLED',
+  'DAILY_NOTIFY_TIER_MESSAGE_LIMIT',
+  'MONTHLY_SPEND_LIMIT_REACHED_FOR_NOTIFY',
+]);
+
+/** The reason of a Notify refusal where it differs from the same `Reason` on a number's send. */
+const NOTIFY_REASONS: Record<string, FailureReason> = { COUNTRY_NOT_ENABLED: 'identity_refused' };
 
 /**
  * The refusals that prove End User Messaging did not accept the message *and* are about the origination identity
@@ -88,10 +121,137 @@ export type SendOptions = {
    * @default false
    */
   messageFeedback?: boolean;
+  /** Notify's templates (read once, cached): needed where a route names a Notify configuration. */
+  notifyTemplates?: NotifyTemplateCatalog;
+  /** The Notify configurations' tier (`NOTIFY_TIER`): only templates that tier may use are chosen. */
+  notifyTier?: NotifyTier;
 };
 
+/** How long Notify's templates are kept: AWS manages them, and adds languages rarely. */
+export const NOTIFY_TEMPLATES_MAX_AGE_MS = 6 * 3600_000;
+/** After a failed read, how long the catalog waits before reading again (sends go on without a TemplateId). */
+const NOTIFY_TEMPLATES_RETRY_MS = 60_000;
+/** Most pages of `DescribeNotifyTemplates` read (a page is up to 100 templates: far more than AWS offers). */
+const NOTIFY_TEMPLATE_PAGES = 10;
+/** The longest a send waits for the catalog's first read; past it, the send names no template. */
+export const NOTIFY_TEMPLATES_WAIT_MS = 300;
+
+/** One template as the domain reads it. */
+function templateOf(info: NotifyTemplateInformation): NotifyTemplate | undefined {
+  if (!info.TemplateId) return undefined;
+  return {
+    templateId: info.TemplateId,
+    channels: info.Channels ?? [],
+    ...(info.LanguageCode ? { languageCode: info.LanguageCode } : {}),
+    ...(info.Status ? { status: info.Status } : {}),
+    ...(info.TemplateType ? { templateType: info.TemplateType } : {}),
+    ...(info.TierAccess ? { tierAccess: info.TierAccess } : {}),
+    ...(info.SupportedCountries ? { supportedCountries: info.SupportedCountries } : {}),
+    ...(info.SupportedVoiceIds ? { supportedVoiceIds: info.SupportedVoiceIds } : {}),
+    ...(info.Variables
+      ? {
+          variables: Object.fromEntries(
+            Object.entries(info.Variables).map(([name, meta]) => [
+              name,
+              {
+                ...(meta.Required !== undefined ? { required: meta.Required } : {}),
+                ...(meta.Source ? { source: meta.Source } : {}),
+                ...(meta.Type ? { type: meta.Type } : {}),
+              },
+            ]),
+          ),
+        }
+      : {}),
+  };
+}
+
 /**
- * End User Messaging SMS & voice v2 adapter: SendTextMessage / SendVoiceMessage, bounded by the deadline.
+ * Notify's code-verification templates (`DescribeNotifyTemplates`, every page), read once and kept for
+ * {@link NOTIFY_TEMPLATES_MAX_AGE_MS}; a failed read keeps the last good list (or none) and is retried a minute
+ * later. `prefetch` starts the read at init, so the first Notify send does not wait for it.
+ */
+export class NotifyTemplateCatalog {
+  #templates: NotifyTemplate[] | undefined;
+  #readAt = 0;
+  #failedAt = 0;
+  #reading: Promise<NotifyTemplate[] | undefined> | undefined;
+
+  constructor(
+    private readonly client: PinpointSMSVoiceV2Client,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Starts a read when none is fresh or running; never throws. */
+  public prefetch(): void {
+    void this.#current();
+  }
+
+  /**
+   * The templates, waiting at most `waitMs` for a read in progress; undefined when none could be read.
+   *
+   * @param waitMs - how long the send can wait
+   */
+  public async templates(waitMs: number): Promise<NotifyTemplate[] | undefined> {
+    const reading = this.#current();
+    if (this.#templates && !this.#reading) return this.#templates;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), Math.max(0, waitMs));
+    });
+    try {
+      return (await Promise.race([reading, late])) ?? this.#templates;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #current(): Promise<NotifyTemplate[] | undefined> {
+    const now = this.now();
+    const fresh = this.#templates && now - this.#readAt < NOTIFY_TEMPLATES_MAX_AGE_MS;
+    const resting = now - this.#failedAt < NOTIFY_TEMPLATES_RETRY_MS;
+    if (this.#reading || fresh || resting) return this.#reading ?? Promise.resolve(this.#templates);
+    this.#reading = this.#read().then(
+      (templates) => {
+        this.#templates = templates;
+        this.#readAt = this.now();
+        return templates;
+      },
+      () => {
+        this.#failedAt = this.now();
+        return this.#templates;
+      },
+    );
+    void this.#reading.finally(() => {
+      this.#reading = undefined;
+    });
+    return this.#reading;
+  }
+
+  async #read(): Promise<NotifyTemplate[]> {
+    const templates: NotifyTemplate[] = [];
+    let token: string | undefined;
+    for (let page = 0; page < NOTIFY_TEMPLATE_PAGES; page += 1) {
+      const output = await this.client.send(
+        new DescribeNotifyTemplatesCommand({
+          Filters: [{ Name: 'template-type', Values: ['OTP_VERIFICATION'] }],
+          ...(token ? { NextToken: token } : {}),
+        }),
+        { abortSignal: AbortSignal.timeout(2_000) },
+      );
+      for (const info of output.NotifyTemplates ?? []) {
+        const template = templateOf(info);
+        if (template) templates.push(template);
+      }
+      token = output.NextToken;
+      if (!token) break;
+    }
+    return templates;
+  }
+}
+
+/**
+ * End User Messaging SMS & voice v2 adapter: SendTextMessage / SendVoiceMessage from the org's numbers, pools and
+ * sender IDs, SendNotifyTextMessage / SendNotifyVoiceMessage from a Notify configuration; bounded by the deadline.
  */
 export class EndUserMessagingSender implements MessageSender {
   constructor(
@@ -100,7 +260,61 @@ export class EndUserMessagingSender implements MessageSender {
     private readonly options: SendOptions = {},
   ) {}
 
+  /** A Notify send: AWS's template for the user's language, Okta's code as its `code` variable. */
+  async #notifyCommand(
+    message: OutboundMessage,
+    configuration: string,
+    deadline: Deadline,
+  ): Promise<SendNotifyTextMessageCommand | SendNotifyVoiceMessageCommand> {
+    const notify = message.notify;
+    if (!notify) {
+      throw new ProviderError(
+        'identity_refused',
+        'A Notify configuration needs the code, not a rendered body',
+        0,
+      );
+    }
+    const templates =
+      (await this.options.notifyTemplates?.templates(
+        Math.min(NOTIFY_TEMPLATES_WAIT_MS, deadline.remainingMs() / 4),
+      )) ?? [];
+    const { template } = chooseNotifyTemplate(templates, {
+      channel: message.channel,
+      ...(notify.locale ? { locale: notify.locale } : {}),
+      defaultLocale: notify.defaultLocale,
+      country: notify.country,
+      ...(this.options.notifyTier ? { tier: this.options.notifyTier } : {}),
+    });
+    const input = {
+      NotifyConfigurationId: configuration,
+      DestinationPhoneNumber: message.destination,
+      ...(template ? { TemplateId: template.templateId } : {}),
+      TemplateVariables: notifyVariables(template, notify.code, notify.minutes),
+      TimeToLive: message.ttlSeconds,
+      Context: { eventId: message.eventId, ...(message.resend ? { resend: message.resend } : {}) },
+      ...(this.configurationSetName ? { ConfigurationSetName: this.configurationSetName } : {}),
+      ...((message.messageFeedback ?? this.options.messageFeedback) ? { MessageFeedbackEnabled: true } : {}),
+    };
+    if (message.channel === 'sms') return new SendNotifyTextMessageCommand(input);
+    // Our voice for the locale, where AWS's template speaks with it.
+    const voiceId =
+      message.voiceId && template?.supportedVoiceIds?.includes(message.voiceId) ? message.voiceId : undefined;
+    return new SendNotifyVoiceMessageCommand({
+      ...input,
+      ...(voiceId ? { VoiceId: voiceId as VoiceId } : {}),
+    });
+  }
+
   public async send(message: OutboundMessage, deadline: Deadline): Promise<SentMessage> {
+    const notifyConfiguration = notifyConfigurationOf(message.originationIdentity);
+    const command = notifyConfiguration
+      ? await this.#notifyCommand(message, notifyConfiguration, deadline)
+      : this.#command(message);
+    return this.#sendCommand(command, message, deadline, Boolean(notifyConfiguration));
+  }
+
+  /** SendTextMessage or SendVoiceMessage from the org's own identity. */
+  #command(message: OutboundMessage): SendTextMessageCommand | SendVoiceMessageCommand {
     const common = {
       DestinationPhoneNumber: message.destination,
       OriginationIdentity: message.originationIdentity,
@@ -114,20 +328,31 @@ export class EndUserMessagingSender implements MessageSender {
       ...((message.messageFeedback ?? this.options.messageFeedback) ? { MessageFeedbackEnabled: true } : {}),
     };
     const { maxPrice } = this.options;
-    const command =
-      message.channel === 'sms'
-        ? new SendTextMessageCommand({
-            ...common,
-            MessageType: 'TRANSACTIONAL',
-            ...(maxPrice ? { MaxPrice: maxPrice } : {}),
-          })
-        : new SendVoiceMessageCommand({
-            ...common,
-            MessageBodyTextType: 'SSML',
-            ...(message.voiceId ? { VoiceId: message.voiceId as VoiceId } : {}),
-            // A code read out is well under a minute: the per-minute cap is the call's cap.
-            ...(maxPrice ? { MaxPricePerMinute: maxPrice } : {}),
-          });
+    return message.channel === 'sms'
+      ? new SendTextMessageCommand({
+          ...common,
+          MessageType: 'TRANSACTIONAL',
+          ...(maxPrice ? { MaxPrice: maxPrice } : {}),
+        })
+      : new SendVoiceMessageCommand({
+          ...common,
+          MessageBodyTextType: 'SSML',
+          ...(message.voiceId ? { VoiceId: message.voiceId as VoiceId } : {}),
+          // A code read out is well under a minute: the per-minute cap is the call's cap.
+          ...(maxPrice ? { MaxPricePerMinute: maxPrice } : {}),
+        });
+  }
+
+  async #sendCommand(
+    command:
+      | SendTextMessageCommand
+      | SendVoiceMessageCommand
+      | SendNotifyTextMessageCommand
+      | SendNotifyVoiceMessageCommand,
+    message: OutboundMessage,
+    deadline: Deadline,
+    notify: boolean,
+  ): Promise<SentMessage> {
     let attempts = 0;
     // Runs once per attempt (the retry middleware sits above the deserialize step).
     (command as SendTextMessageCommand).middlewareStack.add(
@@ -139,7 +364,8 @@ export class EndUserMessagingSender implements MessageSender {
     );
     const signal = deadline.signal(SEND_RESERVE_MS);
     try {
-      // Both commands share the client; the union confuses overload resolution, hence the cast.
+      // The commands share the client; the union confuses overload resolution, hence the cast. A Notify send also
+      // answers ResolvedMessageBody, AWS's text with the code in it: never read, never kept.
       const output = (await this.client.send(command as SendTextMessageCommand, { abortSignal: signal })) as {
         MessageId?: string;
       };
@@ -154,7 +380,7 @@ export class EndUserMessagingSender implements MessageSender {
       return { messageId: output.MessageId, attempts, originationIdentity: message.originationIdentity };
     } catch (error) {
       if (error instanceof ProviderError) throw error;
-      throw toDeliveryError(error, attempts, signal.aborted);
+      throw toDeliveryError(error, attempts, signal.aborted, notify);
     }
   }
 }
@@ -166,8 +392,9 @@ export class EndUserMessagingSender implements MessageSender {
  * @param error - what the SDK threw
  * @param attempts - attempts made
  * @param aborted - whether the deadline's signal fired
+ * @param notify - the send went through a Notify configuration (its own refusals fail over)
  */
-export function toDeliveryError(error: unknown, attempts: number, aborted: boolean): Error {
+export function toDeliveryError(error: unknown, attempts: number, aborted: boolean, notify = false): Error {
   const name = error instanceof Error ? error.name : 'UnknownError';
   // The service's own reason (DESTINATION_PHONE_NUMBER_OPTED_OUT, …) tells the on-call what to do about a refusal.
   const serviceReason = (error as { Reason?: unknown } | null)?.Reason;
@@ -186,13 +413,15 @@ export function toDeliveryError(error: unknown, attempts: number, aborted: boole
       failoverReason: 'throttled',
     });
   }
+  const reason = typeof serviceReason === 'string' ? serviceReason : undefined;
   const refused =
-    (typeof serviceReason === 'string' ? REASONS_BY_SERVICE_REASON[serviceReason] : undefined) ??
+    (reason && notify ? NOTIFY_REASONS[reason] : undefined) ??
+    (reason ? REASONS_BY_SERVICE_REASON[reason] : undefined) ??
     REASONS_BY_EXCEPTION[name];
   if (refused) {
     const failoverReason =
-      typeof serviceReason === 'string' && FAILOVER_SERVICE_REASONS.has(serviceReason)
-        ? serviceReason.toLowerCase()
+      reason && (FAILOVER_SERVICE_REASONS.has(reason) || (notify && NOTIFY_FAILOVER_REASONS.has(reason)))
+        ? reason.toLowerCase()
         : name === 'ResourceNotFoundException'
           ? 'resource_not_found'
           : undefined;

@@ -56,6 +56,11 @@ export type OutboundMessage = {
    * receipts and the local outbox show it.
    */
   resend?: string;
+  /**
+   * What a send through a Notify configuration needs instead of `body` (AWS renders its own template): Okta's code
+   * (a secret, as `body` is), the user's locale, the code's lifetime in minutes and the destination country.
+   */
+  notify?: { code: string; locale?: string; minutes: number; country: string; defaultLocale: string };
 };
 
 /** What the provider answered for an accepted message. */
@@ -360,6 +365,13 @@ export async function deliverOtp(
         ...(chosen.template.voiceId ? { voiceId: chosen.template.voiceId } : {}),
         ttlSeconds: request.ttlSeconds,
         eventId: scrubText(request.eventId ?? request.idempotencyKey, [request.otpCode]),
+        notify: {
+          code: request.otpCode,
+          ...(request.locale ? { locale: request.locale } : {}),
+          minutes: vars.minutes,
+          country: request.country,
+          defaultLocale: deps.defaultLocale,
+        },
         ...(resend ? { resend: resendContext(resend) } : {}),
       },
       deps.sender,

@@ -1,12 +1,14 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { UndeliverableError } from './errors.js';
+import { notifyConfigurationOf } from './notify.js';
 import type { Channel } from './templates.js';
 
 /**
  * What an origination identity names, as End User Messaging reads it: a phone number or a pool can send SMS and
- * place calls (if the number has the voice capability); a sender ID sends SMS only.
+ * place calls (if the number has the voice capability); a sender ID sends SMS only; a Notify configuration
+ * (`notify:<id>` or its ARN) sends through AWS's own senders on the channels it enables.
  */
-export type OriginationIdentityKind = 'phone-number' | 'pool' | 'sender-id';
+export type OriginationIdentityKind = 'phone-number' | 'pool' | 'sender-id' | 'notify';
 
 const E164 = /^\+[1-9]\d{6,14}$/;
 const ARN = /^arn:aws[a-z-]*:sms-voice:[a-z0-9-]+:\d{12}:(phone-number|pool|sender-id)\/.+$/;
@@ -21,7 +23,9 @@ const KIND_OF = {
 } as const;
 
 /**
- * Reads an origination identity the way `SendTextMessage`/`SendVoiceMessage` do: an E.164 number, a phone number id
+ * Reads an origination identity the way `SendTextMessage`/`SendVoiceMessage` do, plus Notify configurations
+ * (`notify:<id>` or a `notify-configuration` ARN, sent with `SendNotifyTextMessage`/`SendNotifyVoiceMessage`): an
+ * E.164 number, a phone number id
  * (`phone-…`) or a phone-number ARN is a phone number; a pool id (`pool-…`) or pool ARN is a pool; a `sender-id`
  * ARN or any other alphanumeric string of 1–11 characters with a letter (`ACMEMFA`) is a sender ID. This is the one
  * rule behind the routing, `npm run templates` and the deploy settings.
@@ -31,20 +35,22 @@ const KIND_OF = {
  */
 export function originationIdentityKind(identity: string): OriginationIdentityKind | undefined {
   if (E164.test(identity)) return 'phone-number';
+  if (notifyConfigurationOf(identity)) return 'notify';
   const typed = ARN.exec(identity) ?? ID.exec(identity);
   if (typed) return KIND_OF[typed[1] as keyof typeof KIND_OF];
   return SENDER_ID.test(identity) ? 'sender-id' : undefined;
 }
 
 /**
- * True when a call may be placed from the identity: a phone number or a pool. A sender ID never is
- * (`SendVoiceMessage` refuses it), nor is a string that is no identity at all.
+ * True when a call may be placed from the identity: a phone number, a pool, or a Notify configuration (whether it
+ * enables VOICE is the configuration's: a refusal fails over). A sender ID never is (`SendVoiceMessage` refuses it),
+ * nor is a string that is no identity at all.
  *
  * @param identity - as configured
  */
 export function isVoiceCapable(identity: string): boolean {
   const kind = originationIdentityKind(identity);
-  return kind === 'phone-number' || kind === 'pool';
+  return kind === 'phone-number' || kind === 'pool' || kind === 'notify';
 }
 
 /**
@@ -90,7 +96,7 @@ export type RoutingConfig = {
 const CHANNELS: readonly Channel[] = ['sms', 'voice'];
 
 const invalid = (identity: unknown) =>
-  `${JSON.stringify(identity)} is not an E.164 number, sender ID, phone/pool id or sms-voice ARN`;
+  `${JSON.stringify(identity)} is not an E.164 number, sender ID, phone/pool id, notify:<configuration id> or sms-voice ARN`;
 
 /** Problems of one channel's identity or list; `label` prefixes each (`"sms: "`, or empty for both channels). */
 function listProblems(value: unknown, label: string, voiceOnly: boolean): string[] {

@@ -8,7 +8,7 @@ import { createHookClients, withDeadline } from '../adapters/aws-clients.js';
 import { SqsDeadLetterSink } from '../adapters/dead-letter-queue.js';
 import { SecretsManagerFingerprintKey } from '../adapters/fingerprint-key.js';
 import { PowertoolsIdempotency } from '../adapters/idempotency.js';
-import { EndUserMessagingSender } from '../adapters/messaging.js';
+import { EndUserMessagingSender, NotifyTemplateCatalog } from '../adapters/messaging.js';
 import { DynamoMessageMemory, rememberingSender } from '../adapters/remembering-sender.js';
 import { DynamoSendHistory } from '../adapters/send-history.js';
 import { DynamoTemplateSource } from '../adapters/templates.js';
@@ -52,6 +52,9 @@ const abuseStore = new DynamoAbuseStore(clients.abuseDb, config.abuse.tableName)
 const messageStore = config.messagesTableName
   ? new DynamoMessageMemory(clients.messagesDb, config.messagesTableName)
   : undefined;
+/** AWS's Notify templates: read at init where the stack made a Notify configuration, else at the first Notify send. */
+const notifyTemplates = new NotifyTemplateCatalog(clients.messaging);
+if (config.notifyTier) notifyTemplates.prefetch();
 const deps: ExactlyOnceDeps = {
   templates: new DynamoTemplateSource(
     clients.templatesDb,
@@ -61,6 +64,8 @@ const deps: ExactlyOnceDeps = {
   sender: new EndUserMessagingSender(clients.messaging, config.configurationSetName, {
     maxPrice: config.maxPricePerMessage,
     protectConfigurationId: config.protectConfigurationId,
+    notifyTemplates,
+    ...(config.notifyTier ? { notifyTier: config.notifyTier } : {}),
   }),
   deadLetters: new SqsDeadLetterSink(clients.sqs, config.dlqUrl),
   defaultLocale: config.defaultLocale,

@@ -49,10 +49,13 @@ describe('origination failover', () => {
     expect(await deadLetters(stack)).toEqual([]);
   });
 
-  it('answers the error object and leaves one redacted DLQ record when both US identities are inactive', async () => {
-    // Prepare
+  it('answers the error object and leaves one redacted DLQ record when every US identity is inactive', async () => {
+    // Prepare: both numbers and the route's last identity, the Notify configuration (notify.test.ts sends from it)
     await setFaults(stack, {
-      messaging: { mode: 'identity-inactive', identity: ['+12065550100', '+12065550101'] },
+      messaging: {
+        mode: 'identity-inactive',
+        identity: ['+12065550100', '+12065550101', 'notify:nc-0local0notify0001'],
+      },
     });
     const payload = hookRequest('request-sms-mfa-verification');
 
@@ -69,10 +72,10 @@ describe('origination failover', () => {
     expect(records[0]).toMatchObject({
       eventId: payload.eventId,
       channel: 'sms',
-      attempts: 2,
+      attempts: 3,
       error: { reason: 'identity_refused' },
     });
-    expect(records[0]!.error.message).toContain('RESOURCE_NOT_ACTIVE');
+    expect(records[0]!.error.message).toContain('NOT_ACTIVE');
     expect(redactionProblems(records[0]!, payload)).toEqual([]);
   });
 

@@ -335,8 +335,9 @@ describe('provider failures', () => {
     harness.messaging.emulator.setFault({ mode: 'throttle' });
     const answer = await harness.invoke(payload());
     expect(answer.body.error.errorCauses[0].reason).toBe('THROTTLED');
-    // Three attempts from each of the local US identities (+12065550100, then +12065550101): the last one's reason.
-    expect(harness.deadLetters()[0]).toMatchObject({ error: { reason: 'throttled' }, attempts: 6 });
+    // Three attempts from each of the local US identities (+12065550100, +12065550101, then the Notify
+    // configuration): the last one's reason.
+    expect(harness.deadLetters()[0]).toMatchObject({ error: { reason: 'throttled' }, attempts: 9 });
   });
 
   it('counts the budget from when API Gateway received the request, not from when the handler started', async () => {
@@ -921,11 +922,33 @@ describe('origination failover', () => {
     expect(harness.deadLetters()).toEqual([]);
   });
 
-  it('answers the error object naming the last refusal and leaves one DLQ record when every identity is inactive', async () => {
+  it("sends from AWS's senders, the US route's last identity, when both numbers are inactive", async () => {
     // Prepare
     harness.messaging.emulator.setFault({
       mode: 'identity-inactive',
       identity: ['+12065550100', '+12065550101'],
+    });
+
+    // Act
+    const answer = await harness.invoke(payload());
+
+    // Assess: one send, through Notify, with AWS's English template and Okta's code as its variable
+    expect(answer.body.commands[0].value[0].status).toBe('SUCCESSFUL');
+    expect(harness.sent()).toMatchObject([
+      {
+        OriginationIdentity: 'notify:nc-0local0notify0001',
+        NotifyConfigurationId: 'nc-0local0notify0001',
+        TemplateId: 'notify-otp-en-us-sms-001',
+      },
+    ]);
+    expect(harness.deadLetters()).toEqual([]);
+  });
+
+  it('answers the error object naming the last refusal and leaves one DLQ record when every identity is inactive', async () => {
+    // Prepare
+    harness.messaging.emulator.setFault({
+      mode: 'identity-inactive',
+      identity: ['+12065550100', '+12065550101', 'notify:nc-0local0notify0001'],
     });
     const request = payload();
 
@@ -937,8 +960,8 @@ describe('origination failover', () => {
     expect(answer.body.error.errorCauses[0]).toMatchObject({ reason: 'IDENTITY_REFUSED', location: 'US' });
     const records = harness.deadLetters();
     expect(records).toHaveLength(1);
-    expect(records[0]).toMatchObject({ eventId: request.eventId, attempts: 2 });
-    expect(JSON.stringify(records[0])).toContain('RESOURCE_NOT_ACTIVE');
+    expect(records[0]).toMatchObject({ eventId: request.eventId, attempts: 3 });
+    expect(JSON.stringify(records[0])).toContain('NOTIFY_CONFIGURATION_NOT_ACTIVE');
   });
 
   it('never tries the second identity after a 500 from the first: the message may be on its way', async () => {
