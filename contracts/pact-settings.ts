@@ -88,6 +88,11 @@ export const PROVIDER_STATES = {
    * was unreachable (a final failure receipt), so a resend goes out from the route's next identity.
    */
   previousCodeFailed: "the user's previous code to the number was not delivered",
+  /**
+   * Enrolments read the number's line type from its carrier (the verification stack runs with `CARRIER_LOOKUP=enrolment`
+   * and `REFUSED_LINE_TYPES=INVALID,OTHER`); the stand-in answers a UK VoIP number (`+44 56…`) OTHER.
+   */
+  lineTypesFromCarrier: 'enrolments read line types from the carrier, refusing INVALID and OTHER',
 } as const;
 
 /**

@@ -294,7 +294,7 @@ export function createDashboard(
   dashboard.addWidgets(
     header(
       'Abuse guard',
-      `Refused before any send. Velocity: ${VELOCITY_REASONS.join(', ')}; lists: denied_number, denied_prefix; number_type: premium-rate or shared-cost. Prefix counts are in the guard's table only (\`npm run abuse -- status +2547…\`): no log line carries a prefix. Runbook: "SMS pumping suspected".`,
+      `Refused before any send. Velocity: ${VELOCITY_REASONS.join(', ')}; lists: denied_number, denied_prefix; number_type: premium-rate or shared-cost; line_type: a carrier's line type refusedLineTypes refuses at enrolment. Prefix counts are in the guard's table only (\`npm run abuse -- status +2547…\`): no log line carries a prefix. Runbook: "SMS pumping suspected".`,
     ),
     graph(
       `Refusals by reason (the alarm: ${THRESHOLDS.abuseRefusals} or more in 5 minutes)`,

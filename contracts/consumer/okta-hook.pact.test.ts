@@ -369,6 +369,32 @@ describe('Okta asks for a code the abuse guard refuses', () => {
   });
 });
 
+describe('Okta asks for an enrolment code to a number no carrier serves as a phone', () => {
+  it('gets an error object with HTTP 200 and reason LINE_TYPE', async () => {
+    // Prepare: a UK VoIP number
+    const payload = variant('request-sms-pre-enrollment-no-plus', 'voip', (p) => {
+      p.phoneNumber = '+445612345678';
+    });
+
+    // Act
+    const reading = await oktaSends({
+      description: 'an SMS enrolment code to a number its carrier says is no phone line',
+      state: PROVIDER_STATES.lineTypesFromCarrier,
+      payload,
+      status: 200,
+      answer: {
+        error: {
+          errorSummary: string('The one-time passcode was not sent'),
+          errorCauses: [{ reason: equal('LINE_TYPE') }],
+        },
+      },
+    });
+
+    // Assess
+    expect(reading).toEqual({ ...refused, errorSummary: 'The one-time passcode was not sent' });
+  });
+});
+
 describe('Okta sends something the hook cannot accept', () => {
   it('gets HTTP 400 with an error object for a body without a phone number', async () => {
     const payload = loadFixture('request-sms-mfa-verification');

@@ -34,7 +34,14 @@ beforeAll(async () => {
   stack = await startLocalStack({
     port: 0,
     // Templates are read on every request, so a state handler's table change applies at once.
-    env: { hook: { TEMPLATES_MAX_AGE_SECONDS: '0' } },
+    // Line types from the carrier at enrolment, refusing numbers no carrier serves as a phone (a state names it).
+    env: {
+      hook: {
+        TEMPLATES_MAX_AGE_SECONDS: '0',
+        CARRIER_LOOKUP: 'enrolment',
+        REFUSED_LINE_TYPES: 'INVALID,OTHER',
+      },
+    },
     ...(process.env.LOCAL_STACK_LOGS === '1'
       ? { log: (line: string) => console.log(line), pretty: true }
       : {}),

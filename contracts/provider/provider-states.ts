@@ -182,6 +182,9 @@ export function stateHandlers(stack: LocalStack, db: DynamoDBClient): StateHandl
       }
       await sendFailedCode(stack, userId, phoneNumber);
     },
+    [PROVIDER_STATES.lineTypesFromCarrier]: async () => {
+      await resetToDefaults(stack, db);
+    },
     [PROVIDER_STATES.britainNotAllowed]: async () => {
       await resetToDefaults(stack, db);
       const [allowed] = defaults((item) => item.pk === 'config' && item.sk === 'allowedCountries');

@@ -63,6 +63,8 @@ export const SETTING_KEYS = [
   'voiceFallback',
   'resendPolicy',
   'notify',
+  'carrierLookup',
+  'refusedLineTypes',
   'alarmCountries',
 ] as const satisfies readonly (keyof Settings)[];
 

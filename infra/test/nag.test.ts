@@ -35,6 +35,16 @@ describe('cdk-nag', () => {
         lowConversion: { minSends: 50, maxRate: 0.05 },
       },
     ],
+    [
+      'AWS-managed senders, carrier lookups at enrolment and resends routed as they come',
+      {
+        notify: { tier: 'BASIC', channels: ['SMS'] },
+        carrierLookup: 'enrolment',
+        refusedLineTypes: ['INVALID', 'OTHER'],
+        resendPolicy: 'same',
+        originationIdentities: { US: ['+12065550100', 'notify:nc-1'] },
+      },
+    ],
   ])('finds nothing unacknowledged with %s', (_name, overrides) => {
     const { app } = synthStack(overrides, { nag: true });
     expect(() => app.synth({ force: true })).not.toThrow();

@@ -553,6 +553,41 @@ describe('ordered origination identities and the voice fallback', () => {
     ]);
   });
 
+  it('reads carrierLookup and refusedLineTypes, refusing line types without the lookup and MOBILE', () => {
+    expect(readSettings(reader())).toMatchObject({ carrierLookup: 'off', refusedLineTypes: [] });
+    expect(
+      readSettings(reader({ carrierLookup: 'enrolment', refusedLineTypes: 'invalid,OTHER' })),
+    ).toMatchObject({ carrierLookup: 'enrolment', refusedLineTypes: ['INVALID', 'OTHER'] });
+    expect(problemsOf({ carrierLookup: 'always' }).join()).toContain(
+      'carrierLookup: must be off or enrolment',
+    );
+    expect(problemsOf({ refusedLineTypes: ['OTHER'] }).join()).toContain('needs carrierLookup: enrolment');
+    expect(problemsOf({ carrierLookup: 'enrolment', refusedLineTypes: ['MOBILE'] }).join()).toContain(
+      'MOBILE would refuse almost every enrolment',
+    );
+    expect(problemsOf({ carrierLookup: 'enrolment', refusedLineTypes: ['VOIP'] }).join()).toContain(
+      '"VOIP" is not one of MOBILE, LANDLINE, OTHER, INVALID',
+    );
+  });
+
+  it('gives the hook CARRIER_LOOKUP, REFUSED_LINE_TYPES and CarrierLookup only with the lookup on', () => {
+    const off = synthStack();
+    const on = synthStack({ carrierLookup: 'enrolment', refusedLineTypes: ['INVALID', 'OTHER'] });
+    const actions = (synth: ReturnType<typeof synthStack>) =>
+      iamStatements(synth.template)
+        .flatMap((statement) => asList(statement.Action))
+        .filter((action) => action === 'sms-voice:CarrierLookup');
+    expect(functionByPath(off, '/DeliverOtp/').props.Environment.Variables).not.toHaveProperty(
+      'CARRIER_LOOKUP',
+    );
+    expect(functionByPath(on, '/DeliverOtp/').props.Environment.Variables).toMatchObject({
+      CARRIER_LOOKUP: 'enrolment',
+      REFUSED_LINE_TYPES: 'INVALID,OTHER',
+    });
+    expect(actions(off)).toEqual([]);
+    expect(actions(on)).toEqual(['sms-voice:CarrierLookup']);
+  });
+
   it('escalates resends by default, takes same, and refuses anything else', () => {
     expect(readSettings(reader()).resendPolicy).toBe('escalate');
     expect(readSettings(reader({ resendPolicy: 'SAME' })).resendPolicy).toBe('same');

@@ -15,6 +15,12 @@ import {
   NUMBER_TYPES,
   type NumberType,
 } from './domain/abuse-settings.js';
+import {
+  CARRIER_LOOKUP_MODES,
+  type CarrierLookupMode,
+  LINE_TYPES,
+  type LineType,
+} from './domain/line-type.js';
 import { NOTIFY_TIERS, type NotifyTier } from './domain/notify.js';
 import { DEFAULT_REQUIRED_SCOPE, scopeProblem } from './domain/okta-scope.js';
 import { isPhoneRegion } from './domain/phone.js';
@@ -123,6 +129,13 @@ export type HookConfig = {
    * at init and only those the tier may use are chosen. Unset: templates are read at the first Notify send, if any.
    */
   notifyTier?: NotifyTier;
+  /**
+   * `CARRIER_LOOKUP` (`off` default, `enrolment`): at pre-enrollment the number's line type is read from its carrier
+   * once and kept (needs the messages table); it decides the voice fallback and `REFUSED_LINE_TYPES`.
+   */
+  carrierLookup: CarrierLookupMode;
+  /** `REFUSED_LINE_TYPES` (comma-separated, none by default): line types refused at enrolment, e.g. `INVALID,OTHER`. */
+  refusedLineTypes: LineType[];
   /**
    * `MESSAGES_TABLE_NAME`: when set, sends carry `MessageFeedbackEnabled: true` and the hook remembers each sent
    * message (receipts and conversion, DESIGN.md "Delivery receipts and conversion"). Unset: neither.
@@ -289,6 +302,21 @@ export function loadHookConfig(env: Env = process.env): HookConfig {
   if (notifyTier !== undefined && !(NOTIFY_TIERS as readonly string[]).includes(notifyTier)) {
     throw new ConfigError(`NOTIFY_TIER must be ${NOTIFY_TIERS.join(' or ')}, got "${notifyTier}"`);
   }
+  const carrierLookup = (optional(env, 'CARRIER_LOOKUP') ?? 'off').toLowerCase();
+  if (!(CARRIER_LOOKUP_MODES as readonly string[]).includes(carrierLookup)) {
+    throw new ConfigError(
+      `CARRIER_LOOKUP must be ${CARRIER_LOOKUP_MODES.join(' or ')}, got "${carrierLookup}"`,
+    );
+  }
+  const refusedLineTypes = (optional(env, 'REFUSED_LINE_TYPES') ?? '')
+    .split(',')
+    .map((type) => type.trim().toUpperCase())
+    .filter(Boolean);
+  for (const type of refusedLineTypes) {
+    if (!(LINE_TYPES as readonly string[]).includes(type)) {
+      throw new ConfigError(`REFUSED_LINE_TYPES must list ${LINE_TYPES.join(', ')}, got "${type}"`);
+    }
+  }
   const resendPolicy = (optional(env, 'RESEND_POLICY') ?? 'escalate').toLowerCase();
   if (!(RESEND_POLICIES as readonly string[]).includes(resendPolicy)) {
     throw new ConfigError(`RESEND_POLICY must be ${RESEND_POLICIES.join(' or ')}, got "${resendPolicy}"`);
@@ -314,6 +342,8 @@ export function loadHookConfig(env: Env = process.env): HookConfig {
     voiceFallback,
     resendPolicy: resendPolicy as ResendPolicy,
     ...(notifyTier ? { notifyTier: notifyTier as NotifyTier } : {}),
+    carrierLookup: carrierLookup as CarrierLookupMode,
+    refusedLineTypes: [...new Set(refusedLineTypes)] as LineType[],
     conversion,
     ...(optional(env, 'MESSAGES_TABLE_NAME')
       ? { messagesTableName: optional(env, 'MESSAGES_TABLE_NAME') }

@@ -153,6 +153,10 @@ export class DeliveryFunction extends ServiceFunction {
         ...(settings.resendPolicy === 'same' ? { RESEND_POLICY: 'same' } : {}),
         // The stack's Notify configuration: its tier picks AWS's templates, and they are read at init.
         ...(settings.notify ? { NOTIFY_TIER: settings.notify.tier } : {}),
+        ...(settings.carrierLookup === 'enrolment' ? { CARRIER_LOOKUP: 'enrolment' } : {}),
+        ...(settings.refusedLineTypes.length > 0
+          ? { REFUSED_LINE_TYPES: settings.refusedLineTypes.join(',') }
+          : {}),
         ...abuseGuardEnvironment(settings.abuseGuard, props.abuseTable.table.tableName),
         // Each send asks for message feedback and is remembered here (message item and the user's latest pointer).
         MESSAGES_TABLE_NAME: props.messagesTable.table.tableName,
@@ -181,12 +185,15 @@ export class DeliveryFunction extends ServiceFunction {
     );
     // Conditional UpdateItems per accepted send (the message item, the user's latest pointer and, for resends, the
     // user's last send), beside the idempotency update: never a whole-item Put that could undo a settlement. A resend
-    // reads the last send and its message (GetItem) when resends escalate. On the table only: not its indexes.
+    // reads the last send and its message (GetItem) when resends escalate; with carrierLookup, a number's kept line
+    // type is read (GetItem) and a new one written (UpdateItem). On the table only: not its indexes.
     this.role.addToPolicy(
       new iam.PolicyStatement({
         actions: [
           'dynamodb:UpdateItem',
-          ...(settings.resendPolicy === 'escalate' ? ['dynamodb:GetItem'] : []),
+          ...(settings.resendPolicy === 'escalate' || settings.carrierLookup === 'enrolment'
+            ? ['dynamodb:GetItem']
+            : []),
         ],
         resources: [props.messagesTable.table.tableArn],
       }),
@@ -226,6 +233,12 @@ export class DeliveryFunction extends ServiceFunction {
         resources: messaging.resources,
       }),
     );
+    // Line types from the carrier at enrolment: CarrierLookup has no resource type ("*").
+    if (settings.carrierLookup === 'enrolment') {
+      this.role.addToPolicy(
+        new iam.PolicyStatement({ actions: ['sms-voice:CarrierLookup'], resources: ['*'] }),
+      );
+    }
     // AWS-managed senders: the stack's Notify configuration and any a route names, with the configuration set each
     // send names, and the templates (DescribeNotifyTemplates has no resource type: "*").
     const notify = notifyResources(stack, settings, props.notifyConfigurationArn);
@@ -242,6 +255,20 @@ export class DeliveryFunction extends ServiceFunction {
       );
     }
     const policy = this.role.node.findChild('DefaultPolicy');
+    if (notify?.some((resource) => resource.endsWith('notify-configuration/*'))) {
+      Validations.of(policy).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${nagArn(stack, 'sms-voice', 'notify-configuration/*')}]`,
+        reason:
+          'A route names a Notify configuration by id (notify:<id>), which has no ARN at synth, and operators re-route in the templates table at run time, so Notify configurations are granted account- and region-wide, for SendNotifyTextMessage/SendNotifyVoiceMessage only. Name them by ARN to scope it.',
+      });
+    }
+    if (notify || settings.carrierLookup === 'enrolment') {
+      Validations.of(policy).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'sms-voice:DescribeNotifyTemplates and sms-voice:CarrierLookup have no resource type in the service authorization reference: "*" is the only resource they take.',
+      });
+    }
     for (const type of messaging.accountWide) {
       Validations.of(policy).acknowledge({
         id: `AwsSolutions-IAM5[Resource::${nagArn(stack, 'sms-voice', `${type}/*`)}]`,

@@ -1,3 +1,9 @@
+import {
+  CARRIER_LOOKUP_MODES,
+  type CarrierLookupMode,
+  LINE_TYPES,
+  type LineType,
+} from '../../../service/src/domain/line-type.js';
 import { isPhoneRegion } from '../../../service/src/domain/phone.js';
 import { RESEND_POLICIES, type ResendPolicy } from '../../../service/src/domain/resend.js';
 import type { OriginationIdentitySetting } from '../../../service/src/domain/routing.js';
@@ -73,6 +79,14 @@ export type SendingSettings = {
    * name and where the seeded routing puts it; undefined = none.
    */
   notify?: NotifySettings;
+  /**
+   * `enrolment`: at pre-enrollment the hook reads the number's line type from its carrier (`CarrierLookup`, paid per
+   * lookup) once and keeps it 90 days, for the voice fallback and `refusedLineTypes`. `off`: libphonenumber's guess.
+   * @default 'off'
+   */
+  carrierLookup: CarrierLookupMode;
+  /** Line types refused at enrolment (`INVALID`, `OTHER`, `LANDLINE`); needs `carrierLookup: enrolment`. */
+  refusedLineTypes: LineType[];
 };
 
 /**
@@ -127,6 +141,19 @@ export function readSendingSettings(c: Collector): SendingSettings {
     }
   }
   const notify = readNotifySettings(c, allowedCountries);
+  const carrierLookup = (c.text('carrierLookup') ?? 'off').toLowerCase() as CarrierLookupMode;
+  if (!CARRIER_LOOKUP_MODES.includes(carrierLookup)) {
+    c.fail('carrierLookup', `must be off or enrolment, got "${carrierLookup}"`);
+  }
+  const refusedLineTypes = c.list('refusedLineTypes').map((type) => type.toUpperCase()) as LineType[];
+  for (const type of refusedLineTypes) {
+    if (!LINE_TYPES.includes(type))
+      c.fail('refusedLineTypes', `"${type}" is not one of ${LINE_TYPES.join(', ')}`);
+    if (type === 'MOBILE') c.fail('refusedLineTypes', 'MOBILE would refuse almost every enrolment');
+  }
+  if (refusedLineTypes.length > 0 && carrierLookup !== 'enrolment') {
+    c.fail('refusedLineTypes', 'needs carrierLookup: enrolment (the line type comes from the carrier)');
+  }
   // Only when none was given: an invalid identity is already reported on its own. A Notify configuration the seeded
   // routing uses is a route of its own.
   const routingProblem = c.problems.some((p) =>
@@ -185,5 +212,7 @@ export function readSendingSettings(c: Collector): SendingSettings {
     voiceFallback,
     resendPolicy,
     ...(notify ? { notify } : {}),
+    carrierLookup,
+    refusedLineTypes: [...new Set(refusedLineTypes)],
   };
 }

@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { originationIdentityKind } from '../../src/domain/routing.js';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from '../iam/stack-policies.js';
 import { AwsError, type AwsJsonAuthorizer, awsJsonHandler, listen, waitOrAbort } from './aws-json.js';
+import { carrierLookup } from './carrier-lookup.js';
 import { LocalNotify } from './notify.js';
 import {
   buildReceipt,
@@ -161,10 +162,28 @@ export class MessagingEmulator {
       'PinpointSMSVoiceV2.SendNotifyTextMessage': (input, req) => this.#sendNotify('SMS', input, req),
       'PinpointSMSVoiceV2.SendNotifyVoiceMessage': (input, req) => this.#sendNotify('VOICE', input, req),
       'PinpointSMSVoiceV2.DescribeNotifyTemplates': (input) => this.notify.describeTemplates(input),
+      'PinpointSMSVoiceV2.CarrierLookup': (input) => this.#lookup(input),
     },
     '1.0',
     () => this.#authorizer,
   );
+
+  /** `CarrierLookup` by the stand-in's rule (carrier-lookup.ts), counted (`lookups()`: each is paid on AWS). */
+  #lookup(input: Record<string, any>) {
+    if (this.#fault?.mode === 'throttle') throw new AwsError('ThrottlingException', 'Rate exceeded', 400);
+    if (this.#fault?.mode === 'error')
+      throw new AwsError('InternalServerException', 'Internal service error', 500);
+    const result = carrierLookup(input);
+    this.#lookups += 1;
+    return result;
+  }
+
+  #lookups = 0;
+
+  /** How many `CarrierLookup` calls were answered since the start. */
+  lookups(): number {
+    return this.#lookups;
+  }
 
   /**
    * `PutMessageFeedback`: RECEIVED or FAILED for a message sent with `MessageFeedbackEnabled`. An id the service

@@ -214,6 +214,8 @@ async function synthesize(): Promise<Template> {
       oktaEventHook: true,
       // AWS-managed senders: the stand-in's Notify configuration is the stack's (its routes name it).
       notify: { tier: 'BASIC', route: 'none' },
+      // Line types at enrolment: the role has the grant; the local hook looks up only where CARRIER_LOOKUP is set.
+      carrierLookup: 'enrolment',
       'aws:cdk:bundling-stacks': [],
       'aws:cdk:enable-path-metadata': true,
     },

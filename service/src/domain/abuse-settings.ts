@@ -8,7 +8,14 @@ import type { NumberType as PhoneLibNumberType } from 'libphonenumber-js';
 export const VELOCITY_REASONS = ['number_10m', 'number_24h', 'user_1h', 'ip_1h', 'prefix_1h'] as const;
 
 /** Why the guard refused a request: the `reason` metric dimension, and Okta's errorCauses reason upper-cased. */
-export const ABUSE_REASONS = [...VELOCITY_REASONS, 'denied_number', 'denied_prefix', 'number_type'] as const;
+export const ABUSE_REASONS = [
+  ...VELOCITY_REASONS,
+  'denied_number',
+  'denied_prefix',
+  'number_type',
+  // The carrier's line type is one `refusedLineTypes` refuses at enrolment (domain/line-type.ts).
+  'line_type',
+] as const;
 
 export type VelocityReason = (typeof VELOCITY_REASONS)[number];
 export type AbuseReason = (typeof ABUSE_REASONS)[number];

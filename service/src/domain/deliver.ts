@@ -4,6 +4,15 @@ import type { Deadline } from './deadline.js';
 import { buildDlqRecord, type DlqRecord } from './dlq-record.js';
 import { DeliveryFailedError, type FailureReason, UndeliverableError } from './errors.js';
 import type { DeliveryRequest } from './hook-request.js';
+import {
+  isLandlineNumber,
+  LINE_TYPE_WAIT_MS,
+  type LineTypeReading,
+  type LineTypeSettings,
+  type LineTypeSource,
+  lineTypeWanted,
+  refusedLineType,
+} from './line-type.js';
 import type { TemplateLevel } from './locale.js';
 import {
   blockedAnswer,
@@ -21,7 +30,7 @@ import {
   resendOrder,
   type SendHistory,
 } from './resend.js';
-import { chooseOriginationIdentities, isLandline, type RoutingConfig } from './routing.js';
+import { chooseOriginationIdentities, type RoutingConfig } from './routing.js';
 import { type Channel, chooseTemplate, type TemplateMap } from './templates.js';
 
 /**
@@ -134,6 +143,8 @@ export type DeliveryOutcome = {
   attempts: number;
   /** On a resend (Okta's `isResend`) with `resendPolicy: escalate`: what the resend rule decided. */
   resend?: ResendDecision;
+  /** Where a line type was wanted (`carrierLookup`): what the carrier said, now or at enrolment. */
+  lineType?: LineTypeReading;
 };
 
 /** Dependencies of {@link deliverOtp}. */
@@ -160,7 +171,60 @@ export type DeliveryDeps = {
   resendPolicy?: ResendPolicy;
   /** The users' previous sends; without it (no messages table) resends are routed as any request. */
   history?: SendHistory;
+  /** Line types from the carrier (`carrierLookup`); without it the numbering plan decides. */
+  lineTypes?: LineTypeSource;
+  /** `carrierLookup` and `refusedLineTypes`. @default off, none */
+  lineTypeSettings?: Omit<LineTypeSettings, 'voiceFallback'>;
 };
+
+/** The line type settings of a delivery's dependencies. */
+const lineTypeSettingsOf = (deps: DeliveryDeps): LineTypeSettings => ({
+  carrierLookup: deps.lineTypeSettings?.carrierLookup ?? 'off',
+  refusedLineTypes: deps.lineTypeSettings?.refusedLineTypes ?? [],
+  voiceFallback: deps.voiceFallback ?? false,
+});
+
+/** Resolves `work`, or `'late'` after `waitMs`; a rejection too becomes `'failed'`. */
+async function bounded<T>(work: Promise<T>, waitMs: number): Promise<T | 'late' | 'failed'> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), Math.max(0, waitMs));
+  });
+  try {
+    return await Promise.race([work.catch(() => 'failed' as const), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The kept line type of the number, when the request wants one (read beside the guard). */
+async function storedLineType(
+  request: DeliveryRequest,
+  deps: DeliveryDeps,
+  deadline: Deadline,
+): Promise<LineTypeReading | undefined> {
+  const wanted = lineTypeWanted(request, lineTypeSettingsOf(deps));
+  if (!wanted || !deps.lineTypes || !request.numberDigest) return undefined;
+  const waitMs = Math.min(LINE_TYPE_WAIT_MS, deadline.remainingMs() / 4);
+  const stored = await bounded(deps.lineTypes.stored(request.numberDigest, waitMs), waitMs);
+  if (stored === 'late' || stored === 'failed') return { source: 'none', failed: true };
+  return stored ? { lineType: stored, source: 'stored' } : { source: 'none' };
+}
+
+/** At enrolment, when nothing is kept: the carrier's answer (after the guard allowed the request: lookups are paid). */
+async function lookedUpLineType(
+  request: DeliveryRequest,
+  deps: DeliveryDeps,
+  deadline: Deadline,
+  stored: LineTypeReading | undefined,
+): Promise<LineTypeReading | undefined> {
+  if (lineTypeWanted(request, lineTypeSettingsOf(deps)) !== 'lookup' || stored?.lineType) return stored;
+  if (!deps.lineTypes || !request.phone || !request.numberDigest) return stored;
+  const waitMs = Math.min(LINE_TYPE_WAIT_MS, deadline.remainingMs() / 4);
+  const found = await bounded(deps.lineTypes.lookup(request.phone, request.numberDigest, waitMs), waitMs);
+  if (found === 'late' || found === 'failed') return { source: 'lookup', failed: true };
+  return found ? { lineType: found, source: 'lookup' } : { source: 'lookup', failed: true };
+}
 
 /**
  * The longest a resend waits for the previous send (two reads): it runs beside the guard, so it only delays a send
@@ -177,23 +241,10 @@ async function previousSend(
   if (request.isResend !== true || (deps.resendPolicy ?? 'escalate') !== 'escalate') return undefined;
   if (!deps.history || !request.userId || !request.numberDigest) return {};
   const waitMs = Math.min(RESEND_LOOKUP_MS, deadline.remainingMs() / 4);
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeUp = new Promise<'late'>((resolve) => {
-    timer = setTimeout(() => resolve('late'), Math.max(0, waitMs));
-  });
-  try {
-    const found = await Promise.race([
-      deps.history.previous(request.userId, request.numberDigest, waitMs),
-      timeUp,
-    ]);
-    if (found === 'late') return { unavailable: true };
-    return found ? { previous: found } : {};
-  } catch {
-    // Fail open: the resend goes out as any request would (the decision says why, the handler counts it).
-    return { unavailable: true };
-  } finally {
-    clearTimeout(timer);
-  }
+  const found = await bounded(deps.history.previous(request.userId, request.numberDigest, waitMs), waitMs);
+  // Fail open: the resend goes out as any request would (the decision says why, the handler counts it).
+  if (found === 'late' || found === 'failed') return { unavailable: true };
+  return found ? { previous: found } : {};
 }
 
 /** The identities to try and, on a resend, the resend rule's decision. */
@@ -311,6 +362,7 @@ export async function deliverOtp(
   let channel: Channel = request.channel;
   const failovers: OriginationFailover[] = [];
   let resend: ResendDecision | undefined;
+  let lineType: LineTypeReading | undefined;
   try {
     // An invalid number is refused by validation, before the guard: it is never counted.
     if (!request.phone || !request.country) {
@@ -318,15 +370,23 @@ export async function deliverOtp(
     }
     // The guard's round trip overlaps the (usually cached) template reads.
     // On a resend, the previous send is read beside them too.
-    const [verdict, routing, templates, lookup] = await Promise.all([
+    const [verdict, routing, templates, lookup, stored] = await Promise.all([
       deps.guard.check(request),
       deps.templates.routing(),
       deps.templates.templates(),
       previousSend(request, deps, deadline),
+      storedLineType(request, deps, deadline),
     ]);
     // Before routing: a refused request is answered as refused even when it could not have been routed, so a
     // pumping run at a closed country leaves no DLQ record per attempt.
-    if (verdict.verdict === 'refuse') return blockedOutcome(request, verdict, deps, deadline);
+    if (verdict.verdict === 'refuse') {
+      return { ...blockedOutcome(request, verdict, deps, deadline), ...(stored ? { lineType: stored } : {}) };
+    }
+    lineType = await lookedUpLineType(request, deps, deadline, stored);
+    if (refusedLineType(request, lineType, lineTypeSettingsOf(deps))) {
+      const refused = { verdict: 'refuse', reason: 'line_type', reasons: ['line_type'] } as const;
+      return { ...blockedOutcome(request, refused, deps, deadline), ...(lineType ? { lineType } : {}) };
+    }
     if (verdict.verdict === 'unavailable') guardUnavailable = verdict.causeName;
     // No second source to fall back on: routing by other rules than the table's is worse than Okta's providers,
     // which take over on this error object.
@@ -334,7 +394,7 @@ export async function deliverOtp(
       throw new UndeliverableError('config_unavailable', 'The routing configuration is unavailable');
     // A landline cannot take the SMS; with the fallback on it gets a call, with the voice template and identities.
     channel =
-      deps.voiceFallback && request.channel === 'sms' && isLandline(request.phone)
+      deps.voiceFallback && request.channel === 'sms' && isLandlineNumber(request.phone, lineType)
         ? 'voice'
         : request.channel;
     const route = orderFor(chooseOriginationIdentities(request.country, channel, routing), channel, lookup);
@@ -400,6 +460,7 @@ export async function deliverOtp(
       attempts,
       ...(guardUnavailable ? { guardUnavailable } : {}),
       ...(resend ? { resend } : {}),
+      ...(lineType ? { lineType } : {}),
     };
   } catch (thrown) {
     const error = thrown instanceof FailedSend ? thrown.failure : thrown;
@@ -416,6 +477,7 @@ export async function deliverOtp(
       ...(templatesWithoutCode.length > 0 ? { templatesWithoutCode } : {}),
       ...(guardUnavailable ? { guardUnavailable } : {}),
       ...(resend ? { resend } : {}),
+      ...(lineType ? { lineType } : {}),
     };
   }
 }

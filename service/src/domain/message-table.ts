@@ -80,6 +80,12 @@ export type LastSendItem = {
   expiresAt: number;
 };
 
+/**
+ * Key of a number's line type from its carrier (`domain/line-type.ts`), by the keyed digest of the number:
+ * `{lineType, checkedAt, expiresAt}`.
+ */
+export const lineTypeKey = (numberDigest: string) => ({ pk: `line#${numberDigest}`, sk: 'type' });
+
 /** How long a last-send item outlives its code, in seconds. */
 export const LAST_SEND_RETENTION_AFTER_EXPIRY_SECONDS = 3600;
 

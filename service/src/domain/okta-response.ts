@@ -126,6 +126,7 @@ const ABUSE_SUMMARIES: Record<AbuseReason, string> = {
   denied_number: 'The phone number is on the deny list',
   denied_prefix: 'The phone number is in a denied number range',
   number_type: 'The phone number is a premium-rate or shared-cost number',
+  line_type: 'The phone number is not one a carrier serves as a phone',
 };
 
 /**

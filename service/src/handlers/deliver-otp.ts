@@ -8,6 +8,7 @@ import { createHookClients, withDeadline } from '../adapters/aws-clients.js';
 import { SqsDeadLetterSink } from '../adapters/dead-letter-queue.js';
 import { SecretsManagerFingerprintKey } from '../adapters/fingerprint-key.js';
 import { PowertoolsIdempotency } from '../adapters/idempotency.js';
+import { CarrierLineTypes } from '../adapters/line-types.js';
 import { EndUserMessagingSender, NotifyTemplateCatalog } from '../adapters/messaging.js';
 import { DynamoMessageMemory, rememberingSender } from '../adapters/remembering-sender.js';
 import { DynamoSendHistory } from '../adapters/send-history.js';
@@ -74,8 +75,12 @@ const deps: ExactlyOnceDeps = {
   voiceFallback: config.voiceFallback,
   resendPolicy: config.resendPolicy,
   ...(config.messagesTableName
-    ? { history: new DynamoSendHistory(clients.messagesDb, config.messagesTableName) }
+    ? {
+        history: new DynamoSendHistory(clients.messagesDb, config.messagesTableName),
+        lineTypes: new CarrierLineTypes(clients.messaging, clients.messagesDb, config.messagesTableName),
+      }
     : {}),
+  lineTypeSettings: { carrierLookup: config.carrierLookup, refusedLineTypes: config.refusedLineTypes },
   idempotency,
   recent: new RecentDeliveries(),
 };
@@ -174,6 +179,7 @@ function record(delivery: ExactlyOnceResult, request: DeliveryRequest, deadline:
     ...(outcome.failovers ? { failovers: outcome.failovers } : {}),
     ...(outcome.requestedChannel ? { requestedChannel: outcome.requestedChannel } : {}),
     ...(outcome.resend ? { resend: outcome.resend } : {}),
+    ...(outcome.lineType?.lineType ? { lineType: outcome.lineType.lineType } : {}),
   };
   if (storeUnavailable) {
     emitMetric(MetricName.IdempotencyStoreUnavailable);
@@ -193,6 +199,17 @@ function record(delivery: ExactlyOnceResult, request: DeliveryRequest, deadline:
     logger.warn("Abuse guard's table unavailable; delivering without the guard", {
       eventId: request.idempotencyKey,
       errorName: outcome.guardUnavailable,
+    });
+  }
+  // Line types from the carrier: each paid lookup counted by what it said, each failed read or lookup counted.
+  if (outcome.lineType?.source === 'lookup') {
+    emitMetric(MetricName.CarrierLookup, { lineType: outcome.lineType.lineType ?? 'unknown' });
+  }
+  if (outcome.lineType?.failed) {
+    emitMetric(MetricName.CarrierLookupFailed, { source: outcome.lineType.source });
+    logger.warn("The number's line type could not be read in time; the numbering plan decides", {
+      eventId: request.idempotencyKey,
+      source: outcome.lineType.source,
     });
   }
   if (outcome.outcome === 'blocked') {

@@ -69,6 +69,10 @@ export const MetricName = {
    * receipt (dimension `reason`: `failed`, `no_receipt`).
    */
   ResendEscalated: 'ResendEscalated',
+  /** One paid `CarrierLookup` at enrolment (dimension `lineType`: MOBILE, LANDLINE, OTHER, INVALID, unknown). */
+  CarrierLookup: 'CarrierLookup',
+  /** A line type could not be looked up or read in time (dimension `source`): the numbering plan decided. */
+  CarrierLookupFailed: 'CarrierLookupFailed',
   /** A resend's previous send could not be read in time: routed as any request (fail open). */
   ResendHistoryUnavailable: 'ResendHistoryUnavailable',
 } as const;

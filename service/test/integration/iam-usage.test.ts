@@ -59,7 +59,8 @@ beforeAll(async () => {
     log: (line) => lines.push(line),
     sweepIntervalMs: 0,
     // A prefix is judged after 2 settled codes, so the tour's sweep denies one.
-    env: { sweep: { LOW_CONVERSION_MIN_SENDS: '2' } },
+    // Line types at enrolment, so the lookup and its table reads are on the tour.
+    env: { sweep: { LOW_CONVERSION_MIN_SENDS: '2' }, hook: { CARRIER_LOOKUP: 'enrolment' } },
   });
   token = await mint(stack);
 });
@@ -82,6 +83,8 @@ describe('the tour', () => {
     const smsId = transactionIdOf(await postHook(stack, sms, { token }));
     await postHook(stack, sms, { token }); // a replay
     transactionIdOf(await postHook(stack, hookRequest('request-call-mfa-verification-en'), { token }));
+    // An enrolment: the number's line type from its carrier, kept
+    transactionIdOf(await postHook(stack, hookRequest('request-sms-pre-enrollment-no-plus'), { token }));
     // Brazil's route is the Notify configuration: AWS's templates read, a Notify text and, a second later (a BASIC
     // configuration sends one message a second), a Notify call
     for (const fixture of ['request-sms-mfa-verification', 'request-call-mfa-verification-en']) {
