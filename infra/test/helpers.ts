@@ -4,7 +4,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { expect } from 'vitest';
 import { OktaPhoneMfaStack } from '../lib/okta-phone-mfa-stack.js';
-import { readSettings, type Settings } from '../lib/settings.js';
+import { readSettings, type Settings, SettingsError } from '../lib/settings.js';
 
 /** The context defaults shipped in cdk.json. */
 export const cdkJsonContext: Record<string, unknown> = JSON.parse(
@@ -22,6 +22,23 @@ export const synthCommandContext: Record<string, string> = Object.fromEntries(
     ).matchAll(/ -c '?([A-Za-z]+)=([^' ]*)'?/g),
   ].map((match) => [match[1], match[2]]),
 );
+
+/** The context `npm run synth` reads (cdk.json and the script's own `-c`), with overrides, as a settings reader. */
+export const settingsReader = (overrides: Record<string, unknown> = {}) => {
+  const context: Record<string, unknown> = { ...cdkJsonContext, ...synthCommandContext, ...overrides };
+  return (key: string) => context[key];
+};
+
+/** The problems `readSettings` reports for the synth context with overrides; empty when it accepts them. */
+export function settingProblems(overrides: Record<string, unknown>): string[] {
+  try {
+    readSettings(settingsReader(overrides));
+  } catch (error) {
+    if (error instanceof SettingsError) return error.problems;
+    throw error;
+  }
+  return [];
+}
 
 /** The stack as `npm run synth` builds it, with context overrides; bundling skipped (no esbuild run). */
 export function synthStack(

@@ -3,23 +3,7 @@
  * with no numbers yet), tells the hook its tier, and grants exactly the Notify sends and the template read.
  */
 import { describe, expect, it } from 'vitest';
-import { readSettings, SettingsError } from '../lib/settings.js';
-import { cdkJsonContext, functionByPath, grantsOf, synthCommandContext, synthStack } from './helpers.js';
-
-const reader = (overrides: Record<string, unknown> = {}) => {
-  const context: Record<string, unknown> = { ...cdkJsonContext, ...synthCommandContext, ...overrides };
-  return (key: string) => context[key];
-};
-
-function problemsOf(overrides: Record<string, unknown>): string[] {
-  try {
-    readSettings(reader(overrides));
-  } catch (error) {
-    if (error instanceof SettingsError) return error.problems;
-    throw error;
-  }
-  return [];
-}
+import { functionByPath, grantsOf, settingProblems, synthStack } from './helpers.js';
 
 /** The seeded routing, with the configuration's id (a token at synth) read back as `<notify-id>`. */
 function seededRouting(synth: ReturnType<typeof synthStack>): Record<string, unknown> {
@@ -127,27 +111,29 @@ describe('the notify setting', () => {
       { length: 31 },
       (_, i) => `${String.fromCharCode(65 + Math.floor(i / 26))}${String.fromCharCode(65 + (i % 26))}`,
     );
-    expect(problemsOf({ notify: true, allowedCountries: thirtyOne }).join('\n')).toContain(
+    expect(settingProblems({ notify: true, allowedCountries: thirtyOne }).join('\n')).toContain(
       'notify.countries: a BASIC configuration enables at most 30 countries',
     );
-    expect(problemsOf({ notify: { tier: 'ADVANCED' }, allowedCountries: thirtyOne })).toEqual([]);
-    expect(problemsOf({ notify: { displayName: 'A very long brand name' } }).join()).toContain(
+    expect(settingProblems({ notify: { tier: 'ADVANCED' }, allowedCountries: thirtyOne })).toEqual([]);
+    expect(settingProblems({ notify: { displayName: 'A very long brand name' } }).join()).toContain(
       'notify.displayName',
     );
-    expect(problemsOf({ notify: { colour: 'red' } }).join()).toContain(
+    expect(settingProblems({ notify: { colour: 'red' } }).join()).toContain(
       'notify.colour: is not a notify setting',
     );
-    expect(problemsOf({ notify: { channels: ['MMS'] } }).join()).toContain('notify.channels');
-    expect(problemsOf({ notify: { tier: 'GOLD' } }).join()).toContain('notify.tier');
-    expect(problemsOf({ notify: { countries: ['KR'] } }).join()).toContain('"KR" is not in allowedCountries');
+    expect(settingProblems({ notify: { channels: ['MMS'] } }).join()).toContain('notify.channels');
+    expect(settingProblems({ notify: { tier: 'GOLD' } }).join()).toContain('notify.tier');
+    expect(settingProblems({ notify: { countries: ['KR'] } }).join()).toContain(
+      '"KR" is not in allowedCountries',
+    );
   });
 
   it('needs no number of the org when the configuration is routed', () => {
-    expect(problemsOf({ notify: true, defaultOriginationIdentity: '', originationIdentities: {} })).toEqual(
-      [],
-    );
     expect(
-      problemsOf({
+      settingProblems({ notify: true, defaultOriginationIdentity: '', originationIdentities: {} }),
+    ).toEqual([]);
+    expect(
+      settingProblems({
         notify: { route: 'none' },
         defaultOriginationIdentity: '',
         originationIdentities: {},

@@ -15,30 +15,16 @@ import {
   cdkJsonContext,
   functionByPath,
   iamStatements,
+  settingProblems,
+  settingsReader,
   synthCommandContext,
   synthStack,
 } from './helpers.js';
 
-/** The context `npm run synth` reads (cdk.json and the script's own `-c`), with overrides. */
-const reader = (overrides: Record<string, unknown> = {}) => {
-  const context: Record<string, unknown> = { ...cdkJsonContext, ...synthCommandContext, ...overrides };
-  return (key: string) => context[key];
-};
-
-function problemsOf(overrides: Record<string, unknown>): string[] {
-  try {
-    readSettings(reader(overrides));
-  } catch (error) {
-    if (error instanceof SettingsError) return error.problems;
-    throw error;
-  }
-  return [];
-}
-
 describe('readSettings', () => {
   it("accepts cdk.json's placeholders, with the client allow-list npm run synth spells out, so synth works offline", () => {
     // Act
-    const settings = readSettings(reader());
+    const settings = readSettings(settingsReader());
 
     // Assess
     expect(settings).toMatchObject({
@@ -75,7 +61,7 @@ describe('readSettings', () => {
   it('reads command-line strings: comma lists, JSON arrays, JSON maps and numbers', () => {
     // Act
     const settings = readSettings(
-      reader({
+      settingsReader({
         allowedClientIds: '0oa1abc, 0oa2def',
         allowedCountries: '["us","mx"]',
         originationIdentities: '{"mx":"+525555550100"}',
@@ -109,7 +95,7 @@ describe('readSettings', () => {
     ['an empty string', ''],
     ['only blanks', ' , '],
   ])('refuses allowedClientIds %s, naming it and what to set', (_name, value) => {
-    expect(problemsOf({ allowedClientIds: value })).toContain(
+    expect(settingProblems({ allowedClientIds: value })).toContain(
       'allowedClientIds: is required: list the Okta client id(s) (cid) allowed to call the hook, e.g. ["0oa1b2c3d4e5f6g7h8i9"], or ["*"] to allow any client of the issuer',
     );
   });
@@ -119,26 +105,25 @@ describe('readSettings', () => {
     ['["*"] as JSON on the command line', '["*"]'],
     ['* on the command line', '*'],
   ])('reads %s as any client of the issuer', (_name, value) => {
-    expect(readSettings(reader({ allowedClientIds: value })).allowedClientIds).toEqual(['*']);
+    expect(readSettings(settingsReader({ allowedClientIds: value })).allowedClientIds).toEqual(['*']);
   });
 
   it('reads a list of client ids as exactly those clients', () => {
-    expect(readSettings(reader({ allowedClientIds: ['0oa1abc', '0oa2def'] })).allowedClientIds).toEqual([
-      '0oa1abc',
-      '0oa2def',
-    ]);
+    expect(
+      readSettings(settingsReader({ allowedClientIds: ['0oa1abc', '0oa2def'] })).allowedClientIds,
+    ).toEqual(['0oa1abc', '0oa2def']);
   });
 
   it('refuses "*" mixed with client ids: any client, or a list, not both', () => {
-    expect(problemsOf({ allowedClientIds: ['*', '0oa1abc'] })).toContain(
+    expect(settingProblems({ allowedClientIds: ['*', '0oa1abc'] })).toContain(
       'allowedClientIds: "*" allows any client; give ["*"] alone, or list only client ids',
     );
   });
 
   it('drops a trailing slash from the issuer, as Okta writes it in tokens', () => {
-    expect(readSettings(reader({ oktaIssuer: 'https://acme.okta.com/oauth2/aus1/' })).oktaIssuer).toBe(
-      'https://acme.okta.com/oauth2/aus1',
-    );
+    expect(
+      readSettings(settingsReader({ oktaIssuer: 'https://acme.okta.com/oauth2/aus1/' })).oktaIssuer,
+    ).toBe('https://acme.okta.com/oauth2/aus1');
   });
 
   it.each([
@@ -166,12 +151,12 @@ describe('readSettings', () => {
     [{ oktaIpAllowList: ['203.0.113.7'] }, 'oktaIpAllowList: "203.0.113.7" is not a CIDR'],
     [{ logRetentionDays: 10 }, 'logRetentionDays: must be one of'],
   ])('refuses %j naming the setting', (overrides, expected) => {
-    expect(problemsOf(overrides).join('\n')).toContain(expected);
+    expect(settingProblems(overrides).join('\n')).toContain(expected);
   });
 
   it('refuses at synth a routing config that would place calls from a sender ID', () => {
     // Act
-    const problems = problemsOf({
+    const problems = settingProblems({
       defaultOriginationIdentity: { sms: 'ACMEMFA', voice: 'ACMEMFA' },
       originationIdentities: {
         GB: { sms: 'ACMEMFA', voice: 'arn:aws:sms-voice:eu-west-2:123456789012:sender-id/ACMEMFA/GB' },
@@ -188,7 +173,7 @@ describe('readSettings', () => {
   });
 
   it('refuses a sender ID for calls given on the command line as JSON', () => {
-    expect(problemsOf({ originationIdentities: '{"GB":{"voice":"ACMEMFA"}}' }).join('\n')).toContain(
+    expect(settingProblems({ originationIdentities: '{"GB":{"voice":"ACMEMFA"}}' }).join('\n')).toContain(
       'originationIdentities: GB: voice: "ACMEMFA" is a sender ID',
     );
   });
@@ -196,7 +181,7 @@ describe('readSettings', () => {
   it('reads identities per channel, from cdk.json objects or command-line JSON', () => {
     // Act
     const settings = readSettings(
-      reader({
+      settingsReader({
         defaultOriginationIdentity: '{"sms":"ACMEMFA","voice":"+12065550100"}',
         originationIdentities: { gb: { sms: 'ACMEMFA', voice: '+447700900123' }, MX: '+525555550100' },
       }),
@@ -211,11 +196,11 @@ describe('readSettings', () => {
   });
 
   it('accepts a sender ID as a plain identity: it is used for SMS only', () => {
-    expect(problemsOf({ originationIdentities: { GB: 'ACMEMFA' } })).toEqual([]);
+    expect(settingProblems({ originationIdentities: { GB: 'ACMEMFA' } })).toEqual([]);
   });
 
   it('refuses a deployment that could send from no identity at all', () => {
-    expect(problemsOf({ defaultOriginationIdentity: '', originationIdentities: {} })).toContain(
+    expect(settingProblems({ defaultOriginationIdentity: '', originationIdentities: {} })).toContain(
       'defaultOriginationIdentity: set it, or originationIdentities, or notify (AWS-managed senders), or nothing can be sent',
     );
   });
@@ -224,7 +209,7 @@ describe('readSettings', () => {
     // Act
     const error = (() => {
       try {
-        readSettings(reader({ deadlineMs: 5, alarmEmail: 'x', logRetentionDays: 2 }));
+        readSettings(settingsReader({ deadlineMs: 5, alarmEmail: 'x', logRetentionDays: 2 }));
       } catch (caught) {
         return caught as SettingsError;
       }
@@ -245,7 +230,7 @@ describe('readSettings', () => {
       `pool-${'a'.repeat(32)}`,
       'arn:aws:sms-voice:eu-west-1:123456789012:phone-number/phone-0123456789abcdef0123456789abcdef',
     ]) {
-      expect(problemsOf({ defaultOriginationIdentity: identity })).toEqual([]);
+      expect(settingProblems({ defaultOriginationIdentity: identity })).toEqual([]);
     }
   });
 });
@@ -280,8 +265,8 @@ describe('readSettings: abuse guard and provider protection', () => {
     };
 
     // Act
-    const shipped = readSettings(reader());
-    const absent = readSettings(reader({ abuseGuard: undefined }));
+    const shipped = readSettings(settingsReader());
+    const absent = readSettings(settingsReader({ abuseGuard: undefined }));
 
     // Assess
     expect(shipped.abuseGuard).toEqual(defaults);
@@ -294,7 +279,7 @@ describe('readSettings: abuse guard and provider protection', () => {
   it('keeps the defaults for the limits a partial abuseGuard object leaves out, as -c on the command line gives it', () => {
     // Act
     const settings = readSettings(
-      reader({ abuseGuard: '{"ipPerHour":50,"prefixPerHour":0,"blockedAnswer":"pretend-sent"}' }),
+      settingsReader({ abuseGuard: '{"ipPerHour":50,"prefixPerHour":0,"blockedAnswer":"pretend-sent"}' }),
     );
 
     // Assess
@@ -309,14 +294,14 @@ describe('readSettings: abuse guard and provider protection', () => {
 
   it('reads refusedNumberTypes as a list of libphonenumber types, upper-cased, and an empty list as none', () => {
     expect(
-      readSettings(reader({ abuseGuard: { refusedNumberTypes: ['premium_rate', 'VOIP'] } })).abuseGuard
-        .refusedNumberTypes,
+      readSettings(settingsReader({ abuseGuard: { refusedNumberTypes: ['premium_rate', 'VOIP'] } }))
+        .abuseGuard.refusedNumberTypes,
     ).toEqual(['PREMIUM_RATE', 'VOIP']);
     expect(
-      readSettings(reader({ abuseGuard: { refusedNumberTypes: [] } })).abuseGuard.refusedNumberTypes,
+      readSettings(settingsReader({ abuseGuard: { refusedNumberTypes: [] } })).abuseGuard.refusedNumberTypes,
     ).toEqual([]);
     expect(
-      readSettings(reader({ abuseGuard: { refusedNumberTypes: 'SHARED_COST,UAN' } })).abuseGuard
+      readSettings(settingsReader({ abuseGuard: { refusedNumberTypes: 'SHARED_COST,UAN' } })).abuseGuard
         .refusedNumberTypes,
     ).toEqual(['SHARED_COST', 'UAN']);
   });
@@ -342,13 +327,13 @@ describe('readSettings: abuse guard and provider protection', () => {
     [{ maxPricePerMessage: '12.00' }, 'maxPricePerMessage: must be a price in US dollars'],
     [{ maxPricePerMessage: 'cheap' }, 'maxPricePerMessage: must be a price in US dollars'],
   ])('refuses %j naming the setting', (overrides, expected) => {
-    expect(problemsOf(overrides).join('\n')).toContain(expected);
+    expect(settingProblems(overrides).join('\n')).toContain(expected);
   });
 
   it('reads smsProtectMode case-insensitively, empty as absent', () => {
-    expect(readSettings(reader({ smsProtectMode: 'filter' })).smsProtectMode).toBe('FILTER');
-    expect(readSettings(reader({ smsProtectMode: ' MONITOR ' })).smsProtectMode).toBe('MONITOR');
-    expect(readSettings(reader({ smsProtectMode: '' })).smsProtectMode).toBeUndefined();
+    expect(readSettings(settingsReader({ smsProtectMode: 'filter' })).smsProtectMode).toBe('FILTER');
+    expect(readSettings(settingsReader({ smsProtectMode: ' MONITOR ' })).smsProtectMode).toBe('MONITOR');
+    expect(readSettings(settingsReader({ smsProtectMode: '' })).smsProtectMode).toBeUndefined();
   });
 
   it.each([
@@ -359,14 +344,14 @@ describe('readSettings: abuse guard and provider protection', () => {
     ['0.00581', '0.00581'],
     ['10.00', '10.00'],
   ])('writes maxPricePerMessage %j the way End User Messaging takes MaxPrice: %s', (value, expected) => {
-    expect(readSettings(reader({ maxPricePerMessage: value })).maxPricePerMessage).toBe(expected);
+    expect(readSettings(settingsReader({ maxPricePerMessage: value })).maxPricePerMessage).toBe(expected);
   });
 });
 
 describe('receipts and conversion settings', () => {
   it('leaves conversion off by default: no Log Streaming source, no event hook, the default thresholds', () => {
     // Act
-    const settings = readSettings(reader());
+    const settings = readSettings(settingsReader());
 
     // Assess
     expect(settings.oktaEventSourceName).toBeUndefined();
@@ -377,10 +362,10 @@ describe('receipts and conversion settings', () => {
 
   it("accepts Okta Log Streaming's partner event source name", () => {
     const settings = readSettings(
-      reader({ oktaEventSourceName: ' aws.partner/okta.com/acme-prod/okta-phone-mfa ' }),
+      settingsReader({ oktaEventSourceName: ' aws.partner/okta.com/acme-prod/okta-phone-mfa ' }),
     );
     expect(settings.oktaEventSourceName).toBe('aws.partner/okta.com/acme-prod/okta-phone-mfa');
-    expect(readSettings(reader({ oktaEventSourceName: '' })).oktaEventSourceName).toBeUndefined();
+    expect(readSettings(settingsReader({ oktaEventSourceName: '' })).oktaEventSourceName).toBeUndefined();
   });
 
   it.each([
@@ -390,7 +375,7 @@ describe('receipts and conversion settings', () => {
     ['an event bus name', 'okta-events'],
     ['too long', `aws.partner/okta.com/acme/${'x'.repeat(240)}`],
   ])('refuses an oktaEventSourceName with %s, naming the format', (_name, value) => {
-    expect(problemsOf({ oktaEventSourceName: value })).toEqual([
+    expect(settingProblems({ oktaEventSourceName: value })).toEqual([
       expect.stringMatching(
         /^oktaEventSourceName: must be Okta Log Streaming's partner event source, aws\.partner\/okta\.com\/<org>\/<name>/,
       ),
@@ -398,37 +383,42 @@ describe('receipts and conversion settings', () => {
   });
 
   it('reads oktaEventHook as a boolean, from cdk.json or the command line', () => {
-    expect(readSettings(reader({ oktaEventHook: true })).oktaEventHook).toBe(true);
-    expect(readSettings(reader({ oktaEventHook: 'true' })).oktaEventHook).toBe(true);
-    expect(readSettings(reader({ oktaEventHook: ' FALSE ' })).oktaEventHook).toBe(false);
-    expect(problemsOf({ oktaEventHook: 'yes' })).toEqual(['oktaEventHook: must be true or false, got "yes"']);
-    expect(problemsOf({ oktaEventHook: 1 })).toEqual(['oktaEventHook: must be true or false, got 1']);
+    expect(readSettings(settingsReader({ oktaEventHook: true })).oktaEventHook).toBe(true);
+    expect(readSettings(settingsReader({ oktaEventHook: 'true' })).oktaEventHook).toBe(true);
+    expect(readSettings(settingsReader({ oktaEventHook: ' FALSE ' })).oktaEventHook).toBe(false);
+    expect(settingProblems({ oktaEventHook: 'yes' })).toEqual([
+      'oktaEventHook: must be true or false, got "yes"',
+    ]);
+    expect(settingProblems({ oktaEventHook: 1 })).toEqual(['oktaEventHook: must be true or false, got 1']);
   });
 
   it("reads oktaTelephonyHookId as an optional Okta id, and refuses the hook's URL", () => {
-    expect(readSettings(reader({})).oktaTelephonyHookId).toBeUndefined();
-    expect(readSettings(reader({ oktaTelephonyHookId: 'cal3ughy17pylLxQB357' })).oktaTelephonyHookId).toBe(
-      'cal3ughy17pylLxQB357',
-    );
+    expect(readSettings(settingsReader({})).oktaTelephonyHookId).toBeUndefined();
     expect(
-      problemsOf({ oktaTelephonyHookId: 'https://acme.okta.com/api/v1/inlineHooks/cal3ughy17pylLxQB357' }),
+      readSettings(settingsReader({ oktaTelephonyHookId: 'cal3ughy17pylLxQB357' })).oktaTelephonyHookId,
+    ).toBe('cal3ughy17pylLxQB357');
+    expect(
+      settingProblems({
+        oktaTelephonyHookId: 'https://acme.okta.com/api/v1/inlineHooks/cal3ughy17pylLxQB357',
+      }),
     ).toHaveLength(1);
   });
 
   it('reads lowConversion keys on their own, each defaulting, from an object or its JSON', () => {
-    expect(readSettings(reader({ lowConversion: { maxRate: 0.05 } })).lowConversion).toEqual({
+    expect(readSettings(settingsReader({ lowConversion: { maxRate: 0.05 } })).lowConversion).toEqual({
       minSends: 20,
       maxRate: 0.05,
       denyHours: 12,
     });
     expect(
-      readSettings(reader({ lowConversion: '{"minSends":"50","maxRate":"0","denyHours":24}' })).lowConversion,
+      readSettings(settingsReader({ lowConversion: '{"minSends":"50","maxRate":"0","denyHours":24}' }))
+        .lowConversion,
     ).toEqual({ minSends: 50, maxRate: 0, denyHours: 24 });
   });
 
   it('refuses lowConversion values that would deny every prefix or never expire, naming each key', () => {
     // Act
-    const problems = problemsOf({
+    const problems = settingProblems({
       lowConversion: { minSends: 0, maxRate: 1, denyHours: 169, minConversions: 3 },
     });
 
@@ -444,27 +434,27 @@ describe('receipts and conversion settings', () => {
       ]),
     );
     expect(problems).toHaveLength(4);
-    expect(problemsOf({ lowConversion: { maxRate: 'low' } })).toEqual([
+    expect(settingProblems({ lowConversion: { maxRate: 'low' } })).toEqual([
       expect.stringMatching(/^lowConversion\.maxRate: /),
     ]);
-    expect(problemsOf({ lowConversion: '[1]' })).toEqual([
+    expect(settingProblems({ lowConversion: '[1]' })).toEqual([
       expect.stringMatching(/^lowConversion: must be a JSON object/),
     ]);
   });
 
   it('refuses alarm countries that are not ISO codes, not allowed, or more than 20', () => {
-    expect(problemsOf({ alarmCountries: ['USA'] })).toEqual([
+    expect(settingProblems({ alarmCountries: ['USA'] })).toEqual([
       expect.stringMatching(/^alarmCountries: "USA" is not an ISO 3166-1 alpha-2 code/),
       expect.stringMatching(/^alarmCountries: "USA" is not in allowedCountries/),
     ]);
-    expect(problemsOf({ allowedCountries: ['US'], alarmCountries: ['GB'] })).toEqual([
+    expect(settingProblems({ allowedCountries: ['US'], alarmCountries: ['GB'] })).toEqual([
       expect.stringMatching(/^alarmCountries: "GB" is not in allowedCountries: no code is ever sent there/),
     ]);
     const countries = 'AA AB AC AD AE AF AG AH AI AJ AK AL AM AN AO AP AQ AR AS AT AU'.split(' ');
-    expect(problemsOf({ allowedCountries: ['*'], alarmCountries: countries })).toEqual([
+    expect(settingProblems({ allowedCountries: ['*'], alarmCountries: countries })).toEqual([
       expect.stringMatching(/^alarmCountries: names 21 countries; at most 20/),
     ]);
-    expect(problemsOf({ allowedCountries: ['*'], alarmCountries: ['gb', 'GB'] })).toEqual([]);
+    expect(settingProblems({ allowedCountries: ['*'], alarmCountries: ['gb', 'GB'] })).toEqual([]);
   });
 
   it('lists the new settings among the context keys the app reads', () => {
@@ -482,13 +472,13 @@ describe('ordered origination identities and the voice fallback', () => {
   it('accepts ordered lists per country and per channel, from cdk.json or as JSON on the command line', () => {
     // Act
     const fromJson = readSettings(
-      reader({
+      settingsReader({
         defaultOriginationIdentity: [' +12065550100 ', '+12065550101'],
         originationIdentities: { GB: { sms: ['ACMEMFA', '+447400123456'], voice: '+447400123456' } },
       }),
     );
     const fromCli = readSettings(
-      reader({
+      settingsReader({
         defaultOriginationIdentity: '["+12065550100","+12065550101"]',
         originationIdentities: '{"US":["pool-0123456789abcdef0123456789abcdef","+12065550100"]}',
       }),
@@ -509,7 +499,7 @@ describe('ordered origination identities and the voice fallback', () => {
 
   it('refuses a list with a repeat, a sender ID for calls or more identities than fit the deadline', () => {
     // Act
-    const problems = problemsOf({
+    const problems = settingProblems({
       defaultOriginationIdentity: ['+12065550100', '+12065550100'],
       originationIdentities: {
         GB: { voice: ['+447400123456', 'ACMEMFA'] },
@@ -545,27 +535,29 @@ describe('ordered origination identities and the voice fallback', () => {
   });
 
   it('leaves the voice fallback off by default and turns it on with true or "true"', () => {
-    expect(readSettings(reader()).voiceFallback).toBe(false);
-    expect(readSettings(reader({ voiceFallback: true })).voiceFallback).toBe(true);
-    expect(readSettings(reader({ voiceFallback: 'true' })).voiceFallback).toBe(true);
-    expect(problemsOf({ voiceFallback: 'yes' })).toEqual([
+    expect(readSettings(settingsReader()).voiceFallback).toBe(false);
+    expect(readSettings(settingsReader({ voiceFallback: true })).voiceFallback).toBe(true);
+    expect(readSettings(settingsReader({ voiceFallback: 'true' })).voiceFallback).toBe(true);
+    expect(settingProblems({ voiceFallback: 'yes' })).toEqual([
       expect.stringContaining('voiceFallback: must be true or false'),
     ]);
   });
 
   it('reads carrierLookup and refusedLineTypes, refusing line types without the lookup and MOBILE', () => {
-    expect(readSettings(reader())).toMatchObject({ carrierLookup: 'off', refusedLineTypes: [] });
+    expect(readSettings(settingsReader())).toMatchObject({ carrierLookup: 'off', refusedLineTypes: [] });
     expect(
-      readSettings(reader({ carrierLookup: 'enrolment', refusedLineTypes: 'invalid,OTHER' })),
+      readSettings(settingsReader({ carrierLookup: 'enrolment', refusedLineTypes: 'invalid,OTHER' })),
     ).toMatchObject({ carrierLookup: 'enrolment', refusedLineTypes: ['INVALID', 'OTHER'] });
-    expect(problemsOf({ carrierLookup: 'always' }).join()).toContain(
+    expect(settingProblems({ carrierLookup: 'always' }).join()).toContain(
       'carrierLookup: must be off or enrolment',
     );
-    expect(problemsOf({ refusedLineTypes: ['OTHER'] }).join()).toContain('needs carrierLookup: enrolment');
-    expect(problemsOf({ carrierLookup: 'enrolment', refusedLineTypes: ['MOBILE'] }).join()).toContain(
+    expect(settingProblems({ refusedLineTypes: ['OTHER'] }).join()).toContain(
+      'needs carrierLookup: enrolment',
+    );
+    expect(settingProblems({ carrierLookup: 'enrolment', refusedLineTypes: ['MOBILE'] }).join()).toContain(
       'MOBILE would refuse almost every enrolment',
     );
-    expect(problemsOf({ carrierLookup: 'enrolment', refusedLineTypes: ['VOIP'] }).join()).toContain(
+    expect(settingProblems({ carrierLookup: 'enrolment', refusedLineTypes: ['VOIP'] }).join()).toContain(
       '"VOIP" is not one of MOBILE, LANDLINE, OTHER, INVALID',
     );
   });
@@ -589,9 +581,9 @@ describe('ordered origination identities and the voice fallback', () => {
   });
 
   it('escalates resends by default, takes same, and refuses anything else', () => {
-    expect(readSettings(reader()).resendPolicy).toBe('escalate');
-    expect(readSettings(reader({ resendPolicy: 'SAME' })).resendPolicy).toBe('same');
-    expect(problemsOf({ resendPolicy: 'rotate' })).toEqual([
+    expect(readSettings(settingsReader()).resendPolicy).toBe('escalate');
+    expect(readSettings(settingsReader({ resendPolicy: 'SAME' })).resendPolicy).toBe('same');
+    expect(settingProblems({ resendPolicy: 'rotate' })).toEqual([
       expect.stringContaining('resendPolicy: must be escalate or same'),
     ]);
   });

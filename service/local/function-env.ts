@@ -86,7 +86,7 @@ export function localFunctionEnvironments(
       TEMPLATES_MAX_AGE_SECONDS: '300',
       DEFAULT_LOCALE: 'en',
       // The stand-in's Notify configuration is the local stack's (its routes name it): AWS's templates read at init.
-      NOTIFY_TIER: 'BASIC',
+      NOTIFY_TIER: 'ADVANCED',
       ...overrides.hook,
     },
     'record-delivery-event': {

@@ -82,6 +82,8 @@ export function outboxPage(): string {
       <button data-fault='{"messaging":{"mode":"reject"}}'>Messaging: number opted out</button>
       <button data-fault='{"messaging":{"mode":"latency","latencyMs":10000}}'>Messaging: hang 10 s</button>
       <button data-fault='{"messaging":{"mode":"ambiguous"}}'>Messaging: accept, then 5xx</button>
+      <button data-fault='{"messaging":{"mode":"identity-inactive","identity":["+12065550100","+12065550101"]}}'>US numbers inactive: Notify sends</button>
+      <button data-fault='{"messaging":{"mode":"notify-spend-limit"}}'>Notify: spend limit reached</button>
       <button data-fault='{"dynamodb":{"mode":"latency","latencyMs":5000}}'>DynamoDB: 5 s per call</button>
       <button data-fault='{"templates":"unavailable"}'>Templates table unreachable</button>
       <button data-fault='{"jwks":"unavailable"}'>Okta JWKS unreachable</button>

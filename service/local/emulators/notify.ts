@@ -1,6 +1,7 @@
 /**
- * End User Messaging Notify, as the messaging stand-in serves it: Notify configurations (one local one, ACTIVE, BASIC,
- * SMS and VOICE, the local allowed countries but China) and AWS-managed code-verification templates (illustrative
+ * End User Messaging Notify, as the messaging stand-in serves it: Notify configurations (one local one, ACTIVE,
+ * ADVANCED as after AWS approved an upgrade, so the load runs' share of Brazil fits its rate; SMS and VOICE; the local
+ * allowed countries but China) and AWS-managed code-verification templates (illustrative
  * texts in a few languages), with the refusals AWS documents for `SendNotifyTextMessage` / `SendNotifyVoiceMessage`
  * (API reference and the Notify chapter of the user guide):
  * - the request's own constraints (configuration id or ARN, E.164 destination, 1–20 template variables of
@@ -176,7 +177,7 @@ export class LocalNotify {
       arn: `arn:aws:sms-voice:${region}:${account}:notify-configuration/${LOCAL_NOTIFY_CONFIGURATION_ID}`,
       displayName: 'OktaPhoneMFA',
       status: 'ACTIVE',
-      tier: 'BASIC',
+      tier: 'ADVANCED',
       channels: ['SMS', 'VOICE'],
       countries: ['US', 'CA', 'GB', 'MX', 'ES', 'FR', 'DE', 'IT', 'PT', 'BR', 'JP'],
     });

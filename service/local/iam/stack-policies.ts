@@ -213,7 +213,7 @@ async function synthesize(): Promise<Template> {
       oktaEventSourceName: 'aws.partner/okta.com/local/okta-phone-mfa',
       oktaEventHook: true,
       // AWS-managed senders: the stand-in's Notify configuration is the stack's (its routes name it).
-      notify: { tier: 'BASIC', route: 'none' },
+      notify: { tier: 'ADVANCED', route: 'none' },
       // Line types at enrolment: the role has the grant; the local hook looks up only where CARRIER_LOOKUP is set.
       carrierLookup: 'enrolment',
       'aws:cdk:bundling-stacks': [],

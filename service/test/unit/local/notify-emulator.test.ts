@@ -162,13 +162,23 @@ describe('the Notify stand-in', () => {
   });
 
   it("holds the BASIC tier to one message a second and 200 a day, and Notify's spend limit", async () => {
+    // Prepare: a BASIC configuration (every configuration starts BASIC; the local one is ADVANCED)
+    const basic = {
+      ...running.emulator.notify.configurations()[0]!,
+      id: 'nc-basic',
+      arn: 'arn:b',
+      tier: 'BASIC' as const,
+    };
+    running.emulator.notify.put(basic);
+    const sendBasic = () => send({ NotifyConfigurationId: 'nc-basic' });
+
     // Act: two sends in the same second
-    await send();
-    const second = await refusal(send());
+    await sendBasic();
+    const second = await refusal(sendBasic());
     running.emulator.setFault({ mode: 'notify-daily-limit' });
-    const daily = await refusal(send());
+    const daily = await refusal(sendBasic());
     running.emulator.setFault({ mode: 'notify-spend-limit' });
-    const spend = await refusal(send());
+    const spend = await refusal(sendBasic());
 
     // Assess
     expect(second).toEqual({ name: 'ThrottlingException' });
