@@ -35,6 +35,8 @@
  *   sdkUpdateItemCpuMs / sdkUpdateItemP50Ms: CPU in this process, and wall time (p50), per guard counter UpdateItem.
  * - *BundleBytes / *RequireMs: esbuild bundles built as the deploy builds them, and the median `require()` time in a
  *   fresh Node process.
+ * - `--stages`: every AWS call of the hook's paths (cold start, warm delivery, replay, guard refusal, failover) as
+ *   sequential stages (`claim+guard×2 → send → record×4`), counted (stage-paths.ts).
  * Everything runs on 127.0.0.1.
  */
 import '../../scripts/require-node24.cjs';
@@ -478,6 +480,14 @@ const benchEnv = {
   FINGERPRINT_KEY_SECRET: 'okta-phone-mfa/fingerprint-key',
   AWS_REGION: 'us-east-1',
 };
+
+if (process.argv.includes('--stages')) {
+  const { measureStagePaths } = await import('./stage-paths.js');
+  const paths = await quietly(measureStagePaths);
+  if (json) console.log(JSON.stringify({ date: new Date().toISOString(), paths }));
+  else console.table(paths);
+  process.exit(0);
+}
 
 if (process.argv.includes('--authorizer-only')) {
   console.log(await benchAuthorizer());

@@ -73,7 +73,7 @@ async function fetchKeySet(url: URL, timeoutMs: number): Promise<KeySet> {
  *
  * @param options - JWKS URI, fetch timeout, cooldown
  */
-export function createKeyResolver(options: KeyResolverOptions): KeyResolver {
+export function createKeyResolver(options: KeyResolverOptions): KeyResolver & { prefetch(): void } {
   const url = new URL(options.jwksUri);
   const cacheMaxAgeMs = options.cacheMaxAgeMs ?? JWKS_CACHE_MAX_AGE_MS;
   let keySet: KeySet | undefined;
@@ -83,17 +83,20 @@ export function createKeyResolver(options: KeyResolverOptions): KeyResolver {
   let lastFailed = false;
   let pending: Promise<void> | undefined;
 
-  const attempt = async (): Promise<void> => {
+  /** One fetch; a failed warm-up (`prefetching`) leaves no cooldown behind: the first token fetches at once. */
+  const attempt = async (prefetching = false): Promise<void> => {
     const wait = lastStartedAt + options.cooldownMs - Date.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     started += 1;
-    lastStartedAt = Date.now();
+    const startedAt = Date.now();
+    lastStartedAt = startedAt;
     try {
       keySet = await fetchKeySet(url, options.timeoutMs);
       lastFailed = false;
     } catch (error) {
       if (!(error instanceof JwksUnavailableError)) throw error;
-      lastFailed = true;
+      if (prefetching) lastStartedAt = Number.NEGATIVE_INFINITY;
+      else lastFailed = true;
     } finally {
       settled += 1;
     }
@@ -144,5 +147,14 @@ export function createKeyResolver(options: KeyResolverOptions): KeyResolver {
     }
   };
 
-  return { keyFor };
+  /** Starts the first fetch (at init): the first token then waits on it, not on a fetch of its own. Never throws. */
+  const prefetch = (): void => {
+    if (keySet || pending) return;
+    pending = attempt(true).finally(() => {
+      pending = undefined;
+    });
+    void pending.catch(() => undefined);
+  };
+
+  return { keyFor, prefetch };
 }

@@ -23,6 +23,8 @@ export class DynamoTemplateSource implements TemplateSource {
   readonly #provider: DynamoDBProvider;
   readonly #last = new Map<Partition, { raw: unknown; parsed: unknown }>();
   readonly #failedAt = new Map<Partition, number>();
+  /** A read in flight per partition: the init's read and the first request's are one Query, not two. */
+  readonly #reading = new Map<Partition, Promise<unknown>>();
 
   constructor(
     client: DynamoDBClient,
@@ -58,7 +60,18 @@ export class DynamoTemplateSource implements TemplateSource {
     return this.#read('config', routingConfigFrom);
   }
 
-  async #read<T>(partition: Partition, parse: (items: Record<string, unknown>) => T): Promise<T | undefined> {
+  #read<T>(partition: Partition, parse: (items: Record<string, unknown>) => T): Promise<T | undefined> {
+    const inFlight = this.#reading.get(partition);
+    if (inFlight) return inFlight as Promise<T | undefined>;
+    const reading = this.#readOnce(partition, parse).finally(() => this.#reading.delete(partition));
+    this.#reading.set(partition, reading);
+    return reading;
+  }
+
+  async #readOnce<T>(
+    partition: Partition,
+    parse: (items: Record<string, unknown>) => T,
+  ): Promise<T | undefined> {
     const last = this.#last.get(partition);
     const failedAt = this.#failedAt.get(partition);
     if (last && failedAt !== undefined && Date.now() - failedAt < RETRY_AFTER_FAILURE_MS)

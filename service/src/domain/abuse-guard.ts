@@ -144,6 +144,12 @@ export type AbuseVerdict =
 /** Port of the delivery: judges one request (see {@link AbuseGuard}). Throws only on bugs. */
 export interface AbuseCheck {
   check(request: DeliveryRequest): Promise<AbuseVerdict>;
+  /**
+   * Gives back what an allowed `check` of this very request counted: the request was not delivered after all (a
+   * replay found by the idempotency claim the guard ran beside). Never throws; a lost give-back leaves the count one
+   * higher, never lower.
+   */
+  giveBack?(request: DeliveryRequest): Promise<void>;
 }
 
 /**
@@ -297,6 +303,8 @@ export type AbuseGuardDeps = {
  */
 export class AbuseGuard implements AbuseCheck {
   readonly #deps: AbuseGuardDeps;
+  /** What each allowed request counted, until it is given back or the request is gone. */
+  readonly #taken = new WeakMap<DeliveryRequest, CounterTake>();
 
   constructor(deps: AbuseGuardDeps) {
     this.#deps = deps;
@@ -305,7 +313,8 @@ export class AbuseGuard implements AbuseCheck {
   /**
    * Judges one request. Resolves `unavailable` when the table is unreachable; throws only on bugs.
    *
-   * @param request - the validated request (after the idempotency check: a replay never reaches the guard)
+   * @param request - the validated request (checked beside the idempotency claim: a replay's counts are given back
+   *   with {@link giveBack})
    */
   public async check(request: DeliveryRequest): Promise<AbuseVerdict> {
     const { counters, lists, settings } = this.#deps;
@@ -322,11 +331,26 @@ export class AbuseGuard implements AbuseCheck {
     if (listed.status === 'rejected') return unavailable(listed.reason, counted);
     const byList = listVerdict(phone, listed.value, nowSeconds);
     // A refusal gives back what it took; an allow-listed number keeps its count (it was sent to).
-    if (byList) return byList.verdict === 'refuse' ? givenBack(byList, take) : byList;
+    if (byList?.verdict === 'refuse') return givenBack(byList, take);
+    if (byList) return this.#kept(request, byList, take);
     if (counted.status === 'rejected') return unavailable(counted.reason);
     const tripped = take ? trippedReasons(keys, take.counts, settings.limits) : [];
     const [first] = tripped;
-    return first ? givenBack(refuse(first, tripped), take) : { verdict: 'allow', allowListed: false };
+    return first
+      ? givenBack(refuse(first, tripped), take)
+      : this.#kept(request, { verdict: 'allow', allowListed: false }, take);
+  }
+
+  public async giveBack(request: DeliveryRequest): Promise<void> {
+    const take = this.#taken.get(request);
+    this.#taken.delete(request);
+    await take?.release().catch(() => undefined);
+  }
+
+  /** An allowed request's counts stand, and are kept for {@link giveBack}. */
+  #kept(request: DeliveryRequest, verdict: AbuseVerdict, take: CounterTake | undefined): AbuseVerdict {
+    if (take) this.#taken.set(request, take);
+    return verdict;
   }
 }
 

@@ -342,8 +342,8 @@ function blockedOutcome(
  * the guard's table is unreachable the code goes out all the same (fail open). Every failure becomes Okta's error
  * answer and exactly one DLQ record; nothing throws except bugs.
  *
- * Runs inside the idempotency layer: a replay gets the stored outcome and never reaches the guard, so it is never
- * counted or refused.
+ * Runs inside the idempotency layer, which starts the guard's check beside its claim (`exactly-once.ts`): a replay gets
+ * the stored outcome, is never sent or refused, and its counts are given back.
  *
  * @param request - the validated request
  * @param deps - ports

@@ -131,29 +131,38 @@ export async function deliverExactlyOnce(
 ): Promise<ExactlyOnceResult> {
   const pollMs = deps.pollMs ?? 40;
   let run: Promise<DeliveryOutcome> | undefined;
+  // The guard counts beside the idempotency claim: one stage for both, not two. A request that turns out not to be
+  // delivered here (a replay, a duplicate in flight, a reused key) gets its counts back before it is answered.
+  const judged = deps.guard.check(request);
+  judged.catch(() => undefined);
+  const guarded: DeliveryDeps = { ...deps, guard: { check: () => judged } };
+  const notDelivered = async <T>(result: T): Promise<T> => {
+    if (!run) await judged.then(() => deps.guard.giveBack?.(request)).catch(() => undefined);
+    return result;
+  };
   const deliver = () => {
-    run = deliverOtp(request, deps, deadline);
+    run = deliverOtp(request, guarded, deadline);
     deps.recent.remember(request, run);
     return run;
   };
   for (;;) {
     try {
       const outcome = await deps.idempotency.once(request, deliver);
-      return { outcome, replay: run === undefined };
+      return notDelivered({ outcome, replay: run === undefined });
     } catch (error) {
       if (error instanceof DuplicateInFlightError) {
         if (deadline.remainingMs() > pollMs * 2) {
           await sleep(pollMs);
           continue;
         }
-        return { outcome: pendingOutcome(request, deadline), replay: true };
+        return notDelivered({ outcome: pendingOutcome(request, deadline), replay: true });
       }
       if (error instanceof IdempotencyKeyReusedError) {
         const refused = new UndeliverableError(
           'idempotency_key_reused',
           'The idempotency key was reused with another payload',
         );
-        return { outcome: await failDelivery(request, refused, deps, deadline), replay: false };
+        return notDelivered({ outcome: await failDelivery(request, refused, deps, deadline), replay: false });
       }
       if (!(error instanceof IdempotencyStoreUnavailableError)) throw error;
       const storeUnavailable = { causeName: error.causeName };
@@ -171,12 +180,20 @@ export async function deliverExactlyOnce(
           'The idempotency key was reused with another payload',
         );
         const outcome = await failDelivery(request, refused, deps, deadline);
-        return { outcome, replay: false, storeUnavailable: { ...storeUnavailable, delivered: false } };
+        return notDelivered({
+          outcome,
+          replay: false,
+          storeUnavailable: { ...storeUnavailable, delivered: false },
+        });
       }
       if (earlier) {
         const outcome =
           (await outcomeBefore(earlier.outcome, deadline, pollMs)) ?? pendingOutcome(request, deadline);
-        return { outcome, replay: true, storeUnavailable: { ...storeUnavailable, delivered: false } };
+        return notDelivered({
+          outcome,
+          replay: true,
+          storeUnavailable: { ...storeUnavailable, delivered: false },
+        });
       }
       const outcome = await deliver();
       return { outcome, replay: false, storeUnavailable: { ...storeUnavailable, delivered: true } };

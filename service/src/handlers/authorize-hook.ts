@@ -17,6 +17,8 @@ const keys = createKeyResolver({
   timeoutMs: config.jwksTimeoutMs,
   cooldownMs: config.jwksCooldownMs,
 });
+// Okta's keys are fetched at init, beside the rest of the cold start, not on the first token.
+keys.prefetch();
 
 /**
  * The resource the policy allows: the stage's `POST /hook`, so API Gateway's authorizer cache can reuse the

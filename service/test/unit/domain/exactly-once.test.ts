@@ -42,8 +42,12 @@ function setup() {
   const sent: OutboundMessage[] = [];
   const deadLetters: DlqRecord[] = [];
   const store = new FakeStore();
-  /** What the abuse guard answers next, and how often it was asked. */
-  const guard = { verdict: { verdict: 'allow', allowListed: false } as AbuseVerdict, checks: 0 };
+  /** What the abuse guard answers next, how often it was asked, and how often it gave a request's counts back. */
+  const guard = {
+    verdict: { verdict: 'allow', allowListed: false } as AbuseVerdict,
+    checks: 0,
+    givenBack: 0,
+  };
   const deps: ExactlyOnceDeps = {
     templates: {
       templates: async () => new Map(),
@@ -65,6 +69,9 @@ function setup() {
       check: async () => {
         guard.checks += 1;
         return guard.verdict;
+      },
+      giveBack: async () => {
+        guard.givenBack += 1;
       },
     },
     idempotency: store,
@@ -253,9 +260,9 @@ describe('the abuse guard in the delivery', () => {
     expect(sent.length + deadLetters.length).toBe(0);
   });
 
-  it('never asks the guard for a replay: the duplicate of a refused request gets the stored refusal', async () => {
+  it('asks the guard beside the claim and gives a replay its counts back: the duplicate of a refused request gets the stored refusal', async () => {
     // Prepare
-    const { deps, guard } = setup();
+    const { deps, guard, sent } = setup();
     guard.verdict = refused;
     const r = await request();
     const first = await deliverExactlyOnce(r, deps, new Deadline(1_000));
@@ -264,20 +271,29 @@ describe('the abuse guard in the delivery', () => {
     // Act
     const again = await deliverExactlyOnce(r, deps, new Deadline(1_000));
 
-    // Assess
-    expect(guard.checks).toBe(1);
+    // Assess: the second check ran beside the claim; the replay's counts went back, nothing was sent
+    expect(guard.checks).toBe(2);
+    expect(guard.givenBack).toBe(1);
     expect(again).toMatchObject({ replay: true, outcome: first.outcome });
+    expect(sent).toEqual([]);
   });
 
-  it('never asks the guard for a number that is not one: validation refuses it first', async () => {
+  it('keeps the counts of a delivered request', async () => {
+    const { deps, guard, sent } = setup();
+    await deliverExactlyOnce(await request(), deps, new Deadline(1_000));
+    expect(sent).toHaveLength(1);
+    expect(guard.givenBack).toBe(0);
+  });
+
+  it('answers a number that is not one as invalid, whatever the guard said', async () => {
     const { deps, guard } = setup();
+    guard.verdict = refused;
     const { outcome } = await deliverExactlyOnce(
       await request((p) => (p.data.messageProfile.phoneNumber = 'abc')),
       deps,
       new Deadline(1_000),
     );
     expect(outcome.reason).toBe('invalid_phone_number');
-    expect(guard.checks).toBe(0);
   });
 
   it('delivers when the guard is unavailable and marks the outcome with the cause', async () => {

@@ -285,6 +285,7 @@ describe('an unexpected error', () => {
     vi.resetModules();
     vi.doMock('../../../src/adapters/jwks.js', () => ({
       createKeyResolver: () => ({
+        prefetch: () => undefined,
         keyFor: () => {
           throw new TypeError("Cannot read properties of undefined (reading 'keys')");
         },
@@ -308,6 +309,40 @@ describe('an unexpected error', () => {
 });
 
 describe('keys', () => {
+  it("fetches Okta's keys at init, so the first token waits on no fetch of its own", async () => {
+    // Prepare
+    issuer.resetCounts();
+
+    // Act: a cold start, then a first token once the init's fetch is done
+    const authorizer = await loadAuthorizer();
+    for (let i = 0; i < 100 && issuer.fetches === 0; i += 1) await new Promise((r) => setTimeout(r, 10));
+    const fetchedAtInit = issuer.fetches;
+    const result = await authorizer.handler(event(`Bearer ${await issuer.mint()}`));
+
+    // Assess
+    expect(fetchedAtInit).toBe(1);
+    expect(result.principalId).toBe('0oaOktaHookClient');
+    expect(issuer.fetches).toBe(1);
+  });
+
+  it('lets the first token fetch at once after a failed init fetch (no cooldown from the warm-up)', async () => {
+    // Prepare: Okta's JWKS is down during the cold start, and up again when the first token comes
+    issuer.mode = 'down';
+    issuer.resetCounts();
+    const authorizer = await loadAuthorizer();
+    for (let i = 0; i < 100 && issuer.fetches === 0; i += 1) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 50));
+    issuer.mode = 'up';
+    const started = performance.now();
+
+    // Act
+    const result = await authorizer.handler(event(`Bearer ${await issuer.mint()}`));
+
+    // Assess: allowed, without waiting out the 2 s cooldown
+    expect(result.principalId).toBe('0oaOktaHookClient');
+    expect(performance.now() - started).toBeLessThan(1_000);
+  });
+
   it('accepts a token signed by a key published right after a JWKS fetch, within the 2 s cooldown', async () => {
     // Prepare: the authorizer has just fetched the keys; Okta then publishes a new one and signs with it
     const authorizer = await loadAuthorizer();
