@@ -2,6 +2,7 @@
  * Command line of `load/run.ts`: which stack, which phases, which budget, and the traffic mix.
  */
 import { parseArgs } from 'node:util';
+import { LATENCY_PROFILES } from '../../service/bench/latency.js';
 
 /** One Artillery phase. */
 export type Phase = { name: string; duration: number; arrivalRate: number; rampTo?: number };
@@ -24,6 +25,13 @@ export type RunOptions = {
   phases: Phase[];
   /** Latency of the messaging stand-in (local). */
   messagingLatency: { minMs: number; maxMs: number };
+  /**
+   * `--latency production` (local): DynamoDB held 4 ms a call and End User Messaging 60 ms (service/bench/latency.ts),
+   * so the figures are what production waits for. 0 by default.
+   */
+  dynamoLatencyMs: number;
+  /** The latency profile's name, for the report. */
+  latency: 'default' | 'production';
   /** Name of the budget in load/budget.json. */
   budget: string;
   voiceShare: number;
@@ -57,6 +65,8 @@ options:
   --ramp 10s             ramp from the warm-up rate to the sustained rate (0 = none)
   --sustain 60s@100      sustained phase: duration@arrivals per second
   --messaging-latency 80-150   local: the End User Messaging stand-in's latency in ms (0 = answers at once)
+  --latency production         local: every stand-in call as slow as the service's (DynamoDB 4 ms, End User
+                               Messaging 60 ms: service/bench/latency.ts)
   --budget NAME          a budget of load/budget.json (default: deployed, local or local-zero-latency)
   --voice-share 0.2      share of voice calls
   --undeliverable 0.005  share of requests to a country the stack refuses (exercises the DLQ)
@@ -176,6 +186,7 @@ export function parseOptions(argv: string[], reportsDir: string): RunOptions {
         ramp: { type: 'string' },
         sustain: { type: 'string' },
         'messaging-latency': { type: 'string', default: '80-150' },
+        latency: { type: 'string' },
         budget: { type: 'string' },
         'voice-share': { type: 'string', default: '0.2' },
         undeliverable: { type: 'string' },
@@ -207,7 +218,15 @@ export function parseOptions(argv: string[], reportsDir: string): RunOptions {
 
   const latency = /^(\d+)(?:-(\d+))?$/.exec(String(values['messaging-latency']));
   if (!latency) throw new UsageError('--messaging-latency takes MIN-MAX in ms, e.g. 80-150, or 0');
-  const messagingLatency = { minMs: Number(latency[1]), maxMs: Number(latency[2] ?? latency[1]) };
+  let messagingLatency = { minMs: Number(latency[1]), maxMs: Number(latency[2] ?? latency[1]) };
+  const profileName = values.latency as string | undefined;
+  if (profileName !== undefined && profileName !== 'production') {
+    throw new UsageError(`--latency takes production, got "${profileName}"`);
+  }
+  if (profileName && mode === 'remote')
+    throw new UsageError('--latency needs the local stack: AWS has its own');
+  const profile = profileName ? LATENCY_PROFILES.production : undefined;
+  if (profile) messagingLatency = { minMs: profile.messaging, maxMs: profile.messaging };
 
   const defaults = DEFAULT_PHASES[smoke ? 'smoke' : mode];
   const phases = buildPhases(
@@ -249,6 +268,8 @@ export function parseOptions(argv: string[], reportsDir: string): RunOptions {
     ...(target ? { target } : {}),
     phases,
     messagingLatency,
+    dynamoLatencyMs: profile?.dynamodb ?? 0,
+    latency: profile ? 'production' : 'default',
     budget,
     voiceShare: share(String(values['voice-share']), 'voice-share'),
     // Locally a few refused requests exercise "every failure has its DLQ record"; a stage's allowed countries

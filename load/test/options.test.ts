@@ -47,6 +47,19 @@ describe('options', () => {
     expect(parseOptions(['--local', '--budget', 'deployed'], '/tmp').budget).toBe('deployed');
   });
 
+  it('takes --latency production locally: End User Messaging 60 ms, DynamoDB 4 ms a call', () => {
+    expect(parseOptions(['--local'], '/tmp')).toMatchObject({ latency: 'default', dynamoLatencyMs: 0 });
+    expect(parseOptions(['--smoke', '--latency', 'production'], '/tmp')).toMatchObject({
+      latency: 'production',
+      dynamoLatencyMs: 4,
+      messagingLatency: { minMs: 60, maxMs: 60 },
+    });
+    expect(() => parseOptions(['--local', '--latency', 'slow'], '/tmp')).toThrow(/--latency takes production/);
+    expect(() =>
+      parseOptions(['--target', 'https://x.example/hook', '--latency', 'production'], '/tmp'),
+    ).toThrow(/needs the local stack/);
+  });
+
   it('refuses a run without a target, a malformed phase or a non-E.164 destination', () => {
     expect(() => parseOptions([], '/tmp')).toThrow(UsageError);
     expect(() => parseOptions(['--local', '--sustain', '60'], '/tmp')).toThrow(/DURATION@RATE/);

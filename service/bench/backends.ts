@@ -11,6 +11,7 @@ import {
   startSqsEmulator,
 } from '../local/emulators/index.js';
 import { defaultTemplateItems, type TemplateItem } from '../src/adapters/template-seed.js';
+import { delayed, LATENCY_PROFILES, latencyFromArgs } from './latency.js';
 
 const extraIndex = process.argv.indexOf('--extra');
 const extraItems = extraIndex > 0 ? Number(process.argv[extraIndex + 1]) : 0;
@@ -34,12 +35,14 @@ const fingerprintKeySecret = 'okta-phone-mfa/fingerprint-key';
 const secretsManager = await startSecretsManagerEmulator({
   secrets: { [fingerprintKeySecret]: generateSecretValue() },
 });
+// `--latency production`: each backend behind a proxy that holds every call as long as the service would.
+const profile = latencyFromArgs(process.argv)?.profile ?? LATENCY_PROFILES.zero;
 const endpoints = {
-  dynamodb: db.endpoint,
-  messaging: messaging.endpoint,
-  sqs: sqs.endpoint,
+  dynamodb: (await delayed(db.endpoint, profile.dynamodb)).endpoint,
+  messaging: (await delayed(messaging.endpoint, profile.messaging)).endpoint,
+  sqs: (await delayed(sqs.endpoint, profile.sqs)).endpoint,
   queueUrl: sqs.queueUrl,
-  secretsManager: secretsManager.endpoint,
+  secretsManager: (await delayed(secretsManager.endpoint, profile.secretsManager)).endpoint,
   fingerprintKeySecret,
 };
 process.stdout.write(`${JSON.stringify(endpoints)}\n`);

@@ -5,7 +5,12 @@
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { Worker } from 'node:worker_threads';
-import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ResourceInUseException,
+} from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { TemplateItem } from '../src/adapters/template-seed.js';
 import { MESSAGES_TABLE } from '../src/domain/message-table.js';
@@ -243,6 +248,22 @@ export function messagesTableDefinition(name: string): ConstructorParameters<typ
  * @param client - DynamoDB client
  * @param names - table names (dynalite needs ≥ 3 characters)
  */
+/**
+ * Resolves once the table is ACTIVE: dynalite moves a new table from CREATING on a timer (even at `createTableMs: 0`),
+ * and refuses item calls on it until then, as DynamoDB does; on a loaded machine the first call can come first.
+ *
+ * @param client - DynamoDB client
+ * @param table - the table's name
+ */
+export async function waitActive(client: DynamoDBClient, table: string): Promise<void> {
+  for (let i = 0; i < 200; i += 1) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: table }));
+    if (Table?.TableStatus === 'ACTIVE') return;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  throw new Error(`Table ${table} did not become ACTIVE`);
+}
+
 export async function createTables(
   client: DynamoDBClient,
   names: { templatesTable: string; idempotencyTable: string; abuseTable?: string; messagesTable?: string },
@@ -253,6 +274,7 @@ export async function createTables(
     } catch (error) {
       if (!(error instanceof ResourceInUseException)) throw error;
     }
+    await waitActive(client, String(input?.TableName));
   };
   await Promise.all([
     create(pkSkTable(names.templatesTable)),

@@ -12,6 +12,7 @@ import {
   pkSkTable,
   type RunningDynalite,
   startDynalite,
+  waitActive,
 } from '../../../local/dynalite.js';
 import { DynamoAbuseStore } from '../../../src/adapters/abuse-store.js';
 import { ConfigError, loadHookConfig } from '../../../src/config.js';
@@ -81,6 +82,7 @@ const json = async (argv: string[], options: Parameters<typeof run>[1] = {}) => 
 /** The abuse table as the spec defines it (pk S + sk S; TTL on expiresAt, which dynalite does not enforce). */
 async function createAbuseTable(name: string): Promise<void> {
   await client.send(new CreateTableCommand(pkSkTable(name)));
+  await waitActive(client, name);
 }
 
 /** Counts `times` requests the way the guard does: one UpdateItem per key, ADD to every window's bucket. */
