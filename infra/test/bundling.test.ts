@@ -55,6 +55,14 @@ describe('bundling options', () => {
       DLQ_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/dlq',
       FINGERPRINT_KEY_SECRET: 'okta-phone-mfa/fingerprint-key',
       AWS_REGION: 'us-east-1',
+      // The inits start their reads (JWKS, tables, key) as they load: nowhere but a closed local port.
+      OKTA_JWKS_URI: 'http://127.0.0.1:9/keys',
+      DYNAMODB_ENDPOINT: 'http://127.0.0.1:9',
+      SECRETS_MANAGER_ENDPOINT: 'http://127.0.0.1:9',
+      SMS_VOICE_ENDPOINT: 'http://127.0.0.1:9',
+      SQS_ENDPOINT: 'http://127.0.0.1:9',
+      AWS_ACCESS_KEY_ID: 'bundling-test',
+      AWS_SECRET_ACCESS_KEY: 'bundling-test',
     });
     const require = createRequire(import.meta.url);
 

@@ -54,7 +54,9 @@ describe('options', () => {
       dynamoLatencyMs: 4,
       messagingLatency: { minMs: 60, maxMs: 60 },
     });
-    expect(() => parseOptions(['--local', '--latency', 'slow'], '/tmp')).toThrow(/--latency takes production/);
+    expect(() => parseOptions(['--local', '--latency', 'slow'], '/tmp')).toThrow(
+      /--latency takes production/,
+    );
     expect(() =>
       parseOptions(['--target', 'https://x.example/hook', '--latency', 'production'], '/tmp'),
     ).toThrow(/needs the local stack/);
