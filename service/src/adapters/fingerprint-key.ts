@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { within } from '../domain/deadline.js';
 import { FingerprintKeyError, fingerprintKeyFrom } from '../domain/fingerprint.js';
 
 /** How long Powertools may cache the secret: longer than any Lambda environment lives, so one read per cold start. */
@@ -76,10 +77,6 @@ export class SecretsManagerFingerprintKey {
       return { reason: failure.reason, errorName: failure.errorName };
     }
     this.#pending ??= this.#read(now);
-    let timer: NodeJS.Timeout | undefined;
-    const timeUp = new Promise<FingerprintKeyLookup>((resolve) => {
-      timer = setTimeout(() => resolve({ reason: 'timeout' }), Math.max(0, Math.floor(waitMs)));
-    });
     const read = this.#pending.then(
       (key): FingerprintKeyLookup => ({ key }),
       (): FingerprintKeyLookup => {
@@ -87,11 +84,7 @@ export class SecretsManagerFingerprintKey {
         return { reason: last.reason, errorName: last.errorName };
       },
     );
-    try {
-      return await Promise.race([read, timeUp]);
-    } finally {
-      clearTimeout(timer);
-    }
+    return within(read, waitMs, { reason: 'timeout' } as FingerprintKeyLookup);
   }
 
   async #read(now: () => number): Promise<KeyObject> {

@@ -7,6 +7,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { numberPrefix } from '../domain/abuse-table.js';
 import { isConvertedRequestType, POINTER_RETENTION_AFTER_EXPIRY_SECONDS } from '../domain/conversion.js';
+import { within } from '../domain/deadline.js';
 import type { MessageSender, OutboundMessage } from '../domain/deliver.js';
 import type { DeliveryRequest } from '../domain/hook-request.js';
 import {
@@ -230,15 +231,7 @@ export function rememberingSender(
     },
     settled: async (waitMs) => {
       if (!write) return 'none';
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const timeout = new Promise<'pending'>((resolve) => {
-        timer = setTimeout(() => resolve('pending'), Math.max(0, waitMs));
-      });
-      try {
-        return await Promise.race([write, timeout]);
-      } finally {
-        clearTimeout(timer);
-      }
+      return within(write, waitMs, 'pending' as const);
     },
   };
 }

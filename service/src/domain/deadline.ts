@@ -57,6 +57,26 @@ export class Deadline {
   }
 }
 
+/**
+ * `work`'s value, or `late` once `ms` have passed, whichever comes first; the timer is cleared either way. `work` goes
+ * on after a late answer: what it does then is the caller's to ignore (or to share, if it caches its result).
+ *
+ * @param work - what is waited for
+ * @param ms - the longest wait (negative = none)
+ * @param late - the answer when time is up
+ */
+export async function within<T, L>(work: Promise<T>, ms: number, late: L): Promise<T | L> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeUp = new Promise<L>((resolve) => {
+    timer = setTimeout(() => resolve(late), Math.max(0, Math.floor(ms)));
+  });
+  try {
+    return await Promise.race([work, timeUp]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Resolves after `ms`, or at once when `signal` aborts. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {

@@ -1,6 +1,6 @@
 import type { AbuseCheck, AbuseReason, AbuseVerdict } from './abuse-guard.js';
 import type { BlockedAnswer } from './abuse-settings.js';
-import type { Deadline } from './deadline.js';
+import { type Deadline, within } from './deadline.js';
 import { buildDlqRecord, type DlqRecord } from './dlq-record.js';
 import { DeliveryFailedError, type FailureReason, UndeliverableError } from './errors.js';
 import type { DeliveryRequest } from './hook-request.js';
@@ -185,16 +185,12 @@ const lineTypeSettingsOf = (deps: DeliveryDeps): LineTypeSettings => ({
 });
 
 /** Resolves `work`, or `'late'` after `waitMs`; a rejection too becomes `'failed'`. */
-async function bounded<T>(work: Promise<T>, waitMs: number): Promise<T | 'late' | 'failed'> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<'late'>((resolve) => {
-    timer = setTimeout(() => resolve('late'), Math.max(0, waitMs));
-  });
-  try {
-    return await Promise.race([work.catch(() => 'failed' as const), late]);
-  } finally {
-    clearTimeout(timer);
-  }
+function bounded<T>(work: Promise<T>, waitMs: number): Promise<T | 'late' | 'failed'> {
+  return within(
+    work.catch(() => 'failed' as const),
+    waitMs,
+    'late' as const,
+  );
 }
 
 /** The kept line type of the number, when the request wants one (read beside the guard). */
