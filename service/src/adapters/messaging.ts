@@ -8,7 +8,7 @@ import {
   SendVoiceMessageCommand,
   type VoiceId,
 } from '@aws-sdk/client-pinpoint-sms-voice-v2';
-import type { Deadline } from '../domain/deadline.js';
+import { type Deadline, within } from '../domain/deadline.js';
 import type { MessageSender, OutboundMessage, SentMessage } from '../domain/deliver.js';
 import { DeadlineExceededError, type FailureReason, ProviderError } from '../domain/errors.js';
 import {
@@ -194,15 +194,7 @@ export class NotifyTemplateCatalog {
   public async templates(waitMs: number): Promise<NotifyTemplate[] | undefined> {
     const reading = this.#current();
     if (this.#templates && !this.#reading) return this.#templates;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<undefined>((resolve) => {
-      timer = setTimeout(() => resolve(undefined), Math.max(0, waitMs));
-    });
-    try {
-      return (await Promise.race([reading, late])) ?? this.#templates;
-    } finally {
-      clearTimeout(timer);
-    }
+    return (await within(reading, waitMs, undefined)) ?? this.#templates;
   }
 
   #current(): Promise<NotifyTemplate[] | undefined> {
@@ -260,6 +252,19 @@ export class EndUserMessagingSender implements MessageSender {
     private readonly options: SendOptions = {},
   ) {}
 
+  /**
+   * What every send names, from a number or through Notify: the TTL, the `Context` the receipts carry back (event id,
+   * resend decision), the configuration set and message feedback.
+   */
+  #everySend(message: OutboundMessage) {
+    return {
+      TimeToLive: message.ttlSeconds,
+      Context: { eventId: message.eventId, ...(message.resend ? { resend: message.resend } : {}) },
+      ...(this.configurationSetName ? { ConfigurationSetName: this.configurationSetName } : {}),
+      ...((message.messageFeedback ?? this.options.messageFeedback) ? { MessageFeedbackEnabled: true } : {}),
+    };
+  }
+
   /** A Notify send: AWS's template for the user's language, Okta's code as its `code` variable. */
   async #notifyCommand(
     message: OutboundMessage,
@@ -290,10 +295,7 @@ export class EndUserMessagingSender implements MessageSender {
       DestinationPhoneNumber: message.destination,
       ...(template ? { TemplateId: template.templateId } : {}),
       TemplateVariables: notifyVariables(template, notify.code, notify.minutes),
-      TimeToLive: message.ttlSeconds,
-      Context: { eventId: message.eventId, ...(message.resend ? { resend: message.resend } : {}) },
-      ...(this.configurationSetName ? { ConfigurationSetName: this.configurationSetName } : {}),
-      ...((message.messageFeedback ?? this.options.messageFeedback) ? { MessageFeedbackEnabled: true } : {}),
+      ...this.#everySend(message),
     };
     if (message.channel === 'sms') return new SendNotifyTextMessageCommand(input);
     // Our voice for the locale, where AWS's template speaks with it.
@@ -319,13 +321,10 @@ export class EndUserMessagingSender implements MessageSender {
       DestinationPhoneNumber: message.destination,
       OriginationIdentity: message.originationIdentity,
       MessageBody: message.body,
-      TimeToLive: message.ttlSeconds,
-      Context: { eventId: message.eventId, ...(message.resend ? { resend: message.resend } : {}) },
-      ...(this.configurationSetName ? { ConfigurationSetName: this.configurationSetName } : {}),
+      ...this.#everySend(message),
       ...(this.options.protectConfigurationId
         ? { ProtectConfigurationId: this.options.protectConfigurationId }
         : {}),
-      ...((message.messageFeedback ?? this.options.messageFeedback) ? { MessageFeedbackEnabled: true } : {}),
     };
     const { maxPrice } = this.options;
     return message.channel === 'sms'
