@@ -138,19 +138,32 @@ export class LocalApiGateway {
    * @param body - the raw body; undefined when it exceeded the size limit
    */
   async handle(req: IncomingMessage, res: ServerResponse, body: Buffer | undefined): Promise<void> {
+    await this.#serve(req, res, '/hook', (requestId, log) => this.#process(req, body, requestId, log));
+  }
+
+  /**
+   * One request of any route, as API Gateway serves it: a request id, the access log line (its `requestTime`, API
+   * Gateway's `requestTimeEpoch`, is when the request arrived, before any authorizer ran), the answer `produce` gives
+   * (a 500 if it throws) with API Gateway's headers, then the line's status and latency.
+   */
+  async #serve(
+    req: IncomingMessage,
+    res: ServerResponse,
+    resourcePath: string,
+    produce: (requestId: string, log: Record<string, unknown>) => Promise<Answer>,
+  ): Promise<void> {
     const started = performance.now();
     const requestId = randomUUID();
-    // API Gateway's requestTimeEpoch is when the request arrived, before the authorizer ran.
     const log: Record<string, unknown> = {
       requestId,
       requestTime: Date.now(),
       ip: req.socket.remoteAddress,
       httpMethod: req.method,
-      resourcePath: '/hook',
+      resourcePath,
     };
     let answer: Answer;
     try {
-      answer = await this.#process(req, body, requestId, log);
+      answer = await produce(requestId, log);
     } catch {
       answer = gatewayError(500, 'InternalServerErrorException', 'DEFAULT_5XX', 'Internal server error');
     }
@@ -238,54 +251,23 @@ export class LocalApiGateway {
     body: Buffer | undefined,
     fn: LocalFunction,
   ): Promise<void> {
-    const started = performance.now();
-    const requestId = randomUUID();
-    const log: Record<string, unknown> = {
-      requestId,
-      requestTime: Date.now(),
-      ip: req.socket.remoteAddress,
-      httpMethod: req.method,
-      resourcePath: EVENT_HOOK_RESOURCE,
-    };
-    let answer: Answer;
-    if (req.method !== 'GET' && req.method !== 'POST') {
-      answer = gatewayError(
-        403,
-        'MissingAuthenticationTokenException',
-        'DEFAULT_4XX',
-        'Missing Authentication Token',
-      );
-    } else if (body === undefined) {
-      answer = gatewayError(413, 'RequestTooLongException', 'REQUEST_TOO_LARGE', 'Request Too Long');
-    } else {
-      try {
-        answer = await this.#integrate(
-          req,
-          body.toString('utf8'),
-          requestId,
-          log,
-          log.requestTime as number,
-          {
-            resource: EVENT_HOOK_RESOURCE,
-            fn,
-          },
+    await this.#serve(req, res, EVENT_HOOK_RESOURCE, async (requestId, log) => {
+      if (req.method !== 'GET' && req.method !== 'POST') {
+        return gatewayError(
+          403,
+          'MissingAuthenticationTokenException',
+          'DEFAULT_4XX',
+          'Missing Authentication Token',
         );
-      } catch {
-        answer = gatewayError(500, 'InternalServerErrorException', 'DEFAULT_5XX', 'Internal server error');
       }
-    }
-    if (!res.headersSent) {
-      res.writeHead(answer.status, {
-        'content-type': 'application/json',
-        ...answer.headers,
-        'x-amzn-requestid': requestId,
-        ...(answer.errorType ? { 'x-amzn-errortype': answer.errorType } : {}),
+      if (body === undefined) {
+        return gatewayError(413, 'RequestTooLongException', 'REQUEST_TOO_LARGE', 'Request Too Long');
+      }
+      return this.#integrate(req, body.toString('utf8'), requestId, log, log.requestTime as number, {
+        resource: EVENT_HOOK_RESOURCE,
+        fn,
       });
-      res.end(answer.body);
-    }
-    log.status = answer.status;
-    log.responseLatency = Math.round(performance.now() - started);
-    this.#options.onAccessLog?.(JSON.stringify(log));
+    });
   }
 
   async #authorize(
