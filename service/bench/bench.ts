@@ -120,6 +120,24 @@ function benchAuthorizerOneCpu(): number | null {
 /** `--latency production`: every backend call held as long as the service's (latency.ts); zero by default. */
 const latency = latencyFromArgs(process.argv);
 
+/** The hook's environment against the bench's backends. */
+function hookEnv(backends: Awaited<ReturnType<typeof startBackends>>): Record<string, string> {
+  return {
+    TEMPLATES_TABLE_NAME: 'templates',
+    IDEMPOTENCY_TABLE_NAME: 'idempotency',
+    ABUSE_TABLE_NAME: 'abuse',
+    DLQ_URL: backends.queueUrl,
+    DYNAMODB_ENDPOINT: backends.dynamodb,
+    SMS_VOICE_ENDPOINT: backends.messaging,
+    SQS_ENDPOINT: backends.sqs,
+    SECRETS_MANAGER_ENDPOINT: backends.secretsManager,
+    FINGERPRINT_KEY_SECRET: backends.fingerprintKeySecret,
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_REGION: 'us-east-1',
+  };
+}
+
 /** Starts the backends in a child process and resolves their endpoints. */
 async function startBackends(extraItems: number) {
   const child = spawn(
@@ -229,20 +247,7 @@ async function benchHook(
   profile?: (loop: () => Promise<void>) => Promise<void>,
 ): Promise<{ guard: HookFigures; noGuard?: HookFigures; putItemCpuMs?: number }> {
   const backends = await startBackends(extraItems);
-  Object.assign(process.env, {
-    TEMPLATES_TABLE_NAME: 'templates',
-    IDEMPOTENCY_TABLE_NAME: 'idempotency',
-    ABUSE_TABLE_NAME: 'abuse',
-    DLQ_URL: backends.queueUrl,
-    DYNAMODB_ENDPOINT: backends.dynamodb,
-    SMS_VOICE_ENDPOINT: backends.messaging,
-    SQS_ENDPOINT: backends.sqs,
-    SECRETS_MANAGER_ENDPOINT: backends.secretsManager,
-    FINGERPRINT_KEY_SECRET: backends.fingerprintKeySecret,
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_REGION: 'us-east-1',
-  });
+  Object.assign(process.env, hookEnv(backends));
   // A fresh module per handler: a separate cold start, with its own configuration (read as it loads) and caches.
   type Handler = (event: unknown, context: unknown) => Promise<{ body: string }>;
   let noGuard: Handler | undefined;
@@ -552,20 +557,9 @@ async function benchCold(runs = 7): Promise<Record<string, number | boolean>> {
   issuer.delayMs = latency?.profile.jwks ?? 0;
   const env = {
     ...process.env,
+    ...hookEnv(backends),
     OKTA_ISSUER: issuer.issuer,
     OKTA_AUDIENCE: 'api://okta-phone-mfa',
-    TEMPLATES_TABLE_NAME: 'templates',
-    IDEMPOTENCY_TABLE_NAME: 'idempotency',
-    ABUSE_TABLE_NAME: 'abuse',
-    DLQ_URL: backends.queueUrl,
-    DYNAMODB_ENDPOINT: backends.dynamodb,
-    SMS_VOICE_ENDPOINT: backends.messaging,
-    SQS_ENDPOINT: backends.sqs,
-    SECRETS_MANAGER_ENDPOINT: backends.secretsManager,
-    FINGERPRINT_KEY_SECRET: backends.fingerprintKeySecret,
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_REGION: 'us-east-1',
     AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
   };
   const fixture = loadFixture('request-sms-mfa-verification');

@@ -10,10 +10,10 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import {
   type ConversionSignal,
-  type CountedAs,
   FAILED_VERIFICATION_HOLD_MS,
   type LatestPointer,
   type PrefixHour,
+  type SettlementFinish,
   type SettleWrite,
   type SettlingMessage,
   type VerificationStore,
@@ -187,16 +187,7 @@ export class DynamoSettlementStore implements VerificationStore {
     return asCounter(await this.#get(key));
   }
 
-  public async finish(
-    messageId: string,
-    step: {
-      feedback: MessageFeedback;
-      countedAs: CountedAs;
-      feedbackPut: MessageFeedback;
-      final: boolean;
-      finalAtSeconds?: number;
-    },
-  ): Promise<void> {
+  public async finish(messageId: string, step: SettlementFinish): Promise<void> {
     const finalAt = !step.final && step.finalAtSeconds !== undefined;
     try {
       await this.#doc.send(

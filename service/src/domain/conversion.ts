@@ -118,6 +118,15 @@ export type SettleWrite =
   /** Someone else settled it first: the message as it is. */
   | { kind: 'found'; message: SettlingMessage };
 
+/** Step 2 of a settlement as recorded: the feedback put, how it was counted, and whether the message is final. */
+export type SettlementFinish = {
+  feedback: MessageFeedback;
+  countedAs: CountedAs;
+  feedbackPut: MessageFeedback;
+  final: boolean;
+  finalAtSeconds?: number;
+};
+
 /** Port: the messages table's settlement writes. Every write recognises its own landed attempt. */
 export interface SettlementStore {
   /** The message as stored now, if the hook wrote it. */
@@ -145,16 +154,7 @@ export interface SettlementStore {
    * Records step 2 as done for `feedback`; with `final`, drops `prefix` and `sweepBucket`, else notes when it will be
    * final (`finalAtSeconds`). No-op if the feedback changed.
    */
-  finish(
-    messageId: string,
-    step: {
-      feedback: MessageFeedback;
-      countedAs: CountedAs;
-      feedbackPut: MessageFeedback;
-      final: boolean;
-      finalAtSeconds?: number;
-    },
-  ): Promise<void>;
+  finish(messageId: string, step: SettlementFinish): Promise<void>;
   /**
    * Marks a prefix's hour as having led to a deny, once: false when another sweep had (this call's own landed write,
    * retried, is true).
